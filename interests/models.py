@@ -1,0 +1,259 @@
+"""Interests: the category tree (V-model decomposition), groups, residents' profiles and orders (点单)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from community_college.models import Located, WeeklyWindow
+
+from .enums import GroupRole, OrderChannel, OrderStatus
+
+
+class Category(models.Model):
+    """A node of the interest tree: a broad field (文化, 体育 …) down to a concrete interest (太极拳)."""
+
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    # Filled on save from the Chinese name so that `taiji`, `tjq` and `太极` all find 太极拳.
+    pinyin = models.CharField(_("pinyin"), max_length=200, blank=True, editable=False, db_index=True)
+    pinyin_initials = models.CharField(_("pinyin initials"), max_length=60, blank=True, editable=False, db_index=True)
+    facilities = models.ManyToManyField(
+        "venues.Facility",
+        verbose_name=_("facilities needed"),
+        blank=True,
+        related_name="categories",
+        help_text=_("A class of this interest can only meet in a venue that has all of these."),
+    )
+    min_size = models.PositiveSmallIntegerField(_("minimum class size"), default=5, validators=[MinValueValidator(1)])
+    max_size = models.PositiveSmallIntegerField(_("maximum class size"), default=30, validators=[MinValueValidator(1)])
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("interest category")
+        verbose_name_plural = _("interest categories")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_name_unique_under_parent"),
+            models.UniqueConstraint(fields=["name"], condition=Q(parent__isnull=True), name="category_root_name_unique"),
+            models.CheckConstraint(condition=Q(min_size__gte=1), name="category_min_size_positive"),
+            models.CheckConstraint(condition=Q(min_size__lte=F("max_size")), name="category_min_not_above_max"),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="category_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        from .search import pinyin_keys
+
+        self.pinyin, self.pinyin_initials = pinyin_keys(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "pinyin", "pinyin_initials"}
+        super().save(*args, **kwargs)
+
+
+class ResidentProfile(Located):
+    """画像: where a resident lives, what they like, when they are free, and what they consent to."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="profile"
+    )
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("home community"), on_delete=models.PROTECT, related_name="residents"
+    )
+    grid = models.ForeignKey(
+        "accounts.Grid", verbose_name=_("grid"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    interests = models.ManyToManyField(Category, verbose_name=_("interests"), blank=True, related_name="+")
+    consent_sms = models.BooleanField(_("notices by SMS"), default=True)
+    consent_email = models.BooleanField(_("notices by e-mail"), default=False)
+    consent_recommendations = models.BooleanField(
+        _("personalised recommendations"),
+        default=True,
+        help_text=_("Use my interests, history and location to suggest classes. Can be refused at any time."),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("resident profile")
+        verbose_name_plural = _("resident profiles")
+        indexes = [models.Index(fields=["latitude", "longitude"], name="profile_location_idx")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class ResidentAvailability(WeeklyWindow):
+    profile = models.ForeignKey(
+        ResidentProfile, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="availability"
+    )
+
+    class Meta(WeeklyWindow.Meta):
+        verbose_name = _("free time")
+        verbose_name_plural = _("free times")
+        constraints = WeeklyWindow.window_constraints("residentavailability")
+
+
+class InterestGroup(models.Model):
+    """兴趣小组: residents of a community who share an interest."""
+
+    name = models.CharField(_("name"), max_length=80)
+    category = models.ForeignKey(Category, verbose_name=_("interest"), on_delete=models.PROTECT, related_name="groups")
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="groups"
+    )
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="GroupMembership", verbose_name=_("members"), related_name="interest_groups"
+    )
+    max_members = models.PositiveIntegerField(_("maximum members"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("interest group")
+        verbose_name_plural = _("interest groups")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="group_name_unique_in_community")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(InterestGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=GroupRole.choices, default=GroupRole.MEMBER)
+    joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="membership_unique"),
+            # A group has one leader at a time.
+            models.UniqueConstraint(fields=["group"], condition=Q(role=GroupRole.LEADER), name="group_single_leader"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.group}"
+
+
+class Order(models.Model):
+    """点单: a resident asks for a class in an interest. Moves only through `interests.services`."""
+
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="orders"
+    )
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="orders"
+    )
+    category = models.ForeignKey(Category, verbose_name=_("interest"), on_delete=models.PROTECT, related_name="orders")
+    note = models.TextField(_("note"), blank=True, max_length=500)
+    preferred_slots = models.ManyToManyField(
+        "activities.WeeklySlot", verbose_name=_("preferred times"), blank=True, related_name="+"
+    )
+    weight = models.FloatField(
+        _("priority"), default=1.0, validators=[MinValueValidator(0.01), MaxValueValidator(100)]
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.SUBMITTED, db_index=True
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=OrderChannel.choices, default=OrderChannel.WEB)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("placed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Who entered the order: the resident, or staff taking it by phone or at the desk."),
+    )
+    course = models.ForeignKey(
+        "activities.Course",
+        verbose_name=_("class"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    reject_reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
+    # Stamps of the loop, kept on the row so funnel medians need no join; OrderEvent holds who acted.
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OrderStatus.REJECTED) | ~Q(reject_reason=""), name="order_rejection_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[OrderStatus.ACCEPTED, OrderStatus.DISPATCHED, OrderStatus.COMPLETED])
+                | Q(accepted_at__isnull=False),
+                name="order_accepted_is_stamped",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[OrderStatus.DISPATCHED, OrderStatus.COMPLETED]) | Q(dispatched_at__isnull=False),
+                name="order_dispatched_is_stamped",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OrderStatus.COMPLETED) | Q(completed_at__isnull=False),
+                name="order_completed_is_stamped",
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="order_weight_positive"),
+            # One open order per resident and interest: a double-click makes one order.
+            models.UniqueConstraint(
+                fields=["resident", "category"],
+                condition=Q(status__in=["submitted", "accepted", "dispatched"]),
+                name="order_one_open_per_interest",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status", "submitted_at"], name="order_inbox_idx"),
+            models.Index(fields=["category", "status"], name="order_category_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category} · {self.resident}"
+
+
+class OrderEvent(models.Model):
+    """One step of an order's timeline: who moved it, from what to what, when."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["order", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} {self.from_status or '∅'} → {self.to_status}"

@@ -1,0 +1,93 @@
+"""The teacher pool (师资库): grassroots and professional teachers, their skills and free time."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from community_college.models import Located, WeeklyWindow
+
+from .enums import SkillLevel, TeacherKind, TeacherSource
+
+
+class Teacher(Located):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teacher",
+    )
+    name = models.CharField(_("name"), max_length=60)
+    phone = models.CharField(_("mobile number"), max_length=11, blank=True)
+    source = models.CharField(_("source"), max_length=30, choices=TeacherSource.choices)
+    kind = models.CharField(_("grassroots or professional"), max_length=20, choices=TeacherKind.choices)
+    bio = models.TextField(_("introduction"), blank=True)
+    community = models.ForeignKey(
+        "accounts.Community",
+        verbose_name=_("home community"),
+        on_delete=models.PROTECT,
+        related_name="teachers",
+        null=True,
+        blank=True,
+    )
+    max_weekly_sessions = models.PositiveSmallIntegerField(
+        _("most sessions a week"), default=3, validators=[MinValueValidator(1), MaxValueValidator(40)]
+    )
+    max_travel_km = models.FloatField(
+        _("furthest travel (km)"), default=5.0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recommended by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recommended_teachers",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_weekly_sessions__gte=1), name="teacher_max_sessions_positive"),
+            models.CheckConstraint(condition=Q(max_travel_km__gte=0), name="teacher_travel_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeacherSkill(models.Model):
+    teacher = models.ForeignKey(Teacher, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="skills")
+    category = models.ForeignKey(
+        "interests.Category", verbose_name=_("interest"), on_delete=models.PROTECT, related_name="teacher_skills"
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=SkillLevel.choices, default=SkillLevel.GOOD)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "category"], name="teacher_skill_unique"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="teacher_skill_level_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} · {self.category}"
+
+
+class TeacherAvailability(WeeklyWindow):
+    teacher = models.ForeignKey(Teacher, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="availability")
+
+    class Meta(WeeklyWindow.Meta):
+        verbose_name = _("free time")
+        verbose_name_plural = _("free times")
+        constraints = WeeklyWindow.window_constraints("teacheravailability")
