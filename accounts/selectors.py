@@ -1,0 +1,82 @@
+"""Reads about users, roles and the organisation tree; above all, a staff member's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .enums import Role
+from .models import Community, RoleAssignment, User
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which communities a user acts on, and whether they may change operational data there."""
+
+    everything: bool = False
+    can_change: bool = False
+    community_ids: frozenset[int] = frozenset()
+    street_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and not self.community_ids
+
+    def filter(self, queryset: QuerySet, community_path: str = "community") -> QuerySet:
+        """Narrow `queryset` to this scope; `community_path` leads from the model to its Community."""
+        if self.everything:
+            return queryset
+        if not self.community_ids:
+            return queryset.none()
+        lookup = "pk__in" if community_path == "" else f"{community_path}__in"
+        return queryset.filter(**{lookup: self.community_ids})
+
+    def covers(self, community_id: int | None) -> bool:
+        return self.everything or (community_id is not None and community_id in self.community_ids)
+
+    def can_change_community(self, community_id: int | None) -> bool:
+        return self.can_change and self.covers(community_id)
+
+
+def scope_for(user: User) -> Scope:
+    """The user's scope, computed once per request object (two queries at most)."""
+    cached = getattr(user, "_cc_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    user._cc_scope = scope
+    return scope
+
+
+def _compute_scope(user: User) -> Scope:
+    if not user.is_authenticated or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True, can_change=True)
+    roles = list(
+        RoleAssignment.objects.filter(
+            user=user, role__in=[Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_OFFICE]
+        ).values_list("role", "community_id", "street_id")
+    )
+    if any(role == Role.DISTRICT_OFFICE for role, _c, _s in roles):
+        # The district office reads everything and leaves operations to streets and communities.
+        return Scope(everything=True, can_change=False)
+    community_ids = {c for role, c, _s in roles if role == Role.COMMUNITY_STAFF}
+    street_ids = {s for role, _c, s in roles if role == Role.STREET_STAFF}
+    if street_ids:
+        community_ids |= set(Community.objects.filter(street_id__in=street_ids).values_list("id", flat=True))
+    return Scope(
+        everything=False,
+        can_change=bool(community_ids),
+        community_ids=frozenset(community_ids),
+        street_ids=frozenset(street_ids),
+    )
+
+
+def communities_in_scope(user: User) -> QuerySet[Community]:
+    return scope_for(user).filter(Community.objects.select_related("street"), community_path="")
+
+
+def users_with_role(role: str) -> QuerySet[User]:
+    return User.objects.filter(Q(roles__role=role)).distinct()

@@ -1,0 +1,115 @@
+"""Writes about classes: registrations with a fair waiting list, sessions and their venue bookings.
+
+Capacity is guarded by the database: a registration takes a place with one conditional UPDATE
+(`confirmed_count < capacity`), and a CheckConstraint refuses any row that would oversell.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.selectors import scope_for
+from community_college.errors import ConflictError, ScopeError
+from venues.services import booking_create
+
+from .enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, RegistrationStatus
+from .models import Course, Registration, Session
+
+
+def _take_place(course_id: int) -> bool:
+    """Atomically take one place; False when the class is full."""
+    return bool(
+        Course.objects.filter(pk=course_id, confirmed_count__lt=F("capacity")).update(
+            confirmed_count=F("confirmed_count") + 1
+        )
+    )
+
+
+def registration_create(*, course: Course, resident: User, placed_by: User | None = None, order=None) -> Registration:
+    """Register `resident` for `course`: a place when one is free, else the end of the waiting list.
+
+    Idempotent: registering twice (a double-click, a retried request) returns the live registration.
+    """
+    if placed_by is not None and placed_by != resident and not scope_for(placed_by).can_change_community(course.community_id):
+        raise ScopeError(_("You can only register residents for classes of your own community."), code="scope")
+    existing = Registration.objects.filter(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            if Course.objects.filter(pk=course.pk).values_list("status", flat=True).first() != CourseStatus.OPEN:
+                raise ConflictError(_("This class is not open for registration."), code="course_closed")
+            status = RegistrationStatus.CONFIRMED if _take_place(course.pk) else RegistrationStatus.WAITLISTED
+            return Registration.objects.create(
+                course=course, resident=resident, status=status, placed_by=placed_by or resident, order=order
+            )
+    except IntegrityError:
+        # Another request of the same resident won the race; the unique index kept one registration.
+        return Registration.objects.get(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES)
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration, actor: User) -> Registration | None:
+    """Cancel a registration; a freed place goes to the first on the waiting list.
+
+    Returns the registration that was moved up, if any.
+    """
+    reg = Registration.objects.select_for_update().get(pk=registration.pk)
+    if actor.pk != reg.resident_id and not scope_for(actor).can_change_community(reg.course.community_id):
+        raise ScopeError(_("Only the resident or their community can cancel this registration."), code="scope")
+    if reg.status == RegistrationStatus.CANCELLED:
+        return None
+    was_confirmed = reg.status == RegistrationStatus.CONFIRMED
+    reg.status = RegistrationStatus.CANCELLED
+    reg.status_changed = timezone.now()
+    reg.save(update_fields=["status", "status_changed"])
+    registration.status = reg.status
+    if not was_confirmed:
+        return None
+    Course.objects.filter(pk=reg.course_id).update(confirmed_count=F("confirmed_count") - 1)
+    return promote_from_waitlist(course_id=reg.course_id)
+
+
+def promote_from_waitlist(*, course_id: int) -> Registration | None:
+    """Give a free place to the resident who has waited longest. Call inside a transaction."""
+    first = (
+        Registration.objects.select_for_update(skip_locked=True)
+        .filter(course_id=course_id, status=RegistrationStatus.WAITLISTED)
+        .order_by("created", "id")
+        .first()
+    )
+    if first is None or not _take_place(course_id):
+        return None
+    first.status = RegistrationStatus.CONFIRMED
+    first.status_changed = timezone.now()
+    first.save(update_fields=["status", "status_changed"])
+    return first
+
+
+def waitlist_position(*, registration: Registration) -> int | None:
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    return (
+        Registration.objects.filter(
+            course_id=registration.course_id, status=RegistrationStatus.WAITLISTED, created__lt=registration.created
+        ).count()
+        + 1
+    )
+
+
+@transaction.atomic
+def session_schedule(*, course: Course, starts_at, ends_at, venue=None, actor: User | None = None) -> Session:
+    """Add a meeting of `course`, holding its venue in the same transaction."""
+    capacity = course.capacity if venue is None else min(course.capacity, venue.capacity)
+    session = Session(course=course, venue=venue, starts_at=starts_at, ends_at=ends_at, capacity=capacity)
+    session.full_clean()
+    session.save()
+    if venue is not None:
+        booking_create(
+            venue=venue, starts_at=starts_at, ends_at=ends_at, booked_by=actor, session=session, purpose=course.title
+        )
+    return session

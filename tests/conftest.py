@@ -1,0 +1,19 @@
+import pytest
+from django.db import connection
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings):
+    # Real hashing costs ~0.3 s per password; tests only need it to be a hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SMS_BACKEND = "accounts.sms.LocmemSMSBackend"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from accounts.sms import LocmemSMSBackend
+
+    LocmemSMSBackend.outbox = []
+
+
+@pytest.fixture
+def on_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
