@@ -84,9 +84,13 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
         )
     if actor is not None and to in _STAFF_TRANSITIONS and not scope_for(actor).can_change_community(locked.community_id):
         raise ScopeError(_("This order belongs to another community."), code="scope")
-    if to == OrderStatus.CANCELLED and actor is not None and actor.pk != locked.resident_id:
-        if not scope_for(actor).can_change_community(locked.community_id):
-            raise ScopeError(_("Only the resident or their community can cancel this order."), code="scope")
+    if (
+        to == OrderStatus.CANCELLED
+        and actor is not None
+        and actor.pk != locked.resident_id
+        and not scope_for(actor).can_change_community(locked.community_id)
+    ):
+        raise ScopeError(_("Only the resident or their community can cancel this order."), code="scope")
     now = timezone.now()
     from_status = locked.status
     locked.status = to

@@ -6,10 +6,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from community_college.errors import ConflictError
+from tests.factories import BookingFactory, VenueFactory
 from venues import services
 from venues.enums import BookingStatus
 from venues.models import Booking
-from tests.factories import BookingFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
