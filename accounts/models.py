@@ -79,6 +79,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(
         _("mobile number"), max_length=11, unique=True, null=True, blank=True, validators=[mobile_validator]
     )
+    phone_verified = models.BooleanField(_("mobile number verified"), default=False)
     email = models.EmailField(_("e-mail address"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=60)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS)

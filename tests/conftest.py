@@ -13,6 +13,15 @@ def _fast_and_quiet(settings):
     LocmemSMSBackend.outbox = []
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def on_postgres():
     if connection.vendor != "postgresql":

@@ -70,6 +70,7 @@ class UserFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     phone = factory.Sequence(lambda n: f"139{n:08d}")
+    phone_verified = True
     name = factory.Faker("name", locale="zh_CN")
     password = factory.django.Password("pass-word-123")
 
