@@ -1,5 +1,7 @@
 """Interests: the category tree (V-model decomposition), groups, residents' profiles and orders (点单)."""
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,6 +13,10 @@ from simple_history.models import HistoricalRecords
 from community_college.models import Located, WeeklyWindow
 
 from .enums import GroupRole, OrderChannel, OrderStatus
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Category(models.Model):
@@ -79,6 +85,10 @@ class ResidentProfile(Located):
         _("personalised recommendations"),
         default=True,
         help_text=_("Use my interests, history and location to suggest classes. Can be refused at any time."),
+    )
+    # The secret in the URL of the resident's personal calendar feed; rotating it revokes old links.
+    calendar_token = models.CharField(
+        _("calendar token"), max_length=43, unique=True, default=new_calendar_token, editable=False
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
