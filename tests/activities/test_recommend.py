@@ -12,7 +12,7 @@ def _c(key, category, *, at=NEAR, field=None, weekday=0, start=time(9), end=time
 
 
 def _taste(**kw):
-    base = dict(interest_ids=frozenset({1}), field_ids=frozenset({10}), latitude=HOME[0], longitude=HOME[1])
+    base = {"interest_ids": frozenset({1}), "field_ids": frozenset({10}), "latitude": HOME[0], "longitude": HOME[1]}
     base.update(kw)
     return Taste(**base)
 
