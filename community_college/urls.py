@@ -15,6 +15,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("interests.urls")),
+    path("", include("activities.urls")),
+    path("", include("ratings.urls")),
 ]
 
 if settings.DEBUG:
