@@ -1,0 +1,190 @@
+"""Users, the organisation tree and role assignments in the staff admin.
+
+Community and street staff see the residents whose home community is in their scope and may correct their
+details; granting roles and changing the tree, the colleges' star levels and passwords is for superusers.
+"""
+
+from django.contrib import admin
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .admin_scoping import ScopedAdminMixin, ScopedInlineMixin
+from .models import College, Community, Department, District, Grid, RoleAssignment, Street, User, mask_phone
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("phone", "email", "name")
+        field_classes: dict = {}
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+        field_classes: dict = {}
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+    # Staff reach a user through their resident profile; staff accounts themselves have none.
+    community_path = "profile__community"
+    staff_may_delete = False
+    form = UserEditForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("phone", "password")}),
+        (_("Personal info"), {"fields": ("name", "email", "language", "birth_year", "phone_verified")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined", "registered_by")}),
+    )
+    # What community and street staff may see and correct of a resident of their scope.
+    staff_fieldsets = (
+        (None, {"fields": ("phone", "name", "email", "language", "birth_year")}),
+        (_("Account"), {"fields": ("is_active", "phone_verified", "last_login", "date_joined", "registered_by")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("phone", "email", "name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = ("name", "masked_phone", "home_community", "is_active", "is_staff", "date_joined")
+    list_select_related = ("profile__community",)
+    list_filter = ("is_staff", "is_active", "is_superuser", "profile__community__street")
+    search_fields = ("name", "phone", "email")
+    ordering = ("-date_joined",)
+    readonly_fields = ("last_login", "date_joined", "registered_by")
+    filter_horizontal = ("groups", "user_permissions")
+    # 250,000 residents: counting them all again for every page is wasted work.
+    show_full_result_count = False
+
+    @admin.display(description=_("mobile number"), ordering="phone")
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    @admin.display(description=_("home community"), ordering="profile__community__name")
+    def home_community(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.community if profile else "—"
+
+    def has_add_permission(self, request):
+        # Staff register a caller through the resident-registration service (name, phone, community), not here.
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return self.staff_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields.append("phone_verified")
+        return fields
+
+    def get_list_filter(self, request):
+        if request.user.is_superuser:
+            return self.list_filter
+        return ("is_active", "profile__community__street")
+
+    def user_change_password(self, request, id, form_url=""):
+        # Residents reset their own password by SMS; setting one for them is not a desk service.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+
+@admin.register(District)
+class DistrictAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    community_path = None
+    list_display = ("name", "code", "latitude", "longitude")
+    search_fields = ("name", "code")
+    ordering = ("name",)
+
+
+@admin.register(Street)
+class StreetAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    # The names of streets are public reference data; what happens in them is scoped through communities.
+    community_path = None
+    list_display = ("name", "code", "district")
+    list_select_related = ("district",)
+    list_filter = ("district",)
+    search_fields = ("name", "code")
+    ordering = ("name",)
+
+
+class GridInline(ScopedInlineMixin, admin.TabularInline):
+    model = Grid
+    extra = 0
+
+
+@admin.register(Community)
+class CommunityAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    community_path = ""
+    district_managed = True
+    list_display = ("name", "code", "street", "population")
+    list_select_related = ("street",)
+    list_filter = ("street",)
+    search_fields = ("name", "code", "street__name")
+    ordering = ("name",)
+    inlines = [GridInline]
+
+
+@admin.register(Grid)
+class GridAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "community")
+    list_select_related = ("community",)
+    list_filter = (("community", RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "community__name")
+    ordering = ("community__name", "name")
+
+
+@admin.register(College)
+class CollegeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    # The star level is the district's rating of the college, not the college's own claim.
+    district_managed = True
+    list_display = ("name", "community", "stars", "founded")
+    list_select_related = ("community",)
+    list_filter = ("stars", ("community__street", admin.RelatedFieldListFilter))
+    search_fields = ("name", "community__name")
+    ordering = ("name",)
+
+
+@admin.register(Department)
+class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    community_path = None
+    list_display = ("name", "kind", "district")
+    list_select_related = ("district",)
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    ordering = ("name",)
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    # Staff see the assignments bound to their own nodes; granting a role is for superusers.
+    district_managed = True
+    list_display = ("user", "role", "community", "street", "district", "department", "created")
+    list_select_related = ("user", "community", "street", "district", "department")
+    list_filter = ("role",)
+    search_fields = ("user__name", "user__phone", "community__name", "street__name")
+    autocomplete_fields = ("user",)
+    ordering = ("role", "user__name")
+    readonly_fields = ("created",)
+
+    def filter_by_scope(self, queryset, scope):
+        if scope.everything:
+            return queryset
+        return queryset.filter(Q(community__in=scope.community_ids) | Q(street__in=scope.street_ids))
+
+    def object_in_scope(self, scope, obj):
+        return scope.everything or obj.community_id in scope.community_ids or obj.street_id in scope.street_ids

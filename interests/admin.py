@@ -1,0 +1,320 @@
+"""The interest tree, residents' profiles, interest groups and the order inbox (点单 → 接单) in the staff admin.
+
+Orders move only through `interests.services`: the add form places an order for a resident who called or
+came to the desk (`order_place`), and the inbox's actions accept and reject (`order_accept`,
+`order_reject`). Status, stamps and the timeline are read-only here.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin_scoping import (
+    ReadOnlyInlineMixin,
+    ScopedAdminMixin,
+    ScopedInlineMixin,
+    run_service_action,
+)
+from accounts.models import mask_phone
+
+from . import services
+from .enums import OrderChannel, OrderStatus
+from .models import (
+    Category,
+    GroupMembership,
+    InterestGroup,
+    Order,
+    OrderEvent,
+    ResidentAvailability,
+    ResidentProfile,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    # One interest tree for the whole district, so orders and classes compare across communities.
+    community_path = None
+    list_display = ("name", "parent", "name_en", "min_size", "max_size", "sort_order", "is_active")
+    list_select_related = ("parent",)
+    list_filter = ("is_active", ("parent", RelatedOnlyFieldListFilter))
+    # Pinyin keys let staff type `taiji` or `tjq` for 太极拳.
+    search_fields = ("name", "name_en", "pinyin", "pinyin_initials")
+    autocomplete_fields = ("parent",)
+    filter_horizontal = ("facilities",)
+    ordering = ("sort_order", "name")
+
+
+class ResidentAvailabilityInline(ScopedInlineMixin, admin.TabularInline):
+    model = ResidentAvailability
+    extra = 0
+
+
+@admin.register(ResidentProfile)
+class ResidentProfileAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    staff_may_delete = False
+    list_display = ("user", "masked_phone", "community", "grid", "consent_sms", "consent_recommendations", "created")
+    list_select_related = ("user", "community", "grid__community")
+    list_filter = (("community", RelatedOnlyFieldListFilter), "consent_sms", "consent_recommendations")
+    search_fields = ("user__name", "user__phone")
+    autocomplete_fields = ("user", "grid", "interests")
+    readonly_fields = ("created", "updated")
+    ordering = ("-created",)
+    date_hierarchy = "created"
+    show_full_result_count = False
+    inlines = [ResidentAvailabilityInline]
+
+    @admin.display(description=gettext_lazy("mobile number"), ordering="user__phone")
+    def masked_phone(self, obj):
+        return mask_phone(obj.user.phone)
+
+
+@admin.register(ResidentAvailability)
+class ResidentAvailabilityAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    community_path = "profile__community"
+    list_display = ("profile", "weekday", "start", "end")
+    list_select_related = ("profile__user",)
+    list_filter = ("weekday",)
+    search_fields = ("profile__user__name",)
+    autocomplete_fields = ("profile",)
+    ordering = ("profile", "weekday", "start")
+    show_full_result_count = False
+
+
+class GroupMembershipInline(ScopedInlineMixin, admin.TabularInline):
+    model = GroupMembership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(InterestGroup)
+class InterestGroupAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "category", "community", "member_count", "max_members", "is_active", "created")
+    list_select_related = ("category", "community")
+    list_filter = ("is_active", ("community", RelatedOnlyFieldListFilter), ("category", RelatedOnlyFieldListFilter))
+    search_fields = ("name", "category__name", "category__pinyin")
+    autocomplete_fields = ("category",)
+    ordering = ("name",)
+    date_hierarchy = "created"
+    inlines = [GroupMembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_member_count=Count("memberships"))
+
+    @admin.display(description=gettext_lazy("members"), ordering="_member_count")
+    def member_count(self, obj):
+        return obj._member_count
+
+
+@admin.register(GroupMembership)
+class GroupMembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    community_path = "group__community"
+    list_display = ("user", "group", "role", "joined")
+    list_select_related = ("user", "group")
+    list_filter = ("role", ("group__community", RelatedOnlyFieldListFilter))
+    search_fields = ("user__name", "group__name")
+    autocomplete_fields = ("user", "group")
+    ordering = ("group__name", "-role", "joined")
+
+
+class OrderStatusFilter(admin.SimpleListFilter):
+    """Status, with how many orders of the user's scope are in each: the inbox at a glance.
+
+    One grouped query; Django's facets would count every filter's choices and grow with the data.
+    """
+
+    title = gettext_lazy("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        counts = dict(model_admin.get_queryset(request).order_by().values_list("status").annotate(n=Count("id")))
+        return [(value, f"{label} ({counts.get(value, 0)})") for value, label in OrderStatus.choices]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+class OrderActionForm(ActionForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for rejection"),
+        required=False,
+        max_length=300,
+        help_text=gettext_lazy("Required to reject: the resident reads it."),
+    )
+
+
+class OrderEventInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = OrderEvent
+    fields = ("at", "from_status", "to_status", "actor", "note")
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class OrderAddForm(forms.ModelForm):
+    class Meta:
+        model = Order
+        fields = ("resident", "category", "channel", "note", "preferred_slots")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Staff enter orders that reach them by telephone or at the desk.
+        self.fields["channel"].initial = OrderChannel.PHONE
+
+
+@admin.register(Order)
+class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    staff_may_delete = False
+    add_form = OrderAddForm
+    add_fields = ("resident", "category", "channel", "note", "preferred_slots")
+    list_display = (
+        "id",
+        "submitted_at",
+        "resident",
+        "masked_phone",
+        "category",
+        "community",
+        "status",
+        "channel",
+        "accepted_at",
+    )
+    list_display_links = ("id", "submitted_at")
+    list_select_related = ("resident", "category", "community")
+    list_filter = (
+        OrderStatusFilter,
+        "channel",
+        ("community", RelatedOnlyFieldListFilter),
+        ("category", RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("=id", "resident__name", "resident__phone", "category__name", "category__pinyin")
+    autocomplete_fields = ("resident", "category", "course")
+    filter_horizontal = ("preferred_slots",)
+    # The inbox: oldest first, so nobody waits longest.
+    ordering = ("submitted_at", "id")
+    date_hierarchy = "submitted_at"
+    show_full_result_count = False
+    # Counts come from OrderStatusFilter; facets would add a query per filter choice.
+    show_facets = admin.ShowFacets.NEVER
+    action_form = OrderActionForm
+    actions = ["accept_orders", "reject_orders"]
+    inlines = [OrderEventInline]
+    fieldsets = (
+        (None, {"fields": ("resident", "community", "category", "channel", "placed_by", "note", "weight")}),
+        (gettext_lazy("Preferred times"), {"fields": ("preferred_slots",)}),
+        (
+            gettext_lazy("Progress"),
+            {
+                "fields": (
+                    "status",
+                    "course",
+                    "reject_reason",
+                    "submitted_at",
+                    "accepted_at",
+                    "dispatched_at",
+                    "completed_at",
+                    "closed_at",
+                )
+            },
+        ),
+    )
+    # Who asked and what the order has become are facts of its timeline; staff add a note or a priority.
+    readonly_fields = (
+        "resident",
+        "community",
+        "category",
+        "channel",
+        "placed_by",
+        "status",
+        "course",
+        "reject_reason",
+        "submitted_at",
+        "accepted_at",
+        "dispatched_at",
+        "completed_at",
+        "closed_at",
+    )
+
+    @admin.display(description=gettext_lazy("mobile number"), ordering="resident__phone")
+    def masked_phone(self, obj):
+        return mask_phone(obj.resident.phone)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "resident":
+            field.queryset = field.queryset.filter(profile__isnull=False)
+        elif db_field.name == "category":
+            # An order names a concrete interest (太极拳), not a whole field (体育).
+            field.queryset = field.queryset.filter(children__isnull=True, is_active=True)
+        return field
+
+    def create_object(self, request, obj, form):
+        return services.order_place(
+            resident=form.cleaned_data["resident"],
+            category=form.cleaned_data["category"],
+            note=form.cleaned_data.get("note", ""),
+            channel=form.cleaned_data["channel"],
+            placed_by=request.user,
+        )
+
+    @admin.action(description=gettext_lazy("Accept the selected orders (接单)"), permissions=["change"])
+    def accept_orders(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda order: services.order_accept(order=order, actor=request.user),
+            done=lambda n: ngettext("%(count)d order accepted.", "%(count)d orders accepted.", n) % {"count": n},
+        )
+
+    @admin.action(description=gettext_lazy("Reject the selected orders (give a reason)"), permissions=["change"])
+    def reject_orders(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(
+                request, _("Write the reason for the rejection next to the action: the resident reads it."),
+                messages.ERROR,
+            )
+            return
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda order: services.order_reject(order=order, actor=request.user, reason=reason),
+            done=lambda n: ngettext("%(count)d order rejected.", "%(count)d orders rejected.", n) % {"count": n},
+        )
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The orders' timelines, across orders: read-only, services write them."""
+
+    community_path = "order__community"
+    list_display = ("at", "order", "from_status", "to_status", "actor", "note")
+    list_select_related = ("order__category", "order__resident", "actor")
+    list_filter = ("to_status", ("order__community", RelatedOnlyFieldListFilter))
+    search_fields = ("=order__id", "note")
+    ordering = ("-at", "-id")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,90 @@
+"""Helpers of the admin tests: the rows of one community, admin URLs, what a changelist shows."""
+
+from dataclasses import dataclass
+from datetime import time
+
+from django.urls import reverse
+
+from accounts.enums import Role
+from activities.models import Attendance
+from community_college.models import Weekday
+from interests import services as interest_services
+from interests.models import ResidentAvailability
+from teachers.models import TeacherAvailability
+from tests.factories import (
+    BookingFactory,
+    CategoryFactory,
+    CollegeFactory,
+    CollegeStarRecordFactory,
+    CourseFactory,
+    GridFactory,
+    GroupMembershipFactory,
+    InterestGroupFactory,
+    PolicyTalkFactory,
+    RegistrationFactory,
+    ResidentFactory,
+    SessionFactory,
+    SessionRatingFactory,
+    StaffFactory,
+    TeacherSkillFactory,
+    VenueFactory,
+)
+from venues.models import OpeningHours
+
+
+@dataclass
+class Node:
+    """One community and one row of each kind that belongs to it."""
+
+    community: object
+    resident: object
+    order: object
+    venue: object
+    booking: object
+    course: object
+    session: object
+    registration: object
+    group: object
+    teacher: object
+
+    @property
+    def profile(self):
+        return self.resident.profile
+
+
+def make_node(community) -> Node:
+    resident = ResidentFactory(profile__community=community, name=f"居民{community.code}")
+    category = CategoryFactory()
+    order = interest_services.order_place(resident=resident, category=category)
+    venue = VenueFactory(community=community)
+    course = CourseFactory(community=community, category=category)
+    session = SessionFactory(course=course, venue=venue)
+    booking = BookingFactory(venue=venue, session=session, starts_at=session.starts_at, ends_at=session.ends_at)
+    registration = RegistrationFactory(course=course, resident=resident)
+    group = InterestGroupFactory(community=community, category=category)
+    GroupMembershipFactory(group=group, user=resident)
+    # The rest of the community's rows, so that every admin has something on each side of the border.
+    StaffFactory(role=Role.COMMUNITY_STAFF, community=community, name=f"社工{community.code}")
+    GridFactory(community=community)
+    CollegeStarRecordFactory(college=CollegeFactory(community=community))
+    ResidentAvailability.objects.create(profile=resident.profile, weekday=Weekday.MONDAY, start=time(9), end=time(11))
+    OpeningHours.objects.create(venue=venue, weekday=Weekday.MONDAY, start=time(8), end=time(21))
+    TeacherSkillFactory(teacher=course.teacher, category=category)
+    TeacherAvailability.objects.create(teacher=course.teacher, weekday=Weekday.MONDAY, start=time(8), end=time(12))
+    Attendance.objects.create(session=session, resident=resident)
+    PolicyTalkFactory(session=session)
+    SessionRatingFactory(session=session, resident=resident, comment="老师讲得很好")
+    return Node(community, resident, order, venue, booking, course, session, registration, group, course.teacher)
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def changelist_pks(response) -> set[int]:
+    return {obj.pk for obj in response.context["cl"].result_list}
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
