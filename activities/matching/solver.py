@@ -1,0 +1,531 @@
+"""The main solver: greedy start, then large-neighbourhood search with CP-SAT on small regions.
+
+Why this shape: the 1.2 km walking limit makes demand local, so a class can only draw on orders near
+its venue, but teachers (who travel kilometres), venue slots (shared by categories) and residents (who
+order several interests) couple neighbouring areas. One CP-SAT model of a district would hold hundreds
+of thousands of order-position pairs; instead the search repeatedly frees the classes of one category
+at a few nearby venues (and, where one venue alone is too big, in a subset of slots) and re-solves that
+region exactly, with everything outside held fixed: other categories' venue slots, teachers' busy
+slots and remaining sessions, residents' busy slots. A region is accepted only when it improves the
+spec's lexicographic objective, so the result is never worse than the greedy it starts from. Regions
+are seeded where most unplaced orders could still meet; regions proved optimal are not solved again
+until a class at one of their venues changes.
+
+Inside a region the model has a boolean per candidate class position (category, venue, slot), per
+(order, position) and per (teacher, position), with the rules of the spec as constraints. It is solved
+in two phases: the weight alone (small coefficients, so CP-SAT proves optimality quickly), then, with
+that weight kept, walking metres and classes folded into one objective.
+
+Determinism: every CP-SAT call has a fixed seed, a fixed worker count (one by default; with more,
+the interleaved search, which CP-SAT documents as deterministic but which measured 5-10 times slower on
+these models) and a *deterministic* time limit; the search stops on a work budget counted in CP-SAT's
+deterministic time plus size-based estimates, not on the clock. The wall-clock ``time_limit`` is a
+safety net: when the machine is busy with other work it can end the search first, and then a rerun may
+stop at a different point.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from .checker import Objective, objective
+from .greedy import _teacher_flexibility, complete, greedy_state
+from .index import Index
+from .problem import Instance, Solution
+from .reasons import explain
+from .state import State, WorkClass
+
+Position = tuple[int, int, int]
+
+# Work is counted in CP-SAT's deterministic time plus these estimates of what it leaves out (building
+# the model in Python, presolve and copying per call), calibrated on this project's 2-core machines so
+# that one unit is about one second there.
+_BUILD_COST = 1e-5  # per variable
+_CALL_COST = 0.03  # per CP-SAT call
+
+
+@dataclass
+class SolverStats:
+    """What the search did; returned in ``Solution.stats`` for benchmarks and logs."""
+
+    greedy: Objective | None = None
+    final: Objective | None = None
+    regions: int = 0
+    improved: int = 0
+    optimal: int = 0
+    sweeps: int = 0
+    work: float = 0.0
+    seconds: float = 0.0
+    stopped_by: str = ""
+    history: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A sub-problem: category c at some venues, in some slots (None: all)."""
+
+    c: int
+    venues: tuple[int, ...]
+    slots: frozenset[int] | None
+
+
+class RegionSearch:
+    """Large-neighbourhood search: re-solve one category at a few nearby venues at a time."""
+
+    def __init__(
+        self,
+        state: State,
+        positions: dict[Position, list[int]],
+        *,
+        seed: int,
+        num_workers: int,
+        region_size: int,
+        region_dtime: float,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.state = state
+        self.ix = state.ix
+        self.positions = positions
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.num_workers = max(1, num_workers)
+        self.region_size = region_size
+        # Regions proved optimal (per sweep mode), with the change counters of their venues at the time.
+        self.proven: dict[tuple[str, Region], tuple[int, ...]] = {}
+        self.version = [0] * self.ix.n_venues
+        self.region_dtime = region_dtime
+        self.log = log
+        self.stats = SolverStats()
+        self._solver = cp_model.CpSolver()
+        ix = self.ix
+        cv_positions: defaultdict[tuple[int, int], list[Position]] = defaultdict(list)
+        cv_orders: defaultdict[tuple[int, int], set[int]] = defaultdict(set)
+        for p, orders in positions.items():
+            cv_positions[(p[0], p[1])].append(p)
+            cv_orders[(p[0], p[1])].update(orders)
+        self.cv_positions = {key: sorted(ps) for key, ps in cv_positions.items()}
+        self.cv_orders = {key: sorted(os) for key, os in cv_orders.items()}
+        cat_venues: defaultdict[int, list[int]] = defaultdict(list)
+        for c, v in sorted(self.cv_positions):
+            cat_venues[c].append(v)
+        self.cat_venues = dict(cat_venues)
+        venues = ix.instance.venues
+        self.coords = [(venue.lat, venue.lon) for venue in venues]
+        mean_lat = sum(v.lat for v in venues) / len(venues) if venues else 0.0
+        self.cos_lat = math.cos(math.radians(mean_lat))
+
+    def _planar(self, a: int, b: int) -> float:
+        """A cheap distance that orders venues by nearness as well as haversine does at district scale."""
+        (la, lo), (lb, lp) = self.coords[a], self.coords[b]
+        return math.hypot(la - lb, (lo - lp) * self.cos_lat)
+
+    # --- regions -------------------------------------------------------------------------------------
+
+    def potential(self) -> list[tuple[int, int, int]]:
+        """(unplaced orders, c, v) for every (category, venue) pair where some unplaced order could meet."""
+        st = self.state
+        out = []
+        for (c, v), orders in self.cv_orders.items():
+            n = sum(1 for o in orders if st.order_class[o] < 0)
+            if n:
+                out.append((n, c, v))
+        return out
+
+    def _classes_at(self, c: int, v: int) -> list[int]:
+        st = self.state
+        out = []
+        for s in sorted(self.ix.v_slots[v]):
+            cid = st.venue_busy.get((v, s))
+            if cid is not None and st.classes[cid].c == c:
+                out.append(cid)
+        return out
+
+    def region_from(self, c: int, seed_venue: int, target: int, vary: bool) -> Region:
+        """Category c at the seed venue and its nearest venues, sized to about ``target`` order-position
+        pairs. A seed venue that alone would exceed the size keeps only the slots where most unplaced
+        orders could meet (varied at random when ``vary``), so a model never grows out of reach."""
+        st = self.state
+        size_at = {p[2]: len(self.positions[p]) for p in self.cv_positions[(c, seed_venue)]}
+        slots: frozenset[int] | None = None
+        if sum(size_at.values()) > 0.6 * target:
+            demand = {
+                s: sum(1 for o in self.positions[(c, seed_venue, s)] if st.order_class[o] < 0)
+                for s in size_at
+            }
+            noise = {s: self.rng.random() * 3 if vary else 0.0 for s in sorted(size_at)}
+            chosen: list[int] = []
+            pairs = 0
+            for s in sorted(size_at, key=lambda s: (-demand[s] - noise[s], s)):
+                chosen.append(s)
+                pairs += size_at[s]
+                if pairs >= 0.6 * target:
+                    break
+            slots = frozenset(chosen)
+        venues: list[int] = []
+        pairs = 0
+        for v in sorted(self.cat_venues[c], key=lambda u: (self._planar(seed_venue, u), u)):
+            venues.append(v)
+            pairs += sum(
+                len(self.positions[p]) for p in self.cv_positions[(c, v)] if slots is None or p[2] in slots
+            )
+            if pairs >= target or len(venues) >= 30:
+                break
+        return Region(c, tuple(venues), slots)
+
+    # --- one region ----------------------------------------------------------------------------------
+
+    def solve_region(self, region: Region, budget: float, walk: bool = True) -> tuple[bool, bool, float]:
+        """Re-solve one region exactly; returns (improved, proved optimal, work).
+
+        With ``walk`` false the walking phase runs only when the weight improved (weight sweeps leave
+        walking to the later sweeps, where it costs no weight gains elsewhere).
+        """
+        st = self.state
+        ix = self.ix
+        c = region.c
+        removed = [
+            st.close_class(cid)
+            for v in region.venues
+            for cid in self._classes_at(c, v)
+            if region.slots is None or st.classes[cid].s in region.slots
+        ]
+        before = _value(ix, removed)
+
+        cand = candidates(st, self.positions, self.cv_positions, region)
+        if not cand:
+            for k in removed:
+                st.restore(k)
+            return False, True, 0.0
+
+        model = build_model(st, c, cand)
+        m, y, x, z = model.m, model.y, model.x, model.z
+        all_vars, w_int = model.all_vars, model.w_int
+        weight_expr, walk_expr = model.weight_expr, model.walk_expr
+        n_orders = len(w_int)
+
+        # The current classes of the region are feasible in this model: start from them.
+        ones: set[int] = set()
+        for k in removed:
+            p = (k.c, k.v, k.s)
+            ones.add(y[p].index)
+            ones.add(z[p][k.t].index)
+            ones.update(x[(o, p)].index for o in k.orders)
+        self._hint(m, all_vars, ones)
+        before_w = sum(w_int[o] for k in removed for o in k.orders)
+
+        # Phase 1: the weight alone. Proving optimality is quick with small coefficients, whereas one
+        # folded lexicographic objective spends the budget proving walking distances.
+        m.maximize(weight_expr)
+        status, wall_work = self._run(m, budget)
+        work = wall_work + _CALL_COST + _BUILD_COST * (len(all_vars) + 2 * len(y) + n_orders)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            for k in removed:
+                st.restore(k)
+            return False, False, work
+        optimal = status == cp_model.OPTIMAL
+        best_w = max(before_w, round(self._solver.objective_value))
+        if best_w > before_w:
+            ones = {var.index for var in all_vars if self._solver.value(var)}
+
+        # Phase 2: keep that weight, shorten walks and merge classes.
+        if walk or best_w > before_w:
+            m.clear_hints()
+            self._hint(m, all_vars, ones)
+            m.add(weight_expr >= best_w)
+            m.minimize(walk_expr)
+            status2, work2 = self._run(m, budget / 4)
+            work += work2 + _CALL_COST
+            if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                ones = {var.index for var in all_vars if self._solver.value(var)}
+
+        new: list[WorkClass] = []
+        for p, yp in y.items():
+            if yp.index not in ones:
+                continue
+            c, v, s = p
+            teacher = next(t for t, zt in z[p].items() if zt.index in ones)
+            orders = {o for o in self.positions[p] if (o, p) in x and x[(o, p)].index in ones}
+            new.append(WorkClass(c, v, s, teacher, orders))
+        after = _value(ix, new)
+        if after > before:
+            for k in new:
+                st.restore(k)
+            return True, optimal, work
+        for k in removed:
+            st.restore(k)
+        return False, optimal, work
+
+    @staticmethod
+    def _hint(m: cp_model.CpModel, variables: list[cp_model.IntVar], ones: set[int]) -> None:
+        seen: set[int] = set()
+        for var in variables:
+            # A position with one candidate teacher reuses its class literal; hint it once.
+            if var.index not in seen:
+                m.add_hint(var, 1 if var.index in ones else 0)
+                seen.add(var.index)
+
+    def _run(self, m: cp_model.CpModel, budget: float) -> tuple[cp_model.CpSolverStatus, float]:
+        """Solve with the deterministic settings; returns the status and the deterministic time used."""
+        solver = cp_model.CpSolver()
+        prm = solver.parameters
+        prm.random_seed = self.seed
+        prm.num_workers = self.num_workers
+        if self.num_workers > 1:
+            prm.interleave_search = True
+        # Measured on district instances: the extra cuts halve the time to prove these models optimal.
+        prm.linearization_level = 2
+        prm.max_deterministic_time = max(0.02, budget)
+        status = solver.solve(m)
+        self._solver = solver
+        return status, solver.deterministic_time
+
+    # --- the search ----------------------------------------------------------------------------------
+
+    def run(self, work_budget: float, deadline: float) -> None:
+        """Sweep regions until the work budget or the deadline is spent, or nothing improves.
+
+        Weight sweeps seed regions where unplaced orders could meet, most first; once a weight sweep
+        finds nothing (every region proved optimal), walking sweeps visit every category and venue with
+        classes to shorten walks and merge classes.
+        """
+        stats = self.stats
+        mode = "weight"
+        sweep = 0
+        while True:
+            if mode == "weight":
+                seeds = [(c, v) for _, c, v in sorted(self.potential(), key=lambda e: (-e[0], e[1], e[2]))]
+            else:
+                seeds = sorted({(k.c, k.v) for k in self.state.classes.values()})
+                self.rng.shuffle(seeds)
+            covered: set[tuple[int, int]] = set()
+            improved_in_sweep = False
+            all_optimal = True
+            for c, seed_venue in seeds:
+                if (c, seed_venue) in covered:
+                    continue
+                remaining = work_budget - stats.work
+                if remaining <= 0:
+                    stats.stopped_by = "work budget"
+                    return
+                if time.perf_counter() >= deadline:
+                    stats.stopped_by = "time limit"
+                    return
+                scale = 1.0 if sweep == 0 else self.rng.uniform(0.6, 1.5)
+                region = self.region_from(c, seed_venue, int(self.region_size * scale), vary=sweep > 0)
+                covered.update((c, v) for v in region.venues)
+                version = tuple(self.version[v] for v in region.venues)
+                if self.proven.get((mode, region)) == version:
+                    # Proved optimal before and nothing at its venues changed since.
+                    continue
+                improved, optimal, work = self.solve_region(
+                    region, min(self.region_dtime, remaining), walk=mode == "walk"
+                )
+                stats.regions += 1
+                stats.work += work
+                stats.improved += improved
+                stats.optimal += optimal
+                improved_in_sweep |= improved
+                all_optimal &= optimal
+                if improved:
+                    for v in region.venues:
+                        self.version[v] += 1
+                    stats.history.append((stats.work, self.state.weight()))
+                elif optimal:
+                    self.proven[(mode, region)] = version
+            stats.sweeps += 1
+            sweep += 1
+            if self.log:
+                self.log(
+                    f"{mode} sweep {stats.sweeps}: {stats.regions} regions, {stats.improved} improved, "
+                    f"weight {self.state.weight():.1f}, walk {self.state.walk_km():.1f} km, work {stats.work:.1f}"
+                )
+            if not improved_in_sweep and all_optimal:
+                if mode == "walk":
+                    stats.stopped_by = "converged"
+                    return
+                mode = "walk"
+
+
+Candidate = tuple[Position, list[int], list[int]]
+
+
+def candidates(
+    st: State,
+    positions: dict[Position, list[int]],
+    cv_positions: dict[tuple[int, int], list[Position]],
+    region: Region,
+) -> list[Candidate]:
+    """Positions of the region where a class could open now, with their free orders and teachers."""
+    ix = st.ix
+    c = region.c
+    out: list[Candidate] = []
+    for v in region.venues:
+        for p in cv_positions.get((c, v), ()):
+            s = p[2]
+            if (region.slots is not None and s not in region.slots) or (v, s) in st.venue_busy:
+                continue
+            teachers = st.free_teachers(c, v, s)
+            if not teachers:
+                continue
+            orders = [o for o in positions[p] if st.order_fits(o, s)]
+            if len({ix.o_res[o] for o in orders}) < ix.c_min[c]:
+                continue
+            out.append((p, orders, teachers))
+    return out
+
+
+@dataclass
+class RegionModel:
+    """The CP-SAT model of one region and handles on its variables and objectives."""
+
+    m: cp_model.CpModel
+    y: dict[Position, cp_model.IntVar]
+    x: dict[tuple[int, Position], cp_model.IntVar]
+    z: dict[Position, dict[int, cp_model.IntVar]]
+    all_vars: list[cp_model.IntVar]
+    w_int: dict[int, int]
+    weight_expr: cp_model.LinearExprT
+    walk_expr: cp_model.LinearExprT
+
+
+def build_model(st: State, c: int, cand: list[Candidate]) -> RegionModel:
+    """Booleans y (class at a position), x (order in it), z (its teacher) and the spec's rules over them,
+    given what the state outside the region already uses (teachers' sessions, residents' slots)."""
+    ix = st.ix
+    m = cp_model.CpModel()
+    y: dict[Position, cp_model.IntVar] = {}
+    x: dict[tuple[int, Position], cp_model.IntVar] = {}
+    z: dict[Position, dict[int, cp_model.IntVar]] = {}
+    by_order: defaultdict[int, list[cp_model.IntVar]] = defaultdict(list)
+    by_venue_slot: defaultdict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    by_teacher_slot: defaultdict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    by_teacher: defaultdict[int, list[cp_model.IntVar]] = defaultdict(list)
+    by_resident_slot: defaultdict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    for p, orders, teachers in cand:
+        _, v, s = p
+        yp = m.new_bool_var("")
+        y[p] = yp
+        by_venue_slot[(v, s)].append(yp)
+        xs = []
+        for o in orders:
+            xo = m.new_bool_var("")
+            x[(o, p)] = xo
+            xs.append(xo)
+            m.add_implication(xo, yp)
+            by_order[o].append(xo)
+            by_resident_slot[(ix.o_res[o], s)].append(xo)
+        m.add(sum(xs) >= ix.c_min[c] * yp)
+        m.add(sum(xs) <= ix.cv_cap[c][v] * yp)
+        if len(teachers) == 1:
+            zs = {teachers[0]: yp}
+        else:
+            zs = {t: m.new_bool_var("") for t in teachers}
+            m.add(sum(zs.values()) == yp)
+        z[p] = zs
+        for t, zt in zs.items():
+            by_teacher_slot[(t, s)].append(zt)
+            by_teacher[t].append(zt)
+    for lits in by_order.values():
+        if len(lits) > 1:
+            m.add_at_most_one(lits)
+    for group in (by_venue_slot, by_teacher_slot, by_resident_slot):
+        for lits in group.values():
+            if len(lits) > 1:
+                m.add_at_most_one(lits)
+    for t, lits in by_teacher.items():
+        left = ix.t_max[t] - st.teacher_used[t]
+        if len(lits) > left:
+            m.add(sum(lits) <= left)
+
+    all_vars = [*y.values(), *x.values(), *(zt for zs in z.values() for zt in zs.values())]
+    w_int = {o: round(ix.o_w[o] * 1000) for o in by_order}
+    weight_expr = sum(xo * w_int[o] for (o, _), xo in x.items())
+    # Walking in metres then classes, folded so that a metre always outweighs a class.
+    k2 = len(y) + 1
+    walk_expr = sum(xo * (ix.walk_m(o, p[1]) * k2) for (o, p), xo in x.items()) + sum(y.values())
+
+    all_vars = [*y.values(), *x.values(), *(zt for zs in z.values() for zt in zs.values())]
+    # Weights in thousandths keep the objective integral; the float objective decides acceptance.
+    w_int = {o: round(ix.o_w[o] * 1000) for o in by_order}
+    weight_expr = sum(xo * w_int[o] for (o, _), xo in x.items())
+    # Walking in metres then classes, folded so that a metre always outweighs a class.
+    k2 = len(y) + 1
+    walk_expr = sum(xo * (ix.walk_m(o, p[1]) * k2) for (o, p), xo in x.items()) + sum(y.values())
+    return RegionModel(m, y, x, z, all_vars, w_int, weight_expr, walk_expr)
+
+
+def _objective(state: State) -> Objective:
+    """The objective of a working state, like ``checker.objective`` of its solution."""
+    return Objective(
+        weight=state.weight(),
+        walk_km=state.walk_km(),
+        classes=len(state.classes),
+        assigned=sum(len(k.orders) for k in state.classes.values()),
+        total_weight=sum(state.ix.o_w),
+    )
+
+
+def _value(ix: Index, classes: list[WorkClass]) -> tuple[float, float, int]:
+    """The spec's objective of some classes as a tuple ordered like "better"."""
+    weight = sum(ix.o_w[o] for k in classes for o in k.orders)
+    walk = sum(ix.o_vdist[o][k.v] for k in classes for o in k.orders)
+    return (round(weight, 9), -round(walk, 9), -len(classes))
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    num_workers: int = 1,
+    region_size: int = 800,
+    region_dtime: float = 0.5,
+    log: Callable[[str], None] | None = None,
+) -> Solution:
+    """Solve an instance; the result is feasible, explained, and never worse than the greedy.
+
+    ``time_limit`` bounds the search in seconds (see the module docstring for how determinism is kept);
+    ``seed`` and ``num_workers`` are passed to CP-SAT; ``region_size`` bounds a sub-problem (in
+    order-position pairs) and ``region_dtime`` is its deterministic time limit.
+    """
+    started = time.perf_counter()
+    deadline = started + time_limit
+    ix = Index(instance)
+    positions = ix.positions()
+    state = greedy_state(instance, ix)
+    greedy_classes = [WorkClass(k.c, k.v, k.s, k.t, set(k.orders)) for k in state.classes.values()]
+    greedy_obj = _objective(state)
+
+    search = RegionSearch(
+        state,
+        positions,
+        seed=seed,
+        num_workers=num_workers,
+        region_size=region_size,
+        region_dtime=region_dtime,
+        log=log,
+    )
+    # The work budget must not depend on the clock (or the result would not be reproducible): it is
+    # the time limit less a size-based allowance for set-up, the final tidy-up and the explanation.
+    allowance = 4e-4 * (len(instance.orders) + len(positions) / 10)
+    budget = max(0.0, time_limit * 0.85 - allowance)
+    search.run(budget, deadline - min(0.1 * time_limit, 1.0 + allowance))
+    complete(state, positions, _teacher_flexibility(ix))
+    if greedy_obj.better_than(_objective(state)):  # pragma: no cover - the search only accepts improvements
+        state = State(ix)
+        for k in greedy_classes:
+            state.restore(k)
+    solution = state.to_solution(explain(state))
+    final = objective(instance, solution)
+    stats = search.stats
+    stats.greedy = greedy_obj
+    stats.final = final
+    stats.seconds = time.perf_counter() - started
+    return Solution(classes=solution.classes, unassigned=solution.unassigned, stats={"search": stats})
