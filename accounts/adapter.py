@@ -1,14 +1,94 @@
-"""django-allauth adapter: mobile numbers as residents know them (11 digits), SMS through our backend."""
+"""django-allauth adapter: mobile numbers as residents know them (11 digits), SMS through our backend.
+
+Also the two hooks django-axes needs to see allauth's sign-in form: which account an attempt was for
+(`axes_username`), so five wrong passwords lock that account from that address for an hour.
+"""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.fields import PhoneField
+from allauth.account.internal import flows as _flows  # noqa: F401 — must load before allauth's stages (import cycle)
+from allauth.account.stages import PhoneVerificationStage as AllauthPhoneVerificationStage
+from allauth.core.exceptions import RateLimited
+from allauth.core.internal.httpkit import headed_redirect_response
 from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import User, mobile_validator, normalise_phone
+from .enums import Role
+from .models import RoleAssignment, User, mobile_validator, normalise_phone
 from .sms import send_sms
 
 
+def _normalise_login(value: str | None) -> str | None:
+    """One spelling per account: `+86 138-1234-5678` and `13812345678`, `Li@X.org` and `li@x.org`."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if "@" in value:
+        return value.lower()
+    return normalise_phone(value) or value
+
+
+def axes_username(request, credentials: dict | None) -> str | None:
+    """The account a sign-in attempt was for, as django-axes counts failures.
+
+    allauth passes the identifier as `phone`, `email` or `username` depending on what was typed, never
+    under one fixed name, so axes' AXES_USERNAME_FORM_FIELD alone would see None for most attempts.
+    """
+    credentials = credentials or {}
+    for key in ("phone", "email", "username", "login"):
+        if credentials.get(key):
+            return _normalise_login(credentials[key])
+    if request is not None and request.method == "POST":
+        return _normalise_login(request.POST.get("login"))
+    return None
+
+
+class PhoneVerificationStage(AllauthPhoneVerificationStage):
+    """allauth's phone check at sign-in, without its crash: when the number was sent a code moments
+    ago (a double tap, a second sign-in), allauth raises RateLimited out of the view, a server error.
+    Here the resident is sent back to the sign-in page with a message instead."""
+
+    def handle(self):
+        try:
+            return super().handle()
+        except RateLimited:
+            adapter = AccountAdapter(self.request)
+            adapter.add_message(self.request, messages.ERROR, message=adapter.error_messages["rate_limited"])
+            return headed_redirect_response("account_login"), False
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request) -> str:
+        # A resident who signed up but never chose a home community finishes that first.
+        from interests.models import ResidentProfile
+
+        user = request.user
+        if not user.is_staff and not ResidentProfile.objects.filter(user=user).exists():
+            return reverse("interests:profile")
+        return super().get_login_redirect_url(request)
+
+    def get_login_stages(self) -> list[str]:
+        default = "allauth.account.stages.PhoneVerificationStage"
+        ours = f"{PhoneVerificationStage.__module__}.{PhoneVerificationStage.__qualname__}"
+        return [ours if path == default else path for path in super().get_login_stages()]
+
+    def phone_form_field(self, **kwargs):
+        # allauth's default insists on +<country code>; residents type the 11 digits on their SIM card.
+        kwargs["validators"] = []
+        kwargs["label"] = gettext_lazy("Mobile number")
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"type": "tel", "autocomplete": "tel", "inputmode": "numeric", "placeholder": "13812345678"}
+            ),
+        )
+        return PhoneField(**kwargs)
+
     def clean_phone(self, phone: str) -> str:
         number = normalise_phone(phone) or ""
         try:
@@ -32,8 +112,49 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_user_by_phone(self, phone: str):
         return User.objects.filter(phone=normalise_phone(phone)).first()
 
+    @transaction.atomic
+    def save_user(self, request, user: User, form, commit: bool = True) -> User:
+        """A new resident from the sign-up form.
+
+        allauth's default saves the user first and attaches the phone afterwards, which our
+        "phone or e-mail" check constraint refuses; so everything is set before the one INSERT. The
+        resident role is given here; the home community (and so the profile) comes on the profile page.
+        """
+        data = form.cleaned_data
+        user.name = (data.get("name") or "").strip()
+        user.phone = normalise_phone(data.get("phone"))
+        user.phone_verified = False
+        user.email = (data.get("email") or "").strip().lower() or None
+        language = translation.get_language() or ""
+        if language in User.Language.values:
+            user.language = language
+        password = data.get("password1")
+        if password:
+            user.set_password(password)
+        else:
+            # Residents who give no password sign in with a code sent by SMS.
+            user.set_unusable_password()
+        if commit:
+            user.save()
+            RoleAssignment.objects.get_or_create(user=user, role=Role.RESIDENT)
+        return user
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # allauth keys its "login_failed" rate limit on e-mail or username only; a phone sign-in would
+        # share one empty key with every other phone sign-in, and five typos anywhere would lock all.
+        key = _normalise_login(
+            credentials.get("phone") or credentials.get("email") or credentials.get("username") or ""
+        )
+        return f"login:{key or ''}"
+
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
         send_sms(phone=phone, text=_("[Community College] Your code is %(code)s. It is valid for 15 minutes.") % {"code": code})
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
         send_sms(phone=phone, text=_("[Community College] No account uses this number. Sign up to join your community college."))
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        send_sms(
+            phone=phone,
+            text=_("[Community College] This number already has an account. Sign in with a code sent by SMS instead."),
+        )

@@ -151,15 +151,46 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
-ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*", "password2*"]
+# The mobile number is required; a password is optional: without one a resident signs in with a code by SMS.
+ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1", "password2"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
+# A new resident first chooses a home community: nothing else works without one.
+ACCOUNT_SIGNUP_REDIRECT_URL = "interests:profile"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Six digits, no dash: typed from an SMS on a phone keypad. The SMS says "valid for 15 minutes".
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 15 * 60
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 15 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
+# Texts get lost: allow asking for a new code twice per sign-in.
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    # Wrong passwords: axes locks an account from one address after 5 (below); this per-account limit
+    # stops a spread-out attack from many addresses, and is set above axes' so axes' page is what
+    # residents see.
+    "login_failed": "10/m/ip,20/h/key",
+    "signup": "20/m/ip",
+    # Every code is an SMS that costs money and can be used to pester a number.
+    "request_login_code": "20/m/ip,3/m/key,10/h/key",
+    "verify_phone": "1/30s/key,3/m/ip,10/h/key",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "change_phone": "1/m/user",
+}
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# allauth passes the identifier as phone, email or username: one callable normalises them all.
+AXES_USERNAME_CALLABLE = "accounts.adapter.axes_username"
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)

@@ -6,16 +6,29 @@ matching service all call it, so the rules and the timeline live in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import time
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.enums import Role
+from accounts.models import Community, RoleAssignment, User
 from accounts.selectors import scope_for
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 
 from .enums import ORDER_TRANSITIONS, OrderChannel, OrderStatus
-from .models import Category, GroupMembership, InterestGroup, Order, OrderEvent
+from .models import (
+    Category,
+    GroupMembership,
+    InterestGroup,
+    Order,
+    OrderEvent,
+    ResidentAvailability,
+    ResidentProfile,
+)
 
 # Which stamp each state sets when the order enters it.
 _STAMPS = {
@@ -147,3 +160,75 @@ def group_join(*, group: InterestGroup, user: User) -> GroupMembership:
 
 def group_leave(*, group: InterestGroup, user: User) -> None:
     GroupMembership.objects.filter(group=group, user=user).delete()
+
+
+# --- The resident's profile (画像) ------------------------------------------------------------------------
+
+
+def _merge_windows(windows: Iterable[tuple[int, time, time]]) -> list[tuple[int, time, time]]:
+    """Sort weekly windows and join those that touch or overlap: afternoon and evening become one."""
+    merged: list[tuple[int, time, time]] = []
+    for weekday, start, end in sorted(set(windows)):
+        if merged and merged[-1][0] == weekday and start <= merged[-1][2]:
+            merged[-1] = (weekday, merged[-1][1], max(end, merged[-1][2]))
+        else:
+            merged.append((weekday, start, end))
+    return merged
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    community: Community,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    interests: Iterable[Category] = (),
+    availability: Iterable[tuple[int, time, time]] = (),
+    consent_sms: bool = True,
+    consent_email: bool = False,
+    consent_recommendations: bool = True,
+) -> ResidentProfile:
+    """Save a resident's profile in one transaction, creating it (and the resident role) on first save.
+
+    Home is the community's centre unless a location is given. Interests and weekly free times replace
+    the old ones. Any refusal raises ValidationError keyed by field, and nothing is saved.
+    """
+    errors: dict[str, list[str]] = {}
+    if (latitude is None) != (longitude is None):
+        errors.setdefault("latitude", []).append(_("Give both latitude and longitude, or neither."))
+    interests = list(interests)
+    if any(not category.is_active for category in interests):
+        errors.setdefault("interests", []).append(_("One of the chosen interests is no longer offered."))
+    if consent_email and not user.email:
+        errors.setdefault("consent_email", []).append(
+            _("Add an e-mail address to your account before choosing notices by e-mail.")
+        )
+    windows = _merge_windows(availability)
+    for weekday, start, end in windows:
+        if not 0 <= weekday <= 6 or start >= end:
+            errors.setdefault("availability", []).append(_("A free time must end after it starts."))
+            break
+    if errors:
+        raise ValidationError(errors)
+
+    # Lock the resident's row: a double-tapped first save must make one profile, not an IntegrityError.
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    profile = ResidentProfile.objects.filter(user=user).first() or ResidentProfile(user=user)
+    profile.community = community
+    if latitude is None:
+        latitude, longitude = community.latitude, community.longitude
+    profile.latitude, profile.longitude = latitude, longitude
+    profile.consent_sms = bool(consent_sms)
+    profile.consent_email = bool(consent_email)
+    profile.consent_recommendations = bool(consent_recommendations)
+    profile.full_clean()
+    profile.save()
+    profile.interests.set(interests)
+    profile.availability.all().delete()
+    rows = [ResidentAvailability(profile=profile, weekday=d, start=s, end=e) for d, s, e in windows]
+    for row in rows:
+        row.full_clean(validate_constraints=False)
+    ResidentAvailability.objects.bulk_create(rows)
+    RoleAssignment.objects.get_or_create(user=user, role=Role.RESIDENT)
+    return profile

@@ -1,0 +1,397 @@
+"""Reads for the resident portal: interest search, the profile's choices, my orders, groups near me.
+
+Every selector returns what its page shows in a fixed number of queries, however many rows there are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from accounts.models import Community
+from activities.enums import ACTIVE_REGISTRATION_STATUSES, RegistrationStatus, SessionStatus
+from activities.models import Course, Registration, Session
+from activities.selectors import SEARCH_RADIUS_KM, open_courses
+from community_college.geo import bounding_box
+
+from .enums import OPEN_ORDER_STATUSES, OrderStatus
+from .models import Category, GroupMembership, InterestGroup, Order, OrderEvent, ResidentProfile
+from .search import normalise_query
+
+SEARCH_LIMIT = 30
+UPCOMING_LIMIT = 20
+# My orders shows only the next few meetings; the calendar feed has them all.
+MY_NEXT_SESSIONS = 6
+
+# The weekly grid of the profile page: each part of the day is one ResidentAvailability window.
+DAYPARTS: dict[str, tuple[time, time]] = {
+    "morning": (time(8, 0), time(12, 0)),
+    "afternoon": (time(13, 0), time(18, 0)),
+    "evening": (time(18, 0), time(21, 30)),
+}
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """COUNT(*) of a correlated queryset as an expression: one subquery, no GROUP BY, 0 when empty."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+# --- The resident's profile ---------------------------------------------------------------------------
+
+
+def profile_for(user) -> ResidentProfile | None:
+    """The resident's profile with their community and street, or None before they chose a community."""
+    if not user.is_authenticated:
+        return None
+    return ResidentProfile.objects.select_related("community__street").filter(user=user).first()
+
+
+def communities_by_street() -> list[tuple[str, list[Community]]]:
+    """The organisation tree as the profile's <optgroup>s: each street with its communities."""
+    grouped: dict[str, list[Community]] = defaultdict(list)
+    for community in Community.objects.select_related("street").order_by("street__name", "name"):
+        grouped[community.street.name].append(community)
+    return list(grouped.items())
+
+
+@dataclass(frozen=True)
+class InterestBranch:
+    """A broad field of the interest tree (体育) and its concrete interests, under their sub-fields
+    (传统健身 → 太极拳, 八段锦); `groups` pairs each sub-field (None: directly under the field) with its
+    interests."""
+
+    field: Category
+    groups: list[tuple[Category | None, list[Category]]]
+
+
+def interests_by_field() -> list[InterestBranch]:
+    """The concrete interests a resident can choose (the leaves of the tree), grouped by broad field.
+
+    One query. An interest is offered only when it and every category above it are offered.
+    """
+    categories = list(Category.objects.filter(is_active=True).order_by("sort_order", "name"))
+    by_id = {c.pk: c for c in categories}
+    has_children = {c.parent_id for c in categories if c.parent_id is not None}
+
+    def ancestors(category: Category) -> list[Category] | None:
+        chain = []
+        while category.parent_id is not None:
+            parent = by_id.get(category.parent_id)
+            if parent is None or len(chain) > 10:  # an inactive ancestor (or a cycle): not offered
+                return None
+            chain.append(parent)
+            category = parent
+        return chain
+
+    branches: dict[int, dict[int | None, list[Category]]] = defaultdict(lambda: defaultdict(list))
+    for category in categories:
+        if category.pk in has_children or category.parent_id is None:
+            continue
+        chain = ancestors(category)
+        if chain is None:
+            continue
+        root = chain[-1]
+        sub = chain[0] if len(chain) > 1 else None
+        branches[root.pk][sub.pk if sub else None].append(category)
+    roots = [c for c in categories if c.parent_id is None and c.pk in branches]
+
+    def in_tree_order(group: tuple[Category | None, list[Category]]):
+        sub = group[0]
+        return (0, 0, "") if sub is None else (1, sub.sort_order, sub.name)
+
+    return [
+        InterestBranch(
+            field=root,
+            groups=sorted(
+                ((by_id[sub_id] if sub_id else None, leaves) for sub_id, leaves in branches[root.pk].items()),
+                key=in_tree_order,
+            ),
+        )
+        for root in roots
+    ]
+
+
+def in_or_below(category) -> Q:
+    """Rows whose interest is `category` (an id or an OuterRef) or lies below it in the tree, down two
+    levels: field → sub-field → interest."""
+    return Q(category_id=category) | Q(category__parent_id=category) | Q(category__parent__parent_id=category)
+
+
+def availability_cells(profile: ResidentProfile | None) -> set[str]:
+    """Which cells of the weekly grid ("<weekday>-<part>") the resident's free times touch."""
+    if profile is None:
+        return set()
+    cells = set()
+    for weekday, start, end in profile.availability.values_list("weekday", "start", "end"):
+        for part, (part_start, part_end) in DAYPARTS.items():
+            if start < part_end and part_start < end:
+                cells.add(f"{weekday}-{part}")
+    return cells
+
+
+# --- Interest and class search --------------------------------------------------------------------------
+
+
+def courses_near(profile: ResidentProfile | None) -> QuerySet[Course]:
+    """Open classes with a meeting ahead, around the resident's home as the "classes near me" page
+    draws the circle (the same box as `activities.selectors.nearby_courses`); all of them without a
+    profile."""
+    courses = open_courses()
+    if profile is None:
+        return courses
+    if profile.has_location:
+        south, north, west, east = bounding_box(profile.latitude, profile.longitude, SEARCH_RADIUS_KM)
+        return courses.filter(venue__latitude__range=(south, north), venue__longitude__range=(west, east))
+    return courses.filter(community__street_id=profile.community.street_id)
+
+
+def groups_near(profile: ResidentProfile | None) -> QuerySet[InterestGroup]:
+    """Active interest groups of the resident's community and the other communities of their street."""
+    groups = InterestGroup.objects.filter(is_active=True)
+    if profile is None:
+        return groups
+    return groups.filter(community__street_id=profile.community.street_id)
+
+
+def search_categories(query: str, *, user=None, profile: ResidentProfile | None = None) -> QuerySet[Category]:
+    """Interests whose name matches `query` in Chinese characters, full pinyin or pinyin initials.
+
+    `taiji`, `tjq` and `太极` all find 太极拳. Each result carries its field (`parent`), how many open
+    classes (`open_classes`) and groups (`group_count`) there are near the resident in it or below it,
+    whether it is a broad field (`is_field`, which cannot be ordered) and whether the resident already
+    has an open order for it (`my_open_order`). One query.
+    """
+    raw = (query or "").strip()
+    key = normalise_query(raw)
+    if not key:
+        return Category.objects.none()
+    matches = Q(name__icontains=raw) | Q(name_en__icontains=raw)
+    if key.isascii():
+        matches |= Q(pinyin__startswith=key) | Q(pinyin_initials__startswith=key)
+        if len(key) >= 2:
+            # "jiquan" finds 太极拳 too; one letter inside a syllable would match almost everything.
+            matches |= Q(pinyin__contains=key)
+    else:
+        matches |= Q(name__icontains=key)
+    in_it_or_below = in_or_below(OuterRef("pk"))
+    categories = (
+        Category.objects.filter(matches, is_active=True)
+        .select_related("parent__parent")
+        .annotate(
+            is_field=Exists(Category.objects.filter(parent_id=OuterRef("pk"))),
+            open_classes=_count(courses_near(profile).filter(in_it_or_below)),
+            group_count=_count(groups_near(profile).filter(in_it_or_below)),
+            exact=Case(When(name=raw, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        )
+    )
+    if user is not None and user.is_authenticated:
+        categories = categories.annotate(
+            my_open_order=Exists(
+                Order.objects.filter(resident=user, category_id=OuterRef("pk"), status__in=OPEN_ORDER_STATUSES)
+            )
+        )
+    else:
+        categories = categories.annotate(my_open_order=Value(False))
+    return categories.order_by("exact", "-open_classes", "sort_order", "name")[:SEARCH_LIMIT]
+
+
+# --- My orders --------------------------------------------------------------------------------------------
+
+
+def resident_orders(*, user) -> QuerySet[Order]:
+    """The resident's orders, newest first, each with its timeline and who acted: two queries."""
+    return (
+        Order.objects.filter(resident=user)
+        .select_related("category__parent", "community", "course")
+        .prefetch_related(
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("at", "id"))
+        )
+        .order_by("-submitted_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    status: str
+    label: str
+    done: bool
+    at: datetime | None = None
+    actor: str = ""
+    note: str = ""
+    closing: bool = False  # a rejection or cancellation: the loop ended here
+
+
+# The loop as residents see it: 点单 → 接单 → 派单 → 返单.
+LOOP = (OrderStatus.SUBMITTED, OrderStatus.ACCEPTED, OrderStatus.DISPATCHED, OrderStatus.COMPLETED)
+
+
+def _step_label(status: str) -> str:
+    return {
+        OrderStatus.SUBMITTED: pgettext("order step", "Ordered"),
+        OrderStatus.ACCEPTED: pgettext("order step", "Accepted"),
+        OrderStatus.DISPATCHED: pgettext("order step", "Class arranged"),
+        OrderStatus.COMPLETED: pgettext("order step", "Feedback given"),
+        OrderStatus.REJECTED: pgettext("order step", "Rejected"),
+        OrderStatus.CANCELLED: pgettext("order step", "Cancelled"),
+    }[status]
+
+
+def actor_label(actor, resident) -> str:
+    """Who moved an order, as the resident reads it. Staff are named, never their phone numbers."""
+    if actor is None:
+        return _("the community college")
+    if actor.pk == resident.pk:
+        return _("you")
+    if actor.is_staff:
+        return _("community staff %(name)s") % {"name": actor.name}
+    return actor.name
+
+
+def order_timeline(order: Order, *, resident) -> list[TimelineStep]:
+    """The steps of one order from its prefetched events: the loop so far, then what is still ahead
+    (or how it ended)."""
+    reached: dict[str, OrderEvent] = {}
+    for event in order.events.all():
+        reached.setdefault(event.to_status, event)
+    steps = []
+    for status in LOOP:
+        event = reached.get(status)
+        if event is None:
+            if order.status in (OrderStatus.REJECTED, OrderStatus.CANCELLED):
+                break
+            steps.append(TimelineStep(status=status, label=_step_label(status), done=False))
+            continue
+        steps.append(
+            TimelineStep(
+                status=status,
+                label=_step_label(status),
+                done=True,
+                at=event.at,
+                actor=actor_label(event.actor, resident),
+                note=event.note,
+            )
+        )
+    if order.status in (OrderStatus.REJECTED, OrderStatus.CANCELLED):
+        event = reached.get(order.status)
+        note = order.reject_reason if order.status == OrderStatus.REJECTED else (event.note if event else "")
+        steps.append(
+            TimelineStep(
+                status=order.status,
+                label=_step_label(order.status),
+                done=True,
+                at=event.at if event else order.closed_at,
+                actor=actor_label(event.actor, resident) if event else "",
+                note=note,
+                closing=True,
+            )
+        )
+    return steps
+
+
+def resident_registrations(*, user) -> QuerySet[Registration]:
+    """The resident's live registrations, each waiting one with its place in the queue.
+
+    `waiting_position` is 1 for the first in line, computed for all rows in the same query by a
+    correlated count of who joined that class's list earlier (the order `promote_from_waitlist` serves:
+    `created`, then `id`). None for confirmed places.
+    """
+    ahead = Registration.objects.filter(course_id=OuterRef("course_id"), status=RegistrationStatus.WAITLISTED).filter(
+        Q(created__lt=OuterRef("created")) | Q(created=OuterRef("created"), id__lt=OuterRef("id"))
+    )
+    return (
+        Registration.objects.filter(resident=user, status__in=ACTIVE_REGISTRATION_STATUSES)
+        .select_related("course__category", "course__community", "course__venue", "course__teacher", "course__slot")
+        .annotate(
+            waiting_position=Case(
+                When(status=RegistrationStatus.WAITLISTED, then=_count(ahead) + 1),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("status", "created", "id")
+    )
+
+
+def _upcoming_sessions() -> QuerySet[Session]:
+    return (
+        Session.objects.filter(starts_at__gte=timezone.now(), status=SessionStatus.SCHEDULED)
+        .select_related("course__category", "course__teacher", "course__venue", "venue", "policy_talk")
+        .order_by("starts_at", "id")
+    )
+
+
+def resident_upcoming_sessions(*, user, limit: int = MY_NEXT_SESSIONS) -> list[Session]:
+    """The next meetings of the classes the resident has a confirmed place in, with venue, teacher and
+    the policy talk of the five minutes before class. One query."""
+    confirmed = Registration.objects.filter(
+        resident=user, status=RegistrationStatus.CONFIRMED, course_id=OuterRef("course_id")
+    )
+    return list(_upcoming_sessions().filter(Exists(confirmed))[:limit])
+
+
+# --- Interest groups --------------------------------------------------------------------------------------
+
+
+def groups_for_resident(*, user, profile: ResidentProfile, category_id: int | None = None) -> QuerySet[InterestGroup]:
+    """Groups of the resident's community first, then of the rest of their street, with member counts,
+    whether the resident belongs, and how many meetings lie ahead. One query."""
+    now = timezone.now()
+    groups = groups_near(profile)
+    if category_id:
+        groups = groups.filter(in_or_below(category_id))
+    return (
+        groups.select_related("category", "community")
+        .annotate(
+            member_count=Count("memberships", distinct=True),
+            is_member=Exists(GroupMembership.objects.filter(group_id=OuterRef("pk"), user=user)),
+            upcoming=_count(
+                Session.objects.filter(
+                    course__group_id=OuterRef("pk"), starts_at__gte=now, status=SessionStatus.SCHEDULED
+                )
+            ),
+            mine_first=Case(
+                When(community_id=profile.community_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+        )
+        .order_by("mine_first", "name", "id")
+    )
+
+
+def group_detail(*, pk: int, user) -> InterestGroup | None:
+    """One active group with its member count and whether the resident belongs to it."""
+    return (
+        InterestGroup.objects.filter(pk=pk, is_active=True)
+        .select_related("category__parent", "community__street")
+        .annotate(
+            member_count=Count("memberships", distinct=True),
+            is_member=Exists(GroupMembership.objects.filter(group_id=OuterRef("pk"), user=user)),
+        )
+        .first()
+    )
+
+
+def group_upcoming_sessions(*, group: InterestGroup, limit: int = UPCOMING_LIMIT) -> list[Session]:
+    """The group's activities ahead: meetings of the classes run for it."""
+    return list(_upcoming_sessions().filter(course__group=group)[:limit])
