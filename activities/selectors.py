@@ -1,22 +1,25 @@
 """Reads about classes and sessions."""
 
+from dataclasses import dataclass
 from datetime import time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import College, User
+from accounts.models import College, Community, User
 from community_college.geo import bounding_box
-from interests.models import InterestGroup, Order
+from interests.models import Category, InterestGroup, Order
 from ratings.models import SessionRating
 from teachers.models import Teacher
 from venues.models import Venue
 
-from .enums import CourseStatus, SessionStatus
-from .models import Course, Session
+from .enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, RegistrationStatus, SessionStatus
+from .models import Course, Registration, Session
 from .recommend import Candidate, Ranked, Taste, distance_km, rank
+from .services import waitlist_ahead_of
 
 FIGURES_CACHE_SECONDS = 300
 
@@ -141,3 +144,131 @@ def nearby_courses(
         # Even without a profile-based ranking, say how far each class is: it is a fact, not a guess.
         ranked = [Ranked(r.candidate, r.score, distance_km(r.candidate, taste), r.reason) for r in ranked]
     return ranked
+
+
+# --- The resident portal: class pages, registration state, calendar feed --------------------------------
+
+# A calendar shows what happened lately as well as what is coming; older sessions drop out of the feed.
+CALENDAR_PAST = timedelta(days=30)
+CALENDAR_AHEAD = timedelta(days=400)
+NEXT_SESSIONS_SHOWN = 5
+
+
+def course_for_page(*, pk: int) -> Course:
+    """A class as its public page shows it. Proposed classes are not public yet (DoesNotExist)."""
+    return (
+        Course.objects.exclude(status=CourseStatus.PROPOSED)
+        .select_related("category", "category__parent", "teacher", "venue", "community", "slot")
+        .get(pk=pk)
+    )
+
+
+def course_next_sessions(*, course: Course, limit: int = NEXT_SESSIONS_SHOWN) -> list[Session]:
+    """The class's coming meetings, with the room and the policy talk of each: one query."""
+    return list(
+        Session.objects.filter(course=course, ends_at__gte=timezone.now())
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("venue", "policy_talk", "policy_talk__department")
+        .order_by("starts_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class RegistrationState:
+    """What the status block of a class page needs: the resident's own registration and the queue."""
+
+    registration: Registration | None
+    position: int | None
+    waiting: int
+    free_places: int
+    is_open: bool
+
+    @property
+    def status(self) -> str | None:
+        return self.registration.status if self.registration else None
+
+
+_UNKNOWN = object()
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """COUNT(*) of a correlated queryset, as a subquery expression (0 when it has no rows)."""
+    counted = queryset.order_by().values("course_id").annotate(n=Count("*")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+def registration_state(*, course: Course, user, registration=_UNKNOWN) -> RegistrationState:
+    """The status block's facts; refreshes `course.status` and `course.confirmed_count` as it reads them.
+
+    One query (the class with its queue counted), plus one to find the resident's live registration
+    unless the caller passes it (`registration=` the live one, or None).
+    """
+    if not user.is_authenticated:
+        registration = None
+    elif registration is _UNKNOWN:
+        registration = (
+            Registration.objects.filter(course=course, resident=user, status__in=ACTIVE_REGISTRATION_STATUSES)
+            .order_by("-created")
+            .first()
+        )
+    if registration is not None and registration.status not in ACTIVE_REGISTRATION_STATUSES:
+        registration = None
+    # Counted in subqueries that walk the (course, status, created) index, not by joining and grouping,
+    # which would sort the whole waiting list of a popular class on every request.
+    waiting = Registration.objects.filter(course=OuterRef("pk"), status=RegistrationStatus.WAITLISTED)
+    counts = {"waiting": _count(waiting)}
+    if registration is not None and registration.status == RegistrationStatus.WAITLISTED:
+        counts["ahead"] = _count(waiting.filter(waitlist_ahead_of(registration)))
+    row = Course.objects.filter(pk=course.pk).values("status", "confirmed_count").annotate(**counts).get()
+    course.status, course.confirmed_count = row["status"], row["confirmed_count"]
+    return RegistrationState(
+        registration=registration,
+        position=row["ahead"] + 1 if "ahead" in row else None,
+        waiting=row["waiting"],
+        free_places=course.free_places,
+        is_open=course.status == CourseStatus.OPEN,
+    )
+
+
+def live_registration_statuses(*, user, course_ids) -> dict[int, str]:
+    """course id → the resident's live registration status there, for the badges of a list: one query."""
+    if not user.is_authenticated or not course_ids:
+        return {}
+    return dict(
+        Registration.objects.filter(
+            resident=user, course_id__in=list(course_ids), status__in=ACTIVE_REGISTRATION_STATUSES
+        ).values_list("course_id", "status")
+    )
+
+
+def filter_choices() -> tuple[list[tuple[int, str, int | None, str]], list[tuple[int, str]]]:
+    """The category tree (id, name, parent id, English name) and the communities that have open classes.
+
+    Two queries, whatever the size of the tree: the filter form builds its options from them.
+    """
+    categories = list(
+        Category.objects.filter(is_active=True)
+        .order_by("sort_order", "name")
+        .values_list("id", "name", "parent_id", "name_en")
+    )
+    communities = list(
+        Community.objects.filter(courses__status=CourseStatus.OPEN).distinct().order_by("name").values_list("id", "name")
+    )
+    return categories, communities
+
+
+def resident_calendar_sessions(*, user_id: int, now=None) -> QuerySet[Session]:
+    """Sessions of the classes a resident has a place in, from a month ago on, for the iCal feed.
+
+    One query: the classes come through a subquery, so a resident with many registrations still gets
+    each session once. Cancelled sessions stay in the feed (as cancelled) so calendars remove them.
+    """
+    now = now or timezone.now()
+    courses = Registration.objects.filter(resident_id=user_id, status=RegistrationStatus.CONFIRMED).values("course_id")
+    return (
+        Session.objects.filter(
+            course_id__in=Subquery(courses), starts_at__gte=now - CALENDAR_PAST, starts_at__lt=now + CALENDAR_AHEAD
+        )
+        .select_related("course", "course__teacher", "course__venue", "venue", "policy_talk")
+        .order_by("starts_at", "id")
+    )

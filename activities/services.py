@@ -7,7 +7,7 @@ Capacity is guarded by the database: a registration takes a place with one condi
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,7 +95,7 @@ def waitlist_position(*, registration: Registration) -> int | None:
         return None
     return (
         Registration.objects.filter(
-            course_id=registration.course_id, status=RegistrationStatus.WAITLISTED, created__lt=registration.created
+            waitlist_ahead_of(registration), course_id=registration.course_id, status=RegistrationStatus.WAITLISTED
         ).count()
         + 1
     )
@@ -113,3 +113,14 @@ def session_schedule(*, course: Course, starts_at, ends_at, venue=None, actor: U
             venue=venue, starts_at=starts_at, ends_at=ends_at, booked_by=actor, session=session, purpose=course.title
         )
     return session
+
+
+def waitlist_ahead_of(registration: Registration, prefix: str = "") -> Q:
+    """Registrations queued before `registration`, in the order promote_from_waitlist serves them.
+
+    Ties on `created` are broken by id: two residents who joined in the same microsecond must not
+    both be told they are first. `prefix` leads from another model to Registration ("registrations__").
+    """
+    return Q(**{f"{prefix}created__lt": registration.created}) | Q(
+        **{f"{prefix}created": registration.created, f"{prefix}id__lt": registration.id}
+    )

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401 — the resident portal's pages are added here
+from django.urls import path, re_path
+
+from . import views
 
 app_name = "activities"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("classes/", views.nearby, name="nearby"),
+    path("classes/<int:pk>/", views.course_detail, name="course_detail"),
+    path("classes/<int:pk>/register/", views.course_register, name="register"),
+    path("registrations/<int:pk>/cancel/", views.registration_cancel, name="registration_cancel"),
+    # The token is secrets.token_urlsafe(32): 43 characters of [A-Za-z0-9_-].
+    re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", views.calendar_feed, name="ical"),
+]

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities.models import Attendance, Session
-from community_college.errors import ConflictError
+from community_college.errors import ConflictError, InvalidTransition
+from interests.enums import OrderStatus
+from interests.models import Order
+from interests.services import order_complete
 
 from .models import SessionRating
 
@@ -42,3 +46,34 @@ def rating_submit(*, session: Session, resident: User, stars: int, comment: str 
     except IntegrityError:
         return SessionRating.objects.get(session=session, resident=resident)
     return rating
+
+
+@transaction.atomic
+def feedback_submit(*, session: Session, resident: User, stars: int, comment: str = "") -> SessionRating:
+    """返单: the resident's stars and comment for a session they attended, closing the order loop.
+
+    When the resident came to the class through an order that was dispatched (派单), the order is
+    completed in the same transaction: either both the rating and the order's last step are saved,
+    or neither is. The rules of rating (attended, 1–5, seven days to edit) stay in `rating_submit`.
+    """
+    rating = rating_submit(session=session, resident=resident, stars=stars, comment=comment)
+    for order in _dispatched_orders_for(session=session, resident=resident):
+        try:
+            order_complete(order=order, actor=resident)
+        except InvalidTransition:
+            # A concurrent submission of the same feedback completed it first; the loop is closed.
+            continue
+    return rating
+
+
+def _dispatched_orders_for(*, session: Session, resident: User) -> list[Order]:
+    """The resident's dispatched orders that led to this class: through a registration, or the order's class."""
+    return list(
+        Order.objects.filter(resident=resident, status=OrderStatus.DISPATCHED)
+        .filter(
+            Q(registrations__course_id=session.course_id, registrations__resident=resident)
+            | Q(course_id=session.course_id)
+        )
+        .distinct()
+        .order_by("pk")
+    )

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401 — the resident portal's pages are added here
+from django.urls import path
+
+from . import views
 
 app_name = "ratings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("feedback/", views.pending, name="pending"),
+    path("sessions/<int:pk>/feedback/", views.session_feedback, name="session_feedback"),
+]

@@ -1,0 +1,50 @@
+"""The benchmark's WSGI entry point: the portal's URLs plus one bare view, never in production.
+
+`bench/booking.py` starts gunicorn on `bench.bare_urls:application`. The settings are the portal's own
+(community_college.settings, from the same environment); only ROOT_URLCONF is pointed here, before the
+first request, so the bare view runs behind exactly the same middleware as the portal's register view.
+
+The bare view does only the database work of a registration: the conditional UPDATE that takes a place
+and the INSERT of the registration (through the model, so simple_history's row is written as it is for
+the portal). No session, no user, no template: the floor the portal's view is compared with.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community_college.settings")
+
+from django.conf import settings  # noqa: E402 — the settings module must be chosen first
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+settings.ROOT_URLCONF = __name__
+application = get_wsgi_application()
+
+# Imported after django.setup(): the project URLconf imports the admin and the apps' views.
+from django.db import transaction  # noqa: E402
+from django.db.models import F  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # noqa: E402
+from django.urls import path  # noqa: E402
+from django.views.decorators.csrf import csrf_exempt  # noqa: E402
+from django.views.decorators.http import require_POST  # noqa: E402
+
+from activities.enums import RegistrationStatus  # noqa: E402
+from activities.models import Course, Registration  # noqa: E402
+from community_college.urls import urlpatterns as portal_urlpatterns  # noqa: E402
+
+
+@csrf_exempt
+@require_POST
+def bare_register(request: HttpRequest, course_id: int, resident_id: int) -> HttpResponse:
+    with transaction.atomic():
+        took = Course.objects.filter(pk=course_id, confirmed_count__lt=F("capacity")).update(
+            confirmed_count=F("confirmed_count") + 1
+        )
+        status = RegistrationStatus.CONFIRMED if took else RegistrationStatus.WAITLISTED
+        Registration.objects.create(course_id=course_id, resident_id=resident_id, status=status)
+    return HttpResponse(status, content_type="text/plain")
+
+
+urlpatterns = [
+    path("bench/bare/<int:course_id>/<int:resident_id>/", bare_register),
+    *portal_urlpatterns,
+]

@@ -1,0 +1,416 @@
+"""Benchmark: a rush of residents registering for one popular class, through gunicorn, on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench .venv/bin/python bench/booking.py \
+        [--residents 3000] [--clients 32] [--places 5] [--workers 4] [--threads 6] [--rounds 4]
+
+What it does, in one run:
+
+1. migrates the database and creates a class with a few places, its twin for the bare view, and
+   `--residents` residents, each already signed in (a session row written with SessionStore's encoding,
+   as `Client.force_login` does), so sign-in is not part of what is measured;
+2. starts gunicorn serving the portal (`bench.bare_urls:application`: the portal's URLs plus one bare view,
+   DEBUG off, the portal's middleware) and waits for /healthz;
+3. phase "portal": `--clients` concurrent keep-alive connections POST every resident's registration to
+   `activities:register` as htmx does (HX-Request, the CSRF header), and get the status block back;
+4. phase "bare": the same number of requests to a view that does only the conditional UPDATE and the
+   INSERT on the same database (no session, no user, no template); the two phases alternate in rounds
+   so that whatever else runs on the machine weighs on both alike;
+5. prints, per phase, completed registration requests per minute (confirmed or waiting), p50/p95
+   latency, oversold places and lost registrations (both must be 0), then the portal/bare ratio;
+6. deletes what it created (unless --keep).
+
+Exit status 1 when a place was oversold, a registration was lost or a request failed.
+Timings come from this machine; the clients share its cores with gunicorn and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import importlib.util
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _require_gunicorn() -> None:
+    if importlib.util.find_spec("gunicorn") is None:
+        sys.exit(
+            "bench/booking.py needs gunicorn, which serves the portal as in production.\n"
+            "Install it into the virtualenv:  .venv/bin/pip install 'gunicorn>=23'\n"
+            "(it belongs in the [dev] extras of pyproject.toml)."
+        )
+
+
+def _server_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="community_college.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="bench-" + secrets.token_urlsafe(40),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Plain HTTP on the loopback: no redirect to https.
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_LOG_LEVEL="WARNING",
+        # WhiteNoise scans STATIC_ROOT at start-up; the benchmark serves no static files.
+        DJANGO_STATIC_ROOT=tempfile.mkdtemp(prefix="cc-bench-static-"),
+    )
+    return env
+
+
+# --- data ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Fixture:
+    run: str
+    portal_course_id: int
+    bare_course_id: int
+    warmup_course_id: int
+    resident_ids: list[int]
+    session_keys: list[str]
+    csrf_secret: str
+    created: dict = field(default_factory=dict)
+
+
+def _setup(*, residents: int, places: int) -> Fixture:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session as DjangoSession
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from accounts.models import Community, District, Street, User
+    from activities.models import Course, Session
+    from interests.models import Category
+    from venues.enums import OwnerType
+    from venues.models import Venue
+
+    call_command("migrate", verbosity=0, interactive=False)
+    run = secrets.token_hex(4)
+    district = District.objects.create(name=f"压测区 {run}", code=f"bench-{run}")
+    street = Street.objects.create(district=district, name="压测街道", code=f"bench-street-{run}")
+    community = Community.objects.create(street=street, name="压测社区", code=f"bench-community-{run}")
+    category = Category.objects.create(name=f"太极拳压测{run}")
+    venue = Venue.objects.create(
+        name="压测活动室", owner_type=OwnerType.COMMUNITY_CENTRE, community=community, address="金渝大道1号",
+        capacity=50, latitude=29.65, longitude=106.55,
+    )
+    starts = timezone.now() + timedelta(days=3)
+    courses = []
+    for title in ("portal", "bare", "warm-up"):
+        course = Course.objects.create(
+            title=f"热门太极拳班 ({title})", category=category, community=community, venue=venue, capacity=places
+        )
+        Session.objects.create(course=course, venue=venue, starts_at=starts, ends_at=starts + timedelta(hours=1), capacity=places)
+        courses.append(course)
+
+    # Residents, signed in: one session row each, encoded exactly as SessionStore stores it.
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        [User(email=f"bench-{run}-{i}@bench.invalid", name=f"居民{i}", password=unusable) for i in range(residents)],
+        batch_size=1000,
+    )
+    backend = "accounts.backends.PhoneOrEmailBackend"
+    assert backend in settings.AUTHENTICATION_BACKENDS
+    store = SessionStore()
+    expire = timezone.now() + timedelta(days=1)
+    rows, keys = [], []
+    for user in users:
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: user.get_session_auth_hash()}
+        rows.append(DjangoSession(session_key=key, session_data=store.encode(data), expire_date=expire))
+        keys.append(key)
+    DjangoSession.objects.bulk_create(rows, batch_size=1000)
+    return Fixture(
+        run=run,
+        portal_course_id=courses[0].pk,
+        bare_course_id=courses[1].pk,
+        warmup_course_id=courses[2].pk,
+        resident_ids=[u.pk for u in users],
+        session_keys=keys,
+        csrf_secret=get_random_string(32),
+        created={"district": district.pk, "street": street.pk, "community": community.pk, "category": category.pk,
+                 "venue": venue.pk, "courses": [c.pk for c in courses]},
+    )
+
+
+def _teardown(fx: Fixture) -> None:
+    from django.contrib.sessions.models import Session as DjangoSession
+
+    from accounts.models import Community, District, Street, User
+    from activities.models import Course, Registration
+    from interests.models import Category
+    from venues.models import Venue
+
+    course_ids = fx.created["courses"]
+    Registration.objects.filter(course_id__in=course_ids).delete()
+    Registration.history.model.objects.filter(course_id__in=course_ids).delete()
+    Course.objects.filter(pk__in=course_ids).delete()  # sessions cascade
+    Venue.objects.filter(pk=fx.created["venue"]).delete()
+    Category.objects.filter(pk=fx.created["category"]).delete()
+    DjangoSession.objects.filter(session_key__in=fx.session_keys).delete()
+    User.objects.filter(pk__in=fx.resident_ids).delete()
+    Community.objects.filter(pk=fx.created["community"]).delete()
+    Street.objects.filter(pk=fx.created["street"]).delete()
+    District.objects.filter(pk=fx.created["district"]).delete()
+
+
+# --- the server ---------------------------------------------------------------------------------------------
+
+
+def _start_gunicorn(*, port: int, workers: int, threads: int, env: dict[str, str]) -> subprocess.Popen:
+    cmd = [
+        sys.executable, "-m", "gunicorn", "bench.bare_urls:application",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--worker-class", "gthread" if threads > 1 else "sync",
+        "--backlog", "2048",
+        "--log-level", "warning",
+    ]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with status {server.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.3)
+    _stop(server)
+    sys.exit("gunicorn did not answer /healthz within 60 s")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+# --- the clients -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    name: str
+    latencies: list[float]
+    failures: list[str]
+    seconds: float
+
+    @property
+    def completed(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def per_minute(self) -> float:
+        return self.completed / self.seconds * 60 if self.seconds else 0.0
+
+    @classmethod
+    def combine(cls, name: str, rounds: list[Phase]) -> Phase:
+        return cls(
+            name,
+            [x for r in rounds for x in r.latencies],
+            [x for r in rounds for x in r.failures],
+            sum(r.seconds for r in rounds),
+        )
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        if len(self.latencies) == 1:
+            return self.latencies[0]
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(q) - 1]
+
+
+def _fire(name: str, port: int, clients: int, requests: list[tuple[str, dict[str, str]]], expect: bytes) -> Phase:
+    """POST each (path, headers) once, from `clients` keep-alive connections; time each request."""
+    lock = threading.Lock()
+    cursor = iter(range(len(requests)))
+    latencies: list[float] = []
+    failures: list[str] = []
+    start_line = threading.Barrier(clients + 1)
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        start_line.wait()
+        while True:
+            with lock:
+                i = next(cursor, None)
+            if i is None:
+                break
+            path, headers = requests[i]
+            began = time.perf_counter()
+            try:
+                conn.request("POST", path, body=b"", headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+                ok = response.status == 200 and expect in body
+                problem = "" if ok else f"{response.status} {body[:120]!r}"
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                problem = repr(exc)
+            elapsed = time.perf_counter() - began
+            with lock:
+                (failures.append(problem) if problem else latencies.append(elapsed))
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    start_line.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    return Phase(name, latencies, failures, time.perf_counter() - began)
+
+
+def _portal_requests(fx: Fixture, course_id: int) -> list[tuple[str, dict[str, str]]]:
+    path = f"/classes/{course_id}/register/"
+    return [
+        (
+            path,
+            {
+                "Host": "127.0.0.1",
+                "Cookie": f"sessionid={key}; csrftoken={fx.csrf_secret}",
+                "X-CSRFToken": fx.csrf_secret,
+                "HX-Request": "true",
+                "Content-Length": "0",
+            },
+        )
+        for key in fx.session_keys
+    ]
+
+
+def _bare_requests(fx: Fixture, course_id: int) -> list[tuple[str, dict[str, str]]]:
+    return [
+        (f"/bench/bare/{course_id}/{rid}/", {"Host": "127.0.0.1", "Content-Length": "0"}) for rid in fx.resident_ids
+    ]
+
+
+def _audit(course_id: int, resident_ids: list[int]) -> tuple[int, int, dict[str, int], int]:
+    """Oversold places, lost registrations, live statuses, and the counter, read back from the database."""
+    from django.db.models import Count
+
+    from activities.models import Course, Registration
+
+    course = Course.objects.get(pk=course_id)
+    live = Registration.objects.filter(course_id=course_id, status__in=["confirmed", "waitlisted"])
+    statuses = dict(live.values_list("status").annotate(n=Count("id")))
+    per_resident = dict(live.values_list("resident_id").annotate(n=Count("id")))
+    confirmed = statuses.get("confirmed", 0)
+    oversold = max(0, confirmed - course.capacity) + abs(course.confirmed_count - confirmed)
+    # Lost: a resident who asked and holds no live registration, or (impossible by the index) holds two.
+    lost = sum(1 for rid in resident_ids if per_resident.get(rid, 0) != 1)
+    return oversold, lost, statuses, course.confirmed_count
+
+
+def _report(phase: Phase, audit: tuple[int, int, dict[str, int], int], places: int) -> None:
+    oversold, lost, statuses, counter = audit
+    print(f"\n== {phase.name}")
+    print(f"  requests completed      {phase.completed} in {phase.seconds:.2f} s ({len(phase.failures)} failed)")
+    print(f"  registrations / minute  {phase.per_minute:,.0f}")
+    print(f"  latency p50 / p95       {phase.percentile(50) * 1000:.1f} ms / {phase.percentile(95) * 1000:.1f} ms")
+    print(f"  confirmed / waiting     {statuses.get('confirmed', 0)} of {places} places / {statuses.get('waitlisted', 0)}"
+          f" (counter {counter})")
+    print(f"  oversold places         {oversold}")
+    print(f"  lost registrations      {lost}")
+    for problem in phase.failures[:5]:
+        print(f"  failure: {problem}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=3000, help="residents, each sending one registration")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent keep-alive connections")
+    parser.add_argument("--places", type=int, default=5, help="places in the popular class")
+    # Threads let a worker wait for PostgreSQL on one request while it runs Python for another.
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=6, help="threads per worker (>1: gthread)")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating portal/bare rounds")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark's rows afterwards")
+    args = parser.parse_args()
+
+    _require_gunicorn()
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/cc_bench")
+
+    env = _server_env(database_url)
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY")})
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    print(f"setting up {args.residents} signed-in residents and a class of {args.places} places ...", flush=True)
+    fx = _setup(residents=args.residents, places=args.places)
+    connection.close()
+    server = _start_gunicorn(port=args.port, workers=args.workers, threads=args.threads, env=env)
+    try:
+        # Warm every worker up (imports, connections, templates) on a class that is not measured.
+        warm = min(len(fx.session_keys), 20 * args.workers)
+        _fire("warm-up", args.port, args.clients, _portal_requests(fx, fx.warmup_course_id)[:warm], b"registration-status")
+        _fire("warm-up", args.port, args.clients, _bare_requests(fx, fx.warmup_course_id)[warm : 2 * warm], b"")
+
+        # The two phases alternate in rounds (portal, bare, bare, portal, ...), so that load from anything
+        # else on the machine falls on both alike and the ratio stays meaningful.
+        portal_requests = _portal_requests(fx, fx.portal_course_id)
+        bare_requests = _bare_requests(fx, fx.bare_course_id)
+        portal_rounds: list[Phase] = []
+        bare_rounds: list[Phase] = []
+        size = -(-len(portal_requests) // args.rounds)
+        for n in range(args.rounds):
+            chunk = slice(n * size, (n + 1) * size)
+            order = [("portal", portal_requests[chunk]), ("bare", bare_requests[chunk])]
+            for kind, requests in order if n % 2 == 0 else reversed(order):
+                if kind == "portal":
+                    portal_rounds.append(_fire("portal", args.port, args.clients, requests, b"registration-status"))
+                else:
+                    bare_rounds.append(_fire("bare", args.port, args.clients, requests, b""))
+        portal = Phase.combine("portal: activities:register (htmx)", portal_rounds)
+        bare = Phase.combine("bare view: conditional UPDATE + INSERT", bare_rounds)
+    finally:
+        _stop(server)
+
+    print(f"\nPostgreSQL, gunicorn {args.workers} worker(s) x {args.threads} thread(s), {args.clients} clients, "
+          f"{args.residents} residents, {args.places} places, {os.cpu_count()} CPU(s)")
+    portal_audit = _audit(fx.portal_course_id, fx.resident_ids)
+    bare_audit = _audit(fx.bare_course_id, fx.resident_ids)
+    _report(portal, portal_audit, args.places)
+    _report(bare, bare_audit, args.places)
+    ratio = portal.per_minute / bare.per_minute if bare.per_minute else float("nan")
+    print(f"\nportal / bare throughput  {ratio:.2f}  (aim: at least 0.5, and at least 6,000 a minute)")
+    if not args.keep:
+        _teardown(fx)
+    failed = portal_audit[0] or portal_audit[1] or bare_audit[0] or bare_audit[1] or portal.failures or bare.failures
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
