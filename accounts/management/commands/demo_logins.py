@@ -1,0 +1,12 @@
+"""`manage.py demo_logins`: print the demo accounts, one per role (`make run` shows them)."""
+
+from django.core.management.base import BaseCommand
+
+from accounts.demo import demo_logins, format_logins
+
+
+class Command(BaseCommand):
+    help = "Print the demo login of each role (phone and password) that `seed_demo` created in this database."
+
+    def handle(self, *args, **options):
+        self.stdout.write(format_logins(demo_logins()))
