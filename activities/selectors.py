@@ -112,7 +112,10 @@ def nearby_courses(
         personalised = bool(profile and profile.consent_recommendations)
     courses = open_courses()
     if category_id:
-        courses = courses.filter(Q(category_id=category_id) | Q(category__parent_id=category_id))
+        # The tree has three levels (field → sub-field → interest): a broad choice includes all below it.
+        courses = courses.filter(
+            Q(category_id=category_id) | Q(category__parent_id=category_id) | Q(category__parent__parent_id=category_id)
+        )
     if community_id:
         courses = courses.filter(community_id=community_id)
     if weekday is not None:

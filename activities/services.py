@@ -21,9 +21,9 @@ from .models import Course, Registration, Session
 
 
 def _take_place(course_id: int) -> bool:
-    """Atomically take one place; False when the class is full."""
+    """Atomically take one place of an open class; False when it is full (or no longer open)."""
     return bool(
-        Course.objects.filter(pk=course_id, confirmed_count__lt=F("capacity")).update(
+        Course.objects.filter(pk=course_id, status=CourseStatus.OPEN, confirmed_count__lt=F("capacity")).update(
             confirmed_count=F("confirmed_count") + 1
         )
     )
@@ -41,9 +41,13 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
         return existing
     try:
         with transaction.atomic():
-            if Course.objects.filter(pk=course.pk).values_list("status", flat=True).first() != CourseStatus.OPEN:
+            if _take_place(course.pk):
+                status = RegistrationStatus.CONFIRMED
+            elif Course.objects.filter(pk=course.pk, status=CourseStatus.OPEN).exists():
+                status = RegistrationStatus.WAITLISTED
+            else:
+                # Checked in the same UPDATE that takes the place, so a class closed a moment ago takes no one.
                 raise ConflictError(_("This class is not open for registration."), code="course_closed")
-            status = RegistrationStatus.CONFIRMED if _take_place(course.pk) else RegistrationStatus.WAITLISTED
             return Registration.objects.create(
                 course=course, resident=resident, status=status, placed_by=placed_by or resident, order=order
             )

@@ -118,6 +118,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+if REDIS_URL:
+    # Every signed-in request reads its session: from Redis first, the database only on a miss.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://"
 CELERY_RESULT_BACKEND = None
 # Without a broker the portal still works: tasks run in-process when they are enqueued.
