@@ -81,7 +81,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     phone_verified = models.BooleanField(_("mobile number verified"), default=False)
     email = models.EmailField(_("e-mail address"), null=True, blank=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("full name"), max_length=60)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS)
     birth_year = models.PositiveSmallIntegerField(
         _("year of birth"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2030)]

@@ -39,7 +39,7 @@ class Category(models.Model):
     )
     min_size = models.PositiveSmallIntegerField(_("minimum class size"), default=5, validators=[MinValueValidator(1)])
     max_size = models.PositiveSmallIntegerField(_("maximum class size"), default=30, validators=[MinValueValidator(1)])
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
     is_active = models.BooleanField(_("offered"), default=True)
 
     class Meta:

@@ -21,7 +21,7 @@ class Teacher(Located):
         blank=True,
         related_name="teacher",
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("full name"), max_length=60)
     phone = models.CharField(_("mobile number"), max_length=11, blank=True)
     source = models.CharField(_("source"), max_length=30, choices=TeacherSource.choices)
     kind = models.CharField(_("grassroots or professional"), max_length=20, choices=TeacherKind.choices)
