@@ -215,3 +215,6 @@ class PolicyTalkAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("session",)
     ordering = ("-created",)
     readonly_fields = ("created",)
+
+
+from . import admin_dispatch  # noqa: E402, F401 — the matching service's admins register themselves

@@ -11,6 +11,14 @@ from simple_history.models import HistoricalRecords
 
 from community_college.models import Weekday
 
+from .dispatch.enums import (
+    Consent,
+    MatchRunStatus,
+    MatchScope,
+    MatchSolver,
+    ProposedClassStatus,
+    UnassignedReason,
+)
 from .enums import CourseStatus, PolicyTalkStatus, RegistrationStatus, SessionStatus
 
 
@@ -229,3 +237,221 @@ class PolicyTalk(models.Model):
 
     def __str__(self) -> str:
         return self.topic
+
+
+# --- The matching service (派单): proposals staff review, confirm or discard ------------------------------
+# Written only by `activities.dispatch.service`; read through `activities.dispatch.selectors`.
+
+
+class MatchRun(models.Model):
+    """One run of the matching service over a community, a street or the district, and its figures.
+
+    The proposal it made is its `proposed_classes` (with their placements) and its `unassigned` orders.
+    """
+
+    scope = models.CharField(_("scope"), max_length=10, choices=MatchScope.choices)
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    street = models.ForeignKey(
+        "accounts.Street", verbose_name=_("street"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    district = models.ForeignKey(
+        "accounts.District", verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    term = models.ForeignKey(Term, verbose_name=_("term"), on_delete=models.PROTECT, related_name="match_runs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("run by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(_("run at"), default=timezone.now, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=MatchRunStatus.choices, default=MatchRunStatus.OPEN)
+    solver = models.CharField(_("solver"), max_length=10, choices=MatchSolver.choices, default=MatchSolver.SOLVER)
+    seed = models.IntegerField(_("random seed"), default=0)
+    time_limit = models.FloatField(_("time limit (s)"), default=60.0, validators=[MinValueValidator(0.1)])
+    # What the instance held and what the solver made of it (the spec's objective).
+    orders_total = models.PositiveIntegerField(_("orders considered"), default=0)
+    orders_assigned = models.PositiveIntegerField(_("orders placed"), default=0)
+    orders_unlocated = models.PositiveIntegerField(
+        _("orders without a location"), default=0, help_text=_("Left out: neither the resident nor the community has a location.")
+    )
+    teachers = models.PositiveIntegerField(_("teachers available"), default=0)
+    venues = models.PositiveIntegerField(_("venues available"), default=0)
+    classes = models.PositiveIntegerField(_("classes proposed"), default=0)
+    assigned_weight = models.FloatField(_("priority placed"), default=0.0)
+    total_weight = models.FloatField(_("priority ordered"), default=0.0)
+    walk_km = models.FloatField(_("walking distance (km)"), default=0.0)
+    seconds = models.FloatField(_("solver seconds"), default=0.0)
+    instance = models.JSONField(_("instance (exchange format)"), null=True, blank=True, editable=False)
+    solution = models.JSONField(_("solution (exchange format)"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("matching run")
+        verbose_name_plural = _("matching runs")
+        ordering = ["-created", "-id"]
+        constraints = [
+            # A run is bound to exactly the node its scope names.
+            models.CheckConstraint(
+                condition=(
+                    Q(scope=MatchScope.COMMUNITY, community__isnull=False, street__isnull=True, district__isnull=True)
+                    | Q(scope=MatchScope.STREET, street__isnull=False, community__isnull=True, district__isnull=True)
+                    | Q(scope=MatchScope.DISTRICT, district__isnull=False, community__isnull=True, street__isnull=True)
+                ),
+                name="matchrun_bound_to_its_node",
+            ),
+            models.CheckConstraint(condition=Q(orders_assigned__lte=F("orders_total")), name="matchrun_assigned_le_total"),
+        ]
+        indexes = [models.Index(fields=["status", "created"], name="matchrun_status_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.node} · {timezone.localtime(self.created):%Y-%m-%d %H:%M}"
+
+    @property
+    def node(self):
+        """The community, street or district the run pooled orders over."""
+        return self.community or self.street or self.district
+
+
+class ProposedClass(models.Model):
+    """A class the matching service proposes: an interest, a teacher, a venue and a weekly slot in a term.
+
+    Staff confirm it (a course with its sessions, bookings and registrations is created, the orders are
+    dispatched), or discard it; the teacher, and the venue's owner when the venue requires it, accept or
+    decline it. While it is proposed its orders, its teacher's slot and its venue's slot are reserved.
+    """
+
+    run = models.ForeignKey(MatchRun, verbose_name=_("matching run"), on_delete=models.CASCADE, related_name="proposed_classes")
+    category = models.ForeignKey(
+        "interests.Category", verbose_name=_("interest"), on_delete=models.PROTECT, related_name="+"
+    )
+    teacher = models.ForeignKey(
+        "teachers.Teacher", verbose_name=_("teacher"), on_delete=models.PROTECT, related_name="proposed_classes"
+    )
+    venue = models.ForeignKey("venues.Venue", verbose_name=_("venue"), on_delete=models.PROTECT, related_name="proposed_classes")
+    slot = models.ForeignKey(WeeklySlot, verbose_name=_("weekly time"), on_delete=models.PROTECT, related_name="+")
+    term = models.ForeignKey(Term, verbose_name=_("term"), on_delete=models.PROTECT, related_name="+")
+    # The venue's community, which will run the class: scope and dashboards filter on it.
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ProposedClassStatus.choices, default=ProposedClassStatus.PROPOSED
+    )
+    teacher_consent = models.CharField(
+        _("teacher's answer"), max_length=20, choices=Consent.choices, default=Consent.PENDING
+    )
+    teacher_answered_at = models.DateTimeField(_("teacher answered at"), null=True, blank=True)
+    venue_consent = models.CharField(
+        _("venue owner's answer"), max_length=20, choices=Consent.choices, default=Consent.NOT_REQUIRED
+    )
+    venue_answered_at = models.DateTimeField(_("venue owner answered at"), null=True, blank=True)
+    size = models.PositiveSmallIntegerField(_("residents"), default=0)
+    weight = models.FloatField(_("priority"), default=0.0)
+    walk_km = models.FloatField(_("walking distance (km)"), default=0.0)
+    course = models.OneToOneField(
+        Course, verbose_name=_("class"), on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("proposed class")
+        verbose_name_plural = _("proposed classes")
+        # Creation order is the solution's canonical order: by slot, then venue.
+        ordering = ["run_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ProposedClassStatus.CONFIRMED) | Q(course__isnull=False),
+                name="proposedclass_confirmed_has_course",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ProposedClassStatus.DECLINED)
+                | Q(teacher_consent=Consent.DECLINED)
+                | Q(venue_consent=Consent.DECLINED),
+                name="proposedclass_declined_by_someone",
+            ),
+            models.CheckConstraint(
+                condition=~Q(teacher_consent=Consent.NOT_REQUIRED), name="proposedclass_teacher_always_asked"
+            ),
+            # While proposed, a class holds its teacher's slot and its venue's slot: two runs at once cannot
+            # both propose the same teacher or the same room at the same time.
+            models.UniqueConstraint(
+                fields=["teacher", "slot", "term"],
+                condition=Q(status=ProposedClassStatus.PROPOSED),
+                name="proposedclass_teacher_slot_once",
+            ),
+            models.UniqueConstraint(
+                fields=["venue", "slot", "term"],
+                condition=Q(status=ProposedClassStatus.PROPOSED),
+                name="proposedclass_venue_slot_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["run", "status"], name="proposedclass_run_idx"),
+            models.Index(fields=["community", "status"], name="proposedclass_community_idx"),
+            models.Index(fields=["term", "status"], name="proposedclass_term_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.venue} · {self.slot}"
+
+
+class ProposedPlacement(models.Model):
+    """An order placed in a proposed class."""
+
+    proposed_class = models.ForeignKey(
+        ProposedClass, verbose_name=_("proposed class"), on_delete=models.CASCADE, related_name="placements"
+    )
+    order = models.ForeignKey("interests.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="placements")
+    walk_km = models.FloatField(_("walking distance (km)"), default=0.0)
+    # True while the class is proposed or confirmed; a declined or discarded class frees its orders.
+    active = models.BooleanField(_("holds the order"), default=True)
+
+    class Meta:
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
+        ordering = ["proposed_class_id", "order_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposed_class", "order"], name="placement_unique"),
+            # An order sits in one live class at most, whatever runs overlap.
+            models.UniqueConstraint(fields=["order"], condition=Q(active=True), name="placement_one_live_per_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} → {self.proposed_class}"
+
+
+class UnassignedOrder(models.Model):
+    """An order a run left out, with the spec's reason; `latest` marks the order's current explanation."""
+
+    run = models.ForeignKey(MatchRun, verbose_name=_("matching run"), on_delete=models.CASCADE, related_name="unassigned")
+    order = models.ForeignKey("interests.Order", verbose_name=_("order"), on_delete=models.CASCADE, related_name="+")
+    # The order's community and interest, copied so that reason counts need no join.
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        "interests.Category", verbose_name=_("interest"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=UnassignedReason.choices)
+    latest = models.BooleanField(_("latest explanation"), default=True)
+
+    class Meta:
+        verbose_name = _("unplaced order")
+        verbose_name_plural = _("unplaced orders")
+        ordering = ["run_id", "order_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "order"], name="unassigned_once_per_run"),
+            models.UniqueConstraint(fields=["order"], condition=Q(latest=True), name="unassigned_one_latest_per_order"),
+            models.CheckConstraint(condition=Q(reason__in=UnassignedReason.values), name="unassigned_reason_valid"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["community", "category", "reason"], condition=Q(latest=True), name="unassigned_latest_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id}: {self.get_reason_display()}"

@@ -74,7 +74,12 @@ def make_node(community) -> Node:
     Attendance.objects.create(session=session, resident=resident)
     PolicyTalkFactory(session=session)
     SessionRatingFactory(session=session, resident=resident, comment="老师讲得很好")
-    return Node(community, resident, order, venue, booking, course, session, registration, group, course.teacher)
+    node = Node(community, resident, order, venue, booking, course, session, registration, group, course.teacher)
+    # Every activities model needs a row in each node for the scope matrix: matching proposals too.
+    from tests.dispatch.helpers import proposal_for_node
+
+    proposal_for_node(node)
+    return node
 
 
 def admin_url(model, view: str, *args) -> str:

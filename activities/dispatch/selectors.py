@@ -1,0 +1,113 @@
+"""Reads of the matching service: runs, proposed classes, and why orders stay unplaced.
+
+For the dashboards:
+
+    from activities.dispatch.selectors import unassigned_reason_counts
+    rows = unassigned_reason_counts(scope_for(request.user))                  # the current picture
+    rows = unassigned_reason_counts(scope, run=run)                           # what one run left out
+    rows = unassigned_reason_counts(scope, community_ids=[c.pk], category_ids=[...])
+
+Each row is a `ReasonCount(community_id, category_id, reason, count)`; `reason` is one of the spec's codes
+(`UnassignedReason`: no_teacher, no_venue, no_common_slot, below_min_size, capacity). Rows come sorted by
+community, category and reason, and only non-zero counts are returned. One query.
+
+"The current picture" counts each order that is still accepted (接单, not yet dispatched) once, with the
+reason of the latest run that considered it. An order placed by a later run, dispatched, cancelled or
+rejected is no longer counted, and an order no run has considered yet has no reason to count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.models import Community
+from accounts.selectors import Scope
+from activities.models import MatchRun, ProposedClass, ProposedPlacement, UnassignedOrder
+from interests.enums import OrderStatus
+from teachers.models import Teacher
+
+from .enums import Consent, ProposedClassStatus
+
+
+class ReasonCount(NamedTuple):
+    """How many orders of a community and interest stay unplaced for one reason."""
+
+    community_id: int
+    category_id: int
+    reason: str
+    count: int
+
+
+def unassigned_reason_counts(
+    scope: Scope,
+    *,
+    run: MatchRun | int | None = None,
+    community_ids: Iterable[int] | None = None,
+    category_ids: Iterable[int] | None = None,
+) -> list[ReasonCount]:
+    """Unplaced orders counted by (community, interest, reason), within `scope`.
+
+    Without `run`: every order that is still accepted, with its latest reason (see the module docstring).
+    With `run` (a run or its id): the orders that run left out, whatever became of them since.
+    `community_ids` and `category_ids` narrow further.
+    """
+    rows = UnassignedOrder.objects.all()
+    if run is None:
+        rows = rows.filter(latest=True, order__status=OrderStatus.ACCEPTED)
+    else:
+        rows = rows.filter(run_id=getattr(run, "pk", run))
+    rows = scope.filter(rows, "community")
+    if community_ids is not None:
+        rows = rows.filter(community_id__in=list(community_ids))
+    if category_ids is not None:
+        rows = rows.filter(category_id__in=list(category_ids))
+    grouped = (
+        rows.values_list("community_id", "category_id", "reason")
+        .annotate(count=Count("pk"))
+        .order_by("community_id", "category_id", "reason")
+    )
+    return [ReasonCount(*row) for row in grouped]
+
+
+def runs_in_scope(scope: Scope) -> QuerySet[MatchRun]:
+    """Runs over a node that holds one of the scope's communities (a street's run for its community staff)."""
+    runs = MatchRun.objects.select_related("community", "street", "district", "term", "created_by")
+    if scope.everything:
+        return runs
+    if not scope.community_ids:
+        return runs.none()
+    mine = Community.objects.filter(pk__in=scope.community_ids)
+    return runs.filter(
+        Q(community_id__in=scope.community_ids)
+        | Q(street_id__in=mine.values("street_id"))
+        | Q(district_id__in=mine.values("street__district_id"))
+    )
+
+
+def proposed_classes(
+    scope: Scope, *, run: MatchRun | int | None = None, status: str | None = None
+) -> QuerySet[ProposedClass]:
+    """Proposed classes of the scope's communities with everything a review page shows, in two queries."""
+    classes = scope.filter(
+        ProposedClass.objects.select_related("run", "category", "teacher", "venue", "slot", "term", "community", "course"),
+        "community",
+    )
+    if run is not None:
+        classes = classes.filter(run_id=getattr(run, "pk", run))
+    if status is not None:
+        classes = classes.filter(status=status)
+    placements = ProposedPlacement.objects.select_related("order__resident", "order__community").order_by("order_id")
+    return classes.prefetch_related(Prefetch("placements", queryset=placements)).order_by("run_id", "pk")
+
+
+def classes_awaiting_teacher(teacher: Teacher) -> QuerySet[ProposedClass]:
+    """The proposed classes a teacher has not answered yet: what a teacher's page would list."""
+    return (
+        ProposedClass.objects.filter(teacher=teacher, status=ProposedClassStatus.PROPOSED, teacher_consent=Consent.PENDING)
+        .select_related("category", "venue", "slot", "term")
+        .order_by("slot__weekday", "slot__start", "pk")
+    )
+

@@ -1,0 +1,127 @@
+"""`manage.py match`: pool a scope's accepted orders into proposed classes (派单). The work is in
+`activities.dispatch`; this parses, prints the summary and writes the instance for --export."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+
+from accounts.models import User
+from activities.dispatch.build import resolve_node
+from activities.dispatch.enums import MatchScope
+from activities.dispatch.service import MatchOutcome, match_run
+from activities.models import Term
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the matching instance of a community, a street or the district from the database (its ACCEPTED "
+        "orders; teachers' free times net of their sessions and weekly load; venues' opening hours net of their "
+        "bookings), solve it and store the proposal for staff to review and confirm in the admin. Running "
+        "again is safe: orders already in a proposed class are left out and confirmed classes are kept; "
+        "--replace discards the scope's still-proposed classes first. The same data and seed give the same "
+        "proposal."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scope", choices=list(MatchScope.values), required=True, help="The level to pool orders over.")
+        parser.add_argument(
+            "--node", help="Id or code of the community, street or district (optional when there is only one)."
+        )
+        parser.add_argument("--term", help="Id or name of the term (default: the term under way, else the next).")
+        parser.add_argument("--time-limit", type=float, default=60.0, help="Seconds for the solver (default 60).")
+        parser.add_argument("--greedy", action="store_true", help="Use the greedy baseline instead of the solver.")
+        parser.add_argument("--seed", type=int, default=0, help="Solver seed; the same seed gives the same proposal.")
+        parser.add_argument("--export", metavar="FILE", help="Also write the instance JSON (the spec's format) here.")
+        parser.add_argument(
+            "--replace", action="store_true", help="Discard the scope's still-proposed classes before running."
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Solve and print, but store nothing.")
+        parser.add_argument(
+            "--user", help="Run as this staff member (mobile number or e-mail); their scope is checked. Default: system."
+        )
+        parser.add_argument(
+            "--no-json", action="store_true", help="Do not keep the instance and solution JSON on the run."
+        )
+
+    def handle(self, *args, scope, node, term, time_limit, greedy, seed, export, replace, dry_run, user, no_json, **options):
+        if time_limit <= 0:
+            raise CommandError("--time-limit must be positive.")
+        try:
+            target = resolve_node(scope, node)
+            actor = self._user(user)
+            chosen_term = self._term(term)
+            outcome = match_run(
+                node=target,
+                term=chosen_term,
+                actor=actor,
+                time_limit=time_limit,
+                greedy=greedy,
+                seed=seed,
+                replace=replace,
+                dry_run=dry_run,
+                keep_json=not no_json,
+                on_instance=(lambda inst: Path(export).write_text(inst.to_json(indent=2) + "\n", encoding="utf-8"))
+                if export
+                else None,
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        self._summary(outcome, greedy=greedy, export=export, verbosity=options["verbosity"])
+
+    @staticmethod
+    def _user(ref: str | None) -> User | None:
+        if not ref:
+            return None
+        try:
+            return User.objects.get_by_natural_key(ref)
+        except User.DoesNotExist as exc:
+            raise CommandError(f"No user signs in as {ref!r}.") from exc
+
+    @staticmethod
+    def _term(ref: str | None) -> Term | None:
+        if not ref:
+            return None
+        term = Term.objects.filter(name=ref).first()
+        if term is None and ref.isdigit():
+            term = Term.objects.filter(pk=int(ref)).first()
+        if term is None:
+            raise CommandError(f"No term has the id or name {ref!r}.")
+        return term
+
+    def _summary(self, outcome: MatchOutcome, *, greedy: bool, export: str | None, verbosity: int) -> None:
+        if not verbosity:
+            return
+        built, obj, run = outcome.built, outcome.objective, outcome.run
+        inst = built.instance
+        head = f"Run #{run.pk}" if run else "Dry run"
+        self.stdout.write(
+            f"{head} · {built.scope} {built.node} · term {built.term} ({built.first_day} – {built.last_day})"
+        )
+        self.stdout.write(
+            f"Instance: {len(inst.orders)} orders to place ({len(built.no_slot)} more fit no weekly slot, "
+            f"{len(built.unlocated)} have no location, {built.held} already in a proposed class), "
+            f"{len(inst.teachers)} teachers, {len(inst.venues)} venues, {len(inst.slots)} slots"
+        )
+        if export:
+            self.stdout.write(f"Instance written to {export}")
+        vs_greedy = f"; greedy {outcome.greedy_weight:.2f}" if outcome.greedy_weight is not None else ""
+        self.stdout.write(
+            f"{'Greedy' if greedy else 'Solver'}: {obj.summary()}, {outcome.seconds:.2f} s{vs_greedy}"
+        )
+        reasons = Counter(u.reason for u in outcome.solution.unassigned)
+        reasons.update({"no_common_slot": len(built.no_slot)} if built.no_slot else {})
+        why = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items())) or "none"
+        self.stdout.write(f"Unassigned: {why}")
+        if run is not None:
+            if run.orders_assigned != obj.assigned:
+                self.stdout.write(f"Stored: {run.orders_assigned} orders in {run.classes} classes (orders closed meanwhile)")
+            url = reverse("admin:activities_matchrun_change", args=[run.pk])
+            if run.classes:
+                self.stdout.write(self.style.SUCCESS(f"Proposal stored: review and confirm it at {url}"))
+            else:
+                self.stdout.write(self.style.WARNING(f"No class could be formed; the reasons are stored at {url}"))
