@@ -385,7 +385,7 @@ class Journey:
         expect(card).to_have_count(1)
         expect(card.locator("h2")).to_have_attribute("id", f"category-{w.taiji.pk}")
         expect(card.locator("h2")).to_have_text(t.category(w.taiji))
-        expect(card).to_contain_text(f"{t('Field')}: {t.category(w.sports)}")
+        expect(card).to_contain_text(f"{t('%(label)s:', label=t('Field'))} {t.category(w.sports)}")
         expect(card).to_contain_text(
             t.n("%(counter)s open class near you", "%(counter)s open classes near you", 1, counter=1)
         )
@@ -561,7 +561,8 @@ class Journey:
         session = self.after_the_session(user)
         self.rate(user, session, comment)
         self.problems.assert_none()
-        assert self.problems.dialogs == []
+        # Giving up a place asks first: one accidental tap must not hand it to the waiting list.
+        assert self.problems.dialogs == [self.t("Give up this place? The next person on the waiting list will get it.")]
         return user
 
 
