@@ -13,7 +13,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scoping import ScopedAdminMixin, ScopedInlineMixin
-from .models import College, Community, Department, District, Grid, RoleAssignment, Street, User, mask_phone
+from .models import (
+    ApiToken,
+    College,
+    Community,
+    Department,
+    District,
+    Grid,
+    RoleAssignment,
+    Street,
+    User,
+    mask_phone,
+)
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -82,13 +93,20 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:
-            return self.staff_fieldsets
+            if self.has_change_permission(request, obj):
+                return self.staff_fieldsets
+            # Read-only viewers (the district office) see the number masked: the full number is for the
+            # resident's own community and street, who call them back.
+            return [
+                (name, {**opts, "fields": tuple("masked_phone" if f == "phone" else f for f in opts["fields"])})
+                for name, opts in self.staff_fieldsets
+            ]
         return super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            fields.append("phone_verified")
+            fields += ["phone_verified", "masked_phone"]
         return fields
 
     def get_list_filter(self, request):
@@ -188,3 +206,19 @@ class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def object_in_scope(self, scope, obj):
         return scope.everything or obj.community_id in scope.community_ids or obj.street_id in scope.street_ids
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Residents' app tokens: staff see only names and prefixes, and may revoke one for a lost phone."""
+
+    community_path = "user__profile__community"
+    list_display = ("name", "user", "prefix", "created", "last_used")
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__name")
+    readonly_fields = ("user", "name", "prefix", "created", "last_used")
+    ordering = ("-created",)
+
+    def has_add_permission(self, request):
+        # A token's secret is shown once to its owner, through the API; nobody makes one for someone else.
+        return False

@@ -292,3 +292,24 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         node = self.community or self.street or self.district or self.department
         return f"{self.user} · {self.get_role_display()}" + (f" · {node}" if node else "")
+
+
+class ApiToken(models.Model):
+    """A named secret an app signs in with (Authorization: Token …). Only its SHA-256 is stored: the
+    secret is shown once, when it is made. A user holds several (phone, tablet) and revokes each alone."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60)
+    # The first characters of the secret, shown in lists so the owner can tell tokens apart.
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

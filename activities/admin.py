@@ -93,6 +93,17 @@ class CourseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         ),
     )
     inlines = [SessionInline]
+    actions = ["cancel_courses"]
+
+    @admin.action(description=gettext_lazy("Cancel the selected classes and tell their residents"), permissions=["change"])
+    def cancel_courses(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda course: services.course_cancel(course=course, actor=request.user),
+            done=lambda n: ngettext("%(count)d class cancelled.", "%(count)d classes cancelled.", n) % {"count": n},
+        )
 
     @admin.display(description=gettext_lazy("free places"))
     def free_places(self, obj):

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import scope_for
 from community_college.errors import ConflictError, ScopeError
+from notices import hooks as notice_hooks
 from venues.services import booking_create
 
-from .enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, RegistrationStatus
+from .enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, RegistrationStatus, SessionStatus
 from .models import Course, Registration, Session
 
 
@@ -48,9 +49,11 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
             else:
                 # Checked in the same UPDATE that takes the place, so a class closed a moment ago takes no one.
                 raise ConflictError(_("This class is not open for registration."), code="course_closed")
-            return Registration.objects.create(
+            registration = Registration.objects.create(
                 course=course, resident=resident, status=status, placed_by=placed_by or resident, order=order
             )
+            notice_hooks.registration_changed(registration.pk, status)
+            return registration
     except IntegrityError:
         # Another request of the same resident won the race; the unique index kept one registration.
         return Registration.objects.get(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES)
@@ -72,6 +75,7 @@ def registration_cancel(*, registration: Registration, actor: User) -> Registrat
     reg.status_changed = timezone.now()
     reg.save(update_fields=["status", "status_changed"])
     registration.status = reg.status
+    notice_hooks.registration_changed(reg.pk, "cancelled")
     if not was_confirmed:
         return None
     Course.objects.filter(pk=reg.course_id).update(confirmed_count=F("confirmed_count") - 1)
@@ -91,6 +95,7 @@ def promote_from_waitlist(*, course_id: int) -> Registration | None:
     first.status = RegistrationStatus.CONFIRMED
     first.status_changed = timezone.now()
     first.save(update_fields=["status", "status_changed"])
+    notice_hooks.registration_changed(first.pk, "promoted")
     return first
 
 
@@ -128,3 +133,34 @@ def waitlist_ahead_of(registration: Registration, prefix: str = "") -> Q:
     return Q(**{f"{prefix}created__lt": registration.created}) | Q(
         **{f"{prefix}created": registration.created, f"{prefix}id__lt": registration.id}
     )
+
+
+@transaction.atomic
+def course_cancel(*, course: Course, actor: User) -> Course:
+    """Cancel a class: its coming meetings, their rooms and every live registration; residents are told.
+
+    Orders dispatched into it stay dispatched with their class, so the timeline shows what happened;
+    the notice tells the resident they may order again.
+    """
+    from venues.enums import BookingStatus
+    from venues.models import Booking
+
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    if not scope_for(actor).can_change_community(locked.community_id):
+        raise ScopeError(_("This class belongs to another community."), code="scope")
+    if locked.status == CourseStatus.CANCELLED:
+        return locked
+    now = timezone.now()
+    upcoming = Session.objects.filter(course=locked, starts_at__gte=now, status=SessionStatus.SCHEDULED)
+    Booking.objects.filter(session__in=upcoming).update(status=BookingStatus.CANCELLED)
+    upcoming.update(status=SessionStatus.CANCELLED)
+    Registration.objects.filter(course=locked, status__in=ACTIVE_REGISTRATION_STATUSES).update(
+        status=RegistrationStatus.CANCELLED, status_changed=now
+    )
+    locked.status = CourseStatus.CANCELLED
+    locked.confirmed_count = 0
+    locked.save(update_fields=["status", "confirmed_count"])
+    # One notice per registered resident, sent by the notices app after commit.
+    notice_hooks.course_changed(locked.pk, "cancelled")
+    course.status, course.confirmed_count = locked.status, locked.confirmed_count
+    return locked

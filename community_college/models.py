@@ -37,8 +37,12 @@ class WeeklyWindow(models.Model):
     @classmethod
     def window_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
         return [
-            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name=f"{prefix}_start_before_end"),
-            models.CheckConstraint(condition=models.Q(weekday__gte=0, weekday__lte=6), name=f"{prefix}_weekday_valid"),
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name=f"{prefix}_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6), name=f"{prefix}_weekday_valid"
+            ),
         ]
 
     def covers(self, weekday: int, start, end) -> bool:

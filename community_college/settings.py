@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,7 +27,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", default=True)
 # The fallback key only exists so a bare checkout runs; production must set DJANGO_SECRET_KEY.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-dev-only-community-college-not-for-production"
+SECRET_KEY = (
+    os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-dev-only-community-college-not-for-production"
+)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
     "teachers",
     "activities",
     "ratings",
+    "notices",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notices.context_processors.unread_notices",
             ],
         },
     },
@@ -125,7 +131,9 @@ if REDIS_URL:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://"
 CELERY_RESULT_BACKEND = None
 # Without a broker the portal still works: tasks run in-process when they are enqueued.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not (os.environ.get("CELERY_BROKER_URL") or REDIS_URL))
+CELERY_TASK_ALWAYS_EAGER = env_bool(
+    "CELERY_TASK_ALWAYS_EAGER", default=not (os.environ.get("CELERY_BROKER_URL") or REDIS_URL)
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -135,7 +143,29 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Redis redelivers an unacknowledged task after this long; no countdown may exceed it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+# All periodic work, in one place (times are Asia/Shanghai, CELERY_TIMEZONE). Each task is idempotent, so
+# a beat that fires twice or a run that overlaps the next does no harm.
+CELERY_BEAT_SCHEDULE = {
+    # Reminders 24 h and 2 h before each meeting.
+    "notices-reminders": {"task": "notices.tasks.scan_reminders", "schedule": crontab(minute="*/10")},
+    # Feedback requests after meetings that residents attended.
+    "notices-feedback-requests": {
+        "task": "notices.tasks.scan_feedback_requests",
+        "schedule": crontab(minute=20),
+    },
+    # The weekly digest: split into batches of residents, Saturday morning when residents plan their week.
+    "notices-weekly-digest": {
+        "task": "notices.tasks.digest_fanout",
+        "schedule": crontab(day_of_week="sat", hour=9, minute=0),
+    },
+    # The end of quiet hours: SMS and e-mail held back overnight go now.
+    "notices-morning-release": {
+        "task": "notices.tasks.release_deferred",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Retries whose task was lost, and deliveries left by a worker that died mid-send.
+    "notices-retry-sweeper": {"task": "notices.tasks.sweep", "schedule": crontab(minute="*/5")},
+}
 
 # --- Authentication ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -239,16 +269,77 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleSMSBackend")
 # --- REST framework ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: its "WWW-Authenticate: Token" header makes an anonymous call a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "community_college.api_pagination.Pagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    "DEFAULT_VERSION": "v1",
+    "ALLOWED_VERSIONS": ["v1"],
+    "EXCEPTION_HANDLER": "community_college.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        # Token sign-in with a password: axes locks an account after 5 failures; this stops spraying.
+        "sign_in": os.environ.get("API_THROTTLE_SIGN_IN", "10/min"),
+        # Each code is an SMS that costs money (the same budget as ACCOUNT_RATE_LIMITS).
+        "send_code": os.environ.get("API_THROTTLE_SEND_CODE", "3/min"),
+        "order_place": os.environ.get("API_THROTTLE_ORDER_PLACE", "30/hour"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Community College API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Community College API",
+    "DESCRIPTION": "Residents' orders, classes and notices; staff inboxes; the district's dashboard data. "
+    "Errors share one shape (ErrorSerializer); messages follow Accept-Language.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "interests.enums.OrderStatus",
+        "CourseStatusEnum": "activities.enums.CourseStatus",
+        "SessionStatusEnum": "activities.enums.SessionStatus",
+        "RegistrationStatusEnum": "activities.enums.RegistrationStatus",
+        "MatchRunStatusEnum": "activities.dispatch.enums.MatchRunStatus",
+        "ProposedClassStatusEnum": "activities.dispatch.enums.ProposedClassStatus",
+        "ConsentEnum": "activities.dispatch.enums.Consent",
+    },
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Pinned in static/vendor/swagger-ui: government intranets have no CDN.
+    "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist-5.35.0",
+    "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist-5.35.0/favicon-32x32.png",
+}
 
 # --- Domain -----------------------------------------------------------------------------------------------
 # The 15-minute walking circle of the programme, as a straight-line distance.
 WALKING_CIRCLE_KM = float(os.environ.get("WALKING_CIRCLE_KM", "1.2"))
+
+# --- Notices (see notices/services.py and notices/rules.py) --------------------------------------------------
+# SMS and e-mail wait outside these hours (local time); the in-site inbox never waits. "off" disables.
+NOTICES_QUIET_HOURS = os.environ.get("NOTICES_QUIET_HOURS", "22:00-07:00")
+# A worker owns a claimed delivery this long; after it, a delivery left by a dead worker is taken over.
+# Must exceed the longest send (gateway and SMTP timeouts).
+NOTICES_LEASE_SECONDS = int(os.environ.get("NOTICES_LEASE_SECONDS", "300"))
+NOTICES_MAX_ATTEMPTS = int(os.environ.get("NOTICES_MAX_ATTEMPTS", "5"))
+# Backoff after the n-th failure: base × 2^(n-1) seconds, at most 3600 (the broker's visibility timeout).
+NOTICES_RETRY_BASE_SECONDS = int(os.environ.get("NOTICES_RETRY_BASE_SECONDS", "60"))
+# The sweeper re-enqueues a due delivery only if no task was queued for it this recently.
+NOTICES_SWEEP_GRACE_SECONDS = int(os.environ.get("NOTICES_SWEEP_GRACE_SECONDS", "600"))
+NOTICES_SWEEP_LIMIT = int(os.environ.get("NOTICES_SWEEP_LIMIT", "100000"))
+NOTICES_DELIVER_CHUNK = int(os.environ.get("NOTICES_DELIVER_CHUNK", "100"))
+# Residents per digest task: hundreds, so 250,000 residents make about 500 tasks.
+NOTICES_DIGEST_BATCH = int(os.environ.get("NOTICES_DIGEST_BATCH", "500"))
+NOTICES_DIGEST_ITEMS = int(os.environ.get("NOTICES_DIGEST_ITEMS", "5"))
+NOTICES_DIGEST_RADIUS_KM = float(os.environ.get("NOTICES_DIGEST_RADIUS_KM", "3.0"))
+NOTICES_FEEDBACK_WITHIN_HOURS = int(os.environ.get("NOTICES_FEEDBACK_WITHIN_HOURS", "72"))
+# Links in SMS and e-mail are absolute.
+NOTICES_SITE_URL = os.environ.get("NOTICES_SITE_URL", "http://127.0.0.1:8000")
+# notices.backends.FileSMSBackend writes here (development, the worker integration test).
+NOTICES_SMS_FILE = os.environ.get("NOTICES_SMS_FILE", str(BASE_DIR / "sms-outbox.log"))
+NOTICES_FILE_SMS_DELAY = float(os.environ.get("NOTICES_FILE_SMS_DELAY", "0"))
 
 # --- Security (production) --------------------------------------------------------------------------------
 if not DEBUG:
@@ -269,3 +360,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Dashboards' roll-ups and the college star rating (dashboards/services.py, ratings/stars.py). Added with
+# update() so that other apps' entries above are never overwritten.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Daily roll-ups: the weeks around today every 15 minutes (late attendance, new ratings, the coming
+        # meetings), and a full rebuild each night.
+        "dashboards-rollups-recent": {
+            "task": "dashboards.tasks.refresh_recent_rollups",
+            "schedule": crontab(minute="*/15"),
+        },
+        "dashboards-rollups-rebuild": {
+            "task": "dashboards.tasks.rebuild_rollups",
+            "schedule": crontab(hour=2, minute=30),
+        },
+        # Last month's star rating of every college, on the 1st after the night's rebuild.
+        "ratings-college-stars": {
+            "task": "ratings.tasks.recompute_college_stars",
+            "schedule": crontab(day_of_month=1, hour=4, minute=0),
+        },
+    }
+)

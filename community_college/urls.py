@@ -3,7 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import api, views
+
+handler404 = api.not_found
 
 admin.site.site_header = _("Community College · staff")
 admin.site.site_title = _("Community College")
@@ -15,9 +17,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("community_college.api")),
     path("", include("interests.urls")),
     path("", include("activities.urls")),
     path("", include("ratings.urls")),
+    path("", include("notices.urls")),
+    path("dashboards/", include("dashboards.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,15 +1,24 @@
 """The interest tree, residents' profiles, interest groups and the order inbox (点单 → 接单) in the staff admin.
 
 Orders move only through `interests.services`: the add form places an order for a resident who called or
-came to the desk (`order_place`), and the inbox's actions accept and reject (`order_accept`,
-`order_reject`). Status, stamps and the timeline are read-only here.
+came to the desk (`order_place`), the inbox's actions accept and reject (`order_accept`, `order_reject`)
+and dispatch an accepted order into a class with a free place (`interests.desk.order_dispatch_into_course`);
+"new order by phone" registers a caller and takes their order or registration in one go
+(`interests.desk.desk_take`). Status, stamps and the timeline are read-only here.
 """
+
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
-from django.contrib.admin.helpers import ActionForm
-from django.db.models import Count
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,9 +29,13 @@ from accounts.admin_scoping import (
     ScopedInlineMixin,
     run_service_action,
 )
-from accounts.models import mask_phone
+from accounts.models import Grid, mask_phone
+from accounts.resources import ScopedImportExportMixin
+from accounts.selectors import scope_for
+from activities.enums import CourseStatus
+from activities.models import Course
 
-from . import services
+from . import desk, services
 from .enums import OrderChannel, OrderStatus
 from .models import (
     Category,
@@ -33,6 +46,7 @@ from .models import (
     ResidentAvailability,
     ResidentProfile,
 )
+from .resources import InterestGroupResource, ResidentResource
 
 
 @admin.register(Category)
@@ -55,7 +69,10 @@ class ResidentAvailabilityInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(ResidentProfile)
-class ResidentProfileAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ResidentProfileAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
+    # Export only (masked numbers): a new resident is registered through `resident_register`.
+    resource_classes = [ResidentResource]
+    importable = False
     staff_may_delete = False
     list_display = ("user", "masked_phone", "community", "grid", "consent_sms", "consent_recommendations", "created")
     list_select_related = ("user", "community", "grid__community")
@@ -92,7 +109,8 @@ class GroupMembershipInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(InterestGroup)
-class InterestGroupAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class InterestGroupAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
+    resource_classes = [InterestGroupResource]
     list_display = ("name", "category", "community", "member_count", "max_members", "is_active", "created")
     list_select_related = ("category", "community")
     list_filter = ("is_active", ("community", RelatedOnlyFieldListFilter), ("category", RelatedOnlyFieldListFilter))
@@ -136,6 +154,47 @@ class OrderStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+class OrderAgeFilter(admin.SimpleListFilter):
+    """How long an order has waited since it was placed: the oldest need an answer first."""
+
+    title = gettext_lazy("waiting for")
+    parameter_name = "age"
+    # (value, label, at least days, less than days)
+    BUCKETS = (
+        ("1d", gettext_lazy("less than a day"), 0, 1),
+        ("3d", gettext_lazy("1 to 3 days"), 1, 3),
+        ("7d", gettext_lazy("3 to 7 days"), 3, 7),
+        ("old", gettext_lazy("more than a week"), 7, None),
+    )
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, label, _lo, _hi in self.BUCKETS]
+
+    def queryset(self, request, queryset):
+        for value, _label, at_least, less_than in self.BUCKETS:
+            if self.value() == value:
+                now = timezone.now()
+                queryset = queryset.filter(submitted_at__lte=now - timedelta(days=at_least))
+                if less_than is not None:
+                    queryset = queryset.filter(submitted_at__gt=now - timedelta(days=less_than))
+                return queryset
+        return queryset
+
+
+class OrderGridFilter(admin.SimpleListFilter):
+    """The grid (网格) the resident lives in, among the grids of the user's scope: one query."""
+
+    title = gettext_lazy("grid")
+    parameter_name = "grid"
+
+    def lookups(self, request, model_admin):
+        grids = scope_for(request.user).filter(Grid.objects.all()).order_by("community__name", "name")
+        return [(str(pk), f"{community} · {name}") for pk, name, community in grids.values_list("pk", "name", "community__name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(resident__profile__grid=self.value()) if self.value() else queryset
 
 
 class OrderActionForm(ActionForm):
@@ -187,9 +246,11 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("resident", "category", "community")
     list_filter = (
         OrderStatusFilter,
+        OrderAgeFilter,
+        ("category", RelatedOnlyFieldListFilter),
+        OrderGridFilter,
         "channel",
         ("community", RelatedOnlyFieldListFilter),
-        ("category", RelatedOnlyFieldListFilter),
     )
     search_fields = ("=id", "resident__name", "resident__phone", "category__name", "category__pinyin")
     autocomplete_fields = ("resident", "category", "course")
@@ -201,8 +262,9 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     # Counts come from OrderStatusFilter; facets would add a query per filter choice.
     show_facets = admin.ShowFacets.NEVER
     action_form = OrderActionForm
-    actions = ["accept_orders", "reject_orders"]
+    actions = ["accept_orders", "reject_orders", "dispatch_orders"]
     inlines = [OrderEventInline]
+    change_list_template = "admin/interests/order/change_list.html"
     fieldsets = (
         (None, {"fields": ("resident", "community", "category", "channel", "placed_by", "note", "weight")}),
         (gettext_lazy("Preferred times"), {"fields": ("preferred_slots",)}),
@@ -295,6 +357,147 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             lambda order: services.order_reject(order=order, actor=request.user, reason=reason),
             done=lambda n: ngettext("%(count)d order rejected.", "%(count)d orders rejected.", n) % {"count": n},
         )
+
+
+    # --- 派单 into an existing class --------------------------------------------------------------------------
+    def open_courses_for(self, request, orders) -> dict[int, list]:
+        """Classes in the user's scope with a free place, of the interests of `orders`, by interest (one query)."""
+        courses = (
+            scope_for(request.user)
+            .filter(Course.objects.all())
+            .filter(
+                category_id__in={order.category_id for order in orders},
+                status=CourseStatus.OPEN,
+                confirmed_count__lt=F("capacity"),
+            )
+            .select_related("community", "teacher", "slot")
+            .order_by("community__name", "title", "pk")
+        )
+        by_category: dict[int, list] = {}
+        for course in courses:
+            by_category.setdefault(course.category_id, []).append(course)
+        return by_category
+
+    @admin.action(description=gettext_lazy("Dispatch the selected accepted orders into a class (派单)"), permissions=["change"])
+    def dispatch_orders(self, request, queryset):
+        orders = list(queryset.select_related("resident", "category", "community").order_by("submitted_at", "pk"))
+        waiting = [order for order in orders if order.status == OrderStatus.ACCEPTED]
+        if not waiting:
+            self.message_user(request, _("Only accepted orders can be dispatched: accept them first."), messages.WARNING)
+            return None
+        courses = self.open_courses_for(request, waiting)
+        if request.POST.get("apply"):
+            chosen = {}
+            for order in waiting:
+                value = request.POST.get(f"course_{order.pk}", "")
+                match = [c for c in courses.get(order.category_id, []) if str(c.pk) == value]
+                if match:
+                    chosen[order.pk] = match[0]
+            pooled = len(waiting) - len(chosen)
+            if chosen:
+                run_service_action(
+                    self,
+                    request,
+                    [order for order in waiting if order.pk in chosen],
+                    lambda order: desk.order_dispatch_into_course(
+                        order=order, course=chosen[order.pk], actor=request.user
+                    ),
+                    done=lambda n: ngettext(
+                        "%(count)d order dispatched into a class.", "%(count)d orders dispatched into a class.", n
+                    ) % {"count": n},
+                )
+            if pooled:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d order stays accepted in the pool of the matching service.",
+                        "%(count)d orders stay accepted in the pool of the matching service.",
+                        pooled,
+                    ) % {"count": pooled},
+                    messages.INFO,
+                )
+            return None
+        rows = [(order, courses.get(order.category_id, [])) for order in waiting]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Dispatch orders into a class"),
+            "opts": self.model._meta,
+            "rows": rows,
+            "skipped": len(orders) - len(waiting),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/interests/order/dispatch.html", context)
+
+    # --- orders and registrations taken by phone ------------------------------------------------------------
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            path("phone/", self.admin_site.admin_view(self.phone_view), name=f"{info[0]}_{info[1]}_phone"),
+            path(
+                "phone/residents/",
+                self.admin_site.admin_view(self.resident_autocomplete_view),
+                name=f"{info[0]}_{info[1]}_resident_autocomplete",
+            ),
+            *super().get_urls(),
+        ]
+
+    def resident_autocomplete_view(self, request):
+        from .admin_desk import ResidentAutocompleteView
+
+        return ResidentAutocompleteView.as_view(admin_site=self.admin_site)(request)
+
+    def phone_view(self, request):
+        from .admin_desk import PhoneOrderForm
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PhoneOrderForm(request.POST or None, request=request, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = desk.desk_take(
+                    staff=request.user,
+                    resident=data.get("resident"),
+                    name=data.get("name", ""),
+                    phone=data.get("phone", ""),
+                    community=data.get("community"),
+                    category=data.get("category"),
+                    course=data.get("course"),
+                    channel=data["channel"],
+                    note=data.get("note", ""),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                if result.order is not None:
+                    self.message_user(
+                        request,
+                        _("Order #%(id)s placed for %(resident)s (%(phone)s).")
+                        % {"id": result.order.pk, "resident": result.resident.name, "phone": mask_phone(result.resident.phone)},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:interests_order_change", args=[result.order.pk]))
+                self.message_user(
+                    request,
+                    _("%(resident)s (%(phone)s) registered for %(course)s: %(status)s.")
+                    % {
+                        "resident": result.resident.name,
+                        "phone": mask_phone(result.resident.phone),
+                        "course": result.registration.course.title,
+                        "status": result.registration.get_status_display(),
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:interests_order_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("New order by phone"),
+            "opts": self.model._meta,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/interests/order/phone.html", context)
 
 
 @admin.register(OrderEvent)

@@ -18,6 +18,7 @@ from accounts.enums import Role
 from accounts.models import Community, RoleAssignment, User
 from accounts.selectors import scope_for
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
+from notices import hooks as notice_hooks
 
 from .enums import ORDER_TRANSITIONS, OrderChannel, OrderStatus
 from .models import (
@@ -115,6 +116,8 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
         fields.add(name)
     locked.save(update_fields=sorted(fields))
     OrderEvent.objects.create(order=locked, from_status=from_status, to_status=to, actor=actor, at=now, note=note[:300])
+    # The resident hears of it once the step is committed (accepted, rejected, dispatched have notices).
+    notice_hooks.order_changed(locked.pk, to)
     order.refresh_from_db()
     return order
 

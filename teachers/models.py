@@ -91,3 +91,67 @@ class TeacherAvailability(WeeklyWindow):
         verbose_name = _("free time")
         verbose_name_plural = _("free times")
         constraints = WeeklyWindow.window_constraints("teacheravailability")
+
+
+class RecommendationStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    APPROVED = "approved", _("Approved: teacher added to the pool")
+    REJECTED = "rejected", _("Rejected")
+
+
+class TeacherRecommendation(models.Model):
+    """A resident's recommendation of someone who could teach: staff of their community review it.
+
+    Approval (`teachers.services.teacher_recommendation_approve`) creates the Teacher with its skills.
+    """
+
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recommended by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teacher_recommendations",
+    )
+    community = models.ForeignKey(
+        "accounts.Community",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="teacher_recommendations",
+        help_text=_("The community whose staff review the recommendation: the recommending resident's."),
+    )
+    name = models.CharField(_("full name"), max_length=60)
+    phone = models.CharField(_("mobile number"), max_length=11, blank=True)
+    categories = models.ManyToManyField(
+        "interests.Category", verbose_name=_("can teach"), related_name="+", blank=True
+    )
+    note = models.TextField(_("why this teacher"), blank=True, max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RecommendationStatus.choices, default=RecommendationStatus.PENDING
+    )
+    reject_reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
+    teacher = models.OneToOneField(
+        Teacher, verbose_name=_("teacher"), on_delete=models.SET_NULL, null=True, blank=True, related_name="recommendation"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created = models.DateTimeField(_("recommended at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("teacher recommendation")
+        verbose_name_plural = _("teacher recommendations")
+        ordering = ["created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reject_reason=""), name="recommendation_rejection_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(teacher__isnull=False), name="recommendation_approved_has_teacher"
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "status", "created"], name="recommendation_queue_idx")]
+
+    def __str__(self) -> str:
+        return self.name

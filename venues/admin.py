@@ -2,18 +2,51 @@
 
 A venue belongs to the community it stands in, and its bookings with it. Bookings are made through
 `venues.services.booking_create`, which refuses an overlap; confirmation and cancellation are actions.
+The venue list links to the one-screen overview (场地管理一屏总览, `venues.occupancy`): a week of every
+venue in the user's scope, with bookings, free opening hours, utilisation, overlaps and sessions with no room.
 """
 
+from datetime import timedelta
+
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, run_service_action
+from accounts.models import Community, Street
+from accounts.resources import ScopedImportExportMixin
+from accounts.selectors import scope_for
 
 from . import services
+from .enums import OwnerType
 from .models import Booking, Facility, OpeningHours, Venue
+from .occupancy import CellState, week_overview, week_start_of
+from .resources import VenueResource
+
+
+class OverviewFilterForm(forms.Form):
+    week = forms.DateField(label=_("week of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    street = forms.ModelChoiceField(label=_("street"), queryset=Street.objects.none(), required=False)
+    community = forms.ModelChoiceField(label=_("community"), queryset=Community.objects.none(), required=False)
+    facility = forms.ModelChoiceField(label=_("facility"), queryset=Facility.objects.all(), required=False)
+    owner_type = forms.ChoiceField(
+        label=_("owner type"), choices=[("", "---------"), *OwnerType.choices], required=False
+    )
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        communities = scope.filter(Community.objects.all(), "").select_related("street")
+        self.fields["community"].queryset = communities
+        self.fields["street"].queryset = (
+            Street.objects.all() if scope.everything else Street.objects.filter(communities__in=communities).distinct()
+        )
 
 
 @admin.register(Facility)
@@ -30,7 +63,8 @@ class OpeningHoursInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class VenueAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
+    resource_classes = [VenueResource]
     list_display = ("name", "owner_type", "community", "capacity", "requires_confirmation", "is_active")
     list_select_related = ("community",)
     list_filter = (
@@ -50,6 +84,53 @@ class VenueAdmin(ScopedAdminMixin, admin.ModelAdmin):
         (_("Location"), {"fields": ("latitude", "longitude"), "classes": ("collapse",)}),
     )
     inlines = [OpeningHoursInline]
+    change_list_template = "admin/venues/venue/change_list.html"
+
+    def get_urls(self):
+        return [
+            path("overview/", self.admin_site.admin_view(self.overview_view), name="venues_venue_overview"),
+            *super().get_urls(),
+        ]
+
+    def overview_view(self, request):
+        """场地管理一屏总览: a week of every venue of the user's scope, filtered by street, community, facility, owner."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        scope = scope_for(request.user)
+        form = OverviewFilterForm(request.GET or None, scope=scope)
+        data = form.cleaned_data if form.is_valid() else {}
+        venues = self.get_queryset(request).filter(is_active=True).order_by("community__name", "name")
+        community_ids = None if scope.everything else scope.community_ids
+        if data.get("street"):
+            venues = venues.filter(community__street=data["street"])
+            community_ids = [c.pk for c in form.fields["community"].queryset if c.street_id == data["street"].pk]
+        if data.get("community"):
+            venues = venues.filter(community=data["community"])
+            community_ids = [data["community"].pk]
+        if data.get("facility"):
+            venues = venues.filter(facilities=data["facility"])
+        if data.get("owner_type"):
+            venues = venues.filter(owner_type=data["owner_type"])
+        week = week_start_of(data.get("week") or timezone.localdate())
+        overview = week_overview(venues=venues, week_start=week, community_ids=community_ids)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Venues on one screen"),
+            "opts": self.model._meta,
+            "form": form,
+            "overview": overview,
+            "states": CellState,
+            "previous_week": self._week_query(request, week - timedelta(days=7)),
+            "next_week": self._week_query(request, week + timedelta(days=7)),
+            "can_confirm": self.admin_site._registry[Booking].has_change_permission(request),
+        }
+        return TemplateResponse(request, "admin/venues/venue/overview.html", context)
+
+    @staticmethod
+    def _week_query(request, week) -> str:
+        query = request.GET.copy()
+        query["week"] = week.isoformat()
+        return query.urlencode()
 
 
 @admin.register(OpeningHours)

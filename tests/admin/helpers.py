@@ -11,6 +11,7 @@ from community_college.models import Weekday
 from interests import services as interest_services
 from interests.models import ResidentAvailability
 from teachers.models import TeacherAvailability
+from teachers.services import teacher_recommendation_submit
 from tests.factories import (
     BookingFactory,
     CategoryFactory,
@@ -74,11 +75,15 @@ def make_node(community) -> Node:
     Attendance.objects.create(session=session, resident=resident)
     PolicyTalkFactory(session=session)
     SessionRatingFactory(session=session, resident=resident, comment="老师讲得很好")
+    teacher_recommendation_submit(resident=resident, name=f"推荐{community.code}", categories=[category])
     node = Node(community, resident, order, venue, booking, course, session, registration, group, course.teacher)
     # Every activities model needs a row in each node for the scope matrix: matching proposals too.
     from tests.dispatch.helpers import proposal_for_node
 
     proposal_for_node(node)
+    from accounts.api.services import api_token_create
+
+    api_token_create(user=resident, name="phone")
     return node
 
 

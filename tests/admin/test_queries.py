@@ -38,11 +38,11 @@ def test_order_inbox_queries_do_not_grow_with_rows(staff_client, community, djan
     for _ in range(rows):
         services.order_place(resident=ResidentFactory(profile__community=community), category=CategoryFactory())
     # 1 session, 2 user, 3 the staff member's roles (scope), 4 counts per status for the status filter,
-    # 5 communities of the community filter, 6 interests of the interest filter, 7 count of the page's rows
-    # (no second, unfiltered count: show_full_result_count is off), 8-9 the user's and groups' Django
-    # permissions, asked by the sidebar for the third-party apps, 10 the page of orders with resident,
-    # category and community joined, 11-12 the date hierarchy (first and last day, then the days).
-    with django_assert_num_queries(12):
+    # 5 interests of the interest filter, 6 grids of the grid filter, 7 communities of the community filter,
+    # 8 count of the page's rows (no second, unfiltered count: show_full_result_count is off), 9-10 the user's
+    # and groups' Django permissions, asked by the sidebar for the third-party apps, 11 the page of orders with
+    # resident, category and community joined, 12-13 the date hierarchy (first and last day, then the days).
+    with django_assert_num_queries(13):
         response = staff_client.get(admin_url(Order, "changelist"))
     assert response.context["cl"].result_count == rows
 

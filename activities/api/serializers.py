@@ -1,0 +1,231 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import mask_phone
+from activities.models import Course, MatchRun, ProposedClass, ProposedPlacement, Registration, Session
+from teachers.models import Teacher
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    """A class as the resident lists show it."""
+
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    teacher_name = serializers.CharField(source="teacher.name", default="", read_only=True)
+    venue_name = serializers.CharField(source="venue.name", default="", read_only=True)
+    venue_address = serializers.CharField(source="venue.address", default="", read_only=True)
+    latitude = serializers.FloatField(source="venue.latitude", default=None, read_only=True)
+    longitude = serializers.FloatField(source="venue.longitude", default=None, read_only=True)
+    weekday = serializers.IntegerField(
+        source="slot.weekday", default=None, read_only=True, help_text=_("0 is Monday.")
+    )
+    start = serializers.TimeField(source="slot.start", default=None, read_only=True)
+    end = serializers.TimeField(source="slot.end", default=None, read_only=True)
+    free_places = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "title",
+            "category",
+            "category_name",
+            "community",
+            "community_name",
+            "teacher_name",
+            "venue_name",
+            "venue_address",
+            "latitude",
+            "longitude",
+            "weekday",
+            "start",
+            "end",
+            "capacity",
+            "free_places",
+            "status",
+            "description",
+        ]
+        read_only_fields = fields
+
+
+class NearbyCourseSerializer(CourseSerializer):
+    next_starts_at = serializers.DateTimeField(read_only=True)
+    distance_km = serializers.FloatField(read_only=True, allow_null=True)
+    reason = serializers.CharField(
+        read_only=True, help_text=_("The recommender's strongest signal, e.g. interest, distance.")
+    )
+    my_registration = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("confirmed, waitlisted or null.")
+    )
+
+    class Meta(CourseSerializer.Meta):
+        fields = [*CourseSerializer.Meta.fields, "next_starts_at", "distance_km", "reason", "my_registration"]
+        read_only_fields = fields
+
+
+class NearbyFilterSerializer(serializers.Serializer):
+    category = serializers.IntegerField(
+        required=False, min_value=1, help_text=_("An interest or a broad field.")
+    )
+    community = serializers.IntegerField(required=False, min_value=1)
+    weekday = serializers.IntegerField(required=False, min_value=0, max_value=6)
+    daypart = serializers.ChoiceField(choices=["morning", "afternoon", "evening"], required=False)
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    waiting_position = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=_("1 is the first in line; null for a confirmed place.")
+    )
+
+    class Meta:
+        model = Registration
+        fields = ["id", "course", "course_title", "status", "waiting_position", "created", "status_changed"]
+        read_only_fields = fields
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    venue_name = serializers.SerializerMethodField()
+    teacher_name = serializers.CharField(source="course.teacher.name", default="", read_only=True)
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "course",
+            "course_title",
+            "teacher_name",
+            "venue_name",
+            "starts_at",
+            "ends_at",
+            "status",
+        ]
+        read_only_fields = fields
+
+    def get_venue_name(self, session) -> str:
+        venue = session.venue or session.course.venue
+        return venue.name if venue else ""
+
+
+class CalendarLinkSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        help_text=_("Subscribe to it in a calendar app; anyone holding it sees my sessions.")
+    )
+
+
+# --- Staff ------------------------------------------------------------------------------------------------------
+
+
+class OccupancyQuerySerializer(serializers.Serializer):
+    week = serializers.DateField(required=False, help_text=_("Any day of the week; this week by default."))
+
+
+class VenueOccupancySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    community = serializers.IntegerField(source="community_id")
+    capacity = serializers.IntegerField()
+    bookings = serializers.IntegerField(help_text=_("Holding bookings starting that week."))
+    hours = serializers.FloatField(help_text=_("Hours booked that week."))
+
+
+class TeacherSerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField()
+    community_name = serializers.CharField(source="community.name", default="", read_only=True)
+
+    class Meta:
+        model = Teacher
+        fields = [
+            "id",
+            "name",
+            "phone",
+            "kind",
+            "source",
+            "community",
+            "community_name",
+            "max_weekly_sessions",
+            "max_travel_km",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+    def get_phone(self, teacher) -> str:
+        return mask_phone(teacher.phone)
+
+
+class MatchRunSerializer(serializers.ModelSerializer):
+    node = serializers.CharField(source="node.name", read_only=True)
+
+    class Meta:
+        model = MatchRun
+        fields = [
+            "id",
+            "scope",
+            "node",
+            "community",
+            "street",
+            "district",
+            "term",
+            "created",
+            "status",
+            "solver",
+            "orders_total",
+            "orders_assigned",
+            "orders_unlocated",
+            "classes",
+            "assigned_weight",
+            "total_weight",
+            "walk_km",
+            "seconds",
+        ]
+        read_only_fields = fields
+
+
+class PlacementSerializer(serializers.ModelSerializer):
+    resident_name = serializers.CharField(source="order.resident.name", read_only=True)
+    resident_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProposedPlacement
+        fields = ["order", "resident_name", "resident_phone", "walk_km", "active"]
+        read_only_fields = fields
+
+    def get_resident_phone(self, placement) -> str:
+        return mask_phone(placement.order.resident.phone)
+
+
+class ProposedClassSerializer(serializers.ModelSerializer):
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    teacher_name = serializers.CharField(source="teacher.name", read_only=True)
+    venue_name = serializers.CharField(source="venue.name", read_only=True)
+    slot_label = serializers.CharField(source="slot", read_only=True)
+    placements = PlacementSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProposedClass
+        fields = [
+            "id",
+            "run",
+            "category",
+            "category_name",
+            "teacher",
+            "teacher_name",
+            "venue",
+            "venue_name",
+            "slot",
+            "slot_label",
+            "term",
+            "community",
+            "status",
+            "teacher_consent",
+            "venue_consent",
+            "size",
+            "weight",
+            "walk_km",
+            "course",
+            "decided_at",
+            "note",
+            "placements",
+        ]
+        read_only_fields = fields

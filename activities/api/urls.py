@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("courses", views.CourseViewSet, basename="course")
+router.register("registrations", views.RegistrationViewSet, basename="registration")
+router.register("me/sessions", views.MySessionsViewSet, basename="my-session")
+router.register("staff/teachers", views.TeacherViewSet, basename="staff-teacher")
+router.register("staff/match-runs", views.MatchRunViewSet, basename="staff-match-run")
+router.register("staff/proposed-classes", views.ProposedClassViewSet, basename="staff-proposed-class")
+
+urlpatterns = [
+    path("me/calendar/", views.CalendarLinkView.as_view(), name="calendar-link"),
+    path("staff/venues/occupancy/", views.VenueOccupancyView.as_view(), name="venue-occupancy"),
+    *router.urls,
+]

@@ -1,0 +1,284 @@
+"""Residents: classes near me, register / cancel / my place on the waiting list, my sessions and calendar link.
+Staff: venues' occupancy for a week, the teacher pool, matching runs and their proposed classes.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView, get_object_or_404
+from rest_framework.response import Response
+
+from accounts.api.permissions import IsStaffInScope
+from accounts.selectors import scope_for
+from activities import selectors, services
+from activities.dispatch import selectors as dispatch_selectors
+from activities.dispatch import service as dispatch_service
+from activities.enums import CourseStatus
+from activities.models import Course, Registration, Session
+from community_college.exceptions import errors
+from interests.selectors import profile_for, resident_registrations
+from teachers.models import Teacher
+from venues.enums import HOLDING_STATUSES
+from venues.models import Venue
+
+from .filters import MatchRunFilter, ProposedClassFilter, RegistrationFilter, TeacherFilter
+from .serializers import (
+    CalendarLinkSerializer,
+    CourseSerializer,
+    MatchRunSerializer,
+    NearbyCourseSerializer,
+    NearbyFilterSerializer,
+    OccupancyQuerySerializer,
+    ProposedClassSerializer,
+    RegistrationSerializer,
+    SessionSerializer,
+    TeacherSerializer,
+    VenueOccupancySerializer,
+)
+
+
+@extend_schema(tags=["resident"])
+class CourseViewSet(viewsets.GenericViewSet):
+    serializer_class = CourseSerializer
+
+    def get_queryset(self):
+        return Course.objects.exclude(status=CourseStatus.PROPOSED).select_related(
+            "category", "teacher", "venue", "community", "slot"
+        )
+
+    @extend_schema(
+        summary="Classes near me: recommended first, with distances",
+        parameters=[NearbyFilterSerializer],
+        responses={200: NearbyCourseSerializer(many=True), **errors(400, 404)},
+    )
+    @action(detail=False)
+    def nearby(self, request):
+        """Queries, whatever the number of classes: the profile and taste (4), the classes (1), my
+        registrations among the page's classes (1)."""
+        query = NearbyFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        ranked = selectors.nearby_courses(
+            user=request.user,
+            category_id=filters.get("category"),
+            community_id=filters.get("community"),
+            weekday=filters.get("weekday"),
+            daypart=filters.get("daypart"),
+        )
+        page = self.paginate_queryset(ranked)
+        statuses = selectors.live_registration_statuses(
+            user=request.user, course_ids=[r.candidate.key.pk for r in page]
+        )
+        rows = []
+        for r in page:
+            course = r.candidate.key
+            course.distance_km = round(r.distance_km, 3) if r.distance_km is not None else None
+            course.reason = r.reason or ""
+            course.my_registration = statuses.get(course.pk)
+            rows.append(course)
+        return self.get_paginated_response(NearbyCourseSerializer(rows, many=True).data)
+
+    @extend_schema(summary="One class", responses={200: CourseSerializer, **errors(404)})
+    def retrieve(self, request, pk=None):
+        return Response(CourseSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Register: a place, or a place on the waiting list (idempotent)",
+        request=None,
+        responses={201: RegistrationSerializer, **errors(404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def register(self, request, pk=None):
+        course = self.get_object()
+        registration = services.registration_create(course=course, resident=request.user)
+        row = resident_registrations(user=request.user).get(pk=registration.pk)
+        return Response(RegistrationSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="My live registrations with my place in each queue",
+        responses={200: RegistrationSerializer(many=True), **errors(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="One of my registrations", responses={200: RegistrationSerializer, **errors(404)}
+    ),
+)
+@extend_schema(tags=["resident"])
+class RegistrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = RegistrationSerializer
+    queryset = Registration.objects.none()  # for the schema; get_queryset() scopes to the owner
+    filterset_class = RegistrationFilter
+
+    def get_queryset(self):
+        return resident_registrations(user=self.request.user)
+
+    @extend_schema(
+        summary="Cancel, or leave the waiting list", request=None, responses={204: None, **errors(404, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        registration = self.get_object()
+        services.registration_cancel(registration=registration, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["resident"])
+class MySessionsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = SessionSerializer
+    queryset = Session.objects.none()  # for the schema; get_queryset() scopes to the owner
+
+    def get_queryset(self):
+        return selectors.resident_calendar_sessions(user_id=self.request.user.pk)
+
+    @extend_schema(
+        summary="My sessions: the month past and everything ahead",
+        responses={200: SessionSerializer(many=True), **errors(404)},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+@extend_schema(tags=["resident"])
+class CalendarLinkView(GenericAPIView):
+    serializer_class = CalendarLinkSerializer
+
+    @extend_schema(
+        summary="The link of my personal iCal feed", responses={200: CalendarLinkSerializer, **errors(404)}
+    )
+    def get(self, request):
+        profile = profile_for(request.user)
+        if profile is None:
+            raise Http404
+        url = request.build_absolute_uri(reverse("activities:ical", args=[profile.calendar_token]))
+        return Response({"url": url})
+
+
+# --- Staff ------------------------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["staff"])
+class VenueOccupancyView(GenericAPIView):
+    permission_classes = [IsStaffInScope]
+    serializer_class = VenueOccupancySerializer
+    queryset = Venue.objects.none()  # for the schema only
+
+    @extend_schema(
+        summary="Venues of my scope: bookings and hours booked in a week",
+        parameters=[OccupancyQuerySerializer],
+        responses={200: VenueOccupancySerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request):
+        query = OccupancyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day = query.validated_data.get("week") or timezone.localdate()
+        monday = day - timedelta(days=day.weekday())
+        start = timezone.make_aware(datetime.combine(monday, time.min))
+        end = start + timedelta(days=7)
+        in_week = Q(
+            bookings__status__in=HOLDING_STATUSES, bookings__starts_at__gte=start, bookings__starts_at__lt=end
+        )
+        length = ExpressionWrapper(
+            F("bookings__ends_at") - F("bookings__starts_at"), output_field=DurationField()
+        )
+        venues = (
+            scope_for(request.user)
+            .filter(Venue.objects.filter(is_active=True))
+            .annotate(
+                bookings_count=Count("bookings", filter=in_week),
+                booked=Coalesce(Sum(length, filter=in_week), timedelta(0), output_field=DurationField()),
+            )
+            .order_by("name", "id")
+        )
+        page = self.paginate_queryset(venues)
+        rows = [
+            {
+                "id": v.pk,
+                "name": v.name,
+                "community_id": v.community_id,
+                "capacity": v.capacity,
+                "bookings": v.bookings_count,
+                "hours": round(v.booked.total_seconds() / 3600, 2),
+            }
+            for v in page
+        ]
+        return self.get_paginated_response(VenueOccupancySerializer(rows, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The teacher pool of my scope",
+        responses={200: TeacherSerializer(many=True), **errors(400, 404)},
+    ),
+    retrieve=extend_schema(summary="One teacher", responses={200: TeacherSerializer, **errors(404)}),
+)
+@extend_schema(tags=["staff"])
+class TeacherViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = TeacherSerializer
+    permission_classes = [IsStaffInScope]
+    filterset_class = TeacherFilter
+
+    def get_queryset(self):
+        return (
+            scope_for(self.request.user)
+            .filter(Teacher.objects.select_related("community"))
+            .order_by("name", "id")
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Matching runs over my node",
+        responses={200: MatchRunSerializer(many=True), **errors(400, 404)},
+    ),
+    retrieve=extend_schema(summary="One matching run", responses={200: MatchRunSerializer, **errors(404)}),
+)
+@extend_schema(tags=["staff"])
+class MatchRunViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MatchRunSerializer
+    permission_classes = [IsStaffInScope]
+    filterset_class = MatchRunFilter
+
+    def get_queryset(self):
+        return dispatch_selectors.runs_in_scope(scope_for(self.request.user))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Proposed classes of my scope",
+        responses={200: ProposedClassSerializer(many=True), **errors(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="One proposed class with its residents",
+        responses={200: ProposedClassSerializer, **errors(404)},
+    ),
+)
+@extend_schema(tags=["staff"])
+class ProposedClassViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ProposedClassSerializer
+    permission_classes = [IsStaffInScope]
+    filterset_class = ProposedClassFilter
+
+    def get_queryset(self):
+        return dispatch_selectors.proposed_classes(scope_for(self.request.user))
+
+    @extend_schema(
+        summary="Confirm: the class, its sessions and registrations are made, its orders dispatched",
+        request=None,
+        responses={201: CourseSerializer, **errors(404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        proposed = get_object_or_404(self.get_queryset(), pk=pk)
+        course = dispatch_service.proposed_class_confirm(proposed=proposed, actor=request.user)
+        course = Course.objects.select_related("category", "teacher", "venue", "community", "slot").get(
+            pk=course.pk
+        )
+        return Response(CourseSerializer(course).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,417 @@
+"""Writes of the dashboards app: the daily roll-ups, the monthly college star rating, publishing a standard.
+
+Every write here is idempotent: running it twice for the same days or period leaves the same rows, so a
+beat that fires twice or a retried task does no harm.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import College
+from activities.enums import PolicyTalkStatus, SessionStatus
+from activities.models import Attendance, PolicyTalk, Session
+from interests.models import Order, ResidentProfile
+from ratings import stars
+from ratings.models import CollegeStarRecord, SessionRating
+
+from . import selectors
+from .models import CategoryDay, CommunityDay, ResidentActivity, StarStandard
+
+ROLLUP_BATCH = 2000
+F_SESSION_COMMUNITY = F("session__course__community_id")
+F_SESSION_CATEGORY = F("session__course__category_id")
+# What the frequent refresh rebuilds around today: attendance is marked and ratings come in during the week
+# after a meeting; meetings are published weeks ahead ("sessions this month" counts the coming ones).
+RECENT_DAYS_BACK = 8
+RECENT_DAYS_AHEAD = 40
+
+
+def bump_generation() -> None:
+    """Make every cached dashboard stale at once (the cache keys carry the generation)."""
+    try:
+        cache.incr(selectors.GENERATION_KEY)
+    except ValueError:  # not set yet, or evicted
+        cache.set(selectors.GENERATION_KEY, 2, None)
+
+
+# --- Daily roll-ups ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollupReport:
+    start: date | None
+    end: date | None
+    category_days: int
+    community_days: int
+    seconds: float
+
+
+def _in_days(field: str, start: date | None, end: date | None) -> Q:
+    """`field` (a timestamp) falls on a local day from `start` to `end`, inclusive; None leaves a side open."""
+    q = Q()
+    if start is not None:
+        q &= Q(**{f"{field}__gte": selectors.day_start(start)})
+    if end is not None:
+        q &= Q(**{f"{field}__lt": selectors.day_start(end + timedelta(days=1))})
+    return q
+
+
+# Any constant: the key of the advisory lock that serialises roll-up refreshes.
+ROLLUP_LOCK_KEY = 0x0DA5B0A2D
+
+
+def _serialise_refreshes() -> None:
+    """Two refreshes of overlapping days at once (a slow nightly rebuild and a 15-minute refresh) would each
+    delete the range and insert it again; the second insert would then meet the first one's rows and fail
+    on the unique constraint. On PostgreSQL a transaction-scoped advisory lock makes the second wait for
+    the first to commit; SQLite serialises writers anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
+
+
+def rollups_refresh(*, start: date | None = None, end: date | None = None, now: datetime | None = None) -> RollupReport:
+    """Rebuild the daily roll-ups of the local days `start`..`end` (inclusive) from the source tables.
+
+    None on either side means "as far as there is data": `rollups_refresh()` rebuilds everything (the
+    nightly task; a few seconds at district scale). Twelve grouped queries, then one transaction that
+    swaps the range's rows, so readers see either the old or the new figures, never half.
+
+    `ResidentActivity` (the last day each resident was present) is rebuilt whole by a full refresh, and
+    raised by a partial one; a partial refresh must reach today for it to stay right (the recent one does).
+    """
+    began = clock.monotonic()
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    counters: dict[tuple[date, int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(CategoryDay.COUNTERS, 0))
+
+    def add(rows, mapping: dict[str, str]) -> None:
+        for row in rows:
+            bucket = counters[(row["day"], row["community"], row["category"])]
+            for counter, key in mapping.items():
+                bucket[counter] += row[key]
+
+    sessions = (
+        Session.objects.filter(_in_days("starts_at", start, end))
+        .annotate(day=TruncDate("starts_at", tzinfo=tz))
+        .values("day", community=selectors.F_COURSE_COMMUNITY, category=selectors.F_COURSE_CATEGORY)
+        .order_by()
+        .annotate(
+            n=Count("id", filter=~Q(status=SessionStatus.CANCELLED)),
+            held=Count("id", filter=selectors.held_q(now=now)),
+            cancelled=Count("id", filter=Q(status=SessionStatus.CANCELLED)),
+        )
+    )
+    add(sessions, {"sessions": "n", "sessions_held": "held", "sessions_cancelled": "cancelled"})
+
+    attendance = (
+        Attendance.objects.filter(_in_days("session__starts_at", start, end))
+        .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
+        .values("day", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
+        .order_by()
+        .annotate(records=Count("id"), present=Count("id", filter=Q(attended=True)))
+    )
+    add(attendance, {"attendance_records": "records", "attendance_present": "present"})
+
+    ratings = (
+        SessionRating.objects.filter(_in_days("session__starts_at", start, end), is_hidden=False)
+        .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
+        .values("day", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
+        .order_by()
+        .annotate(n=Count("id"), total=Sum("stars"))
+    )
+    add(ratings, {"ratings": "n", "rating_stars": "total"})
+
+    talks = (
+        PolicyTalk.objects.filter(_in_days("session__starts_at", start, end), status=PolicyTalkStatus.HELD)
+        .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
+        .values("day", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
+        .order_by()
+        .annotate(n=Count("id"))
+    )
+    add(talks, {"talks_held": "n"})
+
+    for stamp, counter in (
+        ("submitted_at", "orders_submitted"),
+        ("accepted_at", "orders_accepted"),
+        ("dispatched_at", "orders_dispatched"),
+        ("completed_at", "orders_completed"),
+    ):
+        orders = (
+            Order.objects.filter(_in_days(stamp, start, end), **{f"{stamp}__isnull": False})
+            .annotate(day=TruncDate(stamp, tzinfo=tz))
+            .values("day", "community", "category")
+            .order_by()
+            .annotate(n=Count("id"))
+        )
+        add(orders, {counter: "n"})
+
+    joined = (
+        ResidentProfile.objects.filter(_in_days("created", start, end))
+        .annotate(day=TruncDate("created", tzinfo=tz))
+        .values("day", "community")
+        .order_by()
+        .annotate(n=Count("id"))
+    )
+    category_days = [
+        CategoryDay(day=day, community_id=community, category_id=category, **values)
+        for (day, community, category), values in counters.items()
+        if community is not None and category is not None
+    ]
+    community_days = [CommunityDay(day=row["day"], community_id=row["community"], residents_joined=row["n"]) for row in joined]
+
+    last_seen = [
+        ResidentActivity(
+            resident_id=row["resident_id"], community_id=row["community"], category_id=row["category"], last_day=row["last"]
+        )
+        for row in Attendance.objects.filter(_in_days("session__starts_at", start, end), attended=True)
+        .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
+        .values("resident_id", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
+        .order_by()
+        .annotate(last=Max("day"))
+    ]
+
+    day_range = Q()
+    if start is not None:
+        day_range &= Q(day__gte=start)
+    if end is not None:
+        day_range &= Q(day__lte=end)
+    with transaction.atomic():
+        _serialise_refreshes()
+        CategoryDay.objects.filter(day_range).delete()
+        CommunityDay.objects.filter(day_range).delete()
+        CategoryDay.objects.bulk_create(category_days, batch_size=ROLLUP_BATCH)
+        CommunityDay.objects.bulk_create(community_days, batch_size=ROLLUP_BATCH)
+        if start is None:
+            ResidentActivity.objects.all().delete()
+            ResidentActivity.objects.bulk_create(last_seen, batch_size=ROLLUP_BATCH)
+        elif end is None or end >= timezone.localdate(now):
+            # A window ending today or later holds every presence from `start` on, so its latest day per
+            # resident is the true latest day of whoever appears in it; the others keep their row.
+            ResidentActivity.objects.bulk_create(
+                last_seen,
+                batch_size=ROLLUP_BATCH,
+                update_conflicts=True,
+                unique_fields=["resident", "community", "category"],
+                update_fields=["last_day"],
+            )
+        transaction.on_commit(bump_generation)
+    return RollupReport(start, end, len(category_days), len(community_days), clock.monotonic() - began)
+
+
+def rollups_refresh_recent(*, now: datetime | None = None) -> RollupReport:
+    """The frequent refresh: the days around today (see RECENT_DAYS_BACK and RECENT_DAYS_AHEAD)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return rollups_refresh(start=today - timedelta(days=RECENT_DAYS_BACK), end=today + timedelta(days=RECENT_DAYS_AHEAD), now=now)
+
+
+ON_DEMAND_KEY = "dashboards:rollups:on-demand"
+ON_DEMAND_SECONDS = 15 * 60
+
+
+def rollups_refresh_on_demand() -> RollupReport | None:
+    """Without a broker (development, `make run`: Celery runs tasks in-process and no beat runs), refresh the
+    roll-ups when a dashboard is read, at most every 15 minutes; the first time, when there are none at all,
+    build them whole. Does nothing where beat does the work (a broker is configured), or when
+    `settings.DASHBOARDS_REFRESH_ON_DEMAND` is False (the tests, which refresh explicitly)."""
+    if not getattr(settings, "DASHBOARDS_REFRESH_ON_DEMAND", settings.CELERY_TASK_ALWAYS_EAGER):
+        return None
+    if not cache.add(ON_DEMAND_KEY, 1, ON_DEMAND_SECONDS):
+        return None
+    if not CommunityDay.objects.exists():
+        return rollups_refresh()
+    return rollups_refresh_recent()
+
+
+# --- The star standard ----------------------------------------------------------------------------------------
+
+
+def standard_in_force(*, period: date) -> StarStandard | None:
+    """The published standard that rates `period`: the latest one effective from that month or earlier."""
+    return (
+        StarStandard.objects.filter(published_at__isnull=False, effective_from__lte=period)
+        .prefetch_related("indicators")
+        .order_by("-effective_from", "-published_at", "-id")
+        .first()
+    )
+
+
+def star_standard_publish(*, standard: StarStandard, user=None) -> StarStandard:
+    """Publish a draft standard: from its `effective_from` month on, the computation uses it.
+
+    A published standard is not edited afterwards (the admin shows it read-only); a change is a new
+    version, made with `star_standard_copy` and published in turn.
+    """
+    if standard.is_published:
+        raise ValidationError(_("This standard is already published."))
+    standard.full_clean()
+    codes = set(standard.indicators.values_list("code", flat=True))
+    missing = [stars.INDICATOR_BY_CODE[c].label for c in stars.INDICATOR_BY_CODE if c not in codes]
+    if missing:
+        raise ValidationError(
+            _("Give every indicator a weight (0 leaves it out) before publishing. Missing: %(names)s")
+            % {"names": ", ".join(str(m) for m in missing)}
+        )
+    if not standard.indicators.filter(weight__gt=0).exists():
+        raise ValidationError(_("At least one indicator needs a weight above 0."))
+    standard.published_at = timezone.now()
+    standard.published_by = user if user is not None and user.is_authenticated else None
+    standard.save(update_fields=["published_at", "published_by"])
+    return standard
+
+
+@transaction.atomic
+def star_standard_copy(*, standard: StarStandard) -> StarStandard:
+    """A new draft with the same thresholds and indicators, to be edited and published as the next version."""
+    today = timezone.localdate()
+    copy = StarStandard.objects.create(
+        name=_("%(name)s (draft)") % {"name": standard.name},
+        effective_from=stars.next_month(today),
+        two_stars=standard.two_stars,
+        three_stars=standard.three_stars,
+        four_stars=standard.four_stars,
+        five_stars=standard.five_stars,
+        note=standard.note,
+    )
+    for indicator in standard.indicators.all():
+        indicator.pk = None
+        indicator.standard = copy
+        indicator.save()
+    return copy
+
+
+# --- The monthly star rating ----------------------------------------------------------------------------------
+
+RECORD_SCHEMA = 1
+
+
+def _target_of(record, standard: stars.Standard) -> int:
+    """The target level a previous record had: stored by this module, or, for records written before it
+    (demo data, imports), derived from the record's score under the current thresholds."""
+    target = (record["indicators"] or {}).get("target_stars") if isinstance(record["indicators"], dict) else None
+    if isinstance(target, int):
+        return target
+    return stars.stars_for_score(record["score"], standard.thresholds)
+
+
+def _record_json(*, standard: stars.Standard, values, breakdown: stars.Breakdown, target: int, current: int,
+                 move: stars.Move, window: selectors.StarWindow) -> dict:
+    indicators = {}
+    for c in breakdown.contributions:
+        anchor = standard.anchors.get(c.code)
+        indicators[c.code] = {
+            "pillar": stars.INDICATOR_BY_CODE[c.code].pillar.value,
+            "value": None if c.value is None else round(c.value, 4),
+            "inputs": values[c.code].inputs,
+            "weight": c.weight,
+            "worst": anchor.worst if anchor else None,
+            "best": anchor.best if anchor else None,
+            "normalised": round(c.normalised, 4),
+            "points": round(c.points, 3),
+        }
+    return {
+        "schema": RECORD_SCHEMA,
+        "standard": {"id": standard.id, "name": standard.name, "thresholds": list(standard.thresholds)},
+        "target_stars": target,
+        "previous_stars": current,
+        "move": move.value,
+        "window": {
+            "from": window.start.isoformat(),
+            "to": (window.end - timedelta(days=1)).isoformat(),
+            "orders_from": window.orders_start.isoformat(),
+        },
+        "pillars": {k: round(v, 3) for k, v in breakdown.by_pillar().items()},
+        "indicators": indicators,
+    }
+
+
+@transaction.atomic
+def college_stars_recompute(*, period: date, now: datetime | None = None) -> list[CollegeStarRecord]:
+    """Rate every college for the month `period`: a CollegeStarRecord each, and `College.stars` moved.
+
+    The level moves by `ratings.stars.next_level` from the college's latest earlier record (or, with none,
+    from the level this month's first computation started from, or else its current `stars`); a drop needs this period's target AND the previous month's below the
+    level. Recomputing a period replaces its records; `College.stars` follows only the college's latest
+    period, so back-filling old months leaves today's level alone. Recompute months in order: each
+    month's move reads the month before.
+
+    A fixed number of queries, whatever the number of colleges: figures (see
+    `selectors.college_figures`), the standard, previous and existing records, one upsert, one bulk update.
+    """
+    now = now or timezone.now()
+    period = stars.month_start(period)
+    window = selectors.star_window(period)
+    in_force = standard_in_force(period=period)
+    standard = in_force.as_standard() if in_force else stars.Standard.default()
+    colleges, figures = selectors.college_figures(period=period, now=now)
+
+    latest_before = CollegeStarRecord.objects.filter(college=OuterRef("college"), period__lt=period).order_by("-period")
+    previous = {
+        row["college_id"]: row
+        for row in CollegeStarRecord.objects.filter(period__lt=period, period=Subquery(latest_before.values("period")[:1]))
+        .values("college_id", "period", "stars", "score", "indicators")
+    }
+    # Recomputing a month must start where the first computation started, not from the level it set.
+    started_from = {
+        college_id: info.get("previous_stars")
+        for college_id, info in CollegeStarRecord.objects.filter(period=period).values_list("college_id", "indicators")
+        if isinstance(info, dict)
+    }
+    records = []
+    for college in colleges:
+        values = stars.indicator_values(figures[college.pk])
+        breakdown = stars.score_indicators({code: v.value for code, v in values.items()}, standard)
+        target = stars.stars_for_score(breakdown.score, standard.thresholds)
+        prev = previous.get(college.pk)
+        if prev:
+            current = prev["stars"]
+        elif isinstance(started_from.get(college.pk), int):
+            current = started_from[college.pk]
+        else:
+            current = college.stars
+        # Only the month right before counts as "the previous period": a gap breaks the run.
+        prev_target = _target_of(prev, standard) if prev and prev["period"] == stars.previous_month(period) else None
+        level, move = stars.next_level(current=current, target=target, previous_target=prev_target)
+        records.append(
+            CollegeStarRecord(
+                college=college,
+                period=period,
+                score=round(breakdown.score, 2),
+                stars=level,
+                indicators=_record_json(
+                    standard=standard, values=values, breakdown=breakdown, target=target, current=current, move=move,
+                    window=window,
+                ),
+                computed_at=now,
+            )
+        )
+    CollegeStarRecord.objects.bulk_create(
+        records,
+        update_conflicts=True,
+        unique_fields=["college", "period"],
+        update_fields=["score", "stars", "indicators", "computed_at"],
+    )
+    later = set(CollegeStarRecord.objects.filter(period__gt=period).values_list("college_id", flat=True).distinct())
+    moved = []
+    for college, record in zip(colleges, records, strict=True):
+        if college.pk not in later and college.stars != record.stars:
+            college.stars = record.stars
+            moved.append(college)
+    if moved:
+        College.objects.bulk_update(moved, ["stars"])
+    transaction.on_commit(bump_generation)
+    return records

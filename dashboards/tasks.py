@@ -1,0 +1,32 @@
+"""Celery tasks of the dashboards: thin wrappers around `dashboards.services`, scheduled by beat.
+
+Both are idempotent (a range of days is rebuilt from the source tables), so a beat that fires twice or a
+retry after a lost worker does no harm.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from . import services
+
+DB_RETRY = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def refresh_recent_rollups() -> int:
+    """Every 15 minutes: the roll-ups of the weeks around today."""
+    return services.rollups_refresh_recent().category_days
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def rebuild_rollups() -> int:
+    """Nightly: every day's roll-ups (picks up late changes, such as a rating hidden weeks after the session)."""
+    return services.rollups_refresh().category_days

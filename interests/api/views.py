@@ -1,0 +1,251 @@
+"""Residents: my profile, the interest tree and its search, my orders. Staff: the order inbox of my scope.
+
+Reads go through `interests.selectors`, writes through `interests.services`; a service's refusal is a
+ValidationError that community_college.exceptions turns into 400, 403 or 409.
+"""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from accounts.api.permissions import IsStaffInScope
+from accounts.selectors import scope_for
+from community_college.exceptions import errors
+from interests import selectors, services
+from interests.enums import OrderChannel
+from interests.models import Category, Order
+
+from .filters import CategoryFilter, OrderFilter, StaffOrderFilter
+from .serializers import (
+    CategorySearchSerializer,
+    CategorySerializer,
+    DispatchSerializer,
+    OrderPlaceSerializer,
+    OrderSerializer,
+    ProfileSerializer,
+    ReasonSerializer,
+    RejectSerializer,
+    StaffOrderSerializer,
+)
+
+
+@extend_schema(tags=["resident"])
+class ProfileView(GenericAPIView):
+    serializer_class = ProfileSerializer
+
+    def _profile(self):
+        profile = selectors.profile_for(self.request.user)
+        if profile is None:
+            raise Http404
+        return profile
+
+    @extend_schema(summary="My profile and consents", responses={200: ProfileSerializer, **errors(404)})
+    def get(self, request):
+        profile = self._profile()
+        return Response(self._read(profile))
+
+    def _read(self, profile):
+        # The profile with its interests and free times: three queries.
+        profile = (
+            type(profile)
+            .objects.select_related("user", "community")
+            .prefetch_related("interests", "availability")
+            .get(pk=profile.pk)
+        )
+        data = ProfileSerializer(profile, context={"request": self.request}).data
+        data["interests"] = sorted(c.pk for c in profile.interests.all())
+        return data
+
+    @extend_schema(
+        summary="Change my profile and consents (the first change creates it: send `community`)",
+        request=ProfileSerializer(partial=True),
+        responses={200: ProfileSerializer, **errors(400)},
+    )
+    def patch(self, request):
+        current = selectors.profile_for(request.user)
+        incoming = ProfileSerializer(
+            current, data=request.data, partial=current is not None, context={"request": request}
+        )
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        # PATCH: what was not sent keeps its current value; profile_update replaces the whole profile.
+        if current is not None:
+            base = {
+                "community": current.community,
+                "interests": list(current.interests.all()),
+                "availability": list(current.availability.values_list("weekday", "start", "end")),
+                "consent_sms": current.consent_sms,
+                "consent_email": current.consent_email,
+                "consent_recommendations": current.consent_recommendations,
+                "latitude": current.latitude,
+                "longitude": current.longitude,
+            }
+        else:
+            base = {}
+        if "availability" in data:
+            data["availability"] = [(w["weekday"], w["start"], w["end"]) for w in data["availability"]]
+        if (
+            "community" in data
+            and "latitude" not in data
+            and current is not None
+            and data["community"] != current.community
+        ):
+            # A new home community without a new location: home moves to its centre.
+            base["latitude"] = base["longitude"] = None
+        profile = services.profile_update(user=request.user, **(base | data))
+        return Response(self._read(profile))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The interest tree (flat, with parent ids)",
+        responses={200: CategorySerializer(many=True), **errors(400, 404)},
+    ),
+    retrieve=extend_schema(summary="One interest", responses={200: CategorySerializer, **errors(404)}),
+)
+@extend_schema(tags=["resident"])
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CategorySerializer
+    filterset_class = CategoryFilter
+
+    def get_queryset(self):
+        return Category.objects.filter(is_active=True).order_by("sort_order", "name", "id")
+
+    @extend_schema(
+        summary="Search interests in Chinese, pinyin or initials (taiji, tjq, 太极)",
+        parameters=[OpenApiParameter("q", str, required=True)],
+        responses={200: CategorySearchSerializer(many=True), **errors()},
+    )
+    @action(detail=False, pagination_class=None, filterset_class=None)
+    def search(self, request):
+        profile = selectors.profile_for(request.user)
+        found = selectors.search_categories(
+            request.query_params.get("q", ""), user=request.user, profile=profile
+        )
+        return Response(CategorySearchSerializer(found, many=True).data)
+
+
+def _order_throttles(view):
+    view.throttle_scope = "order_place"
+    return [ScopedRateThrottle()]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="My orders with their timelines",
+        responses={200: OrderSerializer(many=True), **errors(400, 404)},
+    ),
+    retrieve=extend_schema(summary="One of my orders", responses={200: OrderSerializer, **errors(404)}),
+)
+@extend_schema(tags=["resident"])
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrderSerializer
+    queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the owner
+    filterset_class = OrderFilter
+
+    def get_queryset(self):
+        return selectors.resident_orders(user=self.request.user)
+
+    def get_throttles(self):
+        if self.action == "create":
+            return _order_throttles(self)
+        return super().get_throttles()
+
+    @extend_schema(
+        summary="Order an interest (点单)",
+        request=OrderPlaceSerializer,
+        responses={201: OrderSerializer, **errors(400, 409, 429)},
+    )
+    def create(self, request):
+        incoming = OrderPlaceSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        order = services.order_place(
+            resident=request.user, channel=OrderChannel.APP, **incoming.validated_data
+        )
+        return Response(self._fresh(order), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cancel my order",
+        request=ReasonSerializer,
+        responses={200: OrderSerializer, **errors(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        order = self.get_object()
+        incoming = ReasonSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.order_cancel(order=order, actor=request.user, reason=incoming.validated_data["reason"])
+        return Response(self._fresh(order))
+
+    def _fresh(self, order):
+        order = self.get_queryset().get(pk=order.pk)
+        return OrderSerializer(order, context=self.get_serializer_context()).data
+
+
+# --- Staff: the order inbox -------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The order inbox of my scope",
+        responses={200: StaffOrderSerializer(many=True), **errors(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="One order of my scope", responses={200: StaffOrderSerializer, **errors(404)}
+    ),
+)
+@extend_schema(tags=["staff"])
+class StaffOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = StaffOrderSerializer
+    queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the caller
+    permission_classes = [IsStaffInScope]
+    filterset_class = StaffOrderFilter
+
+    def get_queryset(self):
+        orders = Order.objects.select_related("resident", "category", "community").order_by(
+            "-submitted_at", "-id"
+        )
+        return scope_for(self.request.user).filter(orders)
+
+    def _answer(self, order):
+        return Response(StaffOrderSerializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(
+        summary="Accept (接单)", request=None, responses={200: StaffOrderSerializer, **errors(404, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        order = self.get_object()
+        services.order_accept(order=order, actor=request.user)
+        return self._answer(order)
+
+    @extend_schema(
+        summary="Reject, with a reason for the resident",
+        request=RejectSerializer,
+        responses={200: StaffOrderSerializer, **errors(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        order = self.get_object()
+        incoming = RejectSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.order_reject(order=order, actor=request.user, reason=incoming.validated_data["reason"])
+        return self._answer(order)
+
+    @extend_schema(
+        summary="Dispatch into a class (派单)",
+        request=DispatchSerializer,
+        responses={200: StaffOrderSerializer, **errors(400, 404, 409)},
+    )
+    # Named dispatch_order: `dispatch` is APIView's own entry point.
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_order(self, request, pk=None):
+        order = self.get_object()
+        incoming = DispatchSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        services.order_dispatch(order=order, actor=request.user, course=incoming.validated_data["course"])
+        return self._answer(order)

@@ -1,0 +1,85 @@
+"""Writes of the community desk: orders and registrations taken by phone, an order dispatched into a class.
+
+Each service composes the portal's own services (`resident_register`, `order_place`, `order_dispatch`,
+`registration_create`) inside one transaction, so a refusal at any step leaves nothing half-saved: no
+resident without their order, no registration without its dispatched order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Community, User
+from accounts.selectors import scope_for
+from accounts.services import resident_register
+from activities.enums import RegistrationStatus
+from activities.models import Course, Registration
+from activities.services import registration_create
+from community_college.errors import ConflictError, ScopeError
+
+from . import services
+from .enums import OrderChannel
+from .models import Category, Order
+
+
+@dataclass(frozen=True)
+class DeskResult:
+    resident: User
+    created_resident: bool
+    order: Order | None = None
+    registration: Registration | None = None
+
+
+@transaction.atomic
+def order_dispatch_into_course(*, order: Order, course: Course, actor: User) -> Registration:
+    """派单 into an existing class: a confirmed place for the resident, and the order dispatched to it.
+
+    Refused (and nothing written) when the class teaches another interest, lies outside the actor's scope,
+    has no free place left (the resident would only join the waiting list) or the order is not accepted.
+    """
+    if course.category_id != order.category_id:
+        raise ConflictError(_("The class teaches another interest than the order asks for."), code="other_interest")
+    if not scope_for(actor).can_change_community(course.community_id):
+        raise ScopeError(_("This class belongs to another community."), code="scope")
+    registration = registration_create(course=course, resident=order.resident, placed_by=actor, order=order)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise ConflictError(_("%(course)s has no free place left.") % {"course": course.title}, code="course_full")
+    services.order_dispatch(order=order, actor=actor, course=course)
+    return registration
+
+
+@transaction.atomic
+def desk_take(
+    *,
+    staff: User,
+    resident: User | None = None,
+    name: str = "",
+    phone: str = "",
+    community: Community | None = None,
+    category: Category | None = None,
+    course: Course | None = None,
+    channel: str = OrderChannel.PHONE,
+    note: str = "",
+) -> DeskResult:
+    """Take a caller's order (an interest) or registration (a class) at the desk or by telephone.
+
+    The caller is an existing resident, or is registered on the spot with only a name, a mobile number and a
+    home community in the staff member's scope. The records say that `staff` placed them.
+    """
+    if (category is None) == (course is None):
+        raise ConflictError(_("Choose either an interest to order or a class to register for."), code="what")
+    created = resident is None
+    if resident is None:
+        if community is None or not scope_for(staff).can_change_community(community.pk):
+            raise ScopeError(_("You can only register residents of your own community."), code="scope")
+        resident = resident_register(name=name, phone=phone, community=community, registered_by=staff)
+    if category is not None:
+        order = services.order_place(
+            resident=resident, category=category, note=note, placed_by=staff, channel=channel
+        )
+        return DeskResult(resident=resident, created_resident=created, order=order)
+    registration = registration_create(course=course, resident=resident, placed_by=staff)
+    return DeskResult(resident=resident, created_resident=created, registration=registration)

@@ -1,0 +1,99 @@
+"""Writes about the teacher pool: residents' recommendations of new teachers and their review."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User, mobile_validator, normalise_phone
+from accounts.selectors import scope_for
+from community_college.errors import ConflictError, ScopeError
+
+from .enums import TeacherKind, TeacherSource
+from .models import RecommendationStatus, Teacher, TeacherRecommendation, TeacherSkill
+
+
+def teacher_recommendation_submit(
+    *, resident: User, name: str, phone: str = "", categories: Iterable = (), note: str = ""
+) -> TeacherRecommendation:
+    """A resident recommends someone for the pool; it waits for their community's staff."""
+    profile = getattr(resident, "profile", None)
+    if profile is None:
+        raise ConflictError(_("Choose your home community in your profile first."), code="no_profile")
+    recommendation = TeacherRecommendation(
+        recommended_by=resident,
+        community_id=profile.community_id,
+        name=name.strip(),
+        phone=normalise_phone(phone) or "",
+        note=note.strip(),
+    )
+    if recommendation.phone:
+        mobile_validator(recommendation.phone)
+    recommendation.full_clean()
+    with transaction.atomic():
+        recommendation.save()
+        recommendation.categories.set(categories)
+    return recommendation
+
+
+def _locked_pending(recommendation: TeacherRecommendation, actor: User) -> TeacherRecommendation:
+    locked = TeacherRecommendation.objects.select_for_update().get(pk=recommendation.pk)
+    if not scope_for(actor).can_change_community(locked.community_id):
+        raise ScopeError(_("This recommendation belongs to another community."), code="scope")
+    if locked.status != RecommendationStatus.PENDING:
+        raise ConflictError(_("This recommendation has already been decided."), code="decided")
+    return locked
+
+
+@transaction.atomic
+def teacher_recommendation_approve(
+    *,
+    recommendation: TeacherRecommendation,
+    actor: User,
+    source: str = TeacherSource.RESIDENT,
+    kind: str = TeacherKind.GRASSROOTS,
+) -> Teacher:
+    """Approve a recommendation: the teacher joins the pool in the community, with the recommended skills."""
+    locked = _locked_pending(recommendation, actor)
+    community = locked.community
+    teacher = Teacher(
+        name=locked.name,
+        phone=locked.phone,
+        source=source,
+        kind=kind,
+        community=community,
+        recommended_by=locked.recommended_by,
+        latitude=community.latitude,
+        longitude=community.longitude,
+    )
+    teacher._history_user = actor
+    teacher.full_clean()
+    teacher.save()
+    TeacherSkill.objects.bulk_create(
+        [TeacherSkill(teacher=teacher, category_id=pk) for pk in locked.categories.values_list("pk", flat=True)]
+    )
+    locked.status = RecommendationStatus.APPROVED
+    locked.teacher = teacher
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "teacher", "decided_by", "decided_at"])
+    recommendation.refresh_from_db()
+    return teacher
+
+
+@transaction.atomic
+def teacher_recommendation_reject(*, recommendation: TeacherRecommendation, actor: User, reason: str) -> TeacherRecommendation:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ConflictError(_("Give the resident a reason for the rejection."), code="reason_required")
+    locked = _locked_pending(recommendation, actor)
+    locked.status = RecommendationStatus.REJECTED
+    locked.reject_reason = reason[:300]
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "reject_reason", "decided_by", "decided_at"])
+    recommendation.refresh_from_db()
+    return recommendation

@@ -1,0 +1,65 @@
+"""The owner's things every access test reaches for: an order, a registration, a notice, a rating, a token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.api.services import api_token_create
+from activities.services import registration_create
+from interests.services import order_place
+from notices.models import Notice
+from ratings.services import rating_submit
+from tests.factories import (
+    AttendanceFactory,
+    CourseFactory,
+    SessionFactory,
+    TeacherFactory,
+    VenueFactory,
+    WeeklySlotFactory,
+)
+
+
+@dataclass
+class Owned:
+    order: object
+    course: object
+    registration: object
+    session: object
+    notice: object
+    rating: object
+    token: object
+    venue: object
+    teacher: object
+
+
+def owned_by(world) -> Owned:
+    owner = world.owner
+    order = order_place(resident=owner, category=world.leaf)
+    venue = VenueFactory(community=world.home, contact_phone="13900001111")
+    teacher = TeacherFactory(community=world.home, phone="13700002222")
+    course = CourseFactory(
+        category=world.leaf, community=world.home, venue=venue, teacher=teacher, slot=WeeklySlotFactory()
+    )
+    upcoming = SessionFactory(course=course, venue=venue)
+    past = SessionFactory(
+        course=course,
+        venue=venue,
+        starts_at=timezone.now() - timedelta(days=2),
+        ends_at=timezone.now() - timedelta(days=2, hours=-1),
+    )
+    registration = registration_create(course=course, resident=owner)
+    AttendanceFactory(session=past, resident=owner)
+    rating = rating_submit(session=past, resident=owner, stars=4, comment="好")
+    notice = Notice.objects.create(
+        recipient=owner,
+        purpose="order_accepted",
+        object_key=f"api-test:{order.pk}",
+        language="en",
+        title="Accepted",
+        body="Your order was accepted.",
+    )
+    token, _secret = api_token_create(user=owner, name="phone")
+    return Owned(order, course, registration, upcoming, notice, rating, token, venue, teacher)

@@ -1,0 +1,116 @@
+"""The access matrix: every endpoint × anonymous / the owner / another resident / staff of another community /
+the district office. Expected statuses, and no leaked field: the owner's mobile number never appears
+unmasked, and nobody but the owner sees the owner's things."""
+
+from __future__ import annotations
+
+import pytest
+
+from .objects import owned_by
+
+ANON, OWNER, NEIGHBOUR, OTHER_STAFF, DISTRICT = (
+    "anonymous",
+    "owner",
+    "neighbour",
+    "other_staff",
+    "district_office",
+)
+ACTORS = (ANON, OWNER, NEIGHBOUR, OTHER_STAFF, DISTRICT)
+
+
+def _row(method, url, anon, owner, neighbour, other_staff, district, body=None):
+    return (
+        method,
+        url,
+        body,
+        dict(zip(ACTORS, (anon, owner, neighbour, other_staff, district), strict=True)),
+    )
+
+
+# URLs name the owner's objects with {order}, {registration}, … ; resident endpoints are scoped to the caller,
+# so anyone else's id is a 404; staff endpoints need a scope (403 for residents), and another community's
+# object is a 404; the district office reads everything and changes nothing (403 from the services).
+MATRIX = [
+    _row("get", "/api/v1/me/profile/", 401, 200, 200, 404, 404),
+    _row("get", "/api/v1/categories/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/categories/search/?q=taiji", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/courses/nearby/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/courses/{course}/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/orders/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/orders/{order}/", 401, 200, 404, 404, 404),
+    _row("post", "/api/v1/orders/{order}/cancel/", 401, 200, 404, 404, 404, {}),
+    _row("get", "/api/v1/registrations/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/registrations/{registration}/", 401, 200, 404, 404, 404),
+    _row("post", "/api/v1/registrations/{registration}/cancel/", 401, 204, 404, 404, 404),
+    _row("get", "/api/v1/me/sessions/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/me/calendar/", 401, 200, 200, 404, 404),
+    _row("get", "/api/v1/ratings/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/ratings/{rating}/", 401, 200, 404, 404, 404),
+    _row("get", "/api/v1/ratings/awaiting/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/notices/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/notices/{notice}/", 401, 200, 404, 404, 404),
+    _row("post", "/api/v1/notices/{notice}/read/", 401, 200, 404, 404, 404),
+    _row("get", "/api/v1/notices/unread-count/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/auth/tokens/", 401, 200, 200, 200, 200),
+    _row("delete", "/api/v1/auth/tokens/{token}/", 401, 204, 404, 404, 404),
+    _row("get", "/api/v1/staff/orders/", 401, 403, 403, 200, 200),
+    _row("get", "/api/v1/staff/orders/{order}/", 401, 403, 403, 404, 200),
+    _row("post", "/api/v1/staff/orders/{order}/accept/", 401, 403, 403, 404, 403, {}),
+    _row("post", "/api/v1/staff/orders/{order}/reject/", 401, 403, 403, 404, 403, {"reason": "No teacher"}),
+    _row("get", "/api/v1/staff/venues/occupancy/", 401, 403, 403, 200, 200),
+    _row("get", "/api/v1/staff/teachers/", 401, 403, 403, 200, 200),
+    _row("get", "/api/v1/staff/teachers/{teacher}/", 401, 403, 403, 404, 200),
+    _row("get", "/api/v1/staff/match-runs/", 401, 403, 403, 200, 200),
+    _row("get", "/api/v1/staff/proposed-classes/", 401, 403, 403, 200, 200),
+    _row("get", "/api/v1/district/dashboards/overview/", 401, 403, 403, 200, 200),
+]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(
+    ("method", "url", "body", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _b, _e in MATRIX]
+)
+def test_access_matrix(world, api, actor, method, url, body, expected):
+    owned = owned_by(world)
+    user = {
+        ANON: None,
+        OWNER: world.owner,
+        NEIGHBOUR: world.neighbour,
+        OTHER_STAFF: world.other_staff,
+        DISTRICT: world.district_office,
+    }[actor]
+    path = url.format(
+        order=owned.order.pk,
+        registration=owned.registration.pk,
+        notice=owned.notice.pk,
+        rating=owned.rating.pk,
+        token=owned.token.pk,
+        course=owned.course.pk,
+        teacher=owned.teacher.pk,
+    )
+    response = (
+        getattr(api(user), method)(path, body, format="json")
+        if body is not None
+        else getattr(api(user), method)(path)
+    )
+    assert response.status_code == expected[actor], response.content[:300]
+    text = response.content.decode()
+    # Masked exactly as in the admin, whoever reads it.
+    assert "13812341234" not in text
+    assert "13700002222" not in text
+    if response.status_code >= 400:
+        assert set(response.json()) >= {"code", "detail"}
+    if actor != OWNER and response.status_code == 200 and "/staff/" not in path and "/district/" not in path:
+        # Nobody else's list shows the owner's order, registration, notice or rating.
+        assert f'"title":"{owned.notice.title}"' not in text
+        assert owned.rating.comment not in text or "/courses/" in path
+        assert f'"id":{owned.order.pk},"category"' not in text
+
+
+def test_staff_of_another_community_sees_none_of_the_owners_orders(world, api):
+    owned = owned_by(world)
+    body = api(world.other_staff).get("/api/v1/staff/orders/").json()
+    assert body["count"] == 0
+    body = api(world.staff).get("/api/v1/staff/orders/").json()
+    assert [row["id"] for row in body["results"]] == [owned.order.pk]
+    assert body["results"][0]["resident_phone"] == "138****1234"

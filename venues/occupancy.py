@@ -1,0 +1,196 @@
+"""Venues on one screen (场地管理一屏总览): a week's occupancy grid of every venue, read in a fixed number of queries.
+
+`week_overview` runs four queries whatever the number of venues and bookings: the venues, their opening
+hours (prefetched), the week's holding bookings of those venues, and the week's sessions that hold no room.
+Everything else (cells, utilisation, overlaps) is computed in Python from those rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from activities.enums import SessionStatus
+from activities.models import Session
+
+from .enums import HOLDING_STATUSES, BookingStatus
+from .models import Booking, OpeningHours, Venue
+
+FIRST_HOUR = 7
+LAST_HOUR = 22  # the grid's last column is 21:00–22:00
+
+
+class CellState:
+    CLOSED = "closed"
+    FREE = "free"
+    BOOKED = "booked"
+    PENDING = "pending"
+    OUTSIDE = "outside"  # booked while the venue is not open: a booking to look at
+    CONFLICT = "conflict"  # two holding bookings at once (old data, or SQLite without the exclusion constraint)
+
+
+@dataclass
+class Cell:
+    state: str
+    booking: Booking | None = None
+
+
+@dataclass
+class VenueWeek:
+    venue: Venue
+    days: list[tuple[date, list[Cell]]]
+    open_minutes: int
+    booked_minutes: int
+    conflicts: list[Booking] = field(default_factory=list)
+    pending: list[Booking] = field(default_factory=list)
+
+    @property
+    def utilisation(self) -> int | None:
+        """Booked hours within opening hours as a whole percentage of the opening hours; None if never open."""
+        if not self.open_minutes:
+            return None
+        return round(100 * min(self.booked_minutes, self.open_minutes) / self.open_minutes)
+
+
+@dataclass
+class WeekOverview:
+    week_start: date
+    days: list[date]
+    hours: list[int]
+    venues: list[VenueWeek]
+    unplaced_sessions: list[Session]
+
+    @property
+    def conflict_count(self) -> int:
+        return sum(len(v.conflicts) for v in self.venues)
+
+
+def week_start_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
+    return max(0, min(a_end, b_end) - max(a_start, b_start))
+
+
+def _merged(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def week_overview(*, venues: QuerySet[Venue], week_start: date, community_ids=None) -> WeekOverview:
+    """The occupancy of `venues` in the week starting on Monday `week_start` (local time).
+
+    `community_ids` narrows the sessions without a room to those communities (None: every community).
+    """
+    week_start = week_start_of(week_start)
+    tz = timezone.get_current_timezone()
+    start_dt = datetime.combine(week_start, time.min, tzinfo=tz)
+    end_dt = start_dt + timedelta(days=7)
+    days = [week_start + timedelta(days=i) for i in range(7)]
+    hours = list(range(FIRST_HOUR, LAST_HOUR))
+
+    venue_rows = list(
+        venues.select_related("community").prefetch_related(
+            Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "start"))
+        )
+    )
+    bookings_by_venue: dict[int, list[Booking]] = defaultdict(list)
+    bookings = (
+        Booking.objects.filter(
+            venue__in=[v.pk for v in venue_rows],
+            status__in=HOLDING_STATUSES,
+            starts_at__lt=end_dt,
+            ends_at__gt=start_dt,
+        )
+        .select_related("session__course")
+        .order_by("venue_id", "starts_at", "pk")
+    )
+    for booking in bookings:
+        bookings_by_venue[booking.venue_id].append(booking)
+
+    sessions = Session.objects.filter(starts_at__gte=start_dt, starts_at__lt=end_dt).exclude(
+        status=SessionStatus.CANCELLED
+    )
+    if community_ids is not None:
+        sessions = sessions.filter(course__community__in=community_ids)
+    unplaced = list(
+        sessions.filter(Q(venue__isnull=True) | Q(booking__isnull=True) | Q(booking__status=BookingStatus.CANCELLED))
+        .select_related("course__community", "venue")
+        .order_by("starts_at", "pk")
+    )
+
+    weeks = [
+        _venue_week(venue, bookings_by_venue.get(venue.pk, []), days, hours, tz) for venue in venue_rows
+    ]
+    return WeekOverview(week_start=week_start, days=days, hours=hours, venues=weeks, unplaced_sessions=unplaced)
+
+
+def _venue_week(venue: Venue, bookings: list[Booking], days: list[date], hours: list[int], tz) -> VenueWeek:
+    windows: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for opening in venue.opening_hours.all():
+        windows[opening.weekday].append((_minutes(opening.start), _minutes(opening.end)))
+    windows = {weekday: _merged(spans) for weekday, spans in windows.items()}
+    open_minutes = sum(end - start for spans in windows.values() for start, end in spans)
+
+    # Each booking cut into its pieces on each day of the week, in local minutes since midnight.
+    pieces: dict[date, list[tuple[int, int, Booking]]] = defaultdict(list)
+    conflicts: set[int] = set()
+    latest_end, latest = None, None
+    for booking in bookings:  # ordered by start: an overlap is with the booking that ends latest so far
+        if latest_end is not None and booking.starts_at < latest_end:
+            conflicts.update({booking.pk, latest.pk})
+        if latest_end is None or booking.ends_at > latest_end:
+            latest_end, latest = booking.ends_at, booking
+        start, end = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
+        for day in days:
+            day_start = datetime.combine(day, time.min, tzinfo=tz)
+            lo, hi = max(start, day_start), min(end, day_start + timedelta(days=1))
+            if lo < hi:
+                pieces[day].append((int((lo - day_start).total_seconds() // 60), int((hi - day_start).total_seconds() // 60), booking))
+
+    booked_minutes = 0
+    grid = []
+    for day in days:
+        spans = windows.get(day.weekday(), [])
+        day_pieces = pieces.get(day, [])
+        # Booked time inside opening hours, overlapping bookings counted once.
+        covered = _merged([(s, e) for s, e, _b in day_pieces])
+        booked_minutes += sum(_overlap(s, e, ws, we) for s, e in covered for ws, we in spans)
+        cells = []
+        for hour in hours:
+            lo, hi = hour * 60, hour * 60 + 60
+            is_open = any(_overlap(lo, hi, ws, we) for ws, we in spans)
+            here = [b for s, e, b in day_pieces if _overlap(lo, hi, s, e)]
+            if not here:
+                cells.append(Cell(CellState.FREE if is_open else CellState.CLOSED))
+            elif any(b.pk in conflicts for b in here) and len(here) > 1:
+                cells.append(Cell(CellState.CONFLICT, here[0]))
+            elif not is_open:
+                cells.append(Cell(CellState.OUTSIDE, here[0]))
+            elif here[0].status == BookingStatus.PENDING:
+                cells.append(Cell(CellState.PENDING, here[0]))
+            else:
+                cells.append(Cell(CellState.BOOKED, here[0]))
+        grid.append((day, cells))
+    return VenueWeek(
+        venue=venue,
+        days=grid,
+        open_minutes=open_minutes,
+        booked_minutes=booked_minutes,
+        conflicts=[b for b in bookings if b.pk in conflicts],
+        pending=[b for b in bookings if b.status == BookingStatus.PENDING],
+    )
