@@ -19,6 +19,7 @@ from accounts.admin_scoping import (
     run_service_action,
 )
 from accounts.models import mask_phone
+from notices import hooks as notice_hooks
 
 from . import services
 from .models import Attendance, Course, PolicyTalk, Registration, Session, Term, WeeklySlot
@@ -94,6 +95,12 @@ class CourseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     )
     inlines = [SessionInline]
     actions = ["cancel_courses"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Residents registered for the class hear when its time, place or teacher changes.
+        if change and {"slot", "venue", "teacher"} & set(form.changed_data):
+            notice_hooks.course_changed(obj.pk, "changed")
 
     @admin.action(description=gettext_lazy("Cancel the selected classes and tell their residents"), permissions=["change"])
     def cancel_courses(self, request, queryset):

@@ -87,3 +87,37 @@ def test_course_cancel_by_another_community_is_refused(place):
         activity_services.course_cancel(course=course, actor=outsider)
     course.refresh_from_db()
     assert course.status == "open"
+
+
+def test_course_edit_of_time_place_or_teacher_in_the_admin_tells_the_registered(clock, place, make_resident, committed, rf):
+    from types import SimpleNamespace
+
+    from django.contrib import admin
+
+    from activities.models import Course
+    from tests.factories import TeacherFactory
+
+    staff = StaffFactory(role=Role.COMMUNITY_STAFF, community=place.community)
+    course = CourseFactory(category=place.taiji, community=place.community, slot=place.slot)
+    SessionFactory(course=course, starts_at=clock.now + timedelta(days=3))
+    resident = make_resident()
+    with committed():
+        activity_services.registration_create(course=course, resident=resident)
+    request = rf.post("/admin/")
+    request.user = staff
+    course_admin = admin.site._registry[Course]
+
+    def _form(changed):
+        # What the admin's ModelForm offers save_model: the changed fields and their cleaned values.
+        return SimpleNamespace(
+            changed_data=list(changed), cleaned_data=changed, fields={n: SimpleNamespace(disabled=False) for n in changed}
+        )
+
+    with committed():
+        course.description = "只改了介绍"
+        course_admin.save_model(request, course, _form({"description": course.description}), change=True)
+    assert Purpose.CLASS_CHANGED not in _purposes(resident)
+    with committed():
+        course.teacher = TeacherFactory(community=place.community)
+        course_admin.save_model(request, course, _form({"teacher": course.teacher}), change=True)
+    assert _purposes(resident)[-1] == Purpose.CLASS_CHANGED

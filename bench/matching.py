@@ -1,6 +1,6 @@
 """Benchmark of the matching core: greedy baseline against the CP-SAT solver on synthetic instances.
 
-    .venv/bin/python bench/matching_bench.py [--scale street|district|all] [--time-limit 60] [--seed 1] [--bound SECONDS]
+    .venv/bin/python bench/matching.py [--scale street|district|all] [--time-limit 60] [--seed 1] [--bound SECONDS]
 
 Street scale is ~500 orders; district scale is the Liangjiang figure: 10,000 orders, 750 teachers,
 600 venues, 35 weekly slots. Prints one row per method: orders, assigned weight %, average walk,

@@ -2,8 +2,8 @@
 
     # the district's demo data, once (a few minutes): manage.py migrate && manage.py seed_demo --scale district
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
-        .venv/bin/python bench/digest.py                       # a real 2-process prefork worker
-    .venv/bin/python bench/digest.py --in-process --residents 5000   # no broker: batches run in this process
+        .venv/bin/python bench/notices.py                       # a real 2-process prefork worker
+    .venv/bin/python bench/notices.py --in-process --residents 5000   # no broker: batches run in this process
 
 Data: the residents already in the database (seed_demo); when there are fewer than --residents (default
 250,000 on PostgreSQL, 5,000 on SQLite), synthetic residents are added to the existing communities with
