@@ -95,8 +95,8 @@ def test_the_rollup_tasks_are_scheduled_and_run(world, settings):
     assert schedule["dashboards-rollups-rebuild"]["task"] == "dashboards.tasks.rebuild_rollups"
     assert "notices-reminders" in schedule  # the other apps' entries are still there
     populate(world.a1, units=1)
-    assert tasks.refresh_recent_rollups.delay().get() == CategoryDay.objects.count() > 0
-    assert tasks.rebuild_rollups.delay().get() == CategoryDay.objects.count()
+    assert tasks.refresh_recent_rollups.apply().get() == CategoryDay.objects.count() > 0
+    assert tasks.rebuild_rollups.apply().get() == CategoryDay.objects.count()
 
 
 def test_without_beat_the_first_read_builds_the_rollups(world, settings, login):
