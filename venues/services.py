@@ -43,14 +43,15 @@ def booking_create(
         status=BookingStatus.PENDING if venue.requires_confirmation else BookingStatus.CONFIRMED,
     )
     booking.full_clean(exclude=["session"], validate_constraints=False)
-    if connection.vendor != "postgresql":
-        # Without the exclusion constraint, check while holding the lock on the venue row. SQLite
-        # serialises writers, so nobody can slip a booking in between the check and the insert.
-        Venue.objects.select_for_update().filter(pk=venue.pk).first()
-        if Booking.objects.filter(
-            venue=venue, status__in=HOLDING_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at
-        ).exists():
-            raise _overlap_error(venue)
+    # Lock the venue row first, on every database. Concurrent inserts that collide on PostgreSQL's
+    # exclusion constraint wait on each other's transactions and can deadlock; queueing the requests
+    # for one venue on its row avoids that, and lets us check for an overlap and answer cleanly.
+    # Requests for different venues still run side by side.
+    Venue.objects.select_for_update().filter(pk=venue.pk).first()
+    if Booking.objects.filter(
+        venue=venue, status__in=HOLDING_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).exists():
+        raise _overlap_error(venue)
     try:
         with transaction.atomic():
             booking.save()
