@@ -20,7 +20,7 @@ install: $(STAMP)
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --scale street --if-empty
+	$(PY) manage.py seed_demo --scale street --if-empty --no-logins
 	$(PY) manage.py demo_logins
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

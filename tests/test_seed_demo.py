@@ -203,3 +203,14 @@ def test_seed_demo_command_refuses_a_database_with_data_unless_if_empty():
     out = StringIO()
     call_command("demo_logins", stdout=out)
     assert all(phone in out.getvalue() for phone in ("13800000001", "13800000006"))
+
+
+@pytest.mark.django_db
+def test_seed_demo_no_logins_leaves_the_logins_to_demo_logins():
+    # `make run` seeds with --no-logins and then runs demo_logins, so the logins print once.
+    seeded = StringIO()
+    call_command("seed_demo", "--scale", "tiny", "--no-progress", "--no-logins", stdout=seeded)
+    assert "13800000001" not in seeded.getvalue()
+    listed = StringIO()
+    call_command("demo_logins", stdout=listed)
+    assert listed.getvalue().count("13800000001") == 1 and DEMO_PASSWORD in listed.getvalue()

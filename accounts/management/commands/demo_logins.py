@@ -9,4 +9,4 @@ class Command(BaseCommand):
     help = "Print the demo login of each role (phone and password) that `seed_demo` created in this database."
 
     def handle(self, *args, **options):
-        self.stdout.write(format_logins(demo_logins()))
+        self.stdout.write("Demo logins (password for all: demo12345):\n" + format_logins(demo_logins()))

@@ -46,8 +46,11 @@ class Command(BaseCommand):
             help="Do nothing, successfully, when the database already has data.",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bars on stderr.")
+        parser.add_argument(
+            "--no-logins", action="store_true", help="Do not print the demo logins (`make run` prints them itself)."
+        )
 
-    def handle(self, *args, scale, seed, if_empty, no_progress, verbosity, **options):
+    def handle(self, *args, scale, seed, if_empty, no_progress, no_logins, verbosity, **options):
         if database_has_data():
             if if_empty:
                 if verbosity:
@@ -71,4 +74,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {label:<16}{seconds:8.2f} s")
             for label, n in sorted(report.rows.items()):
                 self.stdout.write(f"  {label:<40}{n:>10,}")
-        self.stdout.write("\nDemo logins (password for all: demo12345):\n" + format_logins(demo_logins()))
+        if not no_logins:
+            self.stdout.write("\nDemo logins (password for all: demo12345):\n" + format_logins(demo_logins()))
