@@ -67,9 +67,9 @@ class MatchRunForm(forms.ModelForm):
         self.fields["scope"].initial = MatchScope.COMMUNITY
         self.fields["solver"].initial = MatchSolver.SOLVER
         self.fields["time_limit"].initial = min(20.0, ADMIN_MAX_TIME_LIMIT)
-        self.fields["time_limit"].help_text = _("At most %(limit)d seconds here; the solver may stop sooner.") % {
-            "limit": ADMIN_MAX_TIME_LIMIT
-        }
+        self.fields["time_limit"].help_text = _(
+            "At most %(limit)d seconds here; the solver may stop sooner."
+        ) % {"limit": ADMIN_MAX_TIME_LIMIT}
         with contextlib.suppress(forms.ValidationError):  # no term ahead: staff must add one first
             self.fields["term"].initial = default_term().pk
 
@@ -85,7 +85,11 @@ class MatchRunForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         scope = data.get("scope")
-        field = {MatchScope.COMMUNITY: "community", MatchScope.STREET: "street", MatchScope.DISTRICT: "district"}.get(scope)
+        field = {
+            MatchScope.COMMUNITY: "community",
+            MatchScope.STREET: "street",
+            MatchScope.DISTRICT: "district",
+        }.get(scope)
         if field and not data.get(field):
             self.add_error(field, _("Choose the %(scope)s to match.") % {"scope": MatchScope(scope).label})
         for other in ("community", "street", "district"):
@@ -99,14 +103,29 @@ class ProposedClassInline(ReadOnlyInlineMixin, admin.TabularInline):
 
     model = ProposedClass
     fk_name = "run"
-    fields = ("category", "teacher", "venue", "slot", "size", "residents", "status", "teacher_consent", "venue_consent", "course")
+    fields = (
+        "category",
+        "teacher",
+        "venue",
+        "slot",
+        "size",
+        "residents",
+        "status",
+        "teacher_consent",
+        "venue_consent",
+        "course",
+    )
     verbose_name_plural = gettext_lazy("proposed classes (in your scope)")
 
     def get_queryset(self, request):
         placements = ProposedPlacement.objects.select_related("order__resident").order_by("order_id")
-        queryset = super().get_queryset(request).select_related("category", "teacher", "venue", "slot", "course")
-        return scope_for(request.user).filter(queryset, "community").prefetch_related(
-            Prefetch("placements", queryset=placements)
+        queryset = (
+            super().get_queryset(request).select_related("category", "teacher", "venue", "slot", "course")
+        )
+        return (
+            scope_for(request.user)
+            .filter(queryset, "community")
+            .prefetch_related(Prefetch("placements", queryset=placements))
         )
 
     @admin.display(description=gettext_lazy("orders"))
@@ -277,7 +296,9 @@ class MatchRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return obj
 
     @admin.action(
-        description=gettext_lazy("Confirm every proposed class of the selected runs (all or nothing per run)"),
+        description=gettext_lazy(
+            "Confirm every proposed class of the selected runs (all or nothing per run)"
+        ),
         permissions=["change"],
     )
     def confirm_runs(self, request, queryset):
@@ -286,17 +307,23 @@ class MatchRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda run: dispatch.run_confirm(run=run, actor=request.user),
-            done=lambda n: ngettext("%(count)d run confirmed.", "%(count)d runs confirmed.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d run confirmed.", "%(count)d runs confirmed.", n) % {"count": n}
+            ),
         )
 
-    @admin.action(description=gettext_lazy("Discard the proposed classes of the selected runs"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Discard the proposed classes of the selected runs"), permissions=["change"]
+    )
     def discard_runs(self, request, queryset):
         run_service_action(
             self,
             request,
             queryset,
             lambda run: dispatch.run_discard(run=run, actor=request.user),
-            done=lambda n: ngettext("%(count)d run discarded.", "%(count)d runs discarded.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d run discarded.", "%(count)d runs discarded.", n) % {"count": n}
+            ),
         )
 
 
@@ -386,7 +413,14 @@ class ProposedClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("=id", "category__name", "category__pinyin", "teacher__name", "venue__name")
     ordering = ("-run__created", "id")
     action_form = ProposedClassActionForm
-    actions = ["confirm_classes", "teacher_accepts", "teacher_declines", "venue_accepts", "venue_declines", "discard_classes"]
+    actions = [
+        "confirm_classes",
+        "teacher_accepts",
+        "teacher_declines",
+        "venue_accepts",
+        "venue_declines",
+        "discard_classes",
+    ]
     inlines = [PlacementInline]
     fields = (
         "run_link",
@@ -425,13 +459,18 @@ class ProposedClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def _act(self, request, queryset, call, done):
         run_service_action(self, request, queryset.order_by("pk"), call, done=done)
 
-    @admin.action(description=gettext_lazy("Confirm the selected classes (courses, sessions, registrations; 派单)"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Confirm the selected classes (courses, sessions, registrations; 派单)"),
+        permissions=["change"],
+    )
     def confirm_classes(self, request, queryset):
         self._act(
             request,
             queryset,
             lambda pc: dispatch.proposed_class_confirm(proposed=pc, actor=request.user),
-            lambda n: ngettext("%(count)d class confirmed.", "%(count)d classes confirmed.", n) % {"count": n},
+            lambda n: (
+                ngettext("%(count)d class confirmed.", "%(count)d classes confirmed.", n) % {"count": n}
+            ),
         )
 
     @admin.action(description=gettext_lazy("Record: the teacher accepts"), permissions=["change"])
@@ -443,13 +482,17 @@ class ProposedClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
             lambda n: ngettext("%(count)d answer recorded.", "%(count)d answers recorded.", n) % {"count": n},
         )
 
-    @admin.action(description=gettext_lazy("Record: the teacher declines (frees the orders)"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Record: the teacher declines (frees the orders)"), permissions=["change"]
+    )
     def teacher_declines(self, request, queryset):
         note = request.POST.get("note", "").strip()
         self._act(
             request,
             queryset,
-            lambda pc: dispatch.proposed_class_teacher_answer(proposed=pc, accept=False, actor=request.user, note=note),
+            lambda pc: dispatch.proposed_class_teacher_answer(
+                proposed=pc, accept=False, actor=request.user, note=note
+            ),
             lambda n: ngettext("%(count)d class declined.", "%(count)d classes declined.", n) % {"count": n},
         )
 
@@ -462,24 +505,33 @@ class ProposedClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
             lambda n: ngettext("%(count)d answer recorded.", "%(count)d answers recorded.", n) % {"count": n},
         )
 
-    @admin.action(description=gettext_lazy("Record: the venue owner declines (frees the orders)"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Record: the venue owner declines (frees the orders)"),
+        permissions=["change"],
+    )
     def venue_declines(self, request, queryset):
         note = request.POST.get("note", "").strip()
         self._act(
             request,
             queryset,
-            lambda pc: dispatch.proposed_class_venue_answer(proposed=pc, accept=False, actor=request.user, note=note),
+            lambda pc: dispatch.proposed_class_venue_answer(
+                proposed=pc, accept=False, actor=request.user, note=note
+            ),
             lambda n: ngettext("%(count)d class declined.", "%(count)d classes declined.", n) % {"count": n},
         )
 
-    @admin.action(description=gettext_lazy("Discard the selected classes (frees the orders)"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Discard the selected classes (frees the orders)"), permissions=["change"]
+    )
     def discard_classes(self, request, queryset):
         note = request.POST.get("note", "").strip()
         self._act(
             request,
             queryset,
             lambda pc: dispatch.proposed_class_discard(proposed=pc, actor=request.user, note=note),
-            lambda n: ngettext("%(count)d class discarded.", "%(count)d classes discarded.", n) % {"count": n},
+            lambda n: (
+                ngettext("%(count)d class discarded.", "%(count)d classes discarded.", n) % {"count": n}
+            ),
         )
 
 
@@ -489,7 +541,12 @@ class ProposedPlacementAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     community_path = "proposed_class__community"
     list_display = ("id", "order_link", "proposed_class", "walk_km", "active")
-    list_select_related = ("order", "proposed_class__category", "proposed_class__venue", "proposed_class__slot")
+    list_select_related = (
+        "order",
+        "proposed_class__category",
+        "proposed_class__venue",
+        "proposed_class__slot",
+    )
     list_filter = ("active", ("proposed_class__community", RelatedOnlyFieldListFilter))
     search_fields = ("=order__id", "=proposed_class__id")
     ordering = ("-id",)

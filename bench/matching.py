@@ -1,11 +1,13 @@
 """Benchmark of the matching core: greedy baseline against the CP-SAT solver on synthetic instances.
 
-    .venv/bin/python bench/matching.py [--scale street|district|all] [--time-limit 60] [--seed 1] [--bound SECONDS]
+    .venv/bin/python bench/matching.py [--sizes 1000,2500,10000] [--time-limit 60] [--seed 1] [--bound 60]
+    .venv/bin/python bench/matching.py --scale street|district|all      # the older named scales
 
-Street scale is ~500 orders; district scale is the Liangjiang figure: 10,000 orders, 750 teachers,
-600 venues, 35 weekly slots. Prints one row per method: orders, assigned weight %, average walk,
-classes, seconds, and the unassigned orders per reason. ``--bound`` also computes a proven upper bound
-on the assigned weight (per-category, per-neighbourhood relaxation) and the solver's gap to it.
+The issue's sizes are 1,000 / 2,500 / 10,000 orders; 10,000 orders with 750 teachers, 600 venues and 35
+weekly slots is the Liangjiang district, and the smaller sizes keep its ratios (7.5 teachers and 6 venues
+per 100 orders). Prints one row per method: orders, assigned weight %, average walk, classes, seconds,
+and the unassigned orders per reason; then greedy weight, solver weight, the proven upper bound on the
+assigned weight (per-category, per-neighbourhood relaxation; ``--bound 0`` skips it), the gap and seconds.
 Figures, not assertions: timing belongs here, never in tests.
 """
 
@@ -30,6 +32,14 @@ SCALES = {
     "street": (500, 38, 30),
     "district": (10_000, 750, 600),
 }
+DEFAULT_SIZES = (1_000, 2_500, 10_000)
+
+
+def shape(orders: int) -> tuple[int, int, int]:
+    """Orders, teachers and venues of a size, in the district's proportions (10,000 : 750 : 600)."""
+    return orders, max(1, round(orders * 750 / 10_000)), max(1, round(orders * 600 / 10_000))
+
+
 REASONS = [r.value for r in Reason]
 
 
@@ -53,12 +63,12 @@ def _row(name: str, inst, sol, seconds: float) -> str:
     return " ".join(cells)
 
 
-def run(scale: str, time_limit: float, seed: int, bound_seconds: float) -> None:
-    """Generate one instance of the scale, solve it both ways and print the table."""
-    orders, teachers, venues = SCALES[scale]
+def run(name: str, size: tuple[int, int, int], time_limit: float, seed: int, bound_seconds: float) -> dict:
+    """Generate one instance of the size, solve it both ways, print the table; return the summary figures."""
+    orders, teachers, venues = size
     inst = generate(orders, teachers, venues, seed=seed)
     print(
-        f"\n{scale}: {orders} orders, {teachers} teachers, {venues} venues, {len(inst.slots)} slots, seed {seed}"
+        f"\n{name}: {orders} orders, {teachers} teachers, {venues} venues, {len(inst.slots)} slots, seed {seed}"
     )
     header = [
         "method  ",
@@ -88,25 +98,63 @@ def run(scale: str, time_limit: float, seed: int, bound_seconds: float) -> None:
         f"{stats.regions} regions solved ({stats.improved} improved, {stats.optimal} proved optimal), "
         f"{stats.sweeps} sweeps, stopped by {stats.stopped_by}"
     )
+    summary = {"orders": orders, "greedy": g_w, "solver": s_w, "bound": None, "gap": None, "seconds": seconds}
     if bound_seconds > 0:
         b = upper_bound(inst, time_limit=bound_seconds)
         gap = 100 * (b.weight - s_w) / b.weight if b.weight else 0.0
+        summary.update(bound=b.weight, gap=gap)
         print(
             f"upper bound: {b.weight:.1f} ({100 * b.weight / stats.final.total_weight:.2f}% of all weight), "
             f"solver gap {gap:.2f}%; {b.proved_optimal}/{b.components} components proved, {b.seconds:.1f} s"
+        )
+    return summary
+
+
+def _summary(rows: list[dict]) -> None:
+    print("\n  orders  greedy weight  solver weight  vs greedy  upper bound     gap  solver s")
+    for r in rows:
+        bound = f"{r['bound']:>11.1f}" if r["bound"] is not None else f"{'-':>11}"
+        gap = f"{r['gap']:>6.2f}%" if r["gap"] is not None else f"{'-':>7}"
+        gain = 100 * (r["solver"] - r["greedy"]) / r["greedy"] if r["greedy"] else 0.0
+        print(
+            f"{r['orders']:>8} {r['greedy']:>14.1f} {r['solver']:>14.1f} {gain:>+9.1f}% {bound} {gap} "
+            f"{r['seconds']:>9.1f}"
         )
 
 
 def main() -> None:
     """Parse arguments and run the chosen scales."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=[*SCALES, "all"], default="all")
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help="comma-separated order counts, in the district's proportions (default 1000,2500,10000)",
+    )
+    parser.add_argument(
+        "--scale", choices=[*SCALES, "all"], default=None, help="a named scale instead of --sizes"
+    )
     parser.add_argument("--time-limit", type=float, default=60.0, help="solver seconds (default 60)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--bound", type=float, default=0.0, help="seconds for the upper bound (0: skip)")
+    parser.add_argument("--bound", type=float, default=60.0, help="seconds for the upper bound (0: skip)")
     args = parser.parse_args()
-    for scale in SCALES if args.scale == "all" else [args.scale]:
-        run(scale, args.time_limit, args.seed, args.bound)
+    if args.scale is not None and args.sizes is not None:
+        parser.error("give --sizes or --scale, not both")
+    if args.scale is not None:
+        runs = [(name, SCALES[name]) for name in (SCALES if args.scale == "all" else [args.scale])]
+    else:
+        try:
+            sizes = (
+                [int(s.replace("_", "")) for s in args.sizes.split(",")]
+                if args.sizes
+                else list(DEFAULT_SIZES)
+            )
+        except ValueError:
+            parser.error("--sizes takes order counts such as 1000,2500")
+        if any(n < 1 for n in sizes):
+            parser.error("--sizes must be positive")
+        runs = [(f"{n} orders", shape(n)) for n in sizes]
+    rows = [run(name, size, args.time_limit, args.seed, args.bound) for name, size in runs]
+    _summary(rows)
 
 
 if __name__ == "__main__":

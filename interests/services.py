@@ -123,8 +123,12 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
 
 
 def order_accept(*, order: Order, actor: User) -> Order:
-    """接单: the community takes the order."""
-    return order_transition(order=order, to=OrderStatus.ACCEPTED, actor=actor)
+    """接单: the community takes the order; once committed, it is placed at once if an open class fits it."""
+    order = order_transition(order=order, to=OrderStatus.ACCEPTED, actor=actor)
+    from activities.tasks import place_accepted_order_on_commit  # activities imports this module
+
+    place_accepted_order_on_commit(order.pk, actor.pk if actor is not None else None)
+    return order
 
 
 def order_reject(*, order: Order, actor: User, reason: str) -> Order:

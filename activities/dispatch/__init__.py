@@ -4,6 +4,10 @@
     service.py    match_run (build, solve, store the proposal), proposed_class_confirm / run_confirm,
                   proposed_class_teacher_answer / proposed_class_venue_answer, discard
     selectors.py  runs, proposed classes, and `unassigned_reason_counts` for the dashboards
+    incremental.py  a newly accepted order placed at once into an open class that fits it (no run);
+                  triggered after 接单 commits by `activities.tasks.place_accepted_order`
+    waitlist.py   waiting lists long enough for a second class become accepted orders before a run;
+                  confirming gives up the waiting-list entry
     enums.py      the choices of the models below
 
 The pure core is `activities.matching` (no Django). The models are `MatchRun`, `ProposedClass`,
@@ -35,6 +39,12 @@ Decisions, in one place:
   office reads everything and changes nothing; superusers and the command (without --user) act anywhere.
 - **Determinism.** The instance is read in id order and the solver runs on a work budget with a fixed seed,
   so the same database and seed give the same proposal.
+- **Incremental placement.** After 接单 commits, the order goes straight into the best open class that
+  fits it (interest, walking distance, slot, a free place), through `order_dispatch_into_course` and so
+  within the accepting staff member's scope; otherwise it waits, accepted, for the next run.
+- **Waiting lists.** Waiting residents become *orders* (made on their behalf, linked from their
+  waiting-list registration), not a separate kind of demand: the exchange format, the builder, the
+  proposal rows and the confirmation all work on orders, and an order is what staff already review.
 - **Notices.** Nothing here sends one: orders, registrations and bookings move only through their own
   services, where notices are wired.
 """

@@ -5,7 +5,8 @@ What goes in, for a community, a street or the district (the *scope*) and a term
 - **Orders**: the ACCEPTED orders (接单) of the scope's communities, except those already held by a live
   proposed class (see "Running again" in ``activities.dispatch``). Each order sits at its resident's home
   (the profile's location, else the community's centre; an order with neither is left out and counted as
-  *unlocated*). Its slots are the weekly slots the resident chose for this order (``preferred_slots``);
+  *unlocated*; an order made from a waiting list sits at the venue of the class waited for before the
+  community's centre, see ``activities.dispatch.waitlist``). Its slots are the weekly slots the resident chose for this order (``preferred_slots``);
   when none were chosen, the slots that fit inside the resident's weekly free times; when the resident has
   given no free times, any slot (``[]``). A resident whose free times fit no slot at all cannot be written
   in the spec's format (``[]`` would mean "any"), so such an order is not sent to the solver: the service
@@ -46,9 +47,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Community, District, Street
-from activities.enums import CourseStatus, SessionStatus
+from activities.enums import CourseStatus, RegistrationStatus, SessionStatus
 from activities.matching import problem as spec
-from activities.models import Course, ProposedClass, ProposedPlacement, Session, Term, WeeklySlot
+from activities.models import (
+    Course,
+    ProposedClass,
+    ProposedPlacement,
+    Registration,
+    Session,
+    Term,
+    WeeklySlot,
+)
 from community_college.errors import ConflictError
 from interests.enums import OrderStatus
 from interests.models import Category, Order, ResidentAvailability
@@ -129,7 +138,8 @@ def resolve_node(scope: str, ref: str | int | None) -> Node:
         node = model.objects.filter(pk=int(text)).first()
     if node is None:
         raise ConflictError(
-            _("No %(scope)s has the id or code “%(ref)s”.") % {"scope": label, "ref": text}, code="unknown_node"
+            _("No %(scope)s has the id or code “%(ref)s”.") % {"scope": label, "ref": text},
+            code="unknown_node",
         )
     return node
 
@@ -171,7 +181,11 @@ def term_window(term: Term, today: date | None = None) -> tuple[date, date]:
 def session_dates(weekday: int, first_day: date, last_day: date) -> list[date]:
     """Every date on `weekday` from `first_day` to `last_day`: the meetings of a weekly class."""
     start = first_day + timedelta(days=(weekday - first_day.weekday()) % 7)
-    return [start + timedelta(weeks=k) for k in range((last_day - start).days // 7 + 1)] if start <= last_day else []
+    return (
+        [start + timedelta(weeks=k) for k in range((last_day - start).days // 7 + 1)]
+        if start <= last_day
+        else []
+    )
 
 
 def at(day: date, moment: time) -> datetime:
@@ -220,7 +234,9 @@ def _week_of(moment: datetime) -> tuple[int, int]:
     return iso.year, iso.week
 
 
-def _near(points: Sequence[tuple[float, float]], targets: Sequence[tuple[float, float]], km: Sequence[float] | float) -> list[bool]:
+def _near(
+    points: Sequence[tuple[float, float]], targets: Sequence[tuple[float, float]], km: Sequence[float] | float
+) -> list[bool]:
     """For each point, whether a target lies within its `km` (haversine, the spec's tolerance)."""
     by_lat = sorted(targets)
     lats = [t[0] for t in by_lat]
@@ -252,9 +268,27 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     teacher_load: defaultdict[int, int] = defaultdict(int)
     venue_busy: defaultdict[int, set[str]] = defaultdict(set)
     term_overlaps = {"term__starts_on__lte": last_day, "term__ends_on__gte": first_day}
-    for status, teacher_id, venue_id, t_consent, v_consent, weekday, start, end in ProposedClass.objects.filter(
+    for (
+        status,
+        teacher_id,
+        venue_id,
+        t_consent,
+        v_consent,
+        weekday,
+        start,
+        end,
+    ) in ProposedClass.objects.filter(
         status__in=[ProposedClassStatus.PROPOSED, ProposedClassStatus.DECLINED], **term_overlaps
-    ).values_list("status", "teacher_id", "venue_id", "teacher_consent", "venue_consent", "slot__weekday", "slot__start", "slot__end"):
+    ).values_list(
+        "status",
+        "teacher_id",
+        "venue_id",
+        "teacher_consent",
+        "venue_consent",
+        "slot__weekday",
+        "slot__start",
+        "slot__end",
+    ):
         touched = cal.overlapping(weekday, start, end)
         if status == ProposedClassStatus.PROPOSED:
             teacher_busy[teacher_id] |= touched
@@ -311,12 +345,29 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     ).values_list("profile__user_id", "weekday", "start", "end"):
         free_times[user_id].append((weekday, start, end))
 
+    # An order made from a waiting list (activities.dispatch.waitlist) whose resident has no location of
+    # their own sits at the venue of the class they waited for, not at the community's centre.
+    waited_at: dict[int, tuple[float, float]] = {}
+    for order_id, v_lat, v_lon in (
+        Registration.objects.filter(
+            order__in=pool,
+            status=RegistrationStatus.WAITLISTED,
+            course__venue__latitude__isnull=False,
+            course__venue__longitude__isnull=False,
+        )
+        .order_by("-pk")
+        .values_list("order_id", "course__venue__latitude", "course__venue__longitude")
+    ):
+        waited_at[order_id] = (v_lat, v_lon)
+
     slot_rank = {s.code: i for i, s in enumerate(slots)}
     facts: dict[int, OrderFacts] = {}
     order_slots: dict[int, tuple[str, ...]] = {}
     no_slot: list[int] = []
     unlocated: list[int] = []
-    for pk, community_id, category_id, resident_id, weight, p_lat, p_lon, c_lat, c_lon in pool.order_by("pk").values_list(
+    for pk, community_id, category_id, resident_id, weight, p_lat, p_lon, c_lat, c_lon in pool.order_by(
+        "pk"
+    ).values_list(
         "pk",
         "community_id",
         "category_id",
@@ -327,7 +378,10 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         "community__latitude",
         "community__longitude",
     ):
-        lat, lon = (p_lat, p_lon) if p_lat is not None and p_lon is not None else (c_lat, c_lon)
+        if p_lat is not None and p_lon is not None:
+            lat, lon = p_lat, p_lon
+        else:
+            lat, lon = waited_at.get(pk, (c_lat, c_lon))
         if lat is None or lon is None:
             unlocated.append(pk)
             continue
@@ -418,9 +472,9 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     ):
         skills[teacher_id].append(category_id)
     available: defaultdict[int, list[tuple[int, time, time]]] = defaultdict(list)
-    for teacher_id, weekday, start, end in TeacherAvailability.objects.filter(teacher_id__in=list(skills)).values_list(
-        "teacher_id", "weekday", "start", "end"
-    ):
+    for teacher_id, weekday, start, end in TeacherAvailability.objects.filter(
+        teacher_id__in=list(skills)
+    ).values_list("teacher_id", "weekday", "start", "end"):
         available[teacher_id].append((weekday, start, end))
     candidates = []
     for pk, lat, lon, max_weekly, max_km in (
@@ -432,7 +486,9 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         left = max_weekly - teacher_load[pk]
         if free and left > 0:
             candidates.append((pk, lat, lon, left, max_km, free))
-    reach = _near([(t[1], t[2]) for t in candidates], [(v.lat, v.lon) for v in venues], [t[4] for t in candidates])
+    reach = _near(
+        [(t[1], t[2]) for t in candidates], [(v.lat, v.lon) for v in venues], [t[4] for t in candidates]
+    )
     teachers = [
         spec.Teacher(
             id=pk,

@@ -92,22 +92,27 @@ def proposed_classes(
 ) -> QuerySet[ProposedClass]:
     """Proposed classes of the scope's communities with everything a review page shows, in two queries."""
     classes = scope.filter(
-        ProposedClass.objects.select_related("run", "category", "teacher", "venue", "slot", "term", "community", "course"),
+        ProposedClass.objects.select_related(
+            "run", "category", "teacher", "venue", "slot", "term", "community", "course"
+        ),
         "community",
     )
     if run is not None:
         classes = classes.filter(run_id=getattr(run, "pk", run))
     if status is not None:
         classes = classes.filter(status=status)
-    placements = ProposedPlacement.objects.select_related("order__resident", "order__community").order_by("order_id")
+    placements = ProposedPlacement.objects.select_related("order__resident", "order__community").order_by(
+        "order_id"
+    )
     return classes.prefetch_related(Prefetch("placements", queryset=placements)).order_by("run_id", "pk")
 
 
 def classes_awaiting_teacher(teacher: Teacher) -> QuerySet[ProposedClass]:
     """The proposed classes a teacher has not answered yet: what a teacher's page would list."""
     return (
-        ProposedClass.objects.filter(teacher=teacher, status=ProposedClassStatus.PROPOSED, teacher_consent=Consent.PENDING)
+        ProposedClass.objects.filter(
+            teacher=teacher, status=ProposedClassStatus.PROPOSED, teacher_consent=Consent.PENDING
+        )
         .select_related("category", "venue", "slot", "term")
         .order_by("slot__weekday", "slot__start", "pk")
     )
-

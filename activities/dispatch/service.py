@@ -66,6 +66,7 @@ from .enums import (
     ProposedClassStatus,
     UnassignedReason,
 )
+from .waitlist import waitlist_demand_prepare, waitlist_entry_release
 
 
 @dataclass
@@ -78,6 +79,8 @@ class MatchOutcome:
     seconds: float
     run: MatchRun | None
     greedy_weight: float | None = None
+    # Orders made before building, for residents on a waiting list long enough for a second class.
+    waitlist_orders: int = 0
 
 
 # --- scope ---------------------------------------------------------------------------------------------------
@@ -132,14 +135,18 @@ def match_run(
     Running again is safe: orders held by a live proposed class are left out and their teachers' and
     venues' slots stay reserved, so nothing is proposed twice; confirmed classes are courses and their
     orders are dispatched, so they are never touched. With `replace`, the still-proposed classes of the
-    scope are discarded first and their runs marked superseded, for a fresh plan. `dry_run` solves and
-    stores nothing. `on_instance` sees the instance before solving (the command's --export).
+    scope are discarded first and their runs marked superseded, for a fresh plan. Before building, waiting
+    lists that reached their interest's minimum class size become accepted orders
+    (`activities.dispatch.waitlist`), so the run can propose their second class. `dry_run` solves and
+    stores nothing (and so sees no such new demand). `on_instance` sees the instance before solving (the command's --export).
     """
     _require_communities(
         actor, community_ids_of(node), _("You can only run the matching for your own community or street.")
     )
     if replace and not dry_run:
         proposals_supersede(node=node, actor=actor)
+    # Long waiting lists become accepted orders first, so this run can propose their second class.
+    waitlist_orders = 0 if dry_run else len(waitlist_demand_prepare(community_ids=community_ids_of(node)))
     built = build_instance(node=node, term=term, today=today)
     instance = built.instance
     if on_instance is not None:
@@ -163,7 +170,9 @@ def match_run(
         raise RuntimeError(f"the solver returned an infeasible solution: {report.violations[:3]}")
     slot_rank = {s.id: i for i, s in enumerate(instance.slots)}
     solution = solution.normalized(slot_rank)
-    outcome = MatchOutcome(built, solution, objective(instance, solution), seconds, None, greedy_weight)
+    outcome = MatchOutcome(
+        built, solution, objective(instance, solution), seconds, None, greedy_weight, waitlist_orders
+    )
     if dry_run:
         return outcome
     try:
@@ -179,7 +188,9 @@ def match_run(
         )
     except IntegrityError as exc:
         raise ConflictError(
-            _("Another matching run placed some of the same orders, teachers or venues meanwhile. Run it again."),
+            _(
+                "Another matching run placed some of the same orders, teachers or venues meanwhile. Run it again."
+            ),
             code="concurrent_run",
         ) from exc
     return outcome
@@ -227,7 +238,9 @@ def _persist(
         solution=solution.to_dict() if keep_json else None,
     )
     needs_owner = dict(
-        Venue.objects.filter(pk__in={c.venue for c in solution.classes}).values_list("pk", "requires_confirmation")
+        Venue.objects.filter(pk__in={c.venue for c in solution.classes}).values_list(
+            "pk", "requires_confirmation"
+        )
     )
     categories = instance.category_by_id
     venues = instance.venue_by_id
@@ -322,7 +335,9 @@ def proposals_supersede(*, node: Node, actor: User | None) -> int:
             discarded += 1
     for run_id in sorted(touched):
         if not ProposedClass.objects.filter(run_id=run_id, status=ProposedClassStatus.PROPOSED).exists():
-            MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.OPEN).update(status=MatchRunStatus.SUPERSEDED)
+            MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.OPEN).update(
+                status=MatchRunStatus.SUPERSEDED
+            )
     return discarded
 
 
@@ -339,7 +354,18 @@ def _close(pc: ProposedClass, status: str, actor: User | None, note: str = "") -
     pc.decided_by = actor
     pc.decided_at = timezone.now()
     pc.note = note[:300]
-    pc.save(update_fields=["status", "decided_by", "decided_at", "note", "teacher_consent", "teacher_answered_at", "venue_consent", "venue_answered_at"])
+    pc.save(
+        update_fields=[
+            "status",
+            "decided_by",
+            "decided_at",
+            "note",
+            "teacher_consent",
+            "teacher_answered_at",
+            "venue_consent",
+            "venue_answered_at",
+        ]
+    )
     pc.placements.filter(active=True).update(active=False)
 
 
@@ -360,13 +386,16 @@ def _course_title(pc: ProposedClass) -> str:
 
 
 @transaction.atomic
-def proposed_class_confirm(*, proposed: ProposedClass, actor: User | None, today: date | None = None) -> Course:
+def proposed_class_confirm(
+    *, proposed: ProposedClass, actor: User | None, today: date | None = None
+) -> Course:
     """Turn a proposed class into a class, in one transaction; return the course.
 
     Creates the course (community: the venue's; places: the smaller of the interest's maximum size and the
     venue's capacity; open for registration), one session a week in the class's slot from tomorrow (or the
     term's first day) to the term's last day, each with its venue booking; registers every resident of the
-    class with their order and moves each order to 派单. When the venue owner has accepted the class, its
+    class with their order and moves each order to 派单 (an order made from a waiting list gives up that
+    waiting-list entry in the same transaction). When the venue owner has accepted the class, its
     bookings are confirmed at once. Refused, with nothing saved, when the class is no longer proposed,
     someone declined it, too few of its orders are still open, the venue is already booked or the teacher
     already teaches at one of the meetings.
@@ -381,9 +410,7 @@ def proposed_class_confirm(*, proposed: ProposedClass, actor: User | None, today
         )
     if Consent.DECLINED in (pc.teacher_consent, pc.venue_consent):
         raise ConflictError(_("This class was declined and cannot be confirmed."), code="declined")
-    placements = list(
-        pc.placements.filter(active=True).select_related("order").order_by("order_id")
-    )
+    placements = list(pc.placements.filter(active=True).select_related("order").order_by("order_id"))
     locked = {
         o.pk: o
         for o in Order.objects.select_for_update()
@@ -391,10 +418,14 @@ def proposed_class_confirm(*, proposed: ProposedClass, actor: User | None, today
         .select_related("resident")
         .order_by("pk")
     }
-    open_orders = [locked[p.order_id] for p in placements if locked[p.order_id].status == OrderStatus.ACCEPTED]
+    open_orders = [
+        locked[p.order_id] for p in placements if locked[p.order_id].status == OrderStatus.ACCEPTED
+    ]
     if len(open_orders) < pc.category.min_size:
         raise ConflictError(
-            _("Only %(open)d of the class's orders are still open; %(interest)s needs at least %(min)d. Discard it and run the matching again.")
+            _(
+                "Only %(open)d of the class's orders are still open; %(interest)s needs at least %(min)d. Discard it and run the matching again."
+            )
             % {"open": len(open_orders), "interest": pc.category.name, "min": pc.category.min_size},
             code="too_few_orders",
         )
@@ -402,7 +433,8 @@ def proposed_class_confirm(*, proposed: ProposedClass, actor: User | None, today
     days = session_dates(pc.slot.weekday, first_day, last_day)
     if not days:
         raise ConflictError(
-            _("No %(slot)s is left in the term %(term)s.") % {"slot": pc.slot, "term": pc.term}, code="no_week_left"
+            _("No %(slot)s is left in the term %(term)s.") % {"slot": pc.slot, "term": pc.term},
+            code="no_week_left",
         )
     meetings = [(at(day, pc.slot.start), at(day, pc.slot.end)) for day in days]
     _refuse_teacher_clash(pc, meetings)
@@ -425,7 +457,9 @@ def proposed_class_confirm(*, proposed: ProposedClass, actor: User | None, today
             session_schedule(course=course, starts_at=starts_at, ends_at=ends_at, venue=pc.venue, actor=actor)
         except ConflictError as exc:
             raise ConflictError(
-                _("%(venue)s is already booked on %(day)s at %(time)s: the class %(class)s was not confirmed and nothing was saved. Discard it and run the matching again.")
+                _(
+                    "%(venue)s is already booked on %(day)s at %(time)s: the class %(class)s was not confirmed and nothing was saved. Discard it and run the matching again."
+                )
                 % {
                     "venue": pc.venue.name,
                     "day": f"{timezone.localtime(starts_at):%Y-%m-%d}",
@@ -441,6 +475,7 @@ def proposed_class_confirm(*, proposed: ProposedClass, actor: User | None, today
     for order in open_orders:
         registration_create(course=course, resident=order.resident, placed_by=actor, order=order)
         order_dispatch(order=order, actor=actor, course=course)
+        waitlist_entry_release(order=order, course=course)
     closed = [p.pk for p in placements if locked[p.order_id].status != OrderStatus.ACCEPTED]
     ProposedPlacement.objects.filter(pk__in=closed).update(active=False)
     pc.status = ProposedClassStatus.CONFIRMED
@@ -489,7 +524,9 @@ def run_confirm(*, run: MatchRun, actor: User | None, today: date | None = None)
             continue
         courses.append(proposed_class_confirm(proposed=pc, actor=actor, today=today))
     if not courses:
-        raise ConflictError(_("No proposed class of this run is left for you to confirm."), code="nothing_to_confirm")
+        raise ConflictError(
+            _("No proposed class of this run is left for you to confirm."), code="nothing_to_confirm"
+        )
     return courses
 
 
@@ -571,11 +608,17 @@ def proposed_class_discard(*, proposed: ProposedClass, actor: User | None, note:
 def run_discard(*, run: MatchRun, actor: User | None) -> int:
     """Discard every still-proposed class of `run` within the actor's scope; returns how many."""
     count = 0
-    for pc in ProposedClass.objects.select_for_update().filter(run=run, status=ProposedClassStatus.PROPOSED).order_by("pk"):
+    for pc in (
+        ProposedClass.objects.select_for_update()
+        .filter(run=run, status=ProposedClassStatus.PROPOSED)
+        .order_by("pk")
+    ):
         if class_in_scope(actor, pc):
             _close(pc, ProposedClassStatus.DISCARDED, actor)
             count += 1
     if not count:
-        raise ConflictError(_("No proposed class of this run is left for you to discard."), code="nothing_to_discard")
+        raise ConflictError(
+            _("No proposed class of this run is left for you to discard."), code="nothing_to_discard"
+        )
     _refresh_run(run.pk)
     return count

@@ -14,7 +14,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.enums import Role
-from activities.models import WeeklySlot
+from activities.enums import CourseStatus, RegistrationStatus
+from activities.models import Course, Registration, WeeklySlot
 from community_college.models import Weekday
 from interests import services as order_services
 from interests.models import ResidentAvailability
@@ -22,9 +23,11 @@ from teachers.models import TeacherAvailability, TeacherSkill
 from tests.factories import (
     CategoryFactory,
     CommunityFactory,
+    CourseFactory,
     DistrictFactory,
     FacilityFactory,
     ResidentFactory,
+    SessionFactory,
     StaffFactory,
     StreetFactory,
     TeacherFactory,
@@ -86,7 +89,9 @@ def town(db) -> Town:
     term = TermFactory(starts_on=start, ends_on=start + timedelta(weeks=WEEKS) - timedelta(days=1))
     mon = WeeklySlot.objects.create(code="mon-0900", weekday=Weekday.MONDAY, start=time(9), end=time(10, 30))
     tue = WeeklySlot.objects.create(code="tue-0900", weekday=Weekday.TUESDAY, start=time(9), end=time(10, 30))
-    wed = WeeklySlot.objects.create(code="wed-1900", weekday=Weekday.WEDNESDAY, start=time(19), end=time(20, 30))
+    wed = WeeklySlot.objects.create(
+        code="wed-1900", weekday=Weekday.WEDNESDAY, start=time(19), end=time(20, 30)
+    )
     return Town(
         district=district,
         street=street,
@@ -109,9 +114,13 @@ def town(db) -> Town:
 
 def resident(community, km: float | None = None, free=()):
     """A resident of `community` living `km` north of the base (the community's centre by default)."""
-    where = north(km) if km is not None else {"latitude": community.latitude, "longitude": community.longitude}
+    where = (
+        north(km) if km is not None else {"latitude": community.latitude, "longitude": community.longitude}
+    )
     user = ResidentFactory(
-        profile__community=community, profile__latitude=where["latitude"], profile__longitude=where["longitude"]
+        profile__community=community,
+        profile__latitude=where["latitude"],
+        profile__longitude=where["longitude"],
     )
     for weekday, start, end in free:
         ResidentAvailability.objects.create(profile=user.profile, weekday=weekday, start=start, end=end)
@@ -131,7 +140,15 @@ def orders(n, community, category, km: float = 0.2, staff=None, **kwargs):
     return [accepted(resident(community, km=km, **kwargs), category, staff) for _ in range(n)]
 
 
-def teacher(skills, *, windows=((Weekday.MONDAY, time(8), time(12)),), km: float = 0.0, max_weekly=3, max_km=10.0, **kwargs):
+def teacher(
+    skills,
+    *,
+    windows=((Weekday.MONDAY, time(8), time(12)),),
+    km: float = 0.0,
+    max_weekly=3,
+    max_km=10.0,
+    **kwargs,
+):
     t = TeacherFactory(max_weekly_sessions=max_weekly, max_travel_km=max_km, **north(km), **kwargs)
     for category in skills:
         TeacherSkill.objects.create(teacher=t, category=category)
@@ -140,8 +157,17 @@ def teacher(skills, *, windows=((Weekday.MONDAY, time(8), time(12)),), km: float
     return t
 
 
-def venue(community, *, km: float | None = None, facilities=(), hours=((Weekday.MONDAY, time(8), time(21)),), **kwargs):
-    where = north(km) if km is not None else {"latitude": community.latitude, "longitude": community.longitude}
+def venue(
+    community,
+    *,
+    km: float | None = None,
+    facilities=(),
+    hours=((Weekday.MONDAY, time(8), time(21)),),
+    **kwargs,
+):
+    where = (
+        north(km) if km is not None else {"latitude": community.latitude, "longitude": community.longitude}
+    )
     v = VenueFactory(community=community, **where, **kwargs)
     v.facilities.set([FacilityFactory(code=code, name=code) for code in facilities])
     for weekday, start, end in hours:
@@ -204,3 +230,26 @@ def proposal_for_node(node):
         run=run, order=node.order, community=node.community, category=node.order.category, reason="no_teacher"
     )
     return run
+
+
+def open_class(town, cat, *, km: float = 0.0, community=None, slot=None, capacity=10, taken=0, **kwargs):
+    """An open class of `cat` at a venue `km` north of the base, meeting weekly in `slot` (Monday 9:00)."""
+    community = community or town.a
+    room = venue(community, km=km)
+    course = CourseFactory(
+        category=cat,
+        community=community,
+        venue=room,
+        slot=slot or town.mon,
+        term=town.term,
+        capacity=capacity,
+        **{"status": CourseStatus.OPEN, **kwargs},
+    )
+    SessionFactory(course=course, venue=room, starts_at=timezone.now() + timedelta(days=8))
+    for _ in range(taken):
+        Registration.objects.create(
+            course=course, resident=ResidentFactory(), status=RegistrationStatus.CONFIRMED
+        )
+    Course.objects.filter(pk=course.pk).update(confirmed_count=taken)
+    course.refresh_from_db()
+    return course

@@ -39,7 +39,13 @@ def test_the_review_shows_classes_with_residents_teacher_venue_time_and_reasons(
     page = login(town.staff_a).get(admin_url(MatchRun, "change", run.pk))
     assert page.status_code == 200
     html = page.content.decode()
-    for text in ("王老师", "文明实践站", "Monday 09:00–10:30", str(yoga.orders[0].resident), "No teacher with the skill is free and within reach: 2"):
+    for text in (
+        "王老师",
+        "文明实践站",
+        "Monday 09:00–10:30",
+        str(yoga.orders[0].resident),
+        "No teacher with the skill is free and within reach: 2",
+    ):
         assert text in html
     # Community A's staff see A's class of the street run, not B's.
     assert "乙社区活动室" not in html and "赵老师" not in html
@@ -54,10 +60,14 @@ def test_confirming_selected_classes_goes_through_the_service(town, yoga, login)
     assert messages_of(response) == ["1 class confirmed."]
     mine.refresh_from_db()
     assert mine.status == ProposedClassStatus.CONFIRMED and mine.course.sessions.count() == town.mondays()
-    assert {o.status for o in Order.objects.filter(pk__in=[o.pk for o in yoga.orders])} == {OrderStatus.DISPATCHED}
+    assert {o.status for o in Order.objects.filter(pk__in=[o.pk for o in yoga.orders])} == {
+        OrderStatus.DISPATCHED
+    }
     # B's class is untouched; A's staff could not even select it.
     assert run.proposed_classes.get(community=town.b).status == ProposedClassStatus.PROPOSED
-    response = act(login(town.staff_a), ProposedClass, "confirm_classes", [run.proposed_classes.get(community=town.b).pk])
+    response = act(
+        login(town.staff_a), ProposedClass, "confirm_classes", [run.proposed_classes.get(community=town.b).pk]
+    )
     assert messages_of(response) == ["Nothing to do: no selected row is in your scope."]
 
 
@@ -86,7 +96,10 @@ def test_recording_a_teachers_decline_with_a_note_frees_the_orders(town, yoga, l
     assert messages_of(response) == ["1 class declined."]
     mine.refresh_from_db()
     assert (mine.status, mine.teacher_consent, mine.note, mine.decided_by) == (
-        ProposedClassStatus.DECLINED, Consent.DECLINED, "时间冲突", town.staff_a
+        ProposedClassStatus.DECLINED,
+        Consent.DECLINED,
+        "时间冲突",
+        town.staff_a,
     )
     assert not mine.placements.filter(active=True).exists()
 
@@ -98,7 +111,14 @@ def test_the_add_form_runs_the_matching_and_opens_the_review(town, yoga, login):
     assert set(form.context["adminform"].form.fields["community"].queryset) == {town.a}
     response = client.post(
         admin_url(MatchRun, "add"),
-        {"scope": "community", "community": town.a.pk, "term": town.term.pk, "solver": "solver", "seed": 0, "time_limit": 5},
+        {
+            "scope": "community",
+            "community": town.a.pk,
+            "term": town.term.pk,
+            "solver": "solver",
+            "seed": 0,
+            "time_limit": 5,
+        },
     )
     run = MatchRun.objects.get()
     assert response.status_code == 302 and response.url == admin_url(MatchRun, "change", run.pk)
@@ -107,7 +127,14 @@ def test_the_add_form_runs_the_matching_and_opens_the_review(town, yoga, login):
 
 def test_the_add_form_refuses_another_node_and_long_runs(town, yoga, login):
     client = login(town.staff_a)
-    data = {"scope": "community", "community": town.b.pk, "term": town.term.pk, "solver": "solver", "seed": 0, "time_limit": 5}
+    data = {
+        "scope": "community",
+        "community": town.b.pk,
+        "term": town.term.pk,
+        "solver": "solver",
+        "seed": 0,
+        "time_limit": 5,
+    }
     assert "community" in client.post(admin_url(MatchRun, "add"), data).context["adminform"].form.errors
     data.update(community=town.a.pk, time_limit=600)
     assert "time_limit" in client.post(admin_url(MatchRun, "add"), data).context["adminform"].form.errors
@@ -153,8 +180,6 @@ def test_unplaced_orders_are_listed_by_run_with_reasons(town, yoga, login):
     assert sorted((r.community_id, r.reason) for r in rows) == [(town.a.pk, "no_teacher")] * 2
 
 
-
-
 def add_classes(town, slots):
     """A run proposing one class per weekly slot in community A, three residents each."""
     for slot in slots:
@@ -188,4 +213,6 @@ def test_the_review_costs_the_same_queries_for_one_class_or_two(town, login):
     client = login(town.staff_a)
     one = add_classes(town, [town.mon])
     two = add_classes(town, [town.tue, town.wed_evening])
-    assert queries(client, admin_url(MatchRun, "change", one.pk)) == queries(client, admin_url(MatchRun, "change", two.pk))
+    assert queries(client, admin_url(MatchRun, "change", one.pk)) == queries(
+        client, admin_url(MatchRun, "change", two.pk)
+    )

@@ -69,7 +69,9 @@ def test_an_order_carries_its_resident_home_weight_and_category(town):
 
 def test_order_slots_come_from_its_preferences_else_the_residents_free_times_else_any(town):
     cat = category("书法")
-    chose = accepted(resident(town.a, free=[(TUE, time(8), time(12))]), cat, town.staff_a, preferred=[town.mon])
+    chose = accepted(
+        resident(town.a, free=[(TUE, time(8), time(12))]), cat, town.staff_a, preferred=[town.mon]
+    )
     free_tuesday = accepted(resident(town.a, free=[(TUE, time(8), time(12))]), cat, town.staff_a)
     # 9:00-10:00 does not hold the 9:00-10:30 slot.
     too_short = accepted(resident(town.a, free=[(MON, time(9), time(10))]), cat, town.staff_a)
@@ -110,7 +112,9 @@ def test_categories_and_venues_carry_facility_codes(town):
     assert [(c.id, c.facilities, c.min_size, c.max_size) for c in inst.categories] == [
         (cat.pk, ("music_room", "piano"), 4, 12)
     ]
-    assert [(x.id, x.facilities, x.capacity) for x in inst.venues] == [(v.pk, ("music_room", "piano", "projector"), 25)]
+    assert [(x.id, x.facilities, x.capacity) for x in inst.venues] == [
+        (v.pk, ("music_room", "piano", "projector"), 25)
+    ]
 
 
 def test_venue_slots_are_those_inside_its_opening_hours(town):
@@ -130,7 +134,11 @@ def test_venue_slots_are_net_of_holding_bookings_during_the_term(town):
     gone.status = BookingStatus.CANCELLED
     gone.save()
     # After the term, and right after the Wednesday slot: no effect.
-    booking_create(venue=v, starts_at=at(town.term.ends_on + timedelta(days=14), 19), ends_at=at(town.term.ends_on + timedelta(days=14), 20))
+    booking_create(
+        venue=v,
+        starts_at=at(town.term.ends_on + timedelta(days=14), 19),
+        ends_at=at(town.term.ends_on + timedelta(days=14), 20),
+    )
     booking_create(venue=v, starts_at=at(on(town, WED, 1), 20, 30), ends_at=at(on(town, WED, 1), 22))
     (item,) = built(town).instance.venues
     assert item.slots == ("tue-0900", "wed-1900")
@@ -151,7 +159,9 @@ def test_teacher_slots_are_inside_their_free_time_and_net_of_their_sessions(town
     cat = category("书法")
     orders(1, town.a, cat, staff=town.staff_a)
     venue(town.a, hours=[(MON, time(8), time(21)), (TUE, time(8), time(21))])
-    t = teacher([cat], windows=[(MON, time(8), time(12)), (TUE, time(8), time(12)), (WED, time(18), time(20))])
+    t = teacher(
+        [cat], windows=[(MON, time(8), time(12)), (TUE, time(8), time(12)), (WED, time(18), time(20))]
+    )
     # A one-off session on the third Monday, 9:30-11:00: a weekly class at 9:00 would clash that week.
     course = CourseFactory(community=town.a, teacher=t, category=cat)
     SessionFactory(course=course, starts_at=at(on(town, MON, 2), 9, 30), ends_at=at(on(town, MON, 2), 11))
@@ -169,9 +179,18 @@ def test_teacher_sessions_left_are_net_of_their_busiest_week_and_slotted_courses
     course = CourseFactory(community=town.a, teacher=t, category=cat)
     # Two sessions in the second week (Thursday and Friday afternoons, outside the slots) ...
     for weekday in (3, 4):
-        SessionFactory(course=course, starts_at=at(on(town, weekday, 1), 14), ends_at=at(on(town, weekday, 1), 15))
+        SessionFactory(
+            course=course, starts_at=at(on(town, weekday, 1), 14), ends_at=at(on(town, weekday, 1), 15)
+        )
     # ... and a weekly course of the term on Wednesday evenings, with no session scheduled yet.
-    CourseFactory(community=town.a, teacher=t, category=cat, term=town.term, slot=town.wed_evening, status=CourseStatus.OPEN)
+    CourseFactory(
+        community=town.a,
+        teacher=t,
+        category=cat,
+        term=town.term,
+        slot=town.wed_evening,
+        status=CourseStatus.OPEN,
+    )
     (item,) = built(town).instance.teachers
     assert (item.max_sessions, item.slots) == (4 - 2 - 1, ("mon-0900", "tue-0900"))
 
@@ -181,7 +200,9 @@ def test_a_teachers_slotted_course_of_the_term_takes_the_slot(town):
     orders(1, town.a, cat, staff=town.staff_a)
     venue(town.a, hours=[(MON, time(8), time(21)), (TUE, time(8), time(21))])
     t = teacher([cat], windows=[(MON, time(8), time(12)), (TUE, time(8), time(12))])
-    CourseFactory(community=town.b, teacher=t, category=cat, term=town.term, slot=town.mon, status=CourseStatus.OPEN)
+    CourseFactory(
+        community=town.b, teacher=t, category=cat, term=town.term, slot=town.mon, status=CourseStatus.OPEN
+    )
     (item,) = built(town).instance.teachers
     assert item.slots == ("tue-0900",)
 
@@ -210,7 +231,9 @@ def test_sessions_are_every_week_of_the_term_still_to_come(town):
     mondays = session_dates(MON, first, last)
     assert len(mondays) == town.mondays() and all(d.weekday() == MON for d in mondays)
     # Once the term is under way, tomorrow is the first day.
-    assert term_window(town.term, today=town.term.starts_on + timedelta(days=10))[0] == town.term.starts_on + timedelta(days=11)
+    assert term_window(town.term, today=town.term.starts_on + timedelta(days=10))[
+        0
+    ] == town.term.starts_on + timedelta(days=11)
 
 
 def test_the_same_database_gives_the_same_instance_and_it_reads_back_as_the_spec(town):

@@ -65,14 +65,26 @@ def test_match_command_stores_the_proposal(town, yoga):
     run = MatchRun.objects.get()
     pc = the_class(run)
     assert (pc.category, pc.teacher, pc.venue, pc.slot, pc.term, pc.community) == (
-        yoga.category, yoga.teacher, yoga.venue, town.mon, town.term, town.a
+        yoga.category,
+        yoga.teacher,
+        yoga.venue,
+        town.mon,
+        town.term,
+        town.a,
     )
     assert (pc.status, pc.teacher_consent, pc.venue_consent, pc.size) == (
-        ProposedClassStatus.PROPOSED, Consent.PENDING, Consent.NOT_REQUIRED, 4
+        ProposedClassStatus.PROPOSED,
+        Consent.PENDING,
+        Consent.NOT_REQUIRED,
+        4,
     )
     assert sorted(pc.placements.values_list("order_id", flat=True)) == sorted(o.pk for o in yoga.orders)
     assert (run.status, run.classes, run.orders_total, run.orders_assigned, run.assigned_weight) == (
-        MatchRunStatus.OPEN, 1, 4, 4, 4.0
+        MatchRunStatus.OPEN,
+        1,
+        4,
+        4,
+        4.0,
     )
     assert run.scope == "community" and run.community == town.a and run.created_by is None
     # Nothing moves before staff confirm: the orders are still accepted.
@@ -86,16 +98,24 @@ def test_confirm_creates_the_class_its_weekly_sessions_bookings_registrations_an
     course = dispatch.proposed_class_confirm(proposed=pc, actor=town.staff_a)
 
     assert (course.category, course.teacher, course.venue, course.slot, course.term, course.community) == (
-        yoga.category, yoga.teacher, yoga.venue, town.mon, town.term, town.a
+        yoga.category,
+        yoga.teacher,
+        yoga.venue,
+        town.mon,
+        town.term,
+        town.a,
     )
     assert (course.capacity, course.status, course.confirmed_count) == (10, CourseStatus.OPEN, 4)
     sessions = list(course.sessions.order_by("starts_at"))
     assert len(sessions) == town.mondays() == 9
     assert [(s.starts_at, s.ends_at) for s in sessions] == [
-        (at(d, time(9)), at(d, time(10, 30))) for d in session_dates(Weekday.MONDAY, town.term.starts_on, town.term.ends_on)
+        (at(d, time(9)), at(d, time(10, 30)))
+        for d in session_dates(Weekday.MONDAY, town.term.starts_on, town.term.ends_on)
     ]
     bookings = Booking.objects.filter(session__course=course)
-    assert bookings.count() == 9 and set(bookings.values_list("status", flat=True)) == {BookingStatus.CONFIRMED}
+    assert bookings.count() == 9 and set(bookings.values_list("status", flat=True)) == {
+        BookingStatus.CONFIRMED
+    }
     assert set(bookings.values_list("venue", flat=True)) == {yoga.venue.pk}
     regs = Registration.objects.filter(course=course)
     assert sorted(regs.values_list("order_id", "status", "placed_by")) == sorted(
@@ -105,7 +125,11 @@ def test_confirm_creates_the_class_its_weekly_sessions_bookings_registrations_an
         order.refresh_from_db()
         assert (order.status, order.course) == (OrderStatus.DISPATCHED, course)
         last = order.events.order_by("id").last()
-        assert (last.from_status, last.to_status, last.actor) == (OrderStatus.ACCEPTED, OrderStatus.DISPATCHED, town.staff_a)
+        assert (last.from_status, last.to_status, last.actor) == (
+            OrderStatus.ACCEPTED,
+            OrderStatus.DISPATCHED,
+            town.staff_a,
+        )
     pc.refresh_from_db()
     assert (pc.status, pc.course, pc.decided_by) == (ProposedClassStatus.CONFIRMED, course, town.staff_a)
     assert MatchRun.objects.get().status == MatchRunStatus.CLOSED
@@ -137,7 +161,9 @@ def test_a_new_order_is_placed_by_the_next_run_without_touching_the_proposal(tow
     venue(town.a, hours=[(Weekday.TUESDAY, time(8), time(12))])
     second = run_a(town)
     assert (second.classes, second.orders_total) == (1, 2)
-    assert sorted(the_class(second).placements.values_list("order_id", flat=True)) == sorted(o.pk for o in late)
+    assert sorted(the_class(second).placements.values_list("order_id", flat=True)) == sorted(
+        o.pk for o in late
+    )
     assert the_class(first).status == ProposedClassStatus.PROPOSED
 
 
@@ -145,7 +171,10 @@ def test_replace_discards_the_old_proposal_and_proposes_afresh(town, yoga):
     first = run_a(town)
     second = run_a(town, replace=True)
     first.refresh_from_db()
-    assert (first.status, the_class(first).status) == (MatchRunStatus.SUPERSEDED, ProposedClassStatus.DISCARDED)
+    assert (first.status, the_class(first).status) == (
+        MatchRunStatus.SUPERSEDED,
+        ProposedClassStatus.DISCARDED,
+    )
     assert the_class(second).status == ProposedClassStatus.PROPOSED
     assert ProposedPlacement.objects.filter(active=True).count() == 4
 
@@ -198,7 +227,9 @@ def test_a_conflicting_booking_at_confirm_rolls_everything_back(town, yoga):
     pc = the_class(run_a(town))
     # Someone books the room on the sixth Monday after the run.
     day = session_dates(Weekday.MONDAY, town.term.starts_on, town.term.ends_on)[5]
-    blocker = booking_create(venue=yoga.venue, starts_at=at(day, time(10)), ends_at=at(day, time(12)), purpose="居民议事会")
+    blocker = booking_create(
+        venue=yoga.venue, starts_at=at(day, time(10)), ends_at=at(day, time(12)), purpose="居民议事会"
+    )
     events = OrderEvent.objects.count()
 
     with pytest.raises(ConflictError) as refused:
@@ -253,7 +284,11 @@ def test_a_teacher_decline_frees_the_orders_and_the_next_run_avoids_that_teacher
     declined_teacher = pc.teacher
     dispatch.proposed_class_teacher_answer(proposed=pc, accept=False, actor=town.staff_a, note="周一要带孙子")
     pc.refresh_from_db()
-    assert (pc.status, pc.teacher_consent, pc.note) == (ProposedClassStatus.DECLINED, Consent.DECLINED, "周一要带孙子")
+    assert (pc.status, pc.teacher_consent, pc.note) == (
+        ProposedClassStatus.DECLINED,
+        Consent.DECLINED,
+        "周一要带孙子",
+    )
     assert statuses(yoga.orders) == {OrderStatus.ACCEPTED}
     assert not ProposedPlacement.objects.filter(active=True).exists()
     assert MatchRun.objects.get().status == MatchRunStatus.CLOSED
@@ -271,7 +306,9 @@ def test_a_teacher_with_an_account_answers_for_themselves(town, yoga):
     dispatch.proposed_class_teacher_answer(proposed=pc, accept=True, actor=yoga.teacher.user)
     pc.refresh_from_db()
     assert (pc.teacher_consent, pc.status, pc.teacher_answered_at is not None) == (
-        Consent.ACCEPTED, ProposedClassStatus.PROPOSED, True
+        Consent.ACCEPTED,
+        ProposedClassStatus.PROPOSED,
+        True,
     )
     assert list(selectors.classes_awaiting_teacher(yoga.teacher)) == []
     with pytest.raises(ScopeError):
@@ -303,7 +340,9 @@ def test_an_owner_who_accepted_gets_confirmed_bookings_otherwise_they_wait(town,
     pc = the_class(run_a(town))
     dispatch.proposed_class_venue_answer(proposed=pc, accept=True, actor=town.staff_a)
     course = dispatch.proposed_class_confirm(proposed=pc, actor=town.staff_a)
-    assert set(Booking.objects.filter(session__course=course).values_list("status", flat=True)) == {BookingStatus.CONFIRMED}
+    assert set(Booking.objects.filter(session__course=course).values_list("status", flat=True)) == {
+        BookingStatus.CONFIRMED
+    }
 
 
 def test_a_declined_class_cannot_be_confirmed_or_answered_again(town, yoga):
@@ -318,7 +357,9 @@ def test_a_declined_class_cannot_be_confirmed_or_answered_again(town, yoga):
 # --- export, reasons, determinism ------------------------------------------------------------------------------
 
 
-def test_export_writes_an_instance_the_pure_checker_accepts_with_the_stored_solution(town, yoga, tmp_path, capsys):
+def test_export_writes_an_instance_the_pure_checker_accepts_with_the_stored_solution(
+    town, yoga, tmp_path, capsys
+):
     orders(2, town.a, category("无人教", min_size=2), staff=town.staff_a)
     path = tmp_path / "instance.json"
     match("--scope", "community", "--node", town.a.code, "--export", str(path))
@@ -335,7 +376,9 @@ def test_every_unplaced_order_is_stored_with_its_reason_and_counted_for_the_dash
     nobody = category("无人教", min_size=2)
     untaught = orders(2, town.a, nobody, staff=town.staff_a)
     never = resident(town.a, free=[(Weekday.SUNDAY, time(6), time(7))])
-    odd = order_services.order_accept(order=order_services.order_place(resident=never, category=yoga.category), actor=town.staff_a)
+    odd = order_services.order_accept(
+        order=order_services.order_place(resident=never, category=yoga.category), actor=town.staff_a
+    )
     run = run_a(town)
     assert sorted(run.unassigned.values_list("order_id", "reason")) == sorted(
         [(o.pk, "no_teacher") for o in untaught] + [(odd.pk, "no_common_slot")]
@@ -354,7 +397,9 @@ def test_every_unplaced_order_is_stored_with_its_reason_and_counted_for_the_dash
     assert UnassignedOrder.objects.count() == 6
     # An order that leaves the pool leaves the count.
     order_services.order_cancel(order=untaught[0], actor=untaught[0].resident)
-    assert [r.count for r in selectors.unassigned_reason_counts(scope_of(town.staff_a), category_ids=[nobody.pk])] == [1]
+    assert [
+        r.count for r in selectors.unassigned_reason_counts(scope_of(town.staff_a), category_ids=[nobody.pk])
+    ] == [1]
 
 
 def scope_of(user):
@@ -386,8 +431,14 @@ def test_greedy_is_available_from_the_command(town, yoga):
 
 
 def test_staff_run_only_their_own_node(town, yoga):
-    assert dispatch.match_run(node=town.a, term=town.term, actor=town.staff_a, time_limit=5).run.created_by == town.staff_a
-    assert dispatch.match_run(node=town.street, term=town.term, actor=town.street_staff, time_limit=5).run.scope == "street"
+    assert (
+        dispatch.match_run(node=town.a, term=town.term, actor=town.staff_a, time_limit=5).run.created_by
+        == town.staff_a
+    )
+    assert (
+        dispatch.match_run(node=town.street, term=town.term, actor=town.street_staff, time_limit=5).run.scope
+        == "street"
+    )
     for actor, node in [
         (town.staff_a, town.b),
         (town.staff_a, town.street),  # a community's staff cannot pool the whole street

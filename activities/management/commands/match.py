@@ -28,27 +28,58 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scope", choices=list(MatchScope.values), required=True, help="The level to pool orders over.")
         parser.add_argument(
-            "--node", help="Id or code of the community, street or district (optional when there is only one)."
+            "--scope", choices=list(MatchScope.values), required=True, help="The level to pool orders over."
         )
-        parser.add_argument("--term", help="Id or name of the term (default: the term under way, else the next).")
-        parser.add_argument("--time-limit", type=float, default=60.0, help="Seconds for the solver (default 60).")
-        parser.add_argument("--greedy", action="store_true", help="Use the greedy baseline instead of the solver.")
-        parser.add_argument("--seed", type=int, default=0, help="Solver seed; the same seed gives the same proposal.")
-        parser.add_argument("--export", metavar="FILE", help="Also write the instance JSON (the spec's format) here.")
         parser.add_argument(
-            "--replace", action="store_true", help="Discard the scope's still-proposed classes before running."
+            "--node",
+            help="Id or code of the community, street or district (optional when there is only one).",
+        )
+        parser.add_argument(
+            "--term", help="Id or name of the term (default: the term under way, else the next)."
+        )
+        parser.add_argument(
+            "--time-limit", type=float, default=60.0, help="Seconds for the solver (default 60)."
+        )
+        parser.add_argument(
+            "--greedy", action="store_true", help="Use the greedy baseline instead of the solver."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=0, help="Solver seed; the same seed gives the same proposal."
+        )
+        parser.add_argument(
+            "--export", metavar="FILE", help="Also write the instance JSON (the spec's format) here."
+        )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Discard the scope's still-proposed classes before running.",
         )
         parser.add_argument("--dry-run", action="store_true", help="Solve and print, but store nothing.")
         parser.add_argument(
-            "--user", help="Run as this staff member (mobile number or e-mail); their scope is checked. Default: system."
+            "--user",
+            help="Run as this staff member (mobile number or e-mail); their scope is checked. Default: system.",
         )
         parser.add_argument(
             "--no-json", action="store_true", help="Do not keep the instance and solution JSON on the run."
         )
 
-    def handle(self, *args, scope, node, term, time_limit, greedy, seed, export, replace, dry_run, user, no_json, **options):
+    def handle(
+        self,
+        *args,
+        scope,
+        node,
+        term,
+        time_limit,
+        greedy,
+        seed,
+        export,
+        replace,
+        dry_run,
+        user,
+        no_json,
+        **options,
+    ):
         if time_limit <= 0:
             raise CommandError("--time-limit must be positive.")
         try:
@@ -65,7 +96,9 @@ class Command(BaseCommand):
                 replace=replace,
                 dry_run=dry_run,
                 keep_json=not no_json,
-                on_instance=(lambda inst: Path(export).write_text(inst.to_json(indent=2) + "\n", encoding="utf-8"))
+                on_instance=(
+                    lambda inst: Path(export).write_text(inst.to_json(indent=2) + "\n", encoding="utf-8")
+                )
                 if export
                 else None,
             )
@@ -107,6 +140,10 @@ class Command(BaseCommand):
             f"{len(built.unlocated)} have no location, {built.held} already in a proposed class), "
             f"{len(inst.teachers)} teachers, {len(inst.venues)} venues, {len(inst.slots)} slots"
         )
+        if outcome.waitlist_orders:
+            self.stdout.write(
+                f"Waiting lists: {outcome.waitlist_orders} orders made for residents waiting for a full class"
+            )
         if export:
             self.stdout.write(f"Instance written to {export}")
         vs_greedy = f"; greedy {outcome.greedy_weight:.2f}" if outcome.greedy_weight is not None else ""
@@ -119,9 +156,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Unassigned: {why}")
         if run is not None:
             if run.orders_assigned != obj.assigned:
-                self.stdout.write(f"Stored: {run.orders_assigned} orders in {run.classes} classes (orders closed meanwhile)")
+                self.stdout.write(
+                    f"Stored: {run.orders_assigned} orders in {run.classes} classes (orders closed meanwhile)"
+                )
             url = reverse("admin:activities_matchrun_change", args=[run.pk])
             if run.classes:
                 self.stdout.write(self.style.SUCCESS(f"Proposal stored: review and confirm it at {url}"))
             else:
-                self.stdout.write(self.style.WARNING(f"No class could be formed; the reasons are stored at {url}"))
+                self.stdout.write(
+                    self.style.WARNING(f"No class could be formed; the reasons are stored at {url}")
+                )

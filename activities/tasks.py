@@ -1,0 +1,44 @@
+"""Celery tasks of the activities app: thin wrappers — ids in, one service call, the retry policy."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError
+
+# A database that is briefly away (failover, too many connections) is worth a few tries.
+DB_RETRY = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def place_accepted_order(order_id: int, actor_id: int | None) -> int | None:
+    """After 接单: place the order into an open class that fits it; the registration's id, or None.
+
+    Running twice is harmless: a dispatched order is left alone.
+    """
+    from accounts.models import User
+    from activities.dispatch.incremental import order_place_in_open_class
+    from interests.models import Order
+
+    order = Order.objects.filter(pk=order_id).first()
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+    if order is None:
+        return None
+    registration = order_place_in_open_class(order=order, actor=actor)
+    return registration.pk if registration is not None else None
+
+
+def place_accepted_order_on_commit(order_id: int, actor_id: int | None) -> None:
+    """Enqueue `place_accepted_order` once the acceptance is committed (at once outside a transaction).
+
+    `robust`: the acceptance is already saved when this runs, so a failure to enqueue (or, with eager
+    Celery, to place) is logged rather than turned into an error for the staff member who accepted.
+    """
+    from django.db import transaction
+
+    transaction.on_commit(lambda: place_accepted_order.delay(order_id, actor_id), robust=True)
