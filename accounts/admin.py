@@ -25,6 +25,8 @@ from .models import (
     User,
     mask_phone,
 )
+from .resources import ResidentResource, ScopedImportExportMixin
+from .selectors import scope_for
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -42,22 +44,30 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+class UserAdmin(ScopedAdminMixin, ScopedImportExportMixin, DjangoUserAdmin):
     # Staff reach a user through their resident profile; staff accounts themselves have none.
     community_path = "profile__community"
+    # Residents come in from a sheet row by row through `resident_register`; see `ResidentResource`.
+    resource_classes = [ResidentResource]
     staff_may_delete = False
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
         (None, {"fields": ("phone", "password")}),
         (_("Personal info"), {"fields": ("name", "email", "language", "birth_year", "phone_verified")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined", "registered_by")}),
     )
     # What community and street staff may see and correct of a resident of their scope.
     staff_fieldsets = (
         (None, {"fields": ("phone", "name", "email", "language", "birth_year")}),
-        (_("Account"), {"fields": ("is_active", "phone_verified", "last_login", "date_joined", "registered_by")}),
+        (
+            _("Account"),
+            {"fields": ("is_active", "phone_verified", "last_login", "date_joined", "registered_by")},
+        ),
     )
     add_fieldsets = (
         (
@@ -91,6 +101,12 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         # Staff register a caller through the resident-registration service (name, phone, community), not here.
         return request.user.is_superuser and super().has_add_permission(request)
 
+    def has_import_permission(self, request):
+        # A sheet registers residents through the same service as the desk: open to whoever changes residents.
+        return request.user.is_superuser or (
+            self.has_view_permission(request) and scope_for(request.user).can_change
+        )
+
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:
             if self.has_change_permission(request, obj):
@@ -98,7 +114,10 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
             # Read-only viewers (the district office) see the number masked: the full number is for the
             # resident's own community and street, who call them back.
             return [
-                (name, {**opts, "fields": tuple("masked_phone" if f == "phone" else f for f in opts["fields"])})
+                (
+                    name,
+                    {**opts, "fields": tuple("masked_phone" if f == "phone" else f for f in opts["fields"])},
+                )
                 for name, opts in self.staff_fieldsets
             ]
         return super().get_fieldsets(request, obj)
@@ -205,7 +224,9 @@ class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return queryset.filter(Q(community__in=scope.community_ids) | Q(street__in=scope.street_ids))
 
     def object_in_scope(self, scope, obj):
-        return scope.everything or obj.community_id in scope.community_ids or obj.street_id in scope.street_ids
+        return (
+            scope.everything or obj.community_id in scope.community_ids or obj.street_id in scope.street_ids
+        )
 
 
 @admin.register(ApiToken)

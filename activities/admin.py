@@ -6,8 +6,11 @@ venue booking (`session_schedule`), a registration takes a place or joins the wa
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -15,14 +18,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin_scoping import (
     ReadOnlyInlineMixin,
     ScopedAdminMixin,
-    ScopedInlineMixin,
     run_service_action,
 )
-from accounts.models import mask_phone
+from accounts.models import Department, mask_phone
+from accounts.selectors import scope_for
 from notices import hooks as notice_hooks
 
-from . import services
-from .models import Attendance, Course, PolicyTalk, Registration, Session, Term, WeeklySlot
+from . import services, talks
+from .enums import ACTIVE_REGISTRATION_STATUSES, PolicyTalkSide, PolicyTalkStatus
+from .models import Attendance, Course, PolicyTalk, Registration, Session, TalkSlot, Term, WeeklySlot
 
 
 @admin.register(Term)
@@ -79,7 +83,12 @@ class CourseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "free_places",
     )
     list_select_related = ("category", "community", "teacher", "term")
-    list_filter = ("status", "term", ("community", RelatedOnlyFieldListFilter), ("category", RelatedOnlyFieldListFilter))
+    list_filter = (
+        "status",
+        "term",
+        ("community", RelatedOnlyFieldListFilter),
+        ("category", RelatedOnlyFieldListFilter),
+    )
     search_fields = ("title", "category__name", "category__pinyin", "teacher__name")
     autocomplete_fields = ("category", "teacher", "group", "venue")
     ordering = ("-created",)
@@ -90,7 +99,18 @@ class CourseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         (None, {"fields": ("title", "category", "community", "group", "teacher", "description")}),
         (
             gettext_lazy("When and where"),
-            {"fields": ("term", "slot", "venue", "status", "capacity", "confirmed_count", "free_places", "created")},
+            {
+                "fields": (
+                    "term",
+                    "slot",
+                    "venue",
+                    "status",
+                    "capacity",
+                    "confirmed_count",
+                    "free_places",
+                    "created",
+                )
+            },
         ),
     )
     inlines = [SessionInline]
@@ -102,14 +122,19 @@ class CourseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if change and {"slot", "venue", "teacher"} & set(form.changed_data):
             notice_hooks.course_changed(obj.pk, "changed")
 
-    @admin.action(description=gettext_lazy("Cancel the selected classes and tell their residents"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Cancel the selected classes and tell their residents"),
+        permissions=["change"],
+    )
     def cancel_courses(self, request, queryset):
         run_service_action(
             self,
             request,
             queryset,
             lambda course: services.course_cancel(course=course, actor=request.user),
-            done=lambda n: ngettext("%(count)d class cancelled.", "%(count)d classes cancelled.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d class cancelled.", "%(count)d classes cancelled.", n) % {"count": n}
+            ),
         )
 
     @admin.display(description=gettext_lazy("free places"))
@@ -117,10 +142,15 @@ class CourseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return obj.free_places if obj.capacity is not None else "—"
 
 
-class PolicyTalkInline(ScopedInlineMixin, admin.StackedInline):
+class PolicyTalkInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The session's talks in the two-way choice; each is answered from the policy-talk page."""
+
     model = PolicyTalk
-    extra = 0
-    max_num = 1
+    fk_name = "session"
+    fields = ("topic", "department", "initiated_by", "status", "speaker")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("department")
 
 
 @admin.register(Session)
@@ -204,9 +234,10 @@ class RegistrationAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             request,
             queryset,
             lambda registration: services.registration_cancel(registration=registration, actor=request.user),
-            done=lambda n: ngettext(
-                "%(count)d registration cancelled.", "%(count)d registrations cancelled.", n
-            ) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d registration cancelled.", "%(count)d registrations cancelled.", n)
+                % {"count": n}
+            ),
         )
 
 
@@ -223,16 +254,340 @@ class AttendanceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+# --- 课前5分钟: the two-way choice of policy talks (双选) -------------------------------------------------------
+# Department liaisons hold no node of the organisation tree, so these two admins decide access with
+# `activities.talks` (their department, or the staff member's scope) instead of the scope alone.
+
+
+class _TalkAccessMixin:
+    def _may_use(self, request) -> bool:
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        # The scope is already known on every admin page; the liaison's departments are asked only without it.
+        return user.is_superuser or not scope_for(user).is_empty or bool(talks.liaison_department_ids(user))
+
+    def has_module_permission(self, request):
+        return self._may_use(request)
+
+    def has_add_permission(self, request):
+        # Talks are offered through the actions of the session list, by the services.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class TalkAnswerForm(ActionForm):
+    speaker = forms.CharField(
+        label=gettext_lazy("Speaker"),
+        max_length=60,
+        required=False,
+        help_text=gettext_lazy("Optional when accepting: who will give the talk."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for declining"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Required to decline: the other side reads it."),
+    )
+
+
+class TalkActionForm(ActionForm):
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("Department"), queryset=Department.objects.all(), required=False
+    )
+    topic = forms.CharField(label=gettext_lazy("Topic"), max_length=120, required=False)
+    speaker = forms.CharField(label=gettext_lazy("Speaker"), max_length=60, required=False)
+
+
+class AudienceFilter(admin.SimpleListFilter):
+    """Who the class reaches, by the age of the residents registered for it (a talk on fraud fits the old)."""
+
+    title = gettext_lazy("audience")
+    parameter_name = "audience"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("older", gettext_lazy("Older residents (60 and over)")),
+            ("adults", gettext_lazy("Adults under 60")),
+            ("young", gettext_lazy("Children and teenagers (under 18)")),
+        ]
+
+    def queryset(self, request, queryset):
+        year = timezone.localdate().year
+        bands = {
+            "older": Q(resident__birth_year__lte=year - 60),
+            "adults": Q(resident__birth_year__gt=year - 60, resident__birth_year__lte=year - 18),
+            "young": Q(resident__birth_year__gt=year - 18),
+        }
+        band = bands.get(self.value())
+        if band is None:
+            return queryset
+        registered = Registration.objects.filter(
+            band, course=OuterRef("course"), status__in=ACTIVE_REGISTRATION_STATUSES
+        )
+        return queryset.filter(Exists(registered))
+
+
+class TalkTakenFilter(admin.SimpleListFilter):
+    title = gettext_lazy("policy talk")
+    parameter_name = "talk"
+
+    def lookups(self, request, model_admin):
+        return [("free", gettext_lazy("No talk accepted yet")), ("taken", gettext_lazy("Talk accepted"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("free", "taken"):
+            return queryset.filter(has_accepted_talk=self.value() == "taken")
+        return queryset
+
+
+@admin.register(TalkSlot)
+class TalkSlotAdmin(_TalkAccessMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Upcoming sessions, for a liaison to pick one for a talk and for staff to invite a department to one."""
+
+    community_path = "course__community"
+    action_form = TalkActionForm
+    list_select_related = ("course__category", "course__community", "venue")
+    list_display = ("course_title", "category", "community", "starts_at", "venue", "talk_taken")
+    list_filter = (
+        TalkTakenFilter,
+        ("course__category", RelatedOnlyFieldListFilter),
+        ("course__community", RelatedOnlyFieldListFilter),
+        AudienceFilter,
+    )
+    list_display_links = None
+    search_fields = ("course__title", "course__category__name", "course__community__name")
+    ordering = ("starts_at", "pk")
+    actions = ["propose_talk", "invite_department"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        # Every liaison may choose any session of the district; staff invite to those of their scope.
+        queryset = talks.upcoming_sessions_for_talks()
+        user = request.user
+        if user.is_superuser or talks.liaison_department_ids(user):
+            return queryset
+        return scope_for(user).filter(queryset, "course__community")
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_use(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        # A liaison offers talks of their own department; the service refuses any other anyway.
+        action_form = (getattr(response, "context_data", None) or {}).get("action_form")
+        if action_form is not None:
+            action_form.fields["department"].queryset = self._departments_for(request)
+        return response
+
+    def _departments_for(self, request):
+        user = request.user
+        mine = talks.liaison_department_ids(user)
+        if mine and not user.is_superuser:
+            return Department.objects.filter(pk__in=mine)
+        return Department.objects.all()
+
+    def _action_fields(self, request):
+        form = self.action_form(request.POST)
+        form.fields["department"].queryset = self._departments_for(request)
+        form.fields["action"].choices = self.get_action_choices(request)
+        if not form.is_valid():
+            return None
+        return form.cleaned_data
+
+    @admin.display(description=gettext_lazy("class"), ordering="course__title")
+    def course_title(self, obj):
+        return obj.course.title
+
+    @admin.display(description=gettext_lazy("interest"), ordering="course__category__name")
+    def category(self, obj):
+        return obj.course.category
+
+    @admin.display(description=gettext_lazy("community"), ordering="course__community__name")
+    def community(self, obj):
+        return obj.course.community
+
+    @admin.display(description=gettext_lazy("talk accepted"), boolean=True)
+    def talk_taken(self, obj):
+        return obj.has_accepted_talk
+
+    def _offer(self, request, queryset, offer, done):
+        data = self._action_fields(request) or {}
+        department = data.get("department")
+        if department is None:
+            mine = talks.liaison_department_ids(request.user)
+            if len(mine) == 1:
+                department = Department.objects.get(pk=next(iter(mine)))
+        if department is None or not (data.get("topic") or "").strip():
+            self.message_user(
+                request, _("Choose the department and write the topic next to the action."), messages.ERROR
+            )
+            return
+        run_service_action(
+            self, request, queryset, lambda session: offer(session, department, data), done=done
+        )
+
+    @admin.action(description=gettext_lazy("Propose a talk on the selected sessions (department)"))
+    def propose_talk(self, request, queryset):
+        self._offer(
+            request,
+            queryset,
+            lambda session, department, data: talks.policy_talk_propose(
+                session=session,
+                department=department,
+                topic=data["topic"],
+                speaker=data.get("speaker", ""),
+                actor=request.user,
+            ),
+            lambda n: ngettext("%(count)d talk proposed.", "%(count)d talks proposed.", n) % {"count": n},
+        )
+
+    @admin.action(description=gettext_lazy("Invite a department to the selected sessions (community)"))
+    def invite_department(self, request, queryset):
+        self._offer(
+            request,
+            queryset,
+            lambda session, department, data: talks.policy_talk_invite(
+                session=session, department=department, topic=data["topic"], actor=request.user
+            ),
+            lambda n: (
+                ngettext("%(count)d department invited.", "%(count)d departments invited.", n) % {"count": n}
+            ),
+        )
+
+
+class AwaitingMyAnswerFilter(admin.SimpleListFilter):
+    title = gettext_lazy("answer")
+    parameter_name = "awaiting"
+
+    def lookups(self, request, model_admin):
+        return [("me", gettext_lazy("Waiting for my answer"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "me" or request.user.is_superuser:
+            return queryset
+        # Offers of the other side: a liaison answers invitations, staff answer departments' proposals.
+        mine = Q(
+            initiated_by=PolicyTalkSide.COMMUNITY,
+            department_id__in=talks.liaison_department_ids(request.user),
+        )
+        scope = scope_for(request.user)
+        if scope.can_change:
+            theirs = Q(initiated_by=PolicyTalkSide.DEPARTMENT)
+            if not scope.everything:
+                theirs &= Q(session__course__community_id__in=scope.community_ids)
+            mine |= theirs
+        return queryset.filter(mine, status=PolicyTalkStatus.PROPOSED)
+
+
 @admin.register(PolicyTalk)
-class PolicyTalkAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PolicyTalkAdmin(_TalkAccessMixin, ScopedAdminMixin, admin.ModelAdmin):
     community_path = "session__course__community"
-    list_display = ("topic", "department", "session", "speaker", "status")
-    list_select_related = ("department", "session__course")
-    list_filter = ("status", "department", ("session__course__community", RelatedOnlyFieldListFilter))
+    action_form = TalkAnswerForm
+    list_display = (
+        "topic",
+        "department",
+        "session",
+        "community",
+        "initiated_by",
+        "status",
+        "speaker",
+        "answered_at",
+    )
+    list_select_related = ("department", "session__course__community")
+    list_filter = (
+        AwaitingMyAnswerFilter,
+        "status",
+        "initiated_by",
+        "department",
+        ("session__course__community", RelatedOnlyFieldListFilter),
+    )
     search_fields = ("topic", "speaker", "department__name", "session__course__title")
-    autocomplete_fields = ("session",)
     ordering = ("-created",)
-    readonly_fields = ("created",)
+    fields = (
+        "session",
+        "department",
+        "topic",
+        "speaker",
+        "status",
+        "initiated_by",
+        "proposed_by",
+        "answered_by",
+        "answered_at",
+        "decline_reason",
+        "created",
+    )
+    readonly_fields = fields
+    actions = ["accept_talks", "decline_talks"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return talks.talks_visible_to(request.user, admin.ModelAdmin.get_queryset(self, request))
+
+    def has_view_permission(self, request, obj=None):
+        if not self._may_use(request):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        return scope_for(request.user).covers(self.community_id_of(obj)) or (
+            obj.department_id in talks.liaison_department_ids(request.user)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing is typed in here: talks move only through the accept and decline actions.
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description=gettext_lazy("community"), ordering="session__course__community__name")
+    def community(self, obj):
+        return obj.session.course.community
+
+    @admin.action(description=gettext_lazy("Accept the selected talks"))
+    def accept_talks(self, request, queryset):
+        speaker = request.POST.get("speaker", "").strip()
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("session__course"),
+            lambda talk: talks.policy_talk_accept(talk=talk, actor=request.user, speaker=speaker),
+            done=lambda n: (
+                ngettext("%(count)d talk accepted.", "%(count)d talks accepted.", n) % {"count": n}
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Decline the selected talks (give a reason)"))
+    def decline_talks(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(
+                request,
+                _("Write the reason for declining next to the action: the other side reads it."),
+                messages.ERROR,
+            )
+            return
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("session__course"),
+            lambda talk: talks.policy_talk_decline(talk=talk, actor=request.user, reason=reason),
+            done=lambda n: (
+                ngettext("%(count)d talk declined.", "%(count)d talks declined.", n) % {"count": n}
+            ),
+        )
 
 
 from . import admin_dispatch  # noqa: E402, F401 — the matching service's admins register themselves

@@ -28,4 +28,16 @@ class PolicyTalkStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     CONFIRMED = "confirmed", _("Confirmed")
     HELD = "held", _("Held")
+    DECLINED = "declined", _("Declined")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# A talk accepted by both sides: shown to residents, and at most one per session.
+ACCEPTED_TALK_STATUSES = (PolicyTalkStatus.CONFIRMED, PolicyTalkStatus.HELD)
+
+
+class PolicyTalkSide(models.TextChoices):
+    """Who started a policy talk in the two-way choice (双选): the other side answers it."""
+
+    DEPARTMENT = "department", _("Department")
+    COMMUNITY = "community", _("Community")

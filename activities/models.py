@@ -19,7 +19,14 @@ from .dispatch.enums import (
     ProposedClassStatus,
     UnassignedReason,
 )
-from .enums import CourseStatus, PolicyTalkStatus, RegistrationStatus, SessionStatus
+from .enums import (
+    ACCEPTED_TALK_STATUSES,
+    CourseStatus,
+    PolicyTalkSide,
+    PolicyTalkStatus,
+    RegistrationStatus,
+    SessionStatus,
+)
 
 
 class Term(models.Model):
@@ -218,25 +225,120 @@ class Attendance(models.Model):
         return f"{self.resident} @ {self.session}"
 
 
-class PolicyTalk(models.Model):
-    """课前5分钟: a short civic or policy talk given by a department at the start of a session."""
+class PolicyTalkQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # The seeding of demo data inserts talks in bulk, past `save()`: keep the mirror there too.
+        objs = list(objs)
+        for obj in objs:
+            obj.sync_accepted_session()
+        return super().bulk_create(objs, *args, **kwargs)
 
-    session = models.OneToOneField(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="policy_talk")
+
+class PolicyTalk(models.Model):
+    """课前5分钟: a short civic or policy talk given by a department at the start of a session.
+
+    Departments and communities choose each other (双选): a department's liaison proposes a talk on a session,
+    or a community's staff invite a department to one; the other side accepts or declines. A session may
+    collect several proposals and invitations, but at most one talk is accepted for it.
+    """
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="talks"
+    )
+    # Mirrors `session` while the talk is accepted (confirmed or held), so that `session.policy_talk` is the
+    # one talk residents see, joinable with select_related; kept by `save()`, checked by the database.
+    accepted_session = models.OneToOneField(
+        Session,
+        verbose_name=_("accepted for session"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="policy_talk",
+    )
     department = models.ForeignKey(
         "accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="talks"
     )
     topic = models.CharField(_("topic"), max_length=120)
     speaker = models.CharField(_("speaker"), max_length=60, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=PolicyTalkStatus.choices, default=PolicyTalkStatus.PROPOSED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PolicyTalkStatus.choices, default=PolicyTalkStatus.PROPOSED
+    )
+    initiated_by = models.CharField(
+        _("initiated by"), max_length=20, choices=PolicyTalkSide.choices, default=PolicyTalkSide.DEPARTMENT
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=200, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = PolicyTalkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("policy talk")
         verbose_name_plural = _("policy talks")
         ordering = ["-created"]
+        constraints = [
+            # The two-way choice may collect many offers for a session; only one talk opens it.
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(status__in=ACCEPTED_TALK_STATUSES),
+                name="policy_talk_one_accepted_per_session",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=ACCEPTED_TALK_STATUSES, accepted_session=F("session"))
+                    | (~Q(status__in=ACCEPTED_TALK_STATUSES) & Q(accepted_session__isnull=True))
+                ),
+                name="policy_talk_accepted_session_mirrors_status",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PolicyTalkStatus.DECLINED) | ~Q(decline_reason=""),
+                name="policy_talk_declined_with_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "status"], name="policy_talk_dept_status_idx")]
 
     def __str__(self) -> str:
         return self.topic
+
+    def save(self, *args, **kwargs) -> None:
+        self.sync_accepted_session()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "accepted_session"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status in ACCEPTED_TALK_STATUSES
+
+    def sync_accepted_session(self) -> None:
+        self.accepted_session_id = self.session_id if self.is_accepted else None
+
+
+class TalkSlot(Session):
+    """An upcoming session seen as a slot for a policy talk: what a department's liaison browses in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("session open for a policy talk")
+        verbose_name_plural = _("sessions open for policy talks")
 
 
 # --- The matching service (派单): proposals staff review, confirm or discard ------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("", include("ratings.urls")),
     path("", include("notices.urls")),
+    path("", include("teachers.urls")),
     path("dashboards/", include("dashboards.urls")),
 ]
 

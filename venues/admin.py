@@ -27,14 +27,16 @@ from accounts.selectors import scope_for
 from . import services
 from .enums import OwnerType
 from .models import Booking, Facility, OpeningHours, Venue
-from .occupancy import CellState, week_overview, week_start_of
+from .occupancy import PAGE_SIZE, CellState, week_overview, week_start_of
 from .resources import VenueResource
 
 
 class OverviewFilterForm(forms.Form):
     week = forms.DateField(label=_("week of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     street = forms.ModelChoiceField(label=_("street"), queryset=Street.objects.none(), required=False)
-    community = forms.ModelChoiceField(label=_("community"), queryset=Community.objects.none(), required=False)
+    community = forms.ModelChoiceField(
+        label=_("community"), queryset=Community.objects.none(), required=False
+    )
     facility = forms.ModelChoiceField(label=_("facility"), queryset=Facility.objects.all(), required=False)
     owner_type = forms.ChoiceField(
         label=_("owner type"), choices=[("", "---------"), *OwnerType.choices], required=False
@@ -45,7 +47,9 @@ class OverviewFilterForm(forms.Form):
         communities = scope.filter(Community.objects.all(), "").select_related("street")
         self.fields["community"].queryset = communities
         self.fields["street"].queryset = (
-            Street.objects.all() if scope.everything else Street.objects.filter(communities__in=communities).distinct()
+            Street.objects.all()
+            if scope.everything
+            else Street.objects.filter(communities__in=communities).distinct()
         )
 
 
@@ -78,7 +82,10 @@ class VenueAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
     filter_horizontal = ("facilities",)
     ordering = ("name",)
     fieldsets = (
-        (None, {"fields": ("name", "community", "owner_type", "owner_name", "address", "capacity", "is_active")}),
+        (
+            None,
+            {"fields": ("name", "community", "owner_type", "owner_name", "address", "capacity", "is_active")},
+        ),
         (_("Use"), {"fields": ("facilities", "requires_confirmation")}),
         (_("Contact"), {"fields": ("contact_name", "contact_phone")}),
         (_("Location"), {"fields": ("latitude", "longitude"), "classes": ("collapse",)}),
@@ -99,11 +106,13 @@ class VenueAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
         scope = scope_for(request.user)
         form = OverviewFilterForm(request.GET or None, scope=scope)
         data = form.cleaned_data if form.is_valid() else {}
-        venues = self.get_queryset(request).filter(is_active=True).order_by("community__name", "name")
+        venues = self.get_queryset(request).filter(is_active=True).order_by("community__name", "name", "pk")
         community_ids = None if scope.everything else scope.community_ids
         if data.get("street"):
             venues = venues.filter(community__street=data["street"])
-            community_ids = [c.pk for c in form.fields["community"].queryset if c.street_id == data["street"].pk]
+            community_ids = [
+                c.pk for c in form.fields["community"].queryset if c.street_id == data["street"].pk
+            ]
         if data.get("community"):
             venues = venues.filter(community=data["community"])
             community_ids = [data["community"].pk]
@@ -112,7 +121,13 @@ class VenueAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
         if data.get("owner_type"):
             venues = venues.filter(owner_type=data["owner_type"])
         week = week_start_of(data.get("week") or timezone.localdate())
-        overview = week_overview(venues=venues, week_start=week, community_ids=community_ids)
+        overview = week_overview(
+            venues=venues,
+            week_start=week,
+            community_ids=community_ids,
+            page=request.GET.get("page"),
+            per_page=PAGE_SIZE,
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Venues on one screen"),
@@ -122,6 +137,7 @@ class VenueAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
             "states": CellState,
             "previous_week": self._week_query(request, week - timedelta(days=7)),
             "next_week": self._week_query(request, week + timedelta(days=7)),
+            "page_query": self._page_query(request),
             "can_confirm": self.admin_site._registry[Booking].has_change_permission(request),
         }
         return TemplateResponse(request, "admin/venues/venue/overview.html", context)
@@ -130,6 +146,14 @@ class VenueAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
     def _week_query(request, week) -> str:
         query = request.GET.copy()
         query["week"] = week.isoformat()
+        query.pop("page", None)  # another week starts again on the first page
+        return query.urlencode()
+
+    @staticmethod
+    def _page_query(request) -> str:
+        """The filters and week of this screen, to which a page link adds its `page=`."""
+        query = request.GET.copy()
+        query.pop("page", None)
         return query.urlencode()
 
 
@@ -182,7 +206,9 @@ class BookingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             request,
             queryset,
             lambda booking: services.booking_confirm(booking=booking, actor=request.user),
-            done=lambda n: ngettext("%(count)d booking confirmed.", "%(count)d bookings confirmed.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d booking confirmed.", "%(count)d bookings confirmed.", n) % {"count": n}
+            ),
         )
 
     @admin.action(description=_("Cancel the selected bookings"), permissions=["change"])
@@ -192,5 +218,7 @@ class BookingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             request,
             queryset,
             lambda booking: services.booking_cancel(booking=booking, actor=request.user),
-            done=lambda n: ngettext("%(count)d booking cancelled.", "%(count)d bookings cancelled.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d booking cancelled.", "%(count)d bookings cancelled.", n) % {"count": n}
+            ),
         )

@@ -1,8 +1,9 @@
 """Venues on one screen (场地管理一屏总览): a week's occupancy grid of every venue, read in a fixed number of queries.
 
 `week_overview` runs four queries whatever the number of venues and bookings: the venues, their opening
-hours (prefetched), the week's holding bookings of those venues, and the week's sessions that hold no room.
-Everything else (cells, utilisation, overlaps) is computed in Python from those rows.
+hours (prefetched), the week's holding bookings of those venues, and the week's sessions that hold no room;
+a fifth counts the venues when the screen is cut into pages (a district holds 600+ venues: one page shows
+`PAGE_SIZE` of them). Everything else (cells, utilisation, overlaps) is computed in Python from those rows.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -22,6 +24,7 @@ from .models import Booking, OpeningHours, Venue
 
 FIRST_HOUR = 7
 LAST_HOUR = 22  # the grid's last column is 21:00–22:00
+PAGE_SIZE = 25  # venues on one page of the screen: a week's grid of each is 7 × 15 cells
 
 
 class CellState:
@@ -30,7 +33,8 @@ class CellState:
     BOOKED = "booked"
     PENDING = "pending"
     OUTSIDE = "outside"  # booked while the venue is not open: a booking to look at
-    CONFLICT = "conflict"  # two holding bookings at once (old data, or SQLite without the exclusion constraint)
+    # Two holding bookings at once (old data, or SQLite without the exclusion constraint).
+    CONFLICT = "conflict"
 
 
 @dataclass
@@ -63,6 +67,7 @@ class WeekOverview:
     hours: list[int]
     venues: list[VenueWeek]
     unplaced_sessions: list[Session]
+    page: Page | None = None  # None when every venue is on the screen
 
     @property
     def conflict_count(self) -> int:
@@ -91,10 +96,19 @@ def _merged(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def week_overview(*, venues: QuerySet[Venue], week_start: date, community_ids=None) -> WeekOverview:
+def week_overview(
+    *,
+    venues: QuerySet[Venue],
+    week_start: date,
+    community_ids=None,
+    page: int | str | None = None,
+    per_page: int | None = None,
+) -> WeekOverview:
     """The occupancy of `venues` in the week starting on Monday `week_start` (local time).
 
     `community_ids` narrows the sessions without a room to those communities (None: every community).
+    With `per_page`, only page `page` of `venues` (in their order) is drawn; an unknown page gives the last.
+    The sessions without a room are listed whole on every page: they belong to no venue.
     """
     week_start = week_start_of(week_start)
     tz = timezone.get_current_timezone()
@@ -103,11 +117,17 @@ def week_overview(*, venues: QuerySet[Venue], week_start: date, community_ids=No
     days = [week_start + timedelta(days=i) for i in range(7)]
     hours = list(range(FIRST_HOUR, LAST_HOUR))
 
-    venue_rows = list(
-        venues.select_related("community").prefetch_related(
-            Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "start"))
-        )
+    venues = venues.select_related("community").prefetch_related(
+        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "start"))
     )
+    shown_page = None
+    if per_page:
+        if not venues.ordered:
+            venues = venues.order_by("pk")  # pages of an unordered list could repeat or skip venues
+        shown_page = Paginator(venues, per_page).get_page(page)
+        venue_rows = list(shown_page.object_list)
+    else:
+        venue_rows = list(venues)
     bookings_by_venue: dict[int, list[Booking]] = defaultdict(list)
     bookings = (
         Booking.objects.filter(
@@ -128,15 +148,22 @@ def week_overview(*, venues: QuerySet[Venue], week_start: date, community_ids=No
     if community_ids is not None:
         sessions = sessions.filter(course__community__in=community_ids)
     unplaced = list(
-        sessions.filter(Q(venue__isnull=True) | Q(booking__isnull=True) | Q(booking__status=BookingStatus.CANCELLED))
+        sessions.filter(
+            Q(venue__isnull=True) | Q(booking__isnull=True) | Q(booking__status=BookingStatus.CANCELLED)
+        )
         .select_related("course__community", "venue")
         .order_by("starts_at", "pk")
     )
 
-    weeks = [
-        _venue_week(venue, bookings_by_venue.get(venue.pk, []), days, hours, tz) for venue in venue_rows
-    ]
-    return WeekOverview(week_start=week_start, days=days, hours=hours, venues=weeks, unplaced_sessions=unplaced)
+    weeks = [_venue_week(venue, bookings_by_venue.get(venue.pk, []), days, hours, tz) for venue in venue_rows]
+    return WeekOverview(
+        week_start=week_start,
+        days=days,
+        hours=hours,
+        venues=weeks,
+        unplaced_sessions=unplaced,
+        page=shown_page,
+    )
 
 
 def _venue_week(venue: Venue, bookings: list[Booking], days: list[date], hours: list[int], tz) -> VenueWeek:
@@ -160,7 +187,13 @@ def _venue_week(venue: Venue, bookings: list[Booking], days: list[date], hours: 
             day_start = datetime.combine(day, time.min, tzinfo=tz)
             lo, hi = max(start, day_start), min(end, day_start + timedelta(days=1))
             if lo < hi:
-                pieces[day].append((int((lo - day_start).total_seconds() // 60), int((hi - day_start).total_seconds() // 60), booking))
+                pieces[day].append(
+                    (
+                        int((lo - day_start).total_seconds() // 60),
+                        int((hi - day_start).total_seconds() // 60),
+                        booking,
+                    )
+                )
 
     booked_minutes = 0
     grid = []

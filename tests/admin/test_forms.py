@@ -174,7 +174,7 @@ def test_session_scheduled_in_the_admin_holds_its_venue(world, login):
         "venue": world.a.venue.pk,
         **split("starts_at", starts),
         **split("ends_at", starts + timedelta(hours=1)),
-        **empty_inline("policy_talk"),
+        **empty_inline("talks"),
     }
     response = login(world.community_staff).post(admin_url(Session, "add"), data)
     assert response.status_code == 302

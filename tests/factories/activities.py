@@ -5,7 +5,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from activities.enums import RegistrationStatus
+from activities.enums import PolicyTalkStatus, RegistrationStatus
 from activities.models import Attendance, Course, PolicyTalk, Registration, Session, Term, WeeklySlot
 
 
@@ -75,3 +75,5 @@ class PolicyTalkFactory(DjangoModelFactory):
     session = factory.SubFactory(SessionFactory)
     department = factory.SubFactory("tests.factories.accounts.DepartmentFactory")
     topic = "防范电信网络诈骗"
+    # Most tests want the talk residents see; the two-way choice's tests ask for a proposal explicitly.
+    status = PolicyTalkStatus.CONFIRMED
