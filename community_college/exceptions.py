@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -30,7 +31,8 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every 4xx answer."""
 
     code = serializers.CharField(
-        help_text="A stable machine-readable code, e.g. invalid, not_found, course_closed."
+        help_text="A stable machine-readable code, e.g. invalid, not_found, course_closed, throttled, "
+        "locked_out."
     )
     detail = serializers.CharField(help_text="A sentence for the user, in their language.")
     fields = serializers.DictField(
@@ -39,6 +41,13 @@ class ErrorSerializer(serializers.Serializer):
         help_text="400 only: messages per request field (non_field_errors for the request as a whole).",
     )
     retry_after = serializers.IntegerField(required=False, help_text="429 only: seconds to wait.")
+
+
+class LockedOut(exceptions.Throttled):
+    """Too many failed sign-ins for this account from this address (django-axes): 429 with retry_after."""
+
+    default_code = "locked_out"
+    default_detail = _lazy("Too many failed sign-ins. This account is locked from here for a while.")
 
 
 def _error(code: str, detail: str, status_code: int, **extra) -> Response:
@@ -99,7 +108,11 @@ def api_exception_handler(exc, context):
         first = next(iter(fields.values()))[0] if fields else _("The request is not valid.")
         response.data = {"code": "invalid", "detail": first, "fields": fields}
     elif isinstance(exc, exceptions.Throttled):
-        response.data = {"code": "throttled", "detail": str(exc.detail), "retry_after": int(exc.wait or 0)}
+        response.data = {
+            "code": exc.default_code,
+            "detail": str(exc.detail),
+            "retry_after": int(exc.wait or 0),
+        }
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         code = detail.code if hasattr(detail, "code") else exc.default_code
@@ -115,7 +128,8 @@ _DESCRIPTIONS = {
     403: "Signed in but not allowed (wrong role, or read-only scope).",
     404: "No such object in the caller's scope (or, on a list, no such page).",
     409: "Refused by the rules: a full or closed class, an illegal status transition, a duplicate.",
-    429: "Too many requests; retry after `retry_after` seconds.",
+    429: "Too many requests (`throttled`) or too many failed sign-ins (`locked_out`); retry after "
+    "`retry_after` seconds.",
 }
 
 

@@ -285,9 +285,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         # Token sign-in with a password: axes locks an account after 5 failures; this stops spraying.
         "sign_in": os.environ.get("API_THROTTLE_SIGN_IN", "10/min"),
-        # Each code is an SMS that costs money (the same budget as ACCOUNT_RATE_LIMITS).
-        "send_code": os.environ.get("API_THROTTLE_SEND_CODE", "3/min"),
+        # Each code is an SMS that costs money (the same budget as ACCOUNT_RATE_LIMITS): per address
+        # (residents behind one NAT share it), and per mobile number whoever asks.
+        "send_code": os.environ.get("API_THROTTLE_SEND_CODE", "20/min"),
+        "send_code_phone": os.environ.get("API_THROTTLE_SEND_CODE_PHONE", "3/min"),
         "order_place": os.environ.get("API_THROTTLE_ORDER_PLACE", "30/hour"),
+        # A matching run over the API keeps a worker busy for up to its time limit (60 s at most).
+        "match_run": os.environ.get("API_THROTTLE_MATCH_RUN", "20/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -1,5 +1,6 @@
 """Who may call what. Object-level access is not here: every view filters its queryset by scope."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import IsAuthenticated
 
 from accounts.selectors import scope_for
@@ -17,3 +18,12 @@ class IsDistrictOffice(IsAuthenticated):
 
     def has_permission(self, request, view) -> bool:
         return super().has_permission(request, view) and scope_for(request.user).everything
+
+
+class IsStaffWhoChanges(IsStaffInScope):
+    """Staff who may change operational data in their scope: not the district office, which reads only."""
+
+    message = _("Your role reads the data of its scope but does not change it.")
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and scope_for(request.user).can_change

@@ -1,13 +1,22 @@
-"""API tokens: made with a secret shown once, listed and revoked by their owner. API-only writes."""
+"""API tokens: made with a secret shown once, listed and revoked by their owner. API-only writes.
+
+Two ways to sign in from an app, both counted by django-axes under the mobile number (see `lockout`):
+a password (`TokenViewSet.create`) or a one-time code sent by SMS (`api_token_sign_in_with_code`).
+"""
 
 from __future__ import annotations
 
 import secrets
 
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
 
+from accounts import codes
 from accounts.models import ApiToken, User
 
+from . import lockout
 from .authentication import digest_of
 
 
@@ -24,3 +33,23 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
 
 def api_token_revoke(*, token: ApiToken) -> None:
     token.delete()
+
+
+def api_token_sign_in_with_code(
+    *, request: HttpRequest, phone: str, code: str, name: str
+) -> tuple[ApiToken, str]:
+    """Exchange a code sent by SMS for a token. Only existing residents sign in this way: an app signs up
+    through the browser, where allauth checks the number and takes the consents.
+
+    A wrong, expired or used code is one failure for axes; the failure that reaches the limit, and every
+    attempt while locked, raise LockedOut (429), whatever the code.
+    """
+    lockout.refuse_if_locked(request, login=phone)
+    verdict = codes.sign_in_code_check(phone=phone, code=code)
+    if verdict.outcome != codes.CodeCheck.OK:
+        lockout.record_failure(request, login=phone)
+        raise exceptions.AuthenticationFailed(
+            _("The code is wrong, used or expired. Ask for a new one."), code="invalid_code"
+        )
+    lockout.record_success(request, user=verdict.user)
+    return api_token_create(user=verdict.user, name=name)

@@ -1,19 +1,29 @@
-"""API tokens: create (the secret is answered once), list and revoke, each by its owner only."""
+"""API tokens: create (the secret is answered once), list and revoke, each by its owner only; sign-in codes by SMS."""
+
+from collections.abc import Mapping
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
-from rest_framework.generics import get_object_or_404
+from rest_framework.generics import GenericAPIView, get_object_or_404
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
-from accounts.models import ApiToken
+from accounts import codes
+from accounts.models import ApiToken, normalise_phone
 from community_college.exceptions import errors
 
-from . import services
-from .serializers import TokenCreatedSerializer, TokenCreateSerializer, TokenSerializer
+from . import lockout, services
+from .serializers import (
+    SignInCodeRequestSerializer,
+    SignInCodeSentSerializer,
+    SmsTokenCreateSerializer,
+    TokenCreatedSerializer,
+    TokenCreateSerializer,
+    TokenSerializer,
+)
 
 
 @extend_schema(tags=["auth"])
@@ -44,6 +54,8 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
         summary="Sign in from an app: make a token",
         request=TokenCreateSerializer,
         responses={201: TokenCreatedSerializer, **errors(400, 429)},
+        description="With `login` and `password`: five failures lock the account from this address "
+        "(429 `locked_out`, even with the right password) for AXES_COOLOFF_TIME.",
     )
     def create(self, request, *args, **kwargs):
         data = TokenCreateSerializer(data=request.data)
@@ -57,7 +69,9 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
                 password=data.validated_data["password"],
             )
             if user is None:
+                lockout.raise_if_locked_by_authenticate(request._request)
                 raise exceptions.AuthenticationFailed(_("The mobile number or the password is wrong."))
+            lockout.record_success(request._request, user=user)
         elif not user.is_authenticated:
             raise exceptions.NotAuthenticated()
         token, secret = services.api_token_create(user=user, name=data.validated_data["name"])
@@ -69,3 +83,67 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
         token = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         services.api_token_revoke(token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhoneRateThrottle(SimpleRateThrottle):
+    """Per mobile number, whoever asks: one number cannot be pestered from many addresses."""
+
+    scope = "send_code_phone"
+
+    def get_cache_key(self, request, view):
+        data = request.data if isinstance(request.data, Mapping) else {}
+        phone = normalise_phone(str(data.get("phone") or ""))
+        if not phone:
+            return None  # refused by the serializer anyway; the per-address throttle still counts it
+        return self.cache_format % {"scope": self.scope, "ident": phone}
+
+
+@extend_schema(tags=["auth"])
+class SignInCodeView(GenericAPIView):
+    """Each code is an SMS that costs money: throttled per address (`send_code`) and per number."""
+
+    permission_classes = [AllowAny]
+    serializer_class = SignInCodeRequestSerializer
+    throttle_scope = "send_code"
+    throttle_classes = [ScopedRateThrottle, PhoneRateThrottle]
+
+    @extend_schema(
+        summary="Sign in from an app, step 1: text me a code",
+        description="The answer is the same whether or not the number has an account; only residents "
+        "who have one receive the SMS. Then POST the code to /auth/tokens/sms/.",
+        request=SignInCodeRequestSerializer,
+        responses={202: SignInCodeSentSerializer, **errors(400, 429)},
+    )
+    def post(self, request):
+        incoming = SignInCodeRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        codes.sign_in_code_send(phone=incoming.validated_data["phone"])
+        body = {
+            "detail": _("If this number has an account, a code is on its way."),
+            "expires_in": codes.CODE_TTL,
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=["auth"])
+class SmsTokenView(GenericAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = SmsTokenCreateSerializer
+    throttle_scope = "sign_in"
+    throttle_classes = [ScopedRateThrottle]
+
+    @extend_schema(
+        summary="Sign in from an app, step 2: exchange the code for a token",
+        description="A code works once, for five minutes, and five wrong tries burn it. Failures count "
+        "with the password sign-in's: five lock the number from this address (429 `locked_out`).",
+        request=SmsTokenCreateSerializer,
+        responses={201: TokenCreatedSerializer, **errors(400, 429)},
+    )
+    def post(self, request):
+        incoming = SmsTokenCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        token, secret = services.api_token_sign_in_with_code(
+            request=request._request, **incoming.validated_data
+        )
+        body = TokenCreatedSerializer(token).data | {"secret": secret}
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -3,6 +3,7 @@ import django_filters
 from activities.dispatch.enums import MatchRunStatus, ProposedClassStatus
 from activities.enums import RegistrationStatus
 from activities.models import MatchRun, ProposedClass, Registration
+from interests.api.filters import IdFilter
 from teachers.models import Teacher
 
 
@@ -15,10 +16,8 @@ class RegistrationFilter(django_filters.FilterSet):
 
 
 class TeacherFilter(django_filters.FilterSet):
-    community = django_filters.NumberFilter(field_name="community_id")
-    skill = django_filters.NumberFilter(
-        field_name="skills__category_id", distinct=True, label="Teaches this interest"
-    )
+    community = IdFilter(field_name="community_id")
+    skill = IdFilter(field_name="skills__category_id", distinct=True, label="Teaches this interest")
 
     class Meta:
         model = Teacher
@@ -34,7 +33,7 @@ class MatchRunFilter(django_filters.FilterSet):
 
 
 class ProposedClassFilter(django_filters.FilterSet):
-    run = django_filters.NumberFilter(field_name="run_id")
+    run = IdFilter(field_name="run_id")
     status = django_filters.ChoiceFilter(choices=ProposedClassStatus.choices)
 
     class Meta:

@@ -1,8 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.models import mask_phone
-from activities.models import Course, MatchRun, ProposedClass, ProposedPlacement, Registration, Session
+from accounts.models import Community, District, Street, mask_phone
+from accounts.selectors import scope_for
+from activities.dispatch.enums import MatchScope, MatchSolver
+from activities.models import Course, MatchRun, ProposedClass, ProposedPlacement, Registration, Session, Term
 from teachers.models import Teacher
 
 
@@ -14,13 +16,16 @@ class CourseSerializer(serializers.ModelSerializer):
     teacher_name = serializers.CharField(source="teacher.name", default="", read_only=True)
     venue_name = serializers.CharField(source="venue.name", default="", read_only=True)
     venue_address = serializers.CharField(source="venue.address", default="", read_only=True)
-    latitude = serializers.FloatField(source="venue.latitude", default=None, read_only=True)
-    longitude = serializers.FloatField(source="venue.longitude", default=None, read_only=True)
-    weekday = serializers.IntegerField(
-        source="slot.weekday", default=None, read_only=True, help_text=_("0 is Monday.")
+    # Null for a class without a venue or a weekly slot yet (one-off classes, venues still to find).
+    latitude = serializers.FloatField(source="venue.latitude", default=None, read_only=True, allow_null=True)
+    longitude = serializers.FloatField(
+        source="venue.longitude", default=None, read_only=True, allow_null=True
     )
-    start = serializers.TimeField(source="slot.start", default=None, read_only=True)
-    end = serializers.TimeField(source="slot.end", default=None, read_only=True)
+    weekday = serializers.IntegerField(
+        source="slot.weekday", default=None, read_only=True, allow_null=True, help_text=_("0 is Monday.")
+    )
+    start = serializers.TimeField(source="slot.start", default=None, read_only=True, allow_null=True)
+    end = serializers.TimeField(source="slot.end", default=None, read_only=True, allow_null=True)
     free_places = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -65,9 +70,9 @@ class NearbyCourseSerializer(CourseSerializer):
 
 class NearbyFilterSerializer(serializers.Serializer):
     category = serializers.IntegerField(
-        required=False, min_value=1, help_text=_("An interest or a broad field.")
+        required=False, min_value=1, max_value=2**31 - 1, help_text=_("An interest or a broad field.")
     )
-    community = serializers.IntegerField(required=False, min_value=1)
+    community = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     weekday = serializers.IntegerField(required=False, min_value=0, max_value=6)
     daypart = serializers.ChoiceField(choices=["morning", "afternoon", "evening"], required=False)
 
@@ -121,13 +126,33 @@ class OccupancyQuerySerializer(serializers.Serializer):
     week = serializers.DateField(required=False, help_text=_("Any day of the week; this week by default."))
 
 
+class OccupancyDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    cells = serializers.ListField(
+        child=serializers.ChoiceField(choices=["closed", "free", "booked", "pending", "outside", "conflict"]),
+        help_text=_("One per hour from 07:00 to 22:00, as the admin's one-screen overview colours them."),
+    )
+
+
 class VenueOccupancySerializer(serializers.Serializer):
+    """A venue's week as the admin's one-screen overview (`venues.occupancy`) computes it."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
-    community = serializers.IntegerField(source="community_id")
+    community = serializers.IntegerField()
     capacity = serializers.IntegerField()
-    bookings = serializers.IntegerField(help_text=_("Holding bookings starting that week."))
-    hours = serializers.FloatField(help_text=_("Hours booked that week."))
+    week_start = serializers.DateField(help_text=_("The Monday of the week."))
+    open_hours = serializers.FloatField(help_text=_("Opening hours that week."))
+    hours = serializers.FloatField(
+        help_text=_("Hours booked within opening hours that week (overlapping bookings counted once).")
+    )
+    utilisation = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Booked share of the opening hours, in whole percent; null if never open."),
+    )
+    pending = serializers.IntegerField(help_text=_("Bookings awaiting the owner's confirmation."))
+    conflicts = serializers.IntegerField(help_text=_("Holding bookings that overlap another one."))
+    days = OccupancyDaySerializer(many=True)
 
 
 class TeacherSerializer(serializers.ModelSerializer):
@@ -229,3 +254,85 @@ class ProposedClassSerializer(serializers.ModelSerializer):
             "placements",
         ]
         read_only_fields = fields
+
+
+# Solving waits for the answer (see MatchRunViewSet.create): the longest the solver may think.
+MAX_API_TIME_LIMIT = 60.0
+
+
+class MatchRunStartSerializer(serializers.Serializer):
+    """Which node to match: `node` is the community's, street's or district's id; without it, the one node
+    of that kind in my scope (when there is exactly one)."""
+
+    scope = serializers.ChoiceField(choices=MatchScope.choices)
+    node = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    term = serializers.PrimaryKeyRelatedField(
+        queryset=Term.objects.all(),
+        required=False,
+        help_text=_("The term under way tomorrow, or the next one, by default."),
+    )
+    solver = serializers.ChoiceField(choices=MatchSolver.choices, default=MatchSolver.SOLVER)
+    time_limit = serializers.FloatField(
+        min_value=0.1,
+        max_value=MAX_API_TIME_LIMIT,
+        default=10.0,
+        help_text=_("Seconds the solver may think."),
+    )
+    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+    replace = serializers.BooleanField(
+        default=False, help_text=_("Discard my scope's still-proposed classes first, for a fresh plan.")
+    )
+
+    def validate(self, attrs):
+        # Only nodes the caller can see: another scope's node "does not exist", as any object elsewhere.
+        scope = scope_for(self.context["request"].user)
+        kind = attrs["scope"]
+        if kind == MatchScope.COMMUNITY:
+            nodes = scope.filter(Community.objects.all(), "")
+        elif kind == MatchScope.STREET:
+            nodes = (
+                Street.objects.all()
+                if scope.everything
+                else Street.objects.filter(communities__in=scope.community_ids).distinct()
+            )
+        else:
+            nodes = (
+                District.objects.all()
+                if scope.everything
+                else District.objects.filter(streets__communities__in=scope.community_ids).distinct()
+            )
+        nodes = nodes.order_by("pk")
+        if "node" in attrs:
+            node = nodes.filter(pk=attrs["node"]).first()
+            if node is None:
+                raise serializers.ValidationError({"node": [_("No such node in your scope.")]})
+        else:
+            found = list(nodes[:2])
+            if len(found) != 1:
+                raise serializers.ValidationError(
+                    {"node": [_("Name the community, street or district to match by its id.")]}
+                )
+            node = found[0]
+        attrs["node"] = node
+        return attrs
+
+
+class MatchRunDiscardedSerializer(serializers.Serializer):
+    discarded = serializers.IntegerField(help_text=_("Proposed classes discarded (those in my scope)."))
+    run = MatchRunSerializer()
+
+
+class ProposalNoteSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ProposalAnswerSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    reason = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text=_("Required to decline.")
+    )
+
+    def validate(self, attrs):
+        if not attrs["accept"] and not attrs["reason"].strip():
+            raise serializers.ValidationError({"reason": [_("Say why the class is declined.")]})
+        return attrs

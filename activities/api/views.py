@@ -2,10 +2,6 @@
 Staff: venues' occupancy for a week, the teacher pool, matching runs and their proposed classes.
 """
 
-from datetime import datetime, time, timedelta
-
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -14,28 +10,34 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView, get_object_or_404
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
-from accounts.api.permissions import IsStaffInScope
+from accounts.api.permissions import IsStaffInScope, IsStaffWhoChanges
 from accounts.selectors import scope_for
 from activities import selectors, services
 from activities.dispatch import selectors as dispatch_selectors
 from activities.dispatch import service as dispatch_service
+from activities.dispatch.enums import MatchSolver
 from activities.enums import CourseStatus
 from activities.models import Course, Registration, Session
 from community_college.exceptions import errors
 from interests.selectors import profile_for, resident_registrations
 from teachers.models import Teacher
-from venues.enums import HOLDING_STATUSES
+from venues import occupancy
 from venues.models import Venue
 
 from .filters import MatchRunFilter, ProposedClassFilter, RegistrationFilter, TeacherFilter
 from .serializers import (
     CalendarLinkSerializer,
     CourseSerializer,
+    MatchRunDiscardedSerializer,
     MatchRunSerializer,
+    MatchRunStartSerializer,
     NearbyCourseSerializer,
     NearbyFilterSerializer,
     OccupancyQuerySerializer,
+    ProposalAnswerSerializer,
+    ProposalNoteSerializer,
     ProposedClassSerializer,
     RegistrationSerializer,
     SessionSerializer,
@@ -171,43 +173,40 @@ class VenueOccupancyView(GenericAPIView):
     queryset = Venue.objects.none()  # for the schema only
 
     @extend_schema(
-        summary="Venues of my scope: bookings and hours booked in a week",
+        summary="Venues of my scope: a week's occupancy, as the admin's one-screen overview shows it",
         parameters=[OccupancyQuerySerializer],
         responses={200: VenueOccupancySerializer(many=True), **errors(400, 404)},
     )
     def get(self, request):
+        """The same figures as the admin's overview, for one page of venues: the scope, the count, the page's
+        ids, then week_overview's own four queries (venues, opening hours, bookings, sessions)."""
         query = OccupancyQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        day = query.validated_data.get("week") or timezone.localdate()
-        monday = day - timedelta(days=day.weekday())
-        start = timezone.make_aware(datetime.combine(monday, time.min))
-        end = start + timedelta(days=7)
-        in_week = Q(
-            bookings__status__in=HOLDING_STATUSES, bookings__starts_at__gte=start, bookings__starts_at__lt=end
+        week = occupancy.week_start_of(query.validated_data.get("week") or timezone.localdate())
+        scope = scope_for(request.user)
+        venues = scope.filter(Venue.objects.filter(is_active=True)).order_by("name", "id")
+        # Paginated here, by id: week_overview then reads only the page's venues and their bookings.
+        page = self.paginate_queryset(venues.values_list("pk", flat=True))
+        overview = occupancy.week_overview(
+            venues=Venue.objects.filter(pk__in=list(page)).order_by("name", "id"),
+            week_start=week,
+            community_ids=None if scope.everything else scope.community_ids,
         )
-        length = ExpressionWrapper(
-            F("bookings__ends_at") - F("bookings__starts_at"), output_field=DurationField()
-        )
-        venues = (
-            scope_for(request.user)
-            .filter(Venue.objects.filter(is_active=True))
-            .annotate(
-                bookings_count=Count("bookings", filter=in_week),
-                booked=Coalesce(Sum(length, filter=in_week), timedelta(0), output_field=DurationField()),
-            )
-            .order_by("name", "id")
-        )
-        page = self.paginate_queryset(venues)
         rows = [
             {
-                "id": v.pk,
-                "name": v.name,
-                "community_id": v.community_id,
-                "capacity": v.capacity,
-                "bookings": v.bookings_count,
-                "hours": round(v.booked.total_seconds() / 3600, 2),
+                "id": w.venue.pk,
+                "name": w.venue.name,
+                "community": w.venue.community_id,
+                "capacity": w.venue.capacity,
+                "week_start": overview.week_start,
+                "open_hours": round(w.open_minutes / 60, 2),
+                "hours": round(w.booked_minutes / 60, 2),
+                "utilisation": w.utilisation,
+                "pending": len(w.pending),
+                "conflicts": len(w.conflicts),
+                "days": [{"date": day, "cells": [c.state for c in cells]} for day, cells in w.days],
             }
-            for v in page
+            for w in overview.venues
         ]
         return self.get_paginated_response(VenueOccupancySerializer(rows, many=True).data)
 
@@ -249,6 +248,54 @@ class MatchRunViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return dispatch_selectors.runs_in_scope(scope_for(self.request.user))
 
+    def get_permissions(self):
+        if self.action in ("create", "discard"):
+            return [IsStaffWhoChanges()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self.action == "create":
+            # Each run keeps a worker busy for up to its time limit.
+            self.throttle_scope = "match_run"
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
+
+    def _answer(self, run_id: int):
+        return MatchRunSerializer(self.get_queryset().get(pk=run_id)).data
+
+    @extend_schema(
+        summary="Run the matching over a community, street or district of my scope",
+        description="Solved while the request waits, as in the admin: `time_limit` (at most 60 s) bounds "
+        "it. The proposal is stored as a run with its proposed classes, to review and confirm.",
+        request=MatchRunStartSerializer,
+        responses={201: MatchRunSerializer, **errors(400, 409, 429)},
+    )
+    def create(self, request):
+        incoming = MatchRunStartSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        outcome = dispatch_service.match_run(
+            node=data["node"],
+            term=data.get("term"),
+            actor=request.user,
+            time_limit=data["time_limit"],
+            greedy=data["solver"] == MatchSolver.GREEDY,
+            seed=data["seed"],
+            replace=data["replace"],
+        )
+        return Response(self._answer(outcome.run.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Discard the run's still-proposed classes (those of my scope)",
+        request=None,
+        responses={200: MatchRunDiscardedSerializer, **errors(404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def discard(self, request, pk=None):
+        run = get_object_or_404(self.get_queryset(), pk=pk)
+        count = dispatch_service.run_discard(run=run, actor=request.user)
+        return Response({"discarded": count, "run": self._answer(run.pk)})
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -268,6 +315,65 @@ class ProposedClassViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return dispatch_selectors.proposed_classes(scope_for(self.request.user))
+
+    def get_permissions(self):
+        if self.action in ("confirm", "discard", "teacher_answer", "venue_answer"):
+            return [IsStaffWhoChanges()]
+        return super().get_permissions()
+
+    def _answer(self, proposed_id: int):
+        return ProposedClassSerializer(self.get_queryset().get(pk=proposed_id)).data
+
+    @extend_schema(
+        summary="Discard: its orders, teacher and venue are free for the next run",
+        request=ProposalNoteSerializer,
+        responses={200: ProposedClassSerializer, **errors(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def discard(self, request, pk=None):
+        proposed = get_object_or_404(self.get_queryset(), pk=pk)
+        incoming = ProposalNoteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        dispatch_service.proposed_class_discard(
+            proposed=proposed, actor=request.user, note=incoming.validated_data["reason"]
+        )
+        return Response(self._answer(proposed.pk))
+
+    @extend_schema(
+        summary="Record the teacher's answer; a decline frees the class's orders",
+        request=ProposalAnswerSerializer,
+        responses={200: ProposedClassSerializer, **errors(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="teacher-answer")
+    def teacher_answer(self, request, pk=None):
+        proposed = get_object_or_404(self.get_queryset(), pk=pk)
+        incoming = ProposalAnswerSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        dispatch_service.proposed_class_teacher_answer(
+            proposed=proposed,
+            accept=incoming.validated_data["accept"],
+            actor=request.user,
+            note=incoming.validated_data["reason"],
+        )
+        return Response(self._answer(proposed.pk))
+
+    @extend_schema(
+        summary="Record the venue owner's answer; a decline frees the class's orders",
+        request=ProposalAnswerSerializer,
+        responses={200: ProposedClassSerializer, **errors(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="venue-answer")
+    def venue_answer(self, request, pk=None):
+        proposed = get_object_or_404(self.get_queryset(), pk=pk)
+        incoming = ProposalAnswerSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        dispatch_service.proposed_class_venue_answer(
+            proposed=proposed,
+            accept=incoming.validated_data["accept"],
+            actor=request.user,
+            note=incoming.validated_data["reason"],
+        )
+        return Response(self._answer(proposed.pk))
 
     @extend_schema(
         summary="Confirm: the class, its sessions and registrations are made, its orders dispatched",

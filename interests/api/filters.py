@@ -1,11 +1,26 @@
 import django_filters
+from django import forms
 
 from interests.enums import OrderStatus
 from interests.models import Category, Order
 
+# Ids are 32-bit on every database we run; a larger number would overflow SQLite's parameters (a 500).
+ID_MAX = 2**31 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number in the database's range, else a 400 on the filter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
+
 
 class CategoryFilter(django_filters.FilterSet):
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
     root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Broad fields only")
 
     class Meta:
@@ -22,8 +37,8 @@ class OrderFilter(django_filters.FilterSet):
 
 
 class StaffOrderFilter(OrderFilter):
-    community = django_filters.NumberFilter(field_name="community_id")
-    category = django_filters.NumberFilter(field_name="category_id")
+    community = IdFilter(field_name="community_id")
+    category = IdFilter(field_name="category_id")
     submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
     submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
 

@@ -6,7 +6,7 @@ from accounts.models import Community, mask_phone
 from accounts.selectors import scope_for
 from activities.enums import CourseStatus
 from activities.models import Course, WeeklySlot
-from interests.models import Category, Order, ResidentProfile
+from interests.models import Category, InterestGroup, Order, ResidentProfile
 from interests.selectors import order_timeline
 
 
@@ -203,3 +203,44 @@ class StaffOrderSerializer(serializers.ModelSerializer):
 
     def get_resident_phone(self, order) -> str:
         return mask_phone(order.resident.phone)
+
+
+# --- Interest groups --------------------------------------------------------------------------------------------
+
+
+class NearbyGroupFilterSerializer(serializers.Serializer):
+    category = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text=_("An interest or a broad field.")
+    )
+    community = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+
+class NearbyGroupSerializer(serializers.ModelSerializer):
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    member_count = serializers.IntegerField(read_only=True)
+    is_member = serializers.BooleanField(read_only=True)
+    upcoming = serializers.IntegerField(read_only=True, help_text=_("Meetings ahead."))
+    distance_km = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("From my home to the group's community; null when either has no location."),
+    )
+
+    class Meta:
+        model = InterestGroup
+        fields = [
+            "id",
+            "name",
+            "category",
+            "category_name",
+            "community",
+            "community_name",
+            "description",
+            "max_members",
+            "member_count",
+            "is_member",
+            "upcoming",
+            "distance_km",
+        ]
+        read_only_fields = fields

@@ -15,15 +15,18 @@ from rest_framework.throttling import ScopedRateThrottle
 from accounts.api.permissions import IsStaffInScope
 from accounts.selectors import scope_for
 from community_college.exceptions import errors
+from community_college.geo import haversine_km
 from interests import selectors, services
 from interests.enums import OrderChannel
-from interests.models import Category, Order
+from interests.models import Category, InterestGroup, Order
 
 from .filters import CategoryFilter, OrderFilter, StaffOrderFilter
 from .serializers import (
     CategorySearchSerializer,
     CategorySerializer,
     DispatchSerializer,
+    NearbyGroupFilterSerializer,
+    NearbyGroupSerializer,
     OrderPlaceSerializer,
     OrderSerializer,
     ProfileSerializer,
@@ -127,6 +130,50 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
             request.query_params.get("q", ""), user=request.user, profile=profile
         )
         return Response(CategorySearchSerializer(found, many=True).data)
+
+
+@extend_schema(tags=["resident"])
+class GroupViewSet(viewsets.GenericViewSet):
+    serializer_class = NearbyGroupSerializer
+    queryset = InterestGroup.objects.none()  # for the schema; the action reads the portal's selector
+
+    @extend_schema(
+        summary="Interest groups near me: my community first, then my street, with distances",
+        parameters=[NearbyGroupFilterSerializer],
+        responses={200: NearbyGroupSerializer(many=True), **errors(400, 404)},
+    )
+    @action(detail=False)
+    def nearby(self, request):
+        """The portal's "groups near me" (`groups_for_resident`): the profile, the count, the page."""
+        query = NearbyGroupFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        profile = selectors.profile_for(request.user)
+        if profile is None:
+            # Near whom? Like the portal page, groups need a home community first (PATCH me/profile/).
+            raise Http404
+        groups = selectors.groups_for_resident(
+            user=request.user, profile=profile, category_id=filters.get("category")
+        )
+        if filters.get("community"):
+            groups = groups.filter(community_id=filters["community"])
+        page = self.paginate_queryset(groups)
+        home = _home_point(profile)
+        for group in page:
+            there = (group.community.latitude, group.community.longitude)
+            group.distance_km = (
+                round(haversine_km(*home, *there), 3) if home is not None and None not in there else None
+            )
+        return self.get_paginated_response(NearbyGroupSerializer(page, many=True).data)
+
+
+def _home_point(profile) -> tuple[float, float] | None:
+    """Where the resident lives: their own point, else their community's centre (as classes near me)."""
+    if profile.has_location:
+        return profile.latitude, profile.longitude
+    if profile.community.has_location:
+        return profile.community.latitude, profile.community.longitude
+    return None
 
 
 def _order_throttles(view):

@@ -8,15 +8,20 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.api.services import api_token_create
+from activities.models import MatchRun, ProposedClass, ProposedPlacement
 from activities.services import registration_create
-from interests.services import order_place
+from interests.services import order_accept, order_place
 from notices.models import Notice
 from ratings.services import rating_submit
 from tests.factories import (
     AttendanceFactory,
+    CollegeFactory,
+    CollegeStarRecordFactory,
     CourseFactory,
+    InterestGroupFactory,
     SessionFactory,
     TeacherFactory,
+    TermFactory,
     VenueFactory,
     WeeklySlotFactory,
 )
@@ -33,6 +38,8 @@ class Owned:
     token: object
     venue: object
     teacher: object
+    group: object
+    college: object
 
 
 def owned_by(world) -> Owned:
@@ -62,4 +69,27 @@ def owned_by(world) -> Owned:
         body="Your order was accepted.",
     )
     token, _secret = api_token_create(user=owner, name="phone")
-    return Owned(order, course, registration, upcoming, notice, rating, token, venue, teacher)
+    group = InterestGroupFactory(category=world.leaf, community=world.home, name="太极拳小组")
+    college = CollegeFactory(community=world.home)
+    CollegeStarRecordFactory(college=college)
+    return Owned(order, course, registration, upcoming, notice, rating, token, venue, teacher, group, college)
+
+
+def proposal_of(world, owned, *, venue_consent: str = "pending"):
+    """A matching run over the owner's community proposing one class that holds the owner's (accepted) order."""
+    order_accept(order=owned.order, actor=world.staff)
+    term = TermFactory()
+    run = MatchRun.objects.create(scope="community", community=world.home, term=term)
+    proposed = ProposedClass.objects.create(
+        run=run,
+        category=world.leaf,
+        teacher=owned.teacher,
+        venue=owned.venue,
+        slot=WeeklySlotFactory(),
+        term=term,
+        community=world.home,
+        size=1,
+        venue_consent=venue_consent,
+    )
+    ProposedPlacement.objects.create(proposed_class=proposed, order=owned.order)
+    return run, proposed

@@ -252,3 +252,50 @@ def test_malformed_ids_answer_the_json_404(world, api):
         assert response.status_code == 404, path
         assert response["Content-Type"] == "application/json", path
         assert response.json()["code"] == "not_found", path
+
+
+def test_groups_near_me_mine_first_then_my_street_with_distances(world, api):
+    from tests.factories import (
+        CategoryFactory,
+        CommunityFactory,
+        GroupMembershipFactory,
+        InterestGroupFactory,
+    )
+
+    sibling = CommunityFactory(street=world.home.street, latitude=29.66, longitude=106.55)
+    other_leaf = CategoryFactory(name="八段锦", parent=world.field)
+    mine = InterestGroupFactory(name="Z 太极", category=world.leaf, community=world.home)
+    nearby = InterestGroupFactory(name="A 八段锦", category=other_leaf, community=sibling)
+    InterestGroupFactory(category=world.leaf, community=world.elsewhere)  # another street
+    InterestGroupFactory(category=world.leaf, community=world.home, is_active=False)
+    GroupMembershipFactory(group=mine, user=world.owner)
+    client = api(world.owner)
+    rows = client.get("/api/v1/groups/nearby/").json()["results"]
+    assert [(r["id"], r["is_member"], r["member_count"]) for r in rows] == [
+        (mine.pk, True, 1),
+        (nearby.pk, False, 0),
+    ]
+    assert rows[0]["distance_km"] == 0.0
+    assert 1.0 < rows[1]["distance_km"] < 1.2  # 0.01° of latitude
+    by_leaf = client.get("/api/v1/groups/nearby/", {"category": world.leaf.pk}).json()["results"]
+    by_field = client.get("/api/v1/groups/nearby/", {"category": world.field.pk}).json()["results"]
+    by_community = client.get("/api/v1/groups/nearby/", {"community": sibling.pk}).json()["results"]
+    assert ([r["id"] for r in by_leaf], len(by_field), [r["id"] for r in by_community]) == (
+        [mine.pk],
+        2,
+        [nearby.pk],
+    )
+    bad = client.get("/api/v1/groups/nearby/", {"category": "tai chi"})
+    assert (bad.status_code, list(bad.json()["fields"])) == (400, ["category"])
+
+
+def test_groups_near_me_need_a_home_community(world, api):
+    answer = api(world.staff).get("/api/v1/groups/nearby/")
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
+
+
+def test_a_class_without_a_weekly_slot_answers_nulls(world, api):
+    # Found by schemathesis: the schema said integer and time, the answer was null.
+    course = CourseFactory(category=world.leaf, community=world.home, slot=None)
+    body = api(world.owner).get(f"/api/v1/courses/{course.pk}/").json()
+    assert (body["weekday"], body["start"], body["end"]) == (None, None, None)
