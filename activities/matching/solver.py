@@ -479,24 +479,41 @@ def _value(ix: Index, classes: list[WorkClass]) -> tuple[float, float, int]:
     return (round(weight, 9), -round(walk, 9), -len(classes))
 
 
+def region_defaults(n_orders: int) -> tuple[int, float]:
+    """Region size (order-position pairs) and deterministic time per region for an instance's size.
+
+    Measured with a 60 s limit on the benchmark's instances: up to a few thousand orders, regions of
+    800 pairs at 0.5 s converge or nearly so (1,000 orders: 902 against 884.5 with small regions); at
+    district scale they cover only a fraction of the district in the time, and regions of 300 pairs
+    at 0.1 s visit it all (10,000 orders: 8,382 against 7,630 to 7,903).
+    """
+    if n_orders <= 5_000:
+        return 800, 0.5
+    return 300, 0.1
+
+
 def solve(
     instance: Instance,
     *,
     time_limit: float = 60.0,
     seed: int = 0,
     num_workers: int = 1,
-    region_size: int = 800,
-    region_dtime: float = 0.5,
+    region_size: int | None = None,
+    region_dtime: float | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Solution:
     """Solve an instance; the result is feasible, explained, and never worse than the greedy.
 
     ``time_limit`` bounds the search in seconds (see the module docstring for how determinism is kept);
     ``seed`` and ``num_workers`` are passed to CP-SAT; ``region_size`` bounds a sub-problem (in
-    order-position pairs) and ``region_dtime`` is its deterministic time limit.
+    order-position pairs) and ``region_dtime`` is its deterministic time limit. By default both depend
+    on the instance's size (see ``region_defaults``).
     """
     started = time.perf_counter()
     deadline = started + time_limit
+    default_size, default_dtime = region_defaults(len(instance.orders))
+    region_size = default_size if region_size is None else region_size
+    region_dtime = default_dtime if region_dtime is None else region_dtime
     ix = Index(instance)
     positions = ix.positions()
     state = greedy_state(instance, ix)
