@@ -346,16 +346,7 @@ class ProposedClassViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"], url_path="teacher-answer")
     def teacher_answer(self, request, pk=None):
-        proposed = get_object_or_404(self.get_queryset(), pk=pk)
-        incoming = ProposalAnswerSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        dispatch_service.proposed_class_teacher_answer(
-            proposed=proposed,
-            accept=incoming.validated_data["accept"],
-            actor=request.user,
-            note=incoming.validated_data["reason"],
-        )
-        return Response(self._answer(proposed.pk))
+        return self._record_answer(request, pk, dispatch_service.proposed_class_teacher_answer)
 
     @extend_schema(
         summary="Record the venue owner's answer; a decline frees the class's orders",
@@ -364,10 +355,14 @@ class ProposedClassViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"], url_path="venue-answer")
     def venue_answer(self, request, pk=None):
+        return self._record_answer(request, pk, dispatch_service.proposed_class_venue_answer)
+
+    def _record_answer(self, request, pk, answer_service):
+        # The teacher's and the venue owner's answers take the same input and differ only in the service.
         proposed = get_object_or_404(self.get_queryset(), pk=pk)
         incoming = ProposalAnswerSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        dispatch_service.proposed_class_venue_answer(
+        answer_service(
             proposed=proposed,
             accept=incoming.validated_data["accept"],
             actor=request.user,
