@@ -15,6 +15,20 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class TermStatus(models.TextChoices):
+    UPCOMING = "upcoming", _("Not started")
+    RUNNING = "running", _("Running")
+    ENDED = "ended", _("Ended")
+
+
+class AttendanceStatus(models.TextChoices):
+    """What the roll call records for one resident at one meeting."""
+
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
 class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("On the waiting list")

@@ -21,11 +21,13 @@ from .dispatch.enums import (
 )
 from .enums import (
     ACCEPTED_TALK_STATUSES,
+    AttendanceStatus,
     CourseStatus,
     PolicyTalkSide,
     PolicyTalkStatus,
     RegistrationStatus,
     SessionStatus,
+    TermStatus,
 )
 
 
@@ -33,6 +35,15 @@ class Term(models.Model):
     name = models.CharField(_("name"), max_length=60, unique=True)
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
+    # Moved by `activities.services.lifecycle_advance` (a beat task) from the dates; never typed in.
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=TermStatus.choices,
+        default=TermStatus.UPCOMING,
+        db_default=TermStatus.UPCOMING,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("term")
@@ -162,6 +173,26 @@ class Session(models.Model):
             raise ValidationError({"ends_at": _("The end must be later than the start.")})
 
 
+def held_q(prefix: str = "", *, now=None) -> Q:
+    """The one definition of a held meeting: marked held, or scheduled and over (its end is not after `now`).
+
+    The beat task (`activities.tasks.advance_lifecycle`) marks such sessions held; until it has run, every
+    reader counts them the same way through this. `prefix` leads from another model ("session__").
+    """
+    now = now or timezone.now()
+    return Q(**{f"{prefix}status": SessionStatus.HELD}) | Q(
+        **{f"{prefix}status": SessionStatus.SCHEDULED, f"{prefix}ends_at__lte": now}
+    )
+
+
+def session_is_held(session, *, now=None) -> bool:
+    """`held_q` for one session already in memory."""
+    now = now or timezone.now()
+    return session.status == SessionStatus.HELD or (
+        session.status == SessionStatus.SCHEDULED and session.ends_at <= now
+    )
+
+
 class Registration(models.Model):
     """A resident's place in a class, or their place on its waiting list."""
 
@@ -208,21 +239,50 @@ class Registration(models.Model):
 
 
 class Attendance(models.Model):
+    """One resident at one meeting, as the roll call recorded them (`activities.services.attendance_record`).
+
+    `attended` is what every reader counts (feedback, 返单, the attendance rate); `excused` tells an excused
+    absence from a plain one, and `walk_in` a resident who came without a registration.
+    """
+
     session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendances")
     resident = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="attendances"
     )
     attended = models.BooleanField(_("attended"), default=True)
+    # Database defaults too: the demo data inserts attendance with COPY, naming only the older columns.
+    excused = models.BooleanField(_("excused"), default=False, db_default=False)
+    walk_in = models.BooleanField(
+        _("walk-in"), default=False, db_default=False, help_text=_("Came without a registration.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
-        constraints = [models.UniqueConstraint(fields=["session", "resident"], name="attendance_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "resident"], name="attendance_unique"),
+            models.CheckConstraint(condition=~Q(attended=True, excused=True), name="attendance_present_not_excused"),
+            models.CheckConstraint(condition=~Q(walk_in=True, attended=False), name="attendance_walk_in_present"),
+        ]
         indexes = [models.Index(fields=["resident", "attended"], name="attendance_resident_idx")]
 
     def __str__(self) -> str:
         return f"{self.resident} @ {self.session}"
+
+    @property
+    def status(self) -> str:
+        if self.attended:
+            return AttendanceStatus.PRESENT
+        return AttendanceStatus.EXCUSED if self.excused else AttendanceStatus.ABSENT
 
 
 class PolicyTalkQuerySet(models.QuerySet):

@@ -15,10 +15,19 @@ from accounts.models import User
 from accounts.selectors import scope_for
 from community_college.errors import ConflictError, ScopeError
 from notices import hooks as notice_hooks
-from venues.services import booking_create
+from venues.enums import BookingStatus
+from venues.models import Booking
+from venues.services import booking_cancel, booking_create, booking_move
 
-from .enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, RegistrationStatus, SessionStatus
-from .models import Course, Registration, Session
+from .enums import (
+    ACTIVE_REGISTRATION_STATUSES,
+    AttendanceStatus,
+    CourseStatus,
+    RegistrationStatus,
+    SessionStatus,
+    TermStatus,
+)
+from .models import Attendance, Course, Registration, Session, Term, held_q
 
 
 def _take_place(course_id: int) -> bool:
@@ -40,6 +49,9 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
     existing = Registration.objects.filter(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES).first()
     if existing:
         return existing
+    refusal = course_registration_refusal(course=course)
+    if refusal is not None:
+        raise refusal
     try:
         with transaction.atomic():
             if _take_place(course.pk):
@@ -164,3 +176,371 @@ def course_cancel(*, course: Course, actor: User) -> Course:
     notice_hooks.course_changed(locked.pk, "cancelled")
     course.status, course.confirmed_count = locked.status, locked.confirmed_count
     return locked
+
+
+def course_registration_refusal(*, course: Course, now=None) -> ConflictError | None:
+    """Why `course` takes no registration although its status may still say open; None when it does.
+
+    A class whose term has ended, or whose meetings are all behind it, is over even before the beat task
+    closes it: a place in it would be a place in nothing.
+    """
+    now = now or timezone.now()
+    if course.term_id is not None and course.term.ends_on < timezone.localdate(now):
+        return ConflictError(_("This class's term has ended."), code="course_past")
+    sessions = Session.objects.filter(course_id=course.pk).exclude(status=SessionStatus.CANCELLED)
+    if sessions.exists() and not sessions.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now).exists():
+        return ConflictError(_("This class has no meeting left."), code="course_past")
+    return None
+
+
+# --- Class changes: every change of a rule-carrying field goes through these ---------------------------------
+
+_UNSET = object()
+_CHANGEABLE = (CourseStatus.OPEN, CourseStatus.PROPOSED)
+
+
+def _lock_course_for_change(course: Course, actor: User) -> Course:
+    locked = Course.objects.select_for_update().select_related("venue", "slot", "teacher").get(pk=course.pk)
+    if not scope_for(actor).can_change_community(locked.community_id):
+        raise ScopeError(_("This class belongs to another community."), code="scope")
+    if locked.status not in _CHANGEABLE:
+        raise ConflictError(
+            _("A class that is “%(status)s” can no longer be changed.") % {"status": CourseStatus(locked.status).label},
+            code="course_not_changeable",
+        )
+    return locked
+
+
+def _slot_times(session: Session, slot) -> tuple:
+    """The session's meeting moved to `slot` in the same week (Monday to Sunday, local time)."""
+    from datetime import datetime, timedelta
+
+    local = timezone.localtime(session.starts_at)
+    day = local.date() - timedelta(days=local.weekday()) + timedelta(days=int(slot.weekday))
+    zone = timezone.get_current_timezone()
+    starts = timezone.make_aware(datetime.combine(day, slot.start), zone)
+    ends = timezone.make_aware(datetime.combine(day, slot.end), zone)
+    return starts, ends
+
+
+def _teacher_clash(*, teacher_id: int | None, starts_at, ends_at, exclude_course_id: int) -> Session | None:
+    """Another live meeting of the same teacher at that time, if any."""
+    if teacher_id is None:
+        return None
+    return (
+        Session.objects.filter(
+            course__teacher_id=teacher_id,
+            status=SessionStatus.SCHEDULED,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        )
+        .exclude(course_id=exclude_course_id)
+        .exclude(course__status__in=[CourseStatus.CANCELLED, CourseStatus.CLOSED])
+        .select_related("course")
+        .first()
+    )
+
+
+def _clash_error(session: Session, starts_at, reason: str) -> ConflictError:
+    return ConflictError(
+        _("Nothing was changed: the meeting of %(date)s clashes (%(reason)s).")
+        % {"date": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}", "reason": reason},
+        code="clash",
+    )
+
+
+def _move_session(*, session: Session, venue, starts_at, ends_at, teacher_id, actor: User | None) -> None:
+    """Move one meeting and its booking; raise ConflictError (the caller rolls everything back) on a clash."""
+    clash = _teacher_clash(
+        teacher_id=teacher_id, starts_at=starts_at, ends_at=ends_at, exclude_course_id=session.course_id
+    )
+    if clash is not None:
+        raise _clash_error(session, starts_at, _("the teacher has %(other)s then") % {"other": clash.course.title})
+    booking = Booking.objects.filter(session=session).first()
+    try:
+        if venue is None:
+            if booking is not None:
+                booking_cancel(booking=booking, actor=actor)
+        elif booking is None:
+            booking_create(
+                venue=venue, starts_at=starts_at, ends_at=ends_at, booked_by=actor, session=session,
+                purpose=session.course.title,
+            )
+        else:
+            booking_move(booking=booking, venue=venue, starts_at=starts_at, ends_at=ends_at, actor=actor)
+    except ConflictError as exc:
+        raise _clash_error(session, starts_at, " ".join(exc.messages)) from exc
+    session.venue, session.starts_at, session.ends_at = venue, starts_at, ends_at
+    if venue is not None:
+        session.capacity = min(session.course.capacity, venue.capacity)
+    session.full_clean()
+    session.save(update_fields=["venue", "starts_at", "ends_at", "capacity"])
+
+
+@transaction.atomic
+def course_update(
+    *,
+    course: Course,
+    actor: User,
+    capacity: int | None = None,
+    venue=_UNSET,
+    slot=_UNSET,
+    teacher=_UNSET,
+) -> Course:
+    """Change the places, the usual venue, the weekly time or the teacher of a class, whole or not at all.
+
+    - More places: residents on the waiting list move up, in the order they joined it.
+    - Fewer places than are taken: refused.
+    - Another venue, time or teacher: every coming meeting moves with its booking in this transaction; one
+      clash (the room or the teacher taken) refuses the whole change. Registered residents hear of it once.
+    Arguments left out are left as they are.
+    """
+    locked = _lock_course_for_change(course, actor)
+    moved = False
+    if venue is not _UNSET and venue != locked.venue:
+        locked.venue, moved = venue, True
+    if slot is not _UNSET and slot != locked.slot:
+        locked.slot, moved = slot, True
+    if teacher is not _UNSET and teacher != locked.teacher:
+        locked.teacher, moved = teacher, True
+    grew = False
+    if capacity is not None and capacity != locked.capacity:
+        if capacity < locked.confirmed_count:
+            raise ConflictError(
+                _("%(taken)d places are already taken; the class cannot have fewer places.")
+                % {"taken": locked.confirmed_count},
+                code="capacity_below_taken",
+            )
+        grew = capacity > locked.capacity
+        locked.capacity = capacity
+    locked.full_clean(exclude=["category", "community", "group", "term"])
+    locked.save(update_fields=["venue", "slot", "teacher", "capacity"])
+    upcoming = list(
+        Session.objects.select_for_update()
+        .filter(course=locked, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())
+        .select_related("course", "venue")
+        .order_by("starts_at")
+    )
+    for session in upcoming:
+        session.course = locked
+        if moved:
+            starts_at, ends_at = (
+                _slot_times(session, locked.slot) if locked.slot is not None else (session.starts_at, session.ends_at)
+            )
+            _move_session(
+                session=session, venue=locked.venue, starts_at=starts_at, ends_at=ends_at,
+                teacher_id=locked.teacher_id, actor=actor,
+            )
+        else:
+            seats = locked.capacity if session.venue is None else min(locked.capacity, session.venue.capacity)
+            if seats != session.capacity:
+                session.capacity = seats
+                session.save(update_fields=["capacity"])
+    if grew:
+        while promote_from_waitlist(course_id=locked.pk) is not None:
+            pass
+    if moved:
+        notice_hooks.course_changed(locked.pk, "changed")
+    locked.refresh_from_db()
+    for field in ("venue_id", "slot_id", "teacher_id", "capacity", "confirmed_count"):
+        setattr(course, field, getattr(locked, field))
+    return locked
+
+
+def _lock_session_for_change(session: Session, actor: User) -> Session:
+    locked = Session.objects.select_for_update().select_related("course", "venue").get(pk=session.pk)
+    if not scope_for(actor).can_change_community(locked.course.community_id):
+        raise ScopeError(_("This class belongs to another community."), code="scope")
+    if locked.status != SessionStatus.SCHEDULED or locked.starts_at <= timezone.now():
+        raise ConflictError(_("Only a meeting that has not started yet can be changed."), code="session_not_changeable")
+    return locked
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, actor: User) -> Session:
+    """Call off one coming meeting: its room is freed and the class's residents are told."""
+    locked = _lock_session_for_change(session, actor)
+    locked.status = SessionStatus.CANCELLED
+    locked.save(update_fields=["status"])
+    booking = Booking.objects.filter(session=locked).first()
+    if booking is not None:
+        booking_cancel(booking=booking, actor=actor)
+    notice_hooks.course_changed(locked.course_id, "changed")
+    session.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def session_reschedule(*, session: Session, actor: User, starts_at, ends_at, venue=_UNSET) -> Session:
+    """Move one coming meeting to another time (and room); its booking moves with it or nothing does."""
+    locked = _lock_session_for_change(session, actor)
+    if starts_at is None or ends_at is None or starts_at >= ends_at:
+        raise ConflictError(_("The end must be later than the start."), code="bad_times")
+    if starts_at <= timezone.now():
+        raise ConflictError(_("A meeting can only be moved to a time still to come."), code="past")
+    new_venue = locked.venue if venue is _UNSET else venue
+    _move_session(
+        session=locked, venue=new_venue, starts_at=starts_at, ends_at=ends_at,
+        teacher_id=locked.course.teacher_id, actor=actor,
+    )
+    notice_hooks.course_changed(locked.course_id, "changed")
+    session.venue_id, session.starts_at, session.ends_at = locked.venue_id, locked.starts_at, locked.ends_at
+    return locked
+
+
+# --- Attendance: the roll call ----------------------------------------------------------------------------
+
+
+def may_take_roll_call(*, session: Session, actor: User) -> bool:
+    """Staff who can change the class's community, or the class's own teacher."""
+    course = session.course
+    if scope_for(actor).can_change_community(course.community_id):
+        return True
+    return course.teacher_id is not None and getattr(getattr(actor, "teacher", None), "pk", None) == course.teacher_id
+
+
+@transaction.atomic
+def attendance_record(
+    *, session: Session, resident: User, status: str, actor: User, walk_in: bool = False
+) -> Attendance:
+    """Record one resident at one meeting as present, absent or excused; the same call twice changes nothing.
+
+    Only residents with a confirmed place are on the roll. A resident who came without one is a walk-in
+    (`walk_in=True`, present only), taken while the meeting has a free seat and never beyond it: the
+    session row is locked so two walk-ins cannot take the last seat together.
+    """
+    if status not in AttendanceStatus.values:
+        raise ConflictError(_("Choose present, absent or excused."), code="bad_status")
+    locked = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
+    if not may_take_roll_call(session=locked, actor=actor):
+        raise ScopeError(_("Only the class's community or its teacher can take the roll call."), code="scope")
+    if locked.status == SessionStatus.CANCELLED:
+        raise ConflictError(_("This meeting was cancelled."), code="session_cancelled")
+    if locked.starts_at > timezone.now():
+        raise ConflictError(_("The roll call opens when the meeting starts."), code="not_started")
+    registered = Registration.objects.filter(
+        course_id=locked.course_id, resident=resident, status=RegistrationStatus.CONFIRMED
+    ).exists()
+    existing = Attendance.objects.filter(session=locked, resident=resident).first()
+    is_walk_in = not registered
+    if is_walk_in:
+        if not walk_in:
+            raise ConflictError(
+                _("%(name)s is not registered for this class.") % {"name": resident.name or resident.pk},
+                code="not_registered",
+            )
+        if status != AttendanceStatus.PRESENT:
+            raise ConflictError(_("A walk-in can only be recorded as present."), code="walk_in_present")
+        if existing is None:
+            taken = locked.course.confirmed_count + Attendance.objects.filter(session=locked, walk_in=True).count()
+            if taken >= min(locked.capacity, locked.course.capacity):
+                raise ConflictError(_("No seat is left for a walk-in at this meeting."), code="no_room")
+    attended = status == AttendanceStatus.PRESENT
+    excused = status == AttendanceStatus.EXCUSED
+    if existing is not None:
+        if existing.attended == attended and existing.excused == excused and existing.walk_in == is_walk_in:
+            return existing
+        existing.attended, existing.excused, existing.walk_in = attended, excused, is_walk_in
+        existing.recorded_by, existing.recorded_at = actor, timezone.now()
+        existing.full_clean()
+        existing.save(update_fields=["attended", "excused", "walk_in", "recorded_by", "recorded_at"])
+        return existing
+    row = Attendance(
+        session=locked, resident=resident, attended=attended, excused=excused, walk_in=is_walk_in, recorded_by=actor
+    )
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def attendance_roll_call(*, session: Session, marks: dict[int, str], actor: User) -> list[Attendance]:
+    """Record several residents of one meeting at once (the API's roll call); one refusal saves none."""
+    from accounts.models import User as UserModel
+
+    residents = UserModel.objects.in_bulk(list(marks))
+    missing = set(marks) - set(residents)
+    if missing:
+        raise ConflictError(_("Unknown resident: %(ids)s.") % {"ids": ", ".join(map(str, sorted(missing)))}, code="unknown")
+    return [
+        attendance_record(session=session, resident=residents[pk], status=status, actor=actor)
+        for pk, status in marks.items()
+    ]
+
+
+# --- Lifecycle: meetings held, classes closed, terms ended -------------------------------------------------
+
+
+@transaction.atomic
+def course_close(*, course: Course, actor: User | None = None) -> Course:
+    """Close a finished class: it takes no one any more, meetings still to come are called off with their
+    rooms, and each resident on the waiting list is released and told. Confirmed places stay: they took it."""
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    if actor is not None and not scope_for(actor).can_change_community(locked.community_id):
+        raise ScopeError(_("This class belongs to another community."), code="scope")
+    if locked.status in (CourseStatus.CLOSED, CourseStatus.CANCELLED):
+        return locked
+    now = timezone.now()
+    left = Session.objects.filter(course=locked, status=SessionStatus.SCHEDULED, starts_at__gt=now)
+    Booking.objects.filter(session__in=left).update(status=BookingStatus.CANCELLED)
+    left.update(status=SessionStatus.CANCELLED)
+    waiting = list(
+        Registration.objects.select_for_update().filter(course=locked, status=RegistrationStatus.WAITLISTED)
+    )
+    for registration in waiting:
+        registration.status, registration.status_changed = RegistrationStatus.CANCELLED, now
+        registration.save(update_fields=["status", "status_changed"])
+        notice_hooks.registration_changed(registration.pk, "cancelled")
+    locked.status = CourseStatus.CLOSED
+    locked.save(update_fields=["status"])
+    course.status = locked.status
+    return locked
+
+
+def sessions_mark_held(*, now=None) -> int:
+    """Mark every scheduled meeting that is over as held (the `held_q` rule); how many were marked."""
+    now = now or timezone.now()
+    return Session.objects.filter(status=SessionStatus.SCHEDULED, ends_at__lte=now).update(status=SessionStatus.HELD)
+
+
+def terms_advance(*, today=None) -> int:
+    """Set each term's status from its dates; how many changed."""
+    today = today or timezone.localdate()
+    changed = Term.objects.filter(ends_on__lt=today).exclude(status=TermStatus.ENDED).update(status=TermStatus.ENDED)
+    changed += (
+        Term.objects.filter(starts_on__lte=today, ends_on__gte=today)
+        .exclude(status=TermStatus.RUNNING)
+        .update(status=TermStatus.RUNNING)
+    )
+    changed += (
+        Term.objects.filter(starts_on__gt=today).exclude(status=TermStatus.UPCOMING).update(status=TermStatus.UPCOMING)
+    )
+    return changed
+
+
+def finished_courses(*, now=None):
+    """Open classes that are over: their term has ended, or their last meeting is behind them."""
+    from django.db.models import Exists, OuterRef
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    held = Session.objects.filter(held_q(now=now), course=OuterRef("pk"))
+    to_come = Session.objects.filter(course=OuterRef("pk"), status=SessionStatus.SCHEDULED, ends_at__gt=now)
+    return Course.objects.filter(status__in=_CHANGEABLE).filter(
+        Q(term__ends_on__lt=today) | (Q(Exists(held)) & ~Q(Exists(to_come)))
+    )
+
+
+def lifecycle_advance(*, now=None) -> dict[str, int]:
+    """What the beat task runs: meetings over become held, terms follow their dates, finished classes close.
+
+    Each class closes in its own transaction; running it twice does nothing more.
+    """
+    now = now or timezone.now()
+    held = sessions_mark_held(now=now)
+    terms = terms_advance(today=timezone.localdate(now))
+    closed = 0
+    for course_id in finished_courses(now=now).values_list("pk", flat=True):
+        course_close(course=Course(pk=course_id))
+        closed += 1
+    return {"sessions_held": held, "terms_changed": terms, "courses_closed": closed}

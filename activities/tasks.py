@@ -42,3 +42,11 @@ def place_accepted_order_on_commit(order_id: int, actor_id: int | None) -> None:
     from django.db import transaction
 
     transaction.on_commit(lambda: place_accepted_order.delay(order_id, actor_id), robust=True)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def advance_lifecycle() -> dict[str, int]:
+    """Beat: meetings that are over become held, terms follow their dates, finished classes close."""
+    from activities.services import lifecycle_advance
+
+    return lifecycle_advance()

@@ -386,3 +386,10 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# Classes' lifecycle (issue 11): meetings that are over are marked held, terms follow their dates, finished
+# classes close and release their waiting lists. Idempotent, so a beat firing twice does no harm.
+CELERY_BEAT_SCHEDULE["activities-lifecycle"] = {
+    "task": "activities.tasks.advance_lifecycle",
+    "schedule": crontab(minute="*/15"),
+}

@@ -77,3 +77,34 @@ def booking_cancel(*, booking: Booking, actor: User | None) -> Booking:
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status"])
     return booking
+
+
+@transaction.atomic
+def booking_move(*, booking: Booking, venue: Venue, starts_at, ends_at, actor: User | None = None) -> Booking:
+    """Move a booking to another room or time, keeping the row (a session holds exactly one booking).
+
+    Refused with the same overlap error as `booking_create`; the caller's transaction then undoes every
+    move made before, so a class is moved whole or not at all. A room whose owner must confirm starts
+    over as pending.
+    """
+    Venue.objects.select_for_update().filter(pk=venue.pk).first()
+    if (
+        Booking.objects.filter(venue=venue, status__in=HOLDING_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exclude(pk=booking.pk)
+        .exists()
+    ):
+        raise _overlap_error(venue)
+    moved_room = booking.venue_id != venue.pk
+    booking.venue, booking.starts_at, booking.ends_at = venue, starts_at, ends_at
+    if moved_room or booking.status == BookingStatus.CANCELLED:
+        booking.status = BookingStatus.PENDING if venue.requires_confirmation else BookingStatus.CONFIRMED
+    booking.full_clean(exclude=["session"], validate_constraints=False)
+    booking._change_reason = f"moved by {actor.pk if actor else 'system'}"
+    try:
+        with transaction.atomic():
+            booking.save(update_fields=["venue", "starts_at", "ends_at", "status"])
+    except IntegrityError as exc:
+        if "booking_no_overlap" in str(exc):
+            raise _overlap_error(venue) from exc
+        raise
+    return booking
