@@ -7,10 +7,17 @@ venue booking (`session_schedule`), a registration takes a place or joins the wa
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin import RelatedOnlyFieldListFilter, widgets
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,19 +27,23 @@ from accounts.admin_scoping import (
     ScopedAdminMixin,
     run_service_action,
 )
-from accounts.models import Department, mask_phone
+from accounts.models import Department, User, mask_phone, normalise_phone
 from accounts.selectors import scope_for
-from notices import hooks as notice_hooks
+from teachers.models import Teacher
+from venues.models import Venue
 
-from . import services, talks
-from .enums import ACTIVE_REGISTRATION_STATUSES, PolicyTalkSide, PolicyTalkStatus
+from . import selectors, services, talks
+from .enums import ACTIVE_REGISTRATION_STATUSES, AttendanceStatus, PolicyTalkSide, PolicyTalkStatus
 from .models import Attendance, Course, PolicyTalk, Registration, Session, TalkSlot, Term, WeeklySlot
 
 
 @admin.register(Term)
 class TermAdmin(ScopedAdminMixin, admin.ModelAdmin):
     community_path = None
-    list_display = ("name", "starts_on", "ends_on")
+    list_display = ("name", "starts_on", "ends_on", "status")
+    list_filter = ("status",)
+    # Moved from the dates by the lifecycle beat task.
+    readonly_fields = ("status",)
     search_fields = ("name",)
     ordering = ("-starts_on",)
 
@@ -56,20 +67,59 @@ class SessionInline(ReadOnlyInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("venue", "course")
 
 
-class CourseForm(forms.ModelForm):
-    def clean_capacity(self):
-        capacity = self.cleaned_data["capacity"]
-        if self.instance.pk and capacity is not None and capacity < self.instance.confirmed_count:
-            raise forms.ValidationError(
-                _("%(taken)d places are already taken; the class cannot have fewer places.")
-                % {"taken": self.instance.confirmed_count}
-            )
-        return capacity
+class CourseChangeForm(forms.Form):
+    """The rule-carrying fields of a class, changed together through `services.course_update`."""
+
+    capacity = forms.IntegerField(label=gettext_lazy("places"), min_value=1)
+    venue = forms.ModelChoiceField(label=gettext_lazy("usual venue"), queryset=None, required=False)
+    slot = forms.ModelChoiceField(label=gettext_lazy("weekly time"), queryset=WeeklySlot.objects.all(), required=False)
+    teacher = forms.ModelChoiceField(label=gettext_lazy("teacher"), queryset=None, required=False)
+
+    def __init__(self, *args, venues, teachers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = venues
+        self.fields["teacher"].queryset = teachers
+
+
+class SessionRescheduleForm(forms.Form):
+    starts_at = forms.SplitDateTimeField(label=gettext_lazy("starts at"), widget=widgets.AdminSplitDateTime)
+    ends_at = forms.SplitDateTimeField(label=gettext_lazy("ends at"), widget=widgets.AdminSplitDateTime)
+    venue = forms.ModelChoiceField(label=gettext_lazy("venue"), queryset=None, required=False)
+
+    def __init__(self, *args, venues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = venues
+
+
+class ServiceFormPageMixin:
+    """A page of one object whose form is applied by a service; a refusal is shown on the form, nothing saved."""
+
+    def service_form_page(self, request, obj, *, form, apply, title, intro, done):
+        if request.method == "POST" and form.is_valid():
+            try:
+                apply(form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                return HttpResponseRedirect(reverse(admin_urlname(self.model._meta, "change"), args=[obj.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "opts": self.model._meta,
+            "original": obj,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/activities/service_form.html", context)
+
+    def _venues_for(self, request):
+        return self.admin_site._registry[Venue].scoped(request).filter(is_active=True).order_by("name")
 
 
 @admin.register(Course)
-class CourseAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    form = CourseForm
+class CourseAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
     staff_may_delete = False
     list_display = (
         "title",
@@ -114,13 +164,82 @@ class CourseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         ),
     )
     inlines = [SessionInline]
-    actions = ["cancel_courses"]
+    actions = ["cancel_courses", "close_courses"]
+    # Fields that carry a rule (waiting list, bookings, notices): changed on the "change places, venue, time
+    # or teacher" page or by the actions, each through a service, never typed into the form.
+    service_fields = ("status", "capacity", "venue", "slot", "teacher")
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Residents registered for the class hear when its time, place or teacher changes.
-        if change and {"slot", "venue", "teacher"} & set(form.changed_data):
-            notice_hooks.course_changed(obj.pk, "changed")
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return (*self.readonly_fields, *self.service_fields, "change_class_link")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return (*fieldsets, (gettext_lazy("Changes"), {"fields": ("change_class_link",)}))
+
+    @admin.display(description=gettext_lazy("places, venue, time, teacher"))
+    def change_class_link(self, obj):
+        url = reverse("admin:activities_course_change_class", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Change places, venue, time or teacher"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/change-class/",
+                self.admin_site.admin_view(self.change_class_view),
+                name="activities_course_change_class",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_class_view(self, request, object_id):
+        course = self.get_object(request, unquote(object_id))
+        if not self.has_change_permission(request, course):
+            raise PermissionDenied
+        initial = {
+            "capacity": course.capacity,
+            "venue": course.venue_id,
+            "slot": course.slot_id,
+            "teacher": course.teacher_id,
+        }
+        form = CourseChangeForm(
+            request.POST if request.method == "POST" else None,
+            initial=initial,
+            venues=self._venues_for(request),
+            teachers=Teacher.objects.filter(is_active=True).order_by("name"),
+        )
+        return self.service_form_page(
+            request,
+            course,
+            form=form,
+            apply=lambda data: services.course_update(
+                course=course,
+                actor=request.user,
+                capacity=data["capacity"],
+                venue=data["venue"],
+                slot=data["slot"],
+                teacher=data["teacher"],
+            ),
+            title=_("Change %(course)s") % {"course": course},
+            intro=_(
+                "More places move residents up from the waiting list. A new venue, time or teacher moves every "
+                "coming meeting with its booking, or nothing if one of them clashes; registered residents are told once."
+            ),
+            done=_("The class was changed."),
+        )
+
+    @admin.action(description=gettext_lazy("Close the selected finished classes"), permissions=["change"])
+    def close_courses(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda course: services.course_close(course=course, actor=request.user),
+            done=lambda n: ngettext("%(count)d class closed.", "%(count)d classes closed.", n) % {"count": n},
+        )
 
     @admin.action(
         description=gettext_lazy("Cancel the selected classes and tell their residents"),
@@ -154,7 +273,7 @@ class PolicyTalkInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class SessionAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
     community_path = "course__community"
     staff_may_delete = False
     add_fields = ("course", "venue", "starts_at", "ends_at")
@@ -165,10 +284,12 @@ class SessionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("course", "venue")
     ordering = ("-starts_at",)
     date_hierarchy = "starts_at"
-    fields = ("course", "venue", "starts_at", "ends_at", "capacity", "status")
-    # The venue is held by a booking made with the session: moving it is a new booking, not an edit.
-    readonly_fields = ("course", "venue", "starts_at", "ends_at")
+    fields = ("course", "venue", "starts_at", "ends_at", "capacity", "status", "changes")
+    # The venue is held by a booking made with the session, and residents hear of every change: time, room
+    # and status move only through the reschedule page and the cancel action (services), never by typing.
+    readonly_fields = fields
     inlines = [PolicyTalkInline]
+    actions = ["cancel_sessions"]
 
     @admin.display(description=gettext_lazy("community"), ordering="course__community__name")
     def community(self, obj):
@@ -176,6 +297,120 @@ class SessionAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
+
+    @admin.display(description=gettext_lazy("changes"))
+    def changes(self, obj):
+        links = [
+            (reverse("admin:activities_session_roll_call", args=[obj.pk]), _("Roll call")),
+            (reverse("admin:activities_session_reschedule", args=[obj.pk]), _("Move to another time or room")),
+        ]
+        return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/reschedule/",
+                self.admin_site.admin_view(self.reschedule_view),
+                name="activities_session_reschedule",
+            ),
+            path(
+                "<path:object_id>/roll-call/",
+                self.admin_site.admin_view(self.roll_call_view),
+                name="activities_session_roll_call",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description=gettext_lazy("Cancel the selected meetings and tell their residents"), permissions=["change"])
+    def cancel_sessions(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("course"),
+            lambda session: services.session_cancel(session=session, actor=request.user),
+            done=lambda n: ngettext("%(count)d meeting cancelled.", "%(count)d meetings cancelled.", n) % {"count": n},
+        )
+
+    def reschedule_view(self, request, object_id):
+        session = self.get_object(request, unquote(object_id))
+        if not self.has_change_permission(request, session):
+            raise PermissionDenied
+        form = SessionRescheduleForm(
+            request.POST if request.method == "POST" else None,
+            initial={"starts_at": session.starts_at, "ends_at": session.ends_at, "venue": session.venue_id},
+            venues=self._venues_for(request),
+        )
+        return self.service_form_page(
+            request,
+            session,
+            form=form,
+            apply=lambda data: services.session_reschedule(
+                session=session,
+                actor=request.user,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                venue=data["venue"],
+            ),
+            title=_("Move %(session)s") % {"session": session},
+            intro=_("The booking moves with the meeting, or nothing moves if the room or the teacher is taken; residents are told."),
+            done=_("The meeting was moved."),
+        )
+
+    def roll_call_view(self, request, object_id):
+        """The whole roster of one meeting on one screen; one click records one resident (`attendance_record`).
+
+        Open to the class's community staff and to its teacher (who has no scope of their own), so the session
+        is looked up here rather than through the scoped queryset.
+        """
+        session = Session.objects.select_related("course__community", "course__teacher", "venue").filter(
+            pk=unquote(object_id)
+        ).first()
+        if session is None or not services.may_take_roll_call(session=session, actor=request.user):
+            raise Http404(_("No such object in your scope."))
+        if request.method == "POST":
+            self._roll_call_post(request, session)
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Roll call: %(session)s") % {"session": session},
+            "opts": self.model._meta,
+            "original": session,
+            "roster": selectors.session_roster(session=session),
+            "statuses": AttendanceStatus.choices,
+            "walk_in_form": WalkInForm(),
+        }
+        return TemplateResponse(request, "admin/activities/session/roll_call.html", context)
+
+    def _roll_call_post(self, request, session) -> None:
+        mark = request.POST.get("mark", "")
+        try:
+            if mark:
+                resident_id, _sep, status = mark.partition(":")
+                resident = User.objects.filter(pk=resident_id if resident_id.isdigit() else None).first()
+                if resident is None:
+                    raise ValidationError(_("Unknown resident."))
+                services.attendance_record(session=session, resident=resident, status=status, actor=request.user)
+                return
+            form = WalkInForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([m for errors in form.errors.values() for m in errors])
+            resident = User.objects.filter(phone=normalise_phone(form.cleaned_data["phone"])).first()
+            if resident is None:
+                raise ValidationError(_("No resident has this mobile number."))
+            services.attendance_record(
+                session=session,
+                resident=resident,
+                status=AttendanceStatus.PRESENT,
+                actor=request.user,
+                walk_in=True,
+            )
+            self.message_user(request, _("Walk-in recorded."), messages.SUCCESS)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+class WalkInForm(forms.Form):
+    phone = forms.CharField(label=gettext_lazy("Mobile number of a walk-in resident"), max_length=20)
 
     def create_object(self, request, obj, form):
         self.check_can_save(request, obj)
@@ -244,7 +479,7 @@ class RegistrationAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 @admin.register(Attendance)
 class AttendanceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     community_path = "session__course__community"
-    list_display = ("resident", "session", "attended", "recorded_at")
+    list_display = ("resident", "session", "attended", "excused", "walk_in", "recorded_at")
     list_select_related = ("resident", "session__course")
     list_filter = ("attended", ("session__course__community", RelatedOnlyFieldListFilter))
     search_fields = ("resident__name", "session__course__title")
@@ -252,6 +487,16 @@ class AttendanceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ordering = ("-recorded_at",)
     date_hierarchy = "recorded_at"
     show_full_result_count = False
+    # Recorded only through a session's roll call (`services.attendance_record`): registered residents only,
+    # walk-ins within the seats. Read here, never typed in.
+    fields = ("session", "resident", "attended", "excused", "walk_in", "recorded_by", "recorded_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 # --- 课前5分钟: the two-way choice of policy talks (双选) -------------------------------------------------------

@@ -275,3 +275,47 @@ def resident_calendar_sessions(*, user_id: int, now=None) -> QuerySet[Session]:
         .select_related("course", "course__teacher", "course__venue", "venue", "policy_talk")
         .order_by("starts_at", "id")
     )
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """One resident on a meeting's roll call: registered (or a walk-in) and what has been recorded, if anything."""
+
+    resident: User
+    masked_phone: str
+    status: str | None
+    walk_in: bool
+
+
+def session_roster(*, session: Session) -> list[RosterLine]:
+    """The roll call of one meeting: every confirmed resident of the class, then the walk-ins; two queries."""
+    from accounts.models import mask_phone
+
+    from .models import Attendance
+
+    recorded = {
+        row.resident_id: row
+        for row in Attendance.objects.filter(session=session).select_related("resident").order_by("recorded_at", "id")
+    }
+    registered = [
+        registration.resident
+        for registration in Registration.objects.filter(
+            course_id=session.course_id, status=RegistrationStatus.CONFIRMED
+        ).select_related("resident").order_by("resident__name", "resident_id")
+    ]
+    lines = [
+        RosterLine(
+            resident=resident,
+            masked_phone=mask_phone(resident.phone),
+            status=recorded[resident.pk].status if resident.pk in recorded else None,
+            walk_in=False,
+        )
+        for resident in registered
+    ]
+    on_roll = {resident.pk for resident in registered}
+    lines += [
+        RosterLine(resident=row.resident, masked_phone=mask_phone(row.resident.phone), status=row.status, walk_in=True)
+        for row in recorded.values()
+        if row.resident_id not in on_roll
+    ]
+    return lines

@@ -251,6 +251,8 @@ def _clash_error(session: Session, starts_at, reason: str) -> ConflictError:
 
 def _move_session(*, session: Session, venue, starts_at, ends_at, teacher_id, actor: User | None) -> None:
     """Move one meeting and its booking; raise ConflictError (the caller rolls everything back) on a clash."""
+    if venue is not None and actor is not None and not scope_for(actor).can_change_community(venue.community_id):
+        raise ScopeError(_("%(venue)s belongs to another community.") % {"venue": venue.name}, code="scope")
     clash = _teacher_clash(
         teacher_id=teacher_id, starts_at=starts_at, ends_at=ends_at, exclude_course_id=session.course_id
     )
