@@ -456,18 +456,30 @@ def attendance_record(
 
 
 @transaction.atomic
-def attendance_roll_call(*, session: Session, marks: dict[int, str], actor: User) -> list[Attendance]:
-    """Record several residents of one meeting at once (the API's roll call); one refusal saves none."""
-    from accounts.models import User as UserModel
+def attendance_roll_call(
+    *, session: Session, marks: dict[int, str], actor: User, walk_ins: list[int] | tuple[int, ...] = ()
+) -> list[Attendance]:
+    """Record several residents of one meeting at once (the API's roll call); one refusal saves none.
 
-    residents = UserModel.objects.in_bulk(list(marks))
-    missing = set(marks) - set(residents)
+    `marks` maps registered residents' ids to a status; `walk_ins` lists residents present without a place.
+    """
+    residents = User.objects.in_bulk([*marks, *walk_ins])
+    missing = (set(marks) | set(walk_ins)) - set(residents)
     if missing:
-        raise ConflictError(_("Unknown resident: %(ids)s.") % {"ids": ", ".join(map(str, sorted(missing)))}, code="unknown")
-    return [
+        raise ConflictError(
+            _("Unknown resident: %(ids)s.") % {"ids": ", ".join(map(str, sorted(missing)))}, code="unknown_resident"
+        )
+    rows = [
         attendance_record(session=session, resident=residents[pk], status=status, actor=actor)
         for pk, status in marks.items()
     ]
+    rows += [
+        attendance_record(
+            session=session, resident=residents[pk], status=AttendanceStatus.PRESENT, actor=actor, walk_in=True
+        )
+        for pk in walk_ins
+    ]
+    return rows
 
 
 # --- Lifecycle: meetings held, classes closed, terms ended -------------------------------------------------

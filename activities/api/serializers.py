@@ -4,6 +4,7 @@ from rest_framework import serializers
 from accounts.models import Community, District, Street, mask_phone
 from accounts.selectors import scope_for
 from activities.dispatch.enums import MatchScope, MatchSolver
+from activities.enums import AttendanceStatus
 from activities.models import Course, MatchRun, ProposedClass, ProposedPlacement, Registration, Session, Term
 from teachers.models import Teacher
 
@@ -335,4 +336,42 @@ class ProposalAnswerSerializer(serializers.Serializer):
     def validate(self, attrs):
         if not attrs["accept"] and not attrs["reason"].strip():
             raise serializers.ValidationError({"reason": [_("Say why the class is declined.")]})
+        return attrs
+
+
+class RollCallLineSerializer(serializers.Serializer):
+    """One resident on a meeting's roll call; the mobile number masked as in the admin."""
+
+    resident = serializers.IntegerField(source="resident.pk")
+    name = serializers.CharField(source="resident.name")
+    phone = serializers.CharField(source="masked_phone")
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices, allow_null=True)
+    walk_in = serializers.BooleanField()
+
+
+class RollCallSerializer(serializers.Serializer):
+    session = serializers.IntegerField()
+    roster = RollCallLineSerializer(many=True)
+
+
+class RollCallMarkSerializer(serializers.Serializer):
+    resident = serializers.IntegerField(min_value=1)
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+
+
+class RollCallRecordSerializer(serializers.Serializer):
+    marks = RollCallMarkSerializer(many=True, required=False, default=list)
+    walk_ins = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text=_("Residents present without a registration, taken while seats are free."),
+    )
+
+    def validate(self, attrs):
+        residents = [mark["resident"] for mark in attrs["marks"]] + list(attrs["walk_ins"])
+        if not residents:
+            raise serializers.ValidationError(_("Mark at least one resident."))
+        if len(set(residents)) != len(residents):
+            raise serializers.ValidationError(_("Each resident may appear once."))
         return attrs

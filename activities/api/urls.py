@@ -14,5 +14,6 @@ router.register("staff/proposed-classes", views.ProposedClassViewSet, basename="
 urlpatterns = [
     path("me/calendar/", views.CalendarLinkView.as_view(), name="calendar-link"),
     path("staff/venues/occupancy/", views.VenueOccupancyView.as_view(), name="venue-occupancy"),
+    path("staff/sessions/<int:pk>/roll-call/", views.RollCallView.as_view(), name="session-roll-call"),
     *router.urls,
 ]

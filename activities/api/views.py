@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView, get_object_or_404
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -40,6 +41,8 @@ from .serializers import (
     ProposalNoteSerializer,
     ProposedClassSerializer,
     RegistrationSerializer,
+    RollCallRecordSerializer,
+    RollCallSerializer,
     SessionSerializer,
     TeacherSerializer,
     VenueOccupancySerializer,
@@ -383,3 +386,42 @@ class ProposedClassViewSet(viewsets.ReadOnlyModelViewSet):
             pk=course.pk
         )
         return Response(CourseSerializer(course).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["staff"])
+class RollCallView(GenericAPIView):
+    """The roll call of one meeting, for the class's community staff and its teacher (`attendance_record`)."""
+
+    serializer_class = RollCallSerializer
+    permission_classes = [IsAuthenticated]
+
+    def _session(self, pk: int) -> Session:
+        session = Session.objects.select_related("course__community", "course__teacher").filter(pk=pk).first()
+        if session is None or not services.may_take_roll_call(session=session, actor=self.request.user):
+            raise Http404
+        return session
+
+    def _answer(self, session: Session) -> Response:
+        roster = selectors.session_roster(session=session)
+        return Response(RollCallSerializer({"session": session.pk, "roster": roster}).data)
+
+    @extend_schema(summary="The roster of a meeting", responses={200: RollCallSerializer, **errors(404)})
+    def get(self, request, pk: int):
+        return self._answer(self._session(pk))
+
+    @extend_schema(
+        summary="Record present / absent / excused, and walk-ins",
+        request=RollCallRecordSerializer,
+        responses={200: RollCallSerializer, **errors(400, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        session = self._session(pk)
+        incoming = RollCallRecordSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.attendance_roll_call(
+            session=session,
+            marks={mark["resident"]: mark["status"] for mark in incoming.validated_data["marks"]},
+            walk_ins=incoming.validated_data["walk_ins"],
+            actor=request.user,
+        )
+        return self._answer(session)
