@@ -17,7 +17,7 @@ from teachers.models import Teacher
 from venues.models import Venue
 
 from .enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, RegistrationStatus, SessionStatus
-from .models import Course, Registration, Session
+from .models import Course, Registration, Session, held_q
 from .recommend import Candidate, Ranked, Taste, distance_km, rank
 from .services import waitlist_ahead_of
 
@@ -31,7 +31,7 @@ def programme_figures() -> dict[str, int]:
         return figures
     now = timezone.now()
     sessions = Session.objects.aggregate(
-        held=Count("id", filter=Q(status=SessionStatus.HELD) | Q(ends_at__lt=now, status=SessionStatus.SCHEDULED)),
+        held=Count("id", filter=held_q(now=now)),
         upcoming=Count("id", filter=Q(starts_at__gte=now, starts_at__lt=now + timedelta(days=7), status=SessionStatus.SCHEDULED)),
     )
     figures = {

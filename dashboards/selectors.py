@@ -43,6 +43,7 @@ from accounts.models import College, Community
 from accounts.selectors import Scope
 from activities.enums import PolicyTalkStatus, SessionStatus
 from activities.models import Attendance, PolicyTalk, Session
+from activities.models import held_q as session_held_q
 from interests.enums import OrderStatus
 from interests.models import Category, InterestGroup, Order
 from ratings import scores, stars
@@ -72,10 +73,8 @@ def day_start(day: date) -> datetime:
 
 
 def held_q(*, now: datetime, prefix: str = "") -> Q:
-    """A session that was held: marked held, or still marked scheduled but over (as on the home page)."""
-    return Q(**{f"{prefix}status": SessionStatus.HELD}) | Q(
-        **{f"{prefix}status": SessionStatus.SCHEDULED, f"{prefix}ends_at__lte": now}
-    )
+    """A session that was held: the one definition, `activities.models.held_q`."""
+    return session_held_q(prefix, now=now)
 
 
 def hours(value: timedelta | None) -> float:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db.models import Avg, Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from activities.models import Attendance, Session
+from activities.models import Attendance, Session, held_q
 
 from .models import SessionRating
 from .services import EDIT_WINDOW
@@ -48,7 +48,7 @@ def sessions_awaiting_feedback(*, user, now=None) -> QuerySet[Session]:
     rated = SessionRating.objects.filter(session=OuterRef("pk"), resident=user)
     return (
         attended_sessions(user=user)
-        .filter(ends_at__lte=now, ends_at__gte=now - timedelta(days=PENDING_FEEDBACK_DAYS))
+        .filter(held_q(now=now), ends_at__gte=now - timedelta(days=PENDING_FEEDBACK_DAYS))
         .exclude(Exists(rated))
         .select_related("course", "course__teacher", "course__venue", "venue")
         .order_by("-starts_at", "-id")
