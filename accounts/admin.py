@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from .models import (
     ApiToken,
@@ -217,6 +218,21 @@ class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("user",)
     ordering = ("role", "user__name")
     readonly_fields = ("created",)
+    # Granted through `services.role_assign`, which also opens the admin to the roles that work there;
+    # an assignment is not edited in place (revoke it and grant another).
+    add_fields = ("user", "role", "community", "street", "district", "department")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is None else (*self.add_fields, "created")
+
+    def create_object(self, request, obj, form):
+        self.check_can_save(request, obj)
+        data = form.cleaned_data
+        return services.role_assign(
+            user=data["user"],
+            role=data["role"],
+            **{name: data.get(name) for name in ("community", "street", "district", "department")},
+        )
 
     def filter_by_scope(self, queryset, scope):
         if scope.everything:

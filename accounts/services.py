@@ -45,11 +45,20 @@ def resident_register(
     return user
 
 
+# Roles whose work is in the staff admin: staff of every level, department liaisons (policy talks), and
+# teachers (their classes' roll call, until they have pages of their own).
+ADMIN_ROLES = frozenset(
+    {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_OFFICE, Role.DEPARTMENT_LIAISON, Role.TEACHER}
+)
+
+
+@transaction.atomic
 def role_assign(*, user: User, role: str, **node) -> RoleAssignment:
+    """Grant `role` on a node; a role that works in the admin lets the user in (`is_staff`) in the same step."""
     assignment = RoleAssignment(user=user, role=role, **node)
     assignment.full_clean()
     assignment.save()
-    if role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_OFFICE) and not user.is_staff:
+    if role in ADMIN_ROLES and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_cc_scope", None)

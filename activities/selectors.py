@@ -5,7 +5,7 @@ from datetime import time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -319,3 +319,31 @@ def session_roster(*, session: Session) -> list[RosterLine]:
         if row.resident_id not in on_roll
     ]
     return lines
+
+
+def courses_open_for_orders(*, actor: User, category_ids=None, now=None) -> QuerySet[Course]:
+    """The classes an order can go into (派单): the one definition used by the admin, the API and incremental
+    placement (which narrows it further by walking distance and times).
+
+    A class qualifies when it is open, has a free place, is not over (its term has not ended, and it has a
+    meeting to come unless none is scheduled yet: `services.course_registration_refusal`), teaches one of
+    `category_ids` (any interest when None) and belongs to a community the actor can change.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from accounts.selectors import scope_for
+
+    now = now or timezone.now()
+    scope = scope_for(actor)
+    if not scope.can_change:
+        return Course.objects.none()
+    live = Session.objects.filter(course=OuterRef("pk")).exclude(status=SessionStatus.CANCELLED)
+    to_come = Session.objects.filter(course=OuterRef("pk"), status=SessionStatus.SCHEDULED, starts_at__gt=now)
+    courses = (
+        Course.objects.filter(status=CourseStatus.OPEN, confirmed_count__lt=F("capacity"))
+        .exclude(term__ends_on__lt=timezone.localdate(now))
+        .filter(Q(Exists(to_come)) | ~Q(Exists(live)))
+    )
+    if category_ids is not None:
+        courses = courses.filter(category_id__in=category_ids)
+    return scope.filter(courses)

@@ -184,11 +184,23 @@ def course_registration_refusal(*, course: Course, now=None) -> ConflictError | 
     A class whose term has ended, or whose meetings are all behind it, is over even before the beat task
     closes it: a place in it would be a place in nothing.
     """
+    from django.db.models import Exists, OuterRef
+
     now = now or timezone.now()
-    if course.term_id is not None and course.term.ends_on < timezone.localdate(now):
+    live = Session.objects.filter(course=OuterRef("pk")).exclude(status=SessionStatus.CANCELLED)
+    to_come = live.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now)
+    # One query: the term's last day and whether any meeting is left.
+    row = (
+        Course.objects.filter(pk=course.pk)
+        .annotate(has_live=Exists(live), has_to_come=Exists(to_come))
+        .values("term__ends_on", "has_live", "has_to_come")
+        .first()
+    )
+    if row is None:
+        return None
+    if row["term__ends_on"] is not None and row["term__ends_on"] < timezone.localdate(now):
         return ConflictError(_("This class's term has ended."), code="course_past")
-    sessions = Session.objects.filter(course_id=course.pk).exclude(status=SessionStatus.CANCELLED)
-    if sessions.exists() and not sessions.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now).exists():
+    if row["has_live"] and not row["has_to_come"]:
         return ConflictError(_("This class has no meeting left."), code="course_past")
     return None
 

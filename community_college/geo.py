@@ -1,16 +1,22 @@
-"""Distances on the ground. The same formula as the matching spec (haversine, R = 6371.0 km)."""
+"""Distances on the ground: the matching spec's haversine (R = 6371.0 km), one formula for the whole portal.
+
+The pure matching core (`activities.matching.problem`) owns it, because it must run without Django; the
+portal imports it from there so that "within walking distance" means the same on every page and in every
+placement. The walking circle itself is `settings.WALKING_CIRCLE_KM` (see `walking_circle_km`).
+"""
 
 import math
 
-EARTH_RADIUS_KM = 6371.0
+from django.conf import settings
+
+from activities.matching.problem import EARTH_RADIUS_KM, haversine_km
+
+__all__ = ["EARTH_RADIUS_KM", "bounding_box", "haversine_km", "walking_circle_km"]
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+def walking_circle_km() -> float:
+    """The 15-minute walking circle, as straight-line km: near-me, matching and incremental placement."""
+    return float(settings.WALKING_CIRCLE_KM)
 
 
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:

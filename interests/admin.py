@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,8 +32,7 @@ from accounts.admin_scoping import (
 from accounts.models import Grid, mask_phone
 from accounts.resources import ScopedImportExportMixin
 from accounts.selectors import scope_for
-from activities.enums import CourseStatus
-from activities.models import Course
+from activities.selectors import courses_open_for_orders
 
 from . import desk, services
 from .enums import OrderChannel, OrderStatus
@@ -102,10 +101,11 @@ class ResidentAvailabilityAdmin(ScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
-class GroupMembershipInline(ScopedInlineMixin, admin.TabularInline):
+class GroupMembershipInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The group's members, for reading: residents join through the group-membership page (`group_join`)."""
+
     model = GroupMembership
-    extra = 0
-    autocomplete_fields = ("user",)
+    fields = ("user", "role", "joined")
 
 
 @admin.register(InterestGroup)
@@ -137,6 +137,16 @@ class GroupMembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("user__name", "group__name")
     autocomplete_fields = ("user", "group")
     ordering = ("group__name", "-role", "joined")
+    # A membership is made by `services.group_join` (active group, room left, a neighbour of its street).
+    add_fields = ("group", "user")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("group", "user", "joined")
+
+    def create_object(self, request, obj, form):
+        self.check_can_save(request, obj)
+        data = form.cleaned_data
+        return services.group_join(group=data["group"], user=data["user"], actor=request.user)
 
 
 class OrderStatusFilter(admin.SimpleListFilter):
@@ -363,13 +373,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def open_courses_for(self, request, orders) -> dict[int, list]:
         """Classes in the user's scope with a free place, of the interests of `orders`, by interest (one query)."""
         courses = (
-            scope_for(request.user)
-            .filter(Course.objects.all())
-            .filter(
-                category_id__in={order.category_id for order in orders},
-                status=CourseStatus.OPEN,
-                confirmed_count__lt=F("capacity"),
-            )
+            courses_open_for_orders(actor=request.user, category_ids={order.category_id for order in orders})
             .select_related("community", "teacher", "slot")
             .order_by("community__name", "title", "pk")
         )

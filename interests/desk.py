@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Community, User
 from accounts.selectors import scope_for
 from accounts.services import resident_register
-from activities.enums import RegistrationStatus
+from activities.enums import CourseStatus, RegistrationStatus
 from activities.models import Course, Registration
-from activities.services import registration_create
+from activities.selectors import courses_open_for_orders
+from activities.services import course_registration_refusal, registration_create
 from community_college.errors import ConflictError, ScopeError
 
 from . import services
@@ -38,12 +39,21 @@ def order_dispatch_into_course(*, order: Order, course: Course, actor: User) -> 
     """派单 into an existing class: a confirmed place for the resident, and the order dispatched to it.
 
     Refused (and nothing written) when the class teaches another interest, lies outside the actor's scope,
-    has no free place left (the resident would only join the waiting list) or the order is not accepted.
+    is not one of the classes an order can go into (`activities.selectors.courses_open_for_orders`: closed,
+    over, or without a free place — the resident would only join the waiting list) or the order is not
+    accepted. The admin, the API and incremental placement all dispatch through here.
     """
     if course.category_id != order.category_id:
         raise ConflictError(_("The class teaches another interest than the order asks for."), code="other_interest")
     if not scope_for(actor).can_change_community(course.community_id):
         raise ScopeError(_("This class belongs to another community."), code="scope")
+    if not courses_open_for_orders(actor=actor, category_ids=[order.category_id]).filter(pk=course.pk).exists():
+        refusal = course_registration_refusal(course=course)
+        if course.status != CourseStatus.OPEN:
+            refusal = ConflictError(_("This class is not open for registration."), code="course_closed")
+        raise refusal or ConflictError(
+            _("%(course)s has no free place left.") % {"course": course.title}, code="course_full"
+        )
     registration = registration_create(course=course, resident=order.resident, placed_by=actor, order=order)
     if registration.status != RegistrationStatus.CONFIRMED:
         raise ConflictError(_("%(course)s has no free place left.") % {"course": course.title}, code="course_full")

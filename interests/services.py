@@ -153,13 +153,27 @@ def order_cancel(*, order: Order, actor: User, reason: str = "") -> Order:
 
 
 @transaction.atomic
-def group_join(*, group: InterestGroup, user: User) -> GroupMembership:
-    locked = InterestGroup.objects.select_for_update().get(pk=group.pk)
+def group_join(*, group: InterestGroup, user: User, actor: User | None = None) -> GroupMembership:
+    """`user` joins `group` (idempotent); staff in the group's scope may add a resident (`actor`).
+
+    Refused when the group is inactive or full, or when the resident's home community is not on the
+    group's street: groups are for neighbours, whoever adds them (the portal, the admin).
+    """
+    locked = InterestGroup.objects.select_for_update().select_related("community").get(pk=group.pk)
+    if actor is not None and actor.pk != user.pk and not scope_for(actor).can_change_community(locked.community_id):
+        raise ScopeError(_("This group belongs to another community."), code="scope")
     if not locked.is_active:
         raise ConflictError(_("This group is no longer active."), code="inactive")
     existing = GroupMembership.objects.filter(group=locked, user=user).first()
     if existing:
         return existing
+    profile = ResidentProfile.objects.filter(user=user).select_related("community").first()
+    if profile is None:
+        raise ConflictError(_("Choose your home community in your profile before joining a group."), code="no_profile")
+    if profile.community.street_id != locked.community.street_id:
+        raise ConflictError(
+            _("%(group)s is for residents of its own street.") % {"group": locked.name}, code="other_street"
+        )
     if locked.max_members is not None and locked.memberships.count() >= locked.max_members:
         raise ConflictError(_("This group is full."), code="full")
     return GroupMembership.objects.create(group=locked, user=user)

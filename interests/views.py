@@ -267,7 +267,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _joinable_group(request: HttpRequest, pk: int, profile: ResidentProfile) -> InterestGroup:
-    # Groups outside the resident's street are out of reach, exactly as if they did not exist.
+    # Groups outside the resident's street are not listed to them; `services.group_join` refuses them too.
     return get_object_or_404(InterestGroup, pk=pk, community__street_id=profile.community.street_id)
 
 

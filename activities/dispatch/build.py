@@ -42,7 +42,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,6 +58,7 @@ from activities.models import (
     WeeklySlot,
 )
 from community_college.errors import ConflictError
+from community_college.geo import walking_circle_km
 from interests.enums import OrderStatus
 from interests.models import Category, Order, ResidentAvailability
 from teachers.models import Teacher, TeacherAvailability, TeacherSkill
@@ -67,7 +67,6 @@ from venues.models import Booking, OpeningHours, Venue
 
 from .enums import Consent, MatchScope, ProposedClassStatus
 
-DEFAULT_MAX_WALK_KM = 1.2
 _KM_PER_DEGREE = spec.EARTH_RADIUS_KM * math.pi / 180
 
 Node = Community | Street | District
@@ -261,7 +260,7 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     community_ids = community_ids_of(node)
     slots = list(WeeklySlot.objects.order_by("weekday", "start", "code"))
     cal = _Calendar(slots, first_day, last_day)
-    max_walk = float(getattr(settings, "MATCH_MAX_WALK_KM", DEFAULT_MAX_WALK_KM))
+    max_walk = walking_circle_km()
 
     # Live proposals of this term hold their teacher's and venue's slots; declines keep them out.
     teacher_busy: defaultdict[int, set[str]] = defaultdict(set)

@@ -7,7 +7,7 @@ the next run.
 
 A class *fits* an order when it teaches the order's interest; is open for registration, has a free place
 and a meeting still to come; meets at a venue within walking distance of the resident's home (the
-profile's location, else the community's centre; the run's `MATCH_MAX_WALK_KM`, 1.2 km by default);
+profile's location, else the community's centre; `WALKING_CIRCLE_KM`, the same circle as near-me and the runs);
 meets in a weekly slot the resident can attend (the order's preferred slots, else the resident's free
 times; with neither, any slot); does not meet in a slot of another class the resident is registered for;
 and the resident holds no live registration in it. The best fit is the nearest, then the one with the
@@ -29,22 +29,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import scope_for
-from activities.enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, SessionStatus
+from activities.enums import ACTIVE_REGISTRATION_STATUSES, SessionStatus
 from activities.models import Course, ProposedPlacement, Registration, Session
+from activities.selectors import courses_open_for_orders
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
-from community_college.geo import bounding_box, haversine_km
+from community_college.geo import bounding_box, haversine_km, walking_circle_km
 from interests.desk import order_dispatch_into_course
 from interests.enums import OrderStatus
 from interests.models import Order, ResidentAvailability
 
-from .build import DEFAULT_MAX_WALK_KM
 from .waitlist import waitlist_entry_release
 
 # The spec's tolerance on walking distances, so a class exactly at the limit fits as the solver sees it.
@@ -103,7 +102,7 @@ def placement_candidates(*, order: Order, actor: User | None, today: date | None
     home = _home(order)
     if home is None:
         return []
-    max_walk = float(getattr(settings, "MATCH_MAX_WALK_KM", DEFAULT_MAX_WALK_KM))
+    max_walk = walking_circle_km()
     today = today or timezone.localdate()
     preferred = set(order.preferred_slots.values_list("pk", flat=True))
     windows = list(
@@ -124,14 +123,11 @@ def placement_candidates(*, order: Order, actor: User | None, today: date | None
     registered = Registration.objects.filter(
         course=OuterRef("pk"), resident_id=order.resident_id, status__in=ACTIVE_REGISTRATION_STATUSES
     )
-    courses = scope.filter(
-        Course.objects.filter(
-            category_id=order.category_id,
-            status=CourseStatus.OPEN,
-            confirmed_count__lt=F("capacity"),
-            venue__latitude__range=(lat_min, lat_max),
-            venue__longitude__range=(lon_min, lon_max),
-        )
+    # The classes an order can go into (the admin's and the API's list too), narrowed here to a meeting still
+    # to come and the walking circle's bounding box.
+    courses = (
+        courses_open_for_orders(actor=actor, category_ids=[order.category_id])
+        .filter(venue__latitude__range=(lat_min, lat_max), venue__longitude__range=(lon_min, lon_max))
         .exclude(term__ends_on__lt=today)
         .filter(Exists(upcoming))
         .exclude(Exists(registered))

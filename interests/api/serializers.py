@@ -4,7 +4,6 @@ from rest_framework import serializers
 
 from accounts.models import Community, mask_phone
 from accounts.selectors import scope_for
-from activities.enums import CourseStatus
 from activities.models import Course, WeeklySlot
 from interests.models import Category, InterestGroup, Order, ResidentProfile
 from interests.selectors import order_timeline
@@ -155,17 +154,17 @@ class RejectSerializer(serializers.Serializer):
 
 class DispatchSerializer(serializers.Serializer):
     course = serializers.PrimaryKeyRelatedField(
-        queryset=Course.objects.none(), help_text=_("An open class in your scope.")
+        queryset=Course.objects.none(),
+        help_text=_("A class of your scope with a free place, of the order's interest."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            # Only classes the caller may act on: another community's class id is "does not exist".
-            self.fields["course"].queryset = scope_for(request.user).filter(
-                Course.objects.filter(status=CourseStatus.OPEN)
-            )
+            # Only classes the caller may act on: another community's class id is "does not exist". Whether
+            # the class can take the order is the service's answer (409 with the reason), as in the admin.
+            self.fields["course"].queryset = scope_for(request.user).filter(Course.objects.all())
 
 
 class StaffOrderSerializer(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from accounts.api.permissions import IsStaffInScope
 from accounts.selectors import scope_for
 from community_college.exceptions import errors
 from community_college.geo import haversine_km
-from interests import selectors, services
+from interests import desk, selectors, services
 from interests.enums import OrderChannel
 from interests.models import Category, InterestGroup, Order
 
@@ -294,5 +294,6 @@ class StaffOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         order = self.get_object()
         incoming = DispatchSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
-        services.order_dispatch(order=order, actor=request.user, course=incoming.validated_data["course"])
+        # The same service as the admin's 派单: the interest, a free place, an open class, a registration made.
+        desk.order_dispatch_into_course(order=order, actor=request.user, course=incoming.validated_data["course"])
         return self._answer(order)
