@@ -91,6 +91,10 @@ class SessionRescheduleForm(forms.Form):
         self.fields["venue"].queryset = venues
 
 
+class WalkInForm(forms.Form):
+    phone = forms.CharField(label=gettext_lazy("Mobile number of a walk-in resident"), max_length=20)
+
+
 class ServiceFormPageMixin:
     """A page of one object whose form is applied by a service; a refusal is shown on the form, nothing saved."""
 
@@ -407,10 +411,6 @@ class SessionAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
             self.message_user(request, _("Walk-in recorded."), messages.SUCCESS)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
-
-
-class WalkInForm(forms.Form):
-    phone = forms.CharField(label=gettext_lazy("Mobile number of a walk-in resident"), max_length=20)
 
     def create_object(self, request, obj, form):
         self.check_can_save(request, obj)
