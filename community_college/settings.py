@@ -393,3 +393,5 @@ CELERY_BEAT_SCHEDULE["activities-lifecycle"] = {
     "task": "activities.tasks.advance_lifecycle",
     "schedule": crontab(minute="*/15"),
 }
+# The roll call's present / absent / excused in the API schema (issue 11).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AttendanceStatusEnum"] = "activities.enums.AttendanceStatus"
