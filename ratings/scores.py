@@ -148,6 +148,28 @@ def teacher_scores(*, teacher_ids: Iterable[int] | None = None, now: datetime | 
     return scored(queryset, "teacher_id", now=now)
 
 
+def teacher_score_subquery(*, now: datetime | None = None, teacher_ref: str = "pk"):
+    """The teacher's shown score (`teacher_scores`' weighted mean, None below `MIN_RATINGS`) as a correlated
+    subquery, for lists that annotate and order teachers in SQL (the admin's teacher pool)."""
+    from django.db.models import Case, OuterRef, Subquery, When
+
+    now = now or timezone.now()
+    weight = _weight(now, RATING_HALF_LIFE_DAYS)
+    rows = (
+        SessionRating.objects.filter(teacher=OuterRef(teacher_ref), is_hidden=False, created__lte=now)
+        .order_by()
+        .values("teacher")
+        .annotate(
+            n=Count("id"),
+            w=Sum(weight, output_field=FloatField()),
+            ws=Sum(weight * F("stars"), output_field=FloatField()),
+        )
+        .annotate(score=Case(When(n__gte=MIN_RATINGS, then=F("ws") / F("w")), default=None, output_field=FloatField()))
+        .values("score")
+    )
+    return Subquery(rows, output_field=FloatField())
+
+
 def session_means(queryset: QuerySet[SessionRating] | None = None, *, now: datetime | None = None) -> QuerySet:
     """Sessions with a score, as a queryset grouped by session: `session_id`, `n` (visible ratings) and
     `mean`, only sessions with at least `MIN_RATINGS`; order it and slice it in the database.

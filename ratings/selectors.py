@@ -5,22 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Avg, Count, Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from activities.models import Attendance, Session, held_q
 
+from . import scores
 from .models import SessionRating
 from .services import EDIT_WINDOW
 
-# Below this many ratings an average says more about one resident's mood than about the teacher.
-MIN_RATINGS_SHOWN = 3
+# Below this many ratings an average says more about one resident's mood than about the teacher: the one
+# minimum, `scores.MIN_RATINGS`, kept under its old name for the pages that import it.
+MIN_RATINGS_SHOWN = scores.MIN_RATINGS
 # Sessions older than this no longer appear in "awaiting my feedback" (the feedback page still works).
 PENDING_FEEDBACK_DAYS = 30
 
 
 @dataclass(frozen=True)
 class TeacherRating:
+    """A teacher's rating as residents see it: the recency-weighted mean of `ratings.scores`, shown only
+    from the minimum count (the same score as the admin's teacher pool and the star rating)."""
+
     mean: float | None
     count: int
 
@@ -29,12 +34,12 @@ class TeacherRating:
         return self.mean is not None and self.count >= MIN_RATINGS_SHOWN
 
 
-def teacher_rating(*, teacher_id: int | None) -> TeacherRating:
-    """The visible ratings of a teacher, averaged: one indexed aggregate (ratings carry the teacher)."""
+def teacher_rating(*, teacher_id: int | None, now=None) -> TeacherRating:
+    """The teacher's score (`scores.teacher_scores`): one indexed aggregate (ratings carry the teacher)."""
     if teacher_id is None:
         return TeacherRating(mean=None, count=0)
-    row = SessionRating.objects.filter(teacher_id=teacher_id, is_hidden=False).aggregate(mean=Avg("stars"), count=Count("id"))
-    return TeacherRating(mean=row["mean"], count=row["count"])
+    score = scores.teacher_scores(teacher_ids=[teacher_id], now=now).get(teacher_id, scores.NO_SCORE)
+    return TeacherRating(mean=score.weighted_mean, count=score.count)
 
 
 def attended_sessions(*, user) -> QuerySet[Session]:

@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import Avg, Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -28,7 +28,7 @@ from accounts.models import mask_phone
 from accounts.resources import ScopedImportExportMixin
 from activities.enums import SessionStatus
 from activities.models import Session
-from ratings.models import SessionRating
+from ratings import scores
 
 from . import services
 from .models import Teacher, TeacherAvailability, TeacherRecommendation, TeacherSkill
@@ -96,19 +96,13 @@ class TeacherAdmin(ScopedAdminMixin, ScopedImportExportMixin, SimpleHistoryAdmin
             .annotate(n=Count("pk"))
             .values("n")
         )
-        ratings = (
-            SessionRating.objects.filter(teacher=OuterRef("pk"), is_hidden=False)
-            .order_by()
-            .values("teacher")
-            .annotate(avg=Avg("stars"))
-            .values("avg")
-        )
         return (
             super()
             .get_queryset(request)
             .annotate(
                 _sessions_this_week=Coalesce(Subquery(sessions, output_field=IntegerField()), 0),
-                _average_rating=Subquery(ratings),
+                # The one teacher score (recency-weighted, shown from the minimum count), as residents see it.
+                _average_rating=scores.teacher_score_subquery(),
             )
             .prefetch_related(
                 Prefetch("skills", queryset=TeacherSkill.objects.select_related("category").order_by("category__name")),
