@@ -210,20 +210,15 @@ def demand(data: selectors.DemandData, names: Names, f: selectors.Filters) -> Pa
     )
     reasons = data.reasons
     labels = {**{k: str(v) for k, v in REASON_LABELS.items()}, **selectors.reason_labels()}
-    if reasons.available and reasons.by_reason:
+    if reasons.by_reason:
         ordered = sorted(reasons.by_reason.items(), key=lambda kv: -kv[1])
         page.charts["reasons"] = charts.bar(
             _("Why the matching service left unmet orders unplaced"),
             [labels.get(r, r) for r, _count in ordered],
             [(_("Orders"), [count for _r, count in ordered])],
         )
-    elif reasons.available:
-        page.notes.append(_("The matching service has left none of these unmet orders unplaced in its latest runs."))
     else:
-        page.notes.append(_("The matching service does not record why orders stay unassigned yet; the reasons "
-                            "(no teacher, no venue, no common time, too few residents, classes full) appear here "
-                            "once it does. Until then, read the teachers column: interests with unmet orders and "
-                            "few teachers are where to recruit."))
+        page.notes.append(_("The matching service has left none of these unmet orders unplaced in its latest runs."))
 
     def waiting_days(oldest):
         return (now - oldest).total_seconds() / 86400 if oldest else None
@@ -260,7 +255,6 @@ def demand(data: selectors.DemandData, names: Names, f: selectors.Filters) -> Pa
             [names.category(category), labels.get(reason, reason), n]
             for (category, reason), n in sorted(reasons.by_category_reason.items(), key=lambda kv: -kv[1])
         ],
-        note="" if reasons.available else _("Not recorded by the matching service yet."),
     ))
     return page
 

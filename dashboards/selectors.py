@@ -469,20 +469,10 @@ UNMET_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.ACCEPTED)
 
 @dataclass(frozen=True)
 class ReasonCounts:
-    """Unassigned orders by reason, from the matching service. `available` is False until it stores them."""
+    """Unassigned orders by reason, from the matching service."""
 
-    available: bool
     by_reason: dict[str, int]
     by_category_reason: dict[tuple[int, str], int]
-
-
-def _reason_counter():
-    """The matching service's selector of unplaced orders by reason, or None where it is not installed."""
-    try:
-        from activities.dispatch.selectors import unassigned_reason_counts
-    except ImportError:
-        return None
-    return unassigned_reason_counts
 
 
 def unassigned_reasons(f: Filters) -> ReasonCounts:
@@ -492,13 +482,11 @@ def unassigned_reasons(f: Filters) -> ReasonCounts:
     THE ONE PLACE THE DASHBOARDS READ THE MATCHING SERVICE: `activities.dispatch.selectors.
     unassigned_reason_counts`, its "current picture" (each order still accepted, not yet dispatched, with
     the reason of the latest run that considered it). The filters already lie inside the user's scope, so
-    the call gets the whole district narrowed to them. Where the matching service is not installed the
-    demand page says the reasons are not recorded (`available=False`) and this costs no query.
+    the call gets the whole district narrowed to them.
     """
-    counter = _reason_counter()
-    if counter is None:
-        return ReasonCounts(available=False, by_reason={}, by_category_reason={})
-    rows = counter(
+    from activities.dispatch.selectors import unassigned_reason_counts
+
+    rows = unassigned_reason_counts(
         Scope(everything=True),
         community_ids=None if f.community_ids is None else sorted(f.community_ids),
         category_ids=None if f.category_ids is None else sorted(f.category_ids),
@@ -508,15 +496,13 @@ def unassigned_reasons(f: Filters) -> ReasonCounts:
     for row in rows:
         by_reason[row.reason] += row.count
         by_category_reason[(row.category_id, row.reason)] += row.count
-    return ReasonCounts(available=True, by_reason=dict(by_reason), by_category_reason=dict(by_category_reason))
+    return ReasonCounts(by_reason=dict(by_reason), by_category_reason=dict(by_category_reason))
 
 
 def reason_labels() -> dict[str, str]:
-    """The matching service's own labels for its reason codes (empty without it)."""
-    try:
-        from activities.dispatch.enums import UnassignedReason
-    except ImportError:
-        return {}
+    """The matching service's own labels for its reason codes."""
+    from activities.dispatch.enums import UnassignedReason
+
     return {str(value): str(label) for value, label in UnassignedReason.choices}
 
 

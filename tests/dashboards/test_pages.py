@@ -1,6 +1,6 @@
 """What the pages show, and that the .xlsx exports hold the same tables."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 
 from accounts.enums import Role
 from accounts.models import College
-from dashboards import selectors as selectors_module
 from dashboards import services
 from interests.enums import OrderStatus
 from ratings import stars
@@ -86,11 +85,8 @@ def test_demand_shows_unmet_orders_and_teachers_of_the_skill(data, login):
     assert first[3] == pytest.approx(10, abs=0.01)
     heat = response.context["page"].charts["heatmap"]
     assert "书法" in heat["yAxis"]["data"] and "甲二社区" in heat["xAxis"]["data"]
-    # The matching service does not store reasons yet: the page says so.
-    if selectors_module._reason_counter() is None:
-        assert any("does not record" in note for note in response.context["page"].notes)
-    else:  # no run has left these out
-        assert any("has left none" in note for note in response.context["page"].notes)
+    # No run has left these orders out.
+    assert any("has left none" in note for note in response.context["page"].notes)
 
 
 def test_venues_utilisation(data, login):
@@ -219,13 +215,7 @@ def test_periods(data, login):
     assert len(table(client.get(reverse("dashboards:overview"), {"period": "decade"}), "days").rows) == 30
 
 
-def test_today_is_a_date(data):
-    assert isinstance(timezone.localdate(), date)
-
-
 def test_demand_counts_the_matching_services_reasons_for_unmet_orders(world, login):
-    if selectors_module._reason_counter() is None:
-        pytest.skip("the matching service (activities.dispatch) is not installed")
     from activities.dispatch.enums import UnassignedReason
     from activities.models import MatchRun, UnassignedOrder
     from tests.factories import TermFactory

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards import selectors, services
+from dashboards import services
 from ratings import stars
 
 from .conftest import populate
@@ -25,8 +25,8 @@ PAGE_QUERIES = {
     # day and per community; the order funnel with medians
     "overview": 7,
     # unmet orders by community and interest; orders of the period by interest; teachers per skill; the
-    # matching service's reasons (when it is installed)
-    "demand": 3 + (selectors._reason_counter() is not None),
+    # matching service's reasons
+    "demand": 4,
     # venues; opening hours per venue and weekday; bookings per venue, weekday and hour
     "venues": 3,
     # the pool; meetings this week and in the period; teacher scores; the lowest-scored sessions; their titles
