@@ -178,6 +178,11 @@ class CourseAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
             return self.readonly_fields
         return (*self.readonly_fields, *self.service_fields, "change_class_link")
 
+    def create_object(self, request, obj, form):
+        self.check_can_save(request, obj)
+        data = {name: value for name, value in form.cleaned_data.items() if name in services.COURSE_CREATE_FIELDS}
+        return services.course_create(actor=request.user, **data)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:

@@ -207,6 +207,25 @@ def course_registration_refusal(*, course: Course, now=None) -> ConflictError | 
 
 # --- Class changes: every change of a rule-carrying field goes through these ---------------------------------
 
+
+COURSE_CREATE_FIELDS = ("title", "category", "community", "capacity", "teacher", "venue", "slot", "term", "group", "description", "status")
+
+
+@transaction.atomic
+def course_create(*, actor: User, title: str, category, community, capacity: int, **fields) -> Course:
+    """A new class of `community` (the admin's add form, demo-free setups); its meetings come from
+    `session_schedule`. Optional fields: teacher, venue, slot, term, group, description, status."""
+    unknown = set(fields) - set(COURSE_CREATE_FIELDS)
+    if unknown:
+        raise TypeError(f"course_create() got unexpected fields: {sorted(unknown)}")
+    if not scope_for(actor).can_change_community(community.pk):
+        raise ScopeError(_("You can only add classes to your own community."), code="scope")
+    course = Course(title=title, category=category, community=community, capacity=capacity, **fields)
+    course.full_clean()
+    course.save()
+    return course
+
+
 _UNSET = object()
 _CHANGEABLE = (CourseStatus.OPEN, CourseStatus.PROPOSED)
 
