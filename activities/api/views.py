@@ -415,8 +415,11 @@ class RollCallView(GenericAPIView):
         responses={200: RollCallSerializer, **errors(400, 404, 409)},
     )
     def post(self, request, pk: int):
+        # Read the body before anything can answer: an unread body left on a kept-alive connection would be
+        # parsed as the next request by the server.
+        data = request.data
         session = self._session(pk)
-        incoming = RollCallRecordSerializer(data=request.data)
+        incoming = RollCallRecordSerializer(data=data)
         incoming.is_valid(raise_exception=True)
         services.attendance_roll_call(
             session=session,
