@@ -231,7 +231,7 @@ _CHANGEABLE = (CourseStatus.OPEN, CourseStatus.PROPOSED)
 
 
 def _lock_course_for_change(course: Course, actor: User) -> Course:
-    locked = Course.objects.select_for_update().select_related("venue", "slot", "teacher").get(pk=course.pk)
+    locked = Course.objects.select_for_update(of=("self",)).select_related("venue", "slot", "teacher").get(pk=course.pk)
     if not scope_for(actor).can_change_community(locked.community_id):
         raise ScopeError(_("This class belongs to another community."), code="scope")
     if locked.status not in _CHANGEABLE:
@@ -349,7 +349,7 @@ def course_update(
     locked.full_clean(exclude=["category", "community", "group", "term"])
     locked.save(update_fields=["venue", "slot", "teacher", "capacity"])
     upcoming = list(
-        Session.objects.select_for_update()
+        Session.objects.select_for_update(of=("self",))
         .filter(course=locked, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())
         .select_related("course", "venue")
         .order_by("starts_at")
@@ -381,7 +381,7 @@ def course_update(
 
 
 def _lock_session_for_change(session: Session, actor: User) -> Session:
-    locked = Session.objects.select_for_update().select_related("course", "venue").get(pk=session.pk)
+    locked = Session.objects.select_for_update(of=("self",)).select_related("course", "venue").get(pk=session.pk)
     if not scope_for(actor).can_change_community(locked.course.community_id):
         raise ScopeError(_("This class belongs to another community."), code="scope")
     if locked.status != SessionStatus.SCHEDULED or locked.starts_at <= timezone.now():
@@ -444,7 +444,7 @@ def attendance_record(
     """
     if status not in AttendanceStatus.values:
         raise ConflictError(_("Choose present, absent or excused."), code="bad_status")
-    locked = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
+    locked = Session.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
     if not may_take_roll_call(session=locked, actor=actor):
         raise ScopeError(_("Only the class's community or its teacher can take the roll call."), code="scope")
     if locked.status == SessionStatus.CANCELLED:

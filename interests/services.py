@@ -159,7 +159,7 @@ def group_join(*, group: InterestGroup, user: User, actor: User | None = None) -
     Refused when the group is inactive or full, or when the resident's home community is not on the
     group's street: groups are for neighbours, whoever adds them (the portal, the admin).
     """
-    locked = InterestGroup.objects.select_for_update().select_related("community").get(pk=group.pk)
+    locked = InterestGroup.objects.select_for_update(of=("self",)).select_related("community").get(pk=group.pk)
     if actor is not None and actor.pk != user.pk and not scope_for(actor).can_change_community(locked.community_id):
         raise ScopeError(_("This group belongs to another community."), code="scope")
     if not locked.is_active:

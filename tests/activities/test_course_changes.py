@@ -20,6 +20,17 @@ from .classes import make_side, next_weekday, residents
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Notices are sent in-process even when REDIS_URL is set for the PostgreSQL run."""
+    from community_college.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
 @pytest.fixture
 def two():
     return make_side(), make_side()
@@ -186,12 +197,18 @@ def test_session_reschedule_moves_the_booking_or_nothing(two):
     )
     booking = Booking.objects.get(session=first)
     assert (booking.venue_id, booking.starts_at, booking.status) == (a.spare_venue.pk, later, BookingStatus.CONFIRMED)
-    # b's room at b's own second meeting is taken: moving a's meeting there is refused, nothing moves.
-    taken = Session.objects.filter(course=b.course).order_by("starts_at")[1]
+    # a's usual room at a's own second meeting is taken: moving the first meeting there is refused.
+    taken = Session.objects.filter(course=a.course).order_by("starts_at")[1]
     before_a, before_b = snapshot(a), snapshot(b)
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError) as refused:
         services.session_reschedule(
-            session=first, actor=a.staff, starts_at=taken.starts_at, ends_at=taken.ends_at, venue=b.venue
+            session=first, actor=a.staff, starts_at=taken.starts_at, ends_at=taken.ends_at, venue=a.venue
+        )
+    assert refused.value.code == "clash"
+    # Another community's room is not a's to book.
+    with pytest.raises(ScopeError):
+        services.session_reschedule(
+            session=first, actor=a.staff, starts_at=later, ends_at=later + timedelta(hours=1), venue=b.venue
         )
     assert (snapshot(a), snapshot(b)) == (before_a, before_b)
 
