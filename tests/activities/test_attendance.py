@@ -202,3 +202,32 @@ def test_api_roll_call_refuses_the_same_things_and_saves_nothing(two):
     response = api(a.staff).post(url, {"marks": [{"resident": ann.pk, "status": "late"}]}, format="json")
     assert (response.status_code, response.json()["code"]) == (400, "invalid")
     assert rows(session) == []
+
+
+# --- queries do not grow with the roster -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_roll_call_page_queries_do_not_grow_with_the_roster(size, client, django_assert_num_queries):
+    a, _b = make_side(capacity=5, past=1), make_side(capacity=5, past=1)
+    for person in register(a, size):
+        services.attendance_record(session=held(a), resident=person, status="present", actor=a.staff)
+    client = admin_client(client, a.staff)
+    url = reverse("admin:activities_session_roll_call", args=[held(a).pk])
+    # session, user, the session with its class, the staff member's roles (scope), the attendance recorded,
+    # the confirmed residents, Django's permissions for the sidebar (2)
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    assert len(response.context["roster"]) == size
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_roll_call_api_queries_do_not_grow_with_the_roster(size, django_assert_num_queries):
+    a, _b = make_side(capacity=5, past=1), make_side(capacity=5, past=1)
+    register(a, size)
+    client = api(a.staff)
+    url = f"/api/v1/staff/sessions/{held(a).pk}/roll-call/"
+    # the session with its class, the staff member's roles (scope), the attendance recorded, the residents
+    with django_assert_num_queries(4):
+        response = client.get(url)
+    assert len(response.json()["roster"]) == size
