@@ -10,14 +10,18 @@ Data: the residents already in the database (seed_demo); when there are fewer th
 bulk inserts. Candidates are the open classes and active groups created in the last --since-days days
 (seed_demo's are all "new" the day they are seeded; an older database needs a larger --since-days).
 
-Each run writes digests under its own key ("digest:bench-<time>"), so runs do not see each other's
-notices; `--clean` deletes earlier bench digests first.
+In-process, each run writes digests under its own key ("digest:bench-<time>"), so runs do not see each
+other's notices. With a worker the digests are this week's real ones (the fan-out names them), so a second
+run in the same week writes none: pass `--clean`, which deletes earlier bench digests and this week's.
 
-With a worker: Redis database --redis-db (default 12) is flushed; the worker runs `notices.tasks.digest_batch`
-and `notices.tasks.deliver` with the append-only file SMS backend and no latency (so duplicates can be
-counted: one line per message), e-mail to Django's dummy backend, quiet hours off. The bench enqueues the
-batches itself, as `digest_fanout` does, and waits until the broker has no queued or unacknowledged task
-and no delivery is pending. Printed: seconds to enqueue, seconds to deliver all, residents and notices per
+With a worker: Redis database --redis-db (default 12) is flushed; the bench sends one task, the real
+`notices.tasks.digest_fanout` (as beat does on Saturday morning), which splits the residents into batches of
+--batch and enqueues `notices.tasks.digest_batch`; the worker runs those and `notices.tasks.deliver` with the
+append-only file SMS backend (one line per message, so duplicates can be counted) and a realistic gateway
+latency of --sms-latency-ms per SMS (default 50 ms; NOTICES_FILE_SMS_DELAY), e-mail to Django's dummy
+backend, quiet hours off. The bench waits until the broker has no queued or unacknowledged task and no
+delivery is pending; "seconds to enqueue" is then the time until the fan-out's batches were all queued
+(the first moment the fan-out task is gone from the broker). Printed: seconds to enqueue, seconds to deliver all, residents and notices per
 second, batches, queries per batch (one batch measured in-process, rolled back), duplicates, undelivered,
 peak worker memory. The issue's aims on 2 cores: enqueued within 60 s, everything delivered within 10 min.
 """
@@ -123,16 +127,18 @@ def top_up_residents(target: int, seed: int = 7) -> int:
     return missing
 
 
-def clean_bench_digests() -> None:
+def clean_bench_digests(this_week: str) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM notices_delivery WHERE notice_id IN "
-            "(SELECT id FROM notices_notice WHERE purpose = 'digest' AND object_key LIKE 'digest:bench-%%')"
+            "(SELECT id FROM notices_notice WHERE purpose = 'digest' AND (object_key LIKE 'digest:bench-%%' OR object_key = %s))",
+            [this_week],
         )
         cursor.execute(
-            "DELETE FROM notices_notice WHERE purpose = 'digest' AND object_key LIKE 'digest:bench-%%'"
+            "DELETE FROM notices_notice WHERE purpose = 'digest' AND (object_key LIKE 'digest:bench-%%' OR object_key = %s)",
+            [this_week],
         )
 
 
@@ -201,7 +207,9 @@ def run_with_worker(args, ranges, key, since) -> dict:
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "SMS_BACKEND": "notices.backends.FileSMSBackend",
         "NOTICES_SMS_FILE": str(sms_file),
-        "NOTICES_FILE_SMS_DELAY": "0",
+        # A gateway answers in tens of milliseconds, not instantly: deliveries are timed with that round trip.
+        "NOTICES_FILE_SMS_DELAY": str(args.sms_latency_ms / 1000),
+        "NOTICES_DIGEST_BATCH": str(args.batch),
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "NOTICES_QUIET_HOURS": "off",
         "DJANGO_LOG_LEVEL": "WARNING",
@@ -233,9 +241,9 @@ def run_with_worker(args, ranges, key, since) -> dict:
                 raise SystemExit(f"the worker did not start; see {log}")
         peak_total = peak_one = 0
         started = time.perf_counter()
-        for first, last in ranges:
-            sender.send_task("notices.tasks.digest_batch", args=[key, since.isoformat(), first, last])
-        enqueued = time.perf_counter() - started
+        # The real fan-out, as beat sends it: the worker splits the residents and enqueues the batches.
+        sender.send_task("notices.tasks.digest_fanout")
+        enqueued = None
         idle = 0
         last_report = started
         timeout = started + args.timeout
@@ -243,6 +251,11 @@ def run_with_worker(args, ranges, key, since) -> dict:
             total, one = rss_of_group(worker.pid)
             peak_total, peak_one = max(peak_total, total), max(peak_one, one)
             busy = r.llen("celery") + r.hlen("unacked")
+            if enqueued is None and not any(
+                b"digest_fanout" in (raw or b"")
+                for raw in [*r.lrange("celery", 0, -1)[-5:], *r.hvals("unacked")[:50]]
+            ):
+                enqueued = time.perf_counter() - started
             # Any delivery at all: the bench database sends nothing else, and the partial index answers.
             waiting = Delivery.objects.filter(
                 status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
@@ -270,7 +283,7 @@ def run_with_worker(args, ranges, key, since) -> dict:
     r.flushdb()
     return {
         "started_at": started_at,
-        "enqueue_s": enqueued,
+        "enqueue_s": enqueued if enqueued is not None else float("nan"),
         "deliver_s": delivered,
         "sms_lines": len(lines),
         "duplicates": sum(n - 1 for n in counts.values() if n > 1),
@@ -338,7 +351,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--redis-db", type=int, default=12)
     parser.add_argument("--timeout", type=int, default=1800)
-    parser.add_argument("--clean", action="store_true", help="delete earlier bench digests first")
+    parser.add_argument("--clean", action="store_true", help="delete earlier bench digests and this week's first")
+    parser.add_argument(
+        "--sms-latency-ms", type=float, default=50.0, help="the SMS gateway's round trip imitated by the worker"
+    )
     args = parser.parse_args()
     if not args.in_process and not os.environ.get("REDIS_URL"):
         args.in_process = True
@@ -353,17 +369,20 @@ def main() -> None:
         # scan whole tables for a batch's 500 ids.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    if args.clean:
-        clean_bench_digests()
+    from notices.services import digest_key
 
     now = timezone.now()
+    if args.clean:
+        clean_bench_digests(digest_key(now))
+
     since = now - timedelta(days=args.since_days)
     index, _facts = selectors.digest_candidates(since=since)
     print(f"candidates new in the last {args.since_days} days: {len(index):,} classes and groups")
     ranges = selectors.digest_user_ranges(size=args.batch)
     residents = ResidentProfile.objects.filter(user__is_active=True).count()
     queries, sample_s, sample_made = sample_batch(ranges, since)
-    key = f"digest:bench-{int(now.timestamp())}"
+    # The worker's fan-out names this week's digest itself; in-process runs keep a key of their own.
+    key = f"digest:bench-{int(now.timestamp())}" if args.in_process else digest_key(now)
 
     if args.in_process:
         figures = run_in_process(ranges, key, since)
@@ -390,6 +409,8 @@ def main() -> None:
     )
     print(f"residents                {residents:>12,}")
     print(f"batches                  {len(ranges):>12,}   ({args.batch} residents per task)")
+    if not args.in_process:
+        print(f"SMS gateway latency      {args.sms_latency_ms:>12.0f} ms (per SMS, imitated by the file backend)")
     print(
         f"queries per batch        {queries:>12,}   (first batch, measured in-process: {sample_s:.2f} s, {sample_made} digests)"
     )
