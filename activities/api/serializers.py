@@ -360,11 +360,13 @@ class RollCallMarkSerializer(serializers.Serializer):
 
 
 class RollCallRecordSerializer(serializers.Serializer):
-    marks = RollCallMarkSerializer(many=True, required=False, default=list)
+    # A roll call is one class's roster: a few dozen residents, never thousands.
+    marks = RollCallMarkSerializer(many=True, required=False, default=list, max_length=500)
     walk_ins = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
         default=list,
+        max_length=100,
         help_text=_("Residents present without a registration, taken while seats are free."),
     )
 
