@@ -204,7 +204,7 @@ def summary(module: str) -> dict | None:
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()
         if any(fnmatch(name, p) for p in patterns)
     }
-    counts = Counter()
+    counts = Counter({"killed": 0, "survived": 0, "no tests": 0, "not checked": 0, "suspicious": 0})
     survivors = []
     for name, code in codes.items():
         if code in KILLED or code in TIMEOUT:

@@ -385,3 +385,75 @@ def test_course_cancel_twice_keeps_the_first_outcome(pair, django_capture_on_com
         again = services.course_cancel(course=pair.a1, actor=pair.staff_a)
     assert again.status == CourseStatus.CANCELLED
     assert callbacks == []
+
+
+def _message(excinfo):
+    return excinfo.value.messages[0]
+
+
+def test_refusals_say_why_in_the_residents_language(pair):
+    """The msgids are what the translators see; each refusal keeps its own (English under "en")."""
+    from django.utils import translation
+
+    Course.objects.filter(pk=pair.a2.pk).update(status=CourseStatus.CLOSED)
+    pair.a2.refresh_from_db()
+    with translation.override("en"):
+        with pytest.raises(ScopeError) as scope:
+            services.registration_create(course=pair.a1, resident=pair.resident(), placed_by=pair.staff_b)
+        with pytest.raises(ConflictError) as closed:
+            services.registration_create(course=pair.a2, resident=pair.resident())
+    assert _message(scope) == "You can only register residents for classes of your own community."
+    assert (_message(closed), closed.value.code) == ("This class is not open for registration.", "course_closed")
+
+
+def test_registration_without_a_placer_is_placed_by_the_resident_and_keeps_its_order(pair):
+    from tests.factories import OrderFactory
+
+    resident = pair.resident()
+    order = OrderFactory(resident=resident)
+    reg = services.registration_create(course=pair.a1, resident=resident, order=order)
+    row = Registration.objects.get(pk=reg.pk)
+    assert (row.placed_by, row.order) == (resident, order)
+
+
+def test_registration_twice_costs_one_query(pair, django_assert_num_queries):
+    """A double-click is answered from the live registration: one SELECT, no place taken and given back."""
+    resident = pair.resident()
+    first = services.registration_create(course=pair.a1, resident=resident)
+    with django_assert_num_queries(1):
+        assert services.registration_create(course=pair.a1, resident=resident).pk == first.pk
+
+
+def test_registration_that_loses_the_race_returns_the_winners_row(pair):
+    """Another request of the same resident inserts between our check and our insert: the unique index
+    refuses ours, and the service answers with the winner's registration of this class, with no place
+    taken twice. The competing insert is made at our savepoint, the exact moment of the race."""
+    from django.db import connection
+
+    resident = pair.resident()
+    other = pair.resident()
+    services.registration_create(course=pair.a1, resident=other)
+    old = services.registration_create(course=pair.a1, resident=resident)
+    services.registration_cancel(registration=old, actor=resident)
+    elsewhere = services.registration_create(course=pair.a2, resident=resident)
+    winner = {}
+
+    def competitor(execute, sql, params, many, context):
+        if not winner and sql.startswith("SAVEPOINT"):
+            winner["row"] = Registration.objects.create(course=pair.a1, resident=resident, status=CONFIRMED)
+            Course.objects.filter(pk=pair.a1.pk).update(confirmed_count=2)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(competitor):
+        answer = services.registration_create(course=pair.a1, resident=resident)
+    assert answer.pk == winner["row"].pk
+    assert answer.pk not in (old.pk, elsewhere.pk)
+    assert Course.objects.get(pk=pair.a1.pk).confirmed_count == 2
+
+
+def test_promote_serves_the_earliest_queued_not_the_lowest_id(pair):
+    late = RegistrationFactory(course=pair.a1, status=WAITLISTED)
+    early = RegistrationFactory(course=pair.a1, status=WAITLISTED)
+    Registration.objects.filter(pk=early.pk).update(created=timezone.now() - timedelta(days=1))
+    assert services.promote_from_waitlist(course_id=pair.a1.pk).pk == early.pk
+    assert Registration.objects.get(pk=late.pk).status == WAITLISTED
