@@ -457,3 +457,41 @@ def test_promote_serves_the_earliest_queued_not_the_lowest_id(pair):
     Registration.objects.filter(pk=early.pk).update(created=timezone.now() - timedelta(days=1))
     assert services.promote_from_waitlist(course_id=pair.a1.pk).pk == early.pk
     assert Registration.objects.get(pk=late.pk).status == WAITLISTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_promote_skips_a_waiting_row_another_transaction_holds(on_postgres):
+    """Two places freed at once: while one transaction holds the first waiting resident's row, another
+    promotion serves the next resident instead of queueing behind the lock (skip_locked)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    pair = two_of_everything(capacity=3)
+    first, second = (RegistrationFactory(course=pair.a1, status=WAITLISTED) for _ in range(2))
+    Course.objects.filter(pk=pair.a1.pk).update(confirmed_count=1)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_first():
+        try:
+            with transaction.atomic():
+                Registration.objects.select_for_update().get(pk=first.pk)
+                holding.set()
+                release.wait(timeout=10)  # a safety valve only: the test releases it as soon as it can
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_first)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        with transaction.atomic():
+            promoted = services.promote_from_waitlist(course_id=pair.a1.pk)
+    finally:
+        release.set()
+        holder.join()
+    assert promoted.pk == second.pk
+    assert dict(Registration.objects.filter(course=pair.a1).values_list("pk", "status")) == {
+        first.pk: WAITLISTED,
+        second.pk: CONFIRMED,
+    }
