@@ -147,6 +147,15 @@ def test_score_lists_every_indicator_with_its_part():
     }
 
 
+def test_score_places_an_indicator_the_standard_leaves_out_on_the_catalogues_anchors():
+    """Listed with the catalogue's anchors (satisfaction: 3.0 to 4.8) and weight 0: shown, never counted."""
+    standard = Standard(anchors={"groups_active": Anchor(1.0, 0, 10)})
+    breakdown = stars.score_indicators({"groups_active": 5.0, "satisfaction": 3.9}, standard)
+    part = next(c for c in breakdown.contributions if c.code == "satisfaction")
+    assert (part.value, part.weight, part.normalised, part.points) == (3.9, 0.0, pytest.approx(0.5), 0.0)
+    assert breakdown.score == 50.0
+
+
 def test_score_with_no_weight_at_all_is_zero():
     breakdown = stars.score_indicators({"groups_active": 30.0}, Standard(anchors={"groups_active": Anchor(0.0, 0, 10)}))
     assert breakdown.score == 0.0
