@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') DJANGO_ALLOWED_HOSTS=college.example.org
 
-.PHONY: install run test lint ci migrations-check deploy-check messages compilemessages worker beat clean
+.PHONY: install run test lint ci migrations-check deploy-check messages compilemessages worker beat clean mutation
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (Python 3.11 or newer)"; exit 1; }
@@ -50,6 +50,13 @@ worker: install
 
 beat: install
 	$(VENV)/bin/celery -A community_college beat -l info
+
+# Mutation testing of the rule modules (mutmut 3, see [tool.mutmut] in pyproject.toml); not part of `ci`.
+# MUTATION_MODULES=activities/services.py limits the run; MUTATION_CHILDREN sets the mutants tested at once.
+MUTATION_MODULES ?=
+MUTATION_CHILDREN ?= 1
+mutation: install
+	$(PY) bench/mutation.py --max-children $(MUTATION_CHILDREN) $(MUTATION_MODULES)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
