@@ -31,7 +31,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
@@ -72,6 +74,21 @@ class _ScopedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class BoundedChangeList(ChangeList):
+    """A changelist whose date drill-down cannot overflow.
+
+    Django computes the end of the chosen day, month or year of `date_hierarchy` with date arithmetic that
+    overflows at year 9999 (`?created__year=9999` was a server error); such a URL is now what any other
+    impossible filter is: Django's "incorrect lookup" redirect with `?e=1`.
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
 class ScopedAdminMixin(_ScopedChoicesMixin):
     """Put before `admin.ModelAdmin` (or `SimpleHistoryAdmin`, `UserAdmin`) in the bases."""
 
@@ -97,6 +114,9 @@ class ScopedAdminMixin(_ScopedChoicesMixin):
 
     def get_queryset(self, request):
         return self.scoped(request, super().get_queryset(request))
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedChangeList
 
     def get_object(self, request, object_id, from_field=None):
         # Django answers an unknown id with a redirect and a message; another node's object is simply not

@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 
+from community_college.params import BoundedIsoDateTimeFilter
 from interests.enums import OrderStatus
 from interests.models import Category, Order
 
@@ -39,8 +40,8 @@ class OrderFilter(django_filters.FilterSet):
 class StaffOrderFilter(OrderFilter):
     community = IdFilter(field_name="community_id")
     category = IdFilter(field_name="category_id")
-    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    submitted_after = BoundedIsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = BoundedIsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
 
     class Meta(OrderFilter.Meta):
         fields = ["status", "community", "category"]
