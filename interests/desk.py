@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Community, User
-from accounts.selectors import scope_for
+from accounts.selectors import require_change, scope_for
 from accounts.services import resident_register
 from activities.enums import RegistrationStatus
 from activities.models import Course, Registration
@@ -42,8 +42,7 @@ def order_dispatch_into_course(*, order: Order, course: Course, actor: User) -> 
     """
     if course.category_id != order.category_id:
         raise ConflictError(_("The class teaches another interest than the order asks for."), code="other_interest")
-    if not scope_for(actor).can_change_community(course.community_id):
-        raise ScopeError(_("This class belongs to another community."), code="scope")
+    require_change(actor, course.community_id, elsewhere=_("This class belongs to another community."))
     registration = registration_create(course=course, resident=order.resident, placed_by=actor, order=order)
     if registration.status != RegistrationStatus.CONFIRMED:
         raise ConflictError(_("%(course)s has no free place left.") % {"course": course.title}, code="course_full")
