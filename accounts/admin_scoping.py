@@ -28,20 +28,28 @@ Superusers see and change everything; the district office reads everything and c
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.models import normalise_phone
 from accounts.selectors import Scope, scope_for
 
 REFUSAL_ATTR = "_cc_service_refusal"
+# A mobile number as typed: digits, spaces, dashes, an optional +86.
+_PHONE_TERM = re.compile(r"^\+?[\d\s-]+$")
 
 
 class _ScopedChoicesMixin:
@@ -89,7 +97,69 @@ class BoundedChangeList(ChangeList):
             raise IncorrectLookupParameters(exc) from exc
 
 
-class ScopedAdminMixin(_ScopedChoicesMixin):
+def _is_phone_lookup(field: str) -> bool:
+    return field.lstrip("^=@").split("__")[-1].endswith("phone")
+
+
+def _search_allowed(request) -> bool:
+    """Count one admin search of this user; False once the user searched too often in this window.
+
+    Searching is how a hidden value is read back one guess at a time; a person at the desk searches a few
+    times a minute, a script hundreds.
+    """
+    limit, period = getattr(settings, "ADMIN_SEARCH_RATE", (60, 60))
+    key = f"admin-search:{request.user.pk}:{int(time.time() // period)}"
+    cache.add(key, 0, period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window's counter expired between add and incr
+        count = 1
+    return count <= limit
+
+
+class PhoneSafeSearchMixin:
+    """Admin search that cannot be used to read back a masked mobile number.
+
+    A `search_fields` entry ending in "phone" is never searched as text (`icontains`), which let a user
+    who sees 198****2395 find the hidden digits one at a time. Instead, and only for users who may see the
+    full number (superusers and staff who change the row's community; not the district office, which reads
+    masked numbers), a search term that is a whole mobile number matches it exactly and a term of four
+    digits matches its end, the two things a caller says on the phone. Every search (the changelists,
+    the autocomplete of relation fields, the phone-order resident look-up) is rate-limited per user
+    (`ADMIN_SEARCH_RATE`).
+    """
+
+    def phone_search_fields(self, request) -> list[str]:
+        return [f.lstrip("^=@") for f in super().get_search_fields(request) if _is_phone_lookup(f)]
+
+    def get_search_fields(self, request):
+        return [f for f in super().get_search_fields(request) if not _is_phone_lookup(f)]
+
+    def may_search_phones(self, request) -> bool:
+        return request.user.is_superuser or scope_for(request.user).can_change
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return super().get_search_results(request, queryset, search_term)
+        if not _search_allowed(request):
+            self.message_user(request, _("Too many searches: wait a minute and search again."), messages.ERROR)
+            return queryset.none(), False
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone_fields = self.phone_search_fields(request)
+        if not phone_fields or not self.may_search_phones(request):
+            return results, may_have_duplicates
+        term = search_term.strip()
+        digits = normalise_phone(term) or ""
+        if not _PHONE_TERM.match(term) or len(digits) not in (4, 11):
+            return results, may_have_duplicates
+        lookup = "exact" if len(digits) == 11 else "endswith"
+        match = Q()
+        for field in phone_fields:
+            match |= Q(**{f"{field}__{lookup}": digits})
+        return results | queryset.filter(match), True
+
+
+class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
     """Put before `admin.ModelAdmin` (or `SimpleHistoryAdmin`, `UserAdmin`) in the bases."""
 
     community_path: str | None = "community"

@@ -379,6 +379,8 @@ if not DEBUG:
 # many hops when their addresses are not fixed. Default: no proxy is trusted, REMOTE_ADDR is the client.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+# Admin searches per staff member: (searches, seconds). Guessing hidden values one search at a time is slow.
+ADMIN_SEARCH_RATE = (int(os.environ.get("ADMIN_SEARCH_RATE_PER_MINUTE", "60")), 60)
 # JSON bodies of the API nest at most this deep (community_college/parsers.py).
 API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))
 # Content-Security-Policy violations are reported here when set (community_college/csp.py).
