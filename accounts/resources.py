@@ -21,6 +21,8 @@ from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX
 
+from community_college.cells import from_text_cell, text_cell
+
 from .models import Community, User, mask_phone
 from .selectors import scope_for
 
@@ -47,9 +49,16 @@ class ScopedResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
 
+    def export_field(self, field, instance, **kwargs):
+        # Names, notes and addresses are typed by residents and staff: never a formula in the sheet.
+        return text_cell(super().export_field(field, instance, **kwargs))
+
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.column_name in self.phone_columns and "*" in str(row.get(field.column_name) or ""):
             return  # a masked number: keep the one on record
+        if field.column_name in row:
+            # A sheet exported here and imported again: the apostrophe `export_field` added is not data.
+            row[field.column_name] = from_text_cell(row[field.column_name])
         super().import_field(field, instance, row, is_m2m, **kwargs)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
