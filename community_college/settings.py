@@ -331,6 +331,11 @@ SPECTACULAR_SETTINGS = {
     # Pinned in static/vendor/swagger-ui: government intranets have no CDN.
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist-5.35.0",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist-5.35.0/favicon-32x32.png",
+    # Times as the API sends them ("14:30:00", no offset): community_college/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "community_college.schema.local_times",
+    ],
 }
 
 # --- Domain -----------------------------------------------------------------------------------------------
