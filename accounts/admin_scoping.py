@@ -90,11 +90,25 @@ class BoundedChangeList(ChangeList):
     impossible filter is: Django's "incorrect lookup" redirect with `?e=1`.
     """
 
+    def __init__(self, request, model, *args, **kwargs):
+        # Set before Django's __init__, which orders the rows (`?o=`) through get_ordering_field.
+        model_admin = next((a for a in args if isinstance(a, admin.ModelAdmin)), kwargs.get("model_admin"))
+        may_search = getattr(model_admin, "may_search_phones", None)
+        self.phones_hidden = may_search is not None and not may_search(request)
+        super().__init__(request, model, *args, **kwargs)
+
     def get_filters(self, request):
         try:
             return super().get_filters(request)
         except (OverflowError, ValueError) as exc:
             raise IncorrectLookupParameters(exc) from exc
+
+    def get_ordering_field(self, field_name):
+        # Sorting by a masked number tells its hidden digits apart just as a search would.
+        field = super().get_ordering_field(field_name)
+        if self.phones_hidden and isinstance(field, str) and _is_phone_lookup(field):
+            return None
+        return field
 
 
 def _is_phone_lookup(field: str) -> bool:
@@ -137,6 +151,16 @@ class PhoneSafeSearchMixin:
 
     def may_search_phones(self, request) -> bool:
         return request.user.is_superuser or scope_for(request.user).can_change
+
+    def get_sortable_by(self, request):
+        if self.may_search_phones(request):
+            return super().get_sortable_by(request)
+        # No sorting by a column whose number the user sees masked (see BoundedChangeList).
+        return [
+            name
+            for name in super().get_sortable_by(request)
+            if not _is_phone_lookup(str(getattr(getattr(self, name, None), "admin_order_field", "") or name))
+        ]
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

@@ -44,7 +44,7 @@ from tests.factories import (
 from venues.models import OpeningHours
 
 ST = Path(sys.executable).with_name("st")
-CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
+CHECKS = "all"
 REVOKE = "auth_tokens_destroy"
 
 

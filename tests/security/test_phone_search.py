@@ -132,3 +132,23 @@ def test_admin_search_is_rate_limited_per_user(world, client, target, settings):
     assert client.get("/admin/accounts/user/").status_code == 200
     client.force_login(world.other_staff)
     assert client.get("/admin/accounts/user/", {"q": "x"}).context["messages"]._loaded_messages == []
+
+
+def test_the_district_office_cannot_sort_by_the_masked_number(world, client, target):
+    client.force_login(world.district_office)
+    response = client.get("/admin/accounts/user/")
+    column = list(response.context["cl"].list_display).index("masked_phone")
+    sorted_up = client.get("/admin/accounts/user/", {"o": str(column)})
+    sorted_down = client.get("/admin/accounts/user/", {"o": f"-{column}"})
+    # The order is the default one, whichever way the masked column is asked for.
+    assert [u.pk for u in sorted_up.context["cl"].result_list] == [u.pk for u in sorted_down.context["cl"].result_list]
+    assert "masked_phone" not in sorted_up.context["cl"].sortable_by
+
+
+def test_community_staff_may_sort_by_number(world, client, target):
+    client.force_login(world.staff)
+    response = client.get("/admin/accounts/user/")
+    column = list(response.context["cl"].list_display).index("masked_phone")
+    up = [u.phone for u in client.get("/admin/accounts/user/", {"o": str(column)}).context["cl"].result_list]
+    down = [u.phone for u in client.get("/admin/accounts/user/", {"o": f"-{column}"}).context["cl"].result_list]
+    assert up == sorted(up) and down == sorted(down, reverse=True) and up != down
