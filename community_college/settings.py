@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "community_college.schema.local_times",
+        "community_college.schema.input_rules",
     ],
 }
 

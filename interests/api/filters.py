@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 from community_college.params import BoundedIsoDateTimeFilter
 from interests.enums import OrderStatus
@@ -9,6 +10,7 @@ from interests.models import Category, Order
 ID_MAX = 2**31 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(django_filters.NumberFilter):
     """A row's id: a whole number in the database's range, else a 400 on the filter."""
 

@@ -1,4 +1,5 @@
-"""Fuzz the live API against its own schema: no 5xx, no response that breaks its schema.
+"""Fuzz the live API against its own schema with every schemathesis check: no 5xx, no response that breaks
+its schema, no undocumented status, invalid data refused and valid data accepted.
 
 Runs the schemathesis command line against pytest-django's live server (its pytest plugin does not
 load under pytest 9), with tokens, so the authenticated paths are exercised. Three runs:
@@ -7,7 +8,10 @@ load under pytest 9), with tokens, so the authenticated paths are exercised. Thr
   staff paths' 403s, which must conform too;
 - as community staff, over the staff and district paths, with a proposal, a venue and a college to act on;
 - token revocation alone, with a token of its own: revoking the token a run signs in with would leave the
-  rest of that run unauthenticated (every later answer a 401), which is what the first run used to do.
+  rest of that run unauthenticated (every later answer a 401), which is what the first run used to do;
+- a hostile pass as staff (tests/api/hostile_hooks.py): generated bodies and queries swapped for deep
+  nesting, NUL and control characters, numbers beyond 64 bits, dates at the ends of the calendar and
+  impossible time-zone offsets; every answer a documented 4xx, never a 5xx.
 
 Throttled endpoints (sign-in, codes by SMS, matching runs) answer 429 once their budget is spent: a
 documented answer in the error shape, so a run stays green however far the fuzzer pushes them.
@@ -15,6 +19,7 @@ documented answer in the error shape, so a run stays green however far the fuzze
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -43,12 +48,22 @@ from tests.factories import (
 )
 from venues.models import OpeningHours
 
+ROOT = Path(__file__).resolve().parents[2]
 ST = Path(sys.executable).with_name("st")
 CHECKS = "all"
 REVOKE = "auth_tokens_destroy"
 
 
-def _fuzz(live_server, tmp_path, secret: str, *selection: str) -> subprocess.CompletedProcess:
+def _fuzz(
+    live_server, tmp_path, secret: str, *selection: str, checks: str = CHECKS, hostile: bool = False
+) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    extra: list[str] = []
+    if hostile:
+        # Bodies and queries rewritten by tests/api/hostile_hooks.py; hooks act on generated cases, so
+        # only the fuzzing phase, from valid data that the hooks then spoil.
+        env.update(SCHEMATHESIS_HOOKS="tests.api.hostile_hooks", PYTHONPATH=str(ROOT))
+        extra = ["--mode", "positive", "--exclude-checks", "positive_data_acceptance"]
     return subprocess.run(
         [
             str(ST) if ST.exists() else "st",
@@ -59,9 +74,10 @@ def _fuzz(live_server, tmp_path, secret: str, *selection: str) -> subprocess.Com
             "-H",
             f"Authorization: Token {secret}",
             "--checks",
-            CHECKS,
+            checks,
             "--phases",
-            "examples,coverage,fuzzing,stateful",
+            "fuzzing" if hostile else "examples,coverage,fuzzing,stateful",
+            *extra,
             "--max-examples",
             "8",
             "--seed",
@@ -74,6 +90,7 @@ def _fuzz(live_server, tmp_path, secret: str, *selection: str) -> subprocess.Com
         text=True,
         timeout=900,
         cwd=tmp_path,
+        env=env,
     )
 
 
@@ -128,6 +145,17 @@ def test_api_conforms_to_its_schema(live_server, tmp_path):
             r"^/api/v1/(staff|district)/",
         ),
         "revoke": _fuzz(live_server, tmp_path, to_revoke, "--include-operation-id", REVOKE),
+        # Hostile bodies and queries (deep nesting, NUL, huge numbers, far dates, impossible offsets): every
+        # check but positive_data_acceptance, as the hooks make valid cases invalid on purpose.
+        "hostile": _fuzz(
+            live_server,
+            tmp_path,
+            as_staff,
+            "--exclude-operation-id",
+            REVOKE,
+            checks="all",
+            hostile=True,
+        ),
     }
     for name, result in runs.items():
         (tmp_path / f"{name}.txt").write_text(result.stdout + result.stderr)

@@ -109,3 +109,19 @@ def test_line_breaks_in_a_form_field_are_still_accepted(world, client):
     assert response.status_code == 200
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/\r\n"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("size", ["0", "101", "abc", "-5"])
+def test_a_page_size_out_of_range_is_a_400_not_a_silent_default(world, api, size):
+    response = api(world.staff).get("/api/v1/staff/orders/", {"page_size": size})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"page_size": ["Give a whole number from 1 to 100."]}
+
+
+def test_the_schema_states_what_the_door_refuses(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operations = [op for item in schema["paths"].values() for op in item.values()]
+    assert all("400" in op["responses"] for op in operations)
+    assert all("413" in op["responses"] for op in operations if "requestBody" in op)
+    phone = schema["components"]["schemas"]["SignInCodeRequestRequest"]["properties"]["phone"]
+    assert phone["pattern"] == r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
