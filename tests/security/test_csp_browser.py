@@ -54,7 +54,8 @@ def test_pages_work_under_the_enforced_policy(browser, live_server):  # noqa: F8
     try:
         # Anonymous: the home page, and the language menu (its handler moved out of the markup).
         page, problems = _open(context, "/")
-        page.select_option("#language-switch", "en")
+        with page.expect_navigation():
+            page.select_option("#language-switch", "en")
         page.wait_for_load_state("networkidle")
         assert page.locator("html").get_attribute("lang") == "en"
         assert _csp_violations(page) == []
