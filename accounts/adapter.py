@@ -63,6 +63,12 @@ class PhoneVerificationStage(AllauthPhoneVerificationStage):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        # allauth's rate limits count per address: the one the trusted proxies report, like axes and DRF.
+        from community_college.client_ip import client_ip
+
+        return client_ip(request) or super().get_client_ip(request)
+
     def get_login_redirect_url(self, request) -> str:
         # A resident who signed up but never chose a home community finishes that first.
         from interests.models import ResidentProfile

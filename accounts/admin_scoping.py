@@ -28,18 +28,28 @@ Superusers see and change everything; the district office reads everything and c
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.models import normalise_phone
 from accounts.selectors import Scope, scope_for
 
 REFUSAL_ATTR = "_cc_service_refusal"
+# A mobile number as typed: digits, spaces, dashes, an optional +86.
+_PHONE_TERM = re.compile(r"^\+?[\d\s-]+$")
 
 
 class _ScopedChoicesMixin:
@@ -72,7 +82,108 @@ class _ScopedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ScopedAdminMixin(_ScopedChoicesMixin):
+class BoundedChangeList(ChangeList):
+    """A changelist whose date drill-down cannot overflow.
+
+    Django computes the end of the chosen day, month or year of `date_hierarchy` with date arithmetic that
+    overflows at year 9999 (`?created__year=9999` was a server error); such a URL is now what any other
+    impossible filter is: Django's "incorrect lookup" redirect with `?e=1`.
+    """
+
+    def __init__(self, request, model, *args, **kwargs):
+        # Set before Django's __init__, which orders the rows (`?o=`) through get_ordering_field.
+        model_admin = next((a for a in args if isinstance(a, admin.ModelAdmin)), kwargs.get("model_admin"))
+        may_search = getattr(model_admin, "may_search_phones", None)
+        self.phones_hidden = may_search is not None and not may_search(request)
+        super().__init__(request, model, *args, **kwargs)
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+    def get_ordering_field(self, field_name):
+        # Sorting by a masked number tells its hidden digits apart just as a search would.
+        field = super().get_ordering_field(field_name)
+        if self.phones_hidden and isinstance(field, str) and _is_phone_lookup(field):
+            return None
+        return field
+
+
+def _is_phone_lookup(field: str) -> bool:
+    return field.lstrip("^=@").split("__")[-1].endswith("phone")
+
+
+def _search_allowed(request) -> bool:
+    """Count one admin search of this user; False once the user searched too often in this window.
+
+    Searching is how a hidden value is read back one guess at a time; a person at the desk searches a few
+    times a minute, a script hundreds.
+    """
+    limit, period = getattr(settings, "ADMIN_SEARCH_RATE", (60, 60))
+    key = f"admin-search:{request.user.pk}:{int(time.time() // period)}"
+    cache.add(key, 0, period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window's counter expired between add and incr
+        count = 1
+    return count <= limit
+
+
+class PhoneSafeSearchMixin:
+    """Admin search that cannot be used to read back a masked mobile number.
+
+    A `search_fields` entry ending in "phone" is never searched as text (`icontains`), which let a user
+    who sees 198****2395 find the hidden digits one at a time. Instead, and only for users who may see the
+    full number (superusers and staff who change the row's community; not the district office, which reads
+    masked numbers), a search term that is a whole mobile number matches it exactly and a term of four
+    digits matches its end, the two things a caller says on the phone. Every search (the changelists,
+    the autocomplete of relation fields, the phone-order resident look-up) is rate-limited per user
+    (`ADMIN_SEARCH_RATE`).
+    """
+
+    def phone_search_fields(self, request) -> list[str]:
+        return [f.lstrip("^=@") for f in super().get_search_fields(request) if _is_phone_lookup(f)]
+
+    def get_search_fields(self, request):
+        return [f for f in super().get_search_fields(request) if not _is_phone_lookup(f)]
+
+    def may_search_phones(self, request) -> bool:
+        return request.user.is_superuser or scope_for(request.user).can_change
+
+    def get_sortable_by(self, request):
+        if self.may_search_phones(request):
+            return super().get_sortable_by(request)
+        # No sorting by a column whose number the user sees masked (see BoundedChangeList).
+        return [
+            name
+            for name in super().get_sortable_by(request)
+            if not _is_phone_lookup(str(getattr(getattr(self, name, None), "admin_order_field", "") or name))
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return super().get_search_results(request, queryset, search_term)
+        if not _search_allowed(request):
+            self.message_user(request, _("Too many searches: wait a minute and search again."), messages.ERROR)
+            return queryset.none(), False
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone_fields = self.phone_search_fields(request)
+        if not phone_fields or not self.may_search_phones(request):
+            return results, may_have_duplicates
+        term = search_term.strip()
+        digits = normalise_phone(term) or ""
+        if not _PHONE_TERM.match(term) or len(digits) not in (4, 11):
+            return results, may_have_duplicates
+        lookup = "exact" if len(digits) == 11 else "endswith"
+        match = Q()
+        for field in phone_fields:
+            match |= Q(**{f"{field}__{lookup}": digits})
+        return results | queryset.filter(match), True
+
+
+class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
     """Put before `admin.ModelAdmin` (or `SimpleHistoryAdmin`, `UserAdmin`) in the bases."""
 
     community_path: str | None = "community"
@@ -97,6 +208,9 @@ class ScopedAdminMixin(_ScopedChoicesMixin):
 
     def get_queryset(self, request):
         return self.scoped(request, super().get_queryset(request))
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedChangeList
 
     def get_object(self, request, object_id, from_field=None):
         # Django answers an unknown id with a redirect and a message; another node's object is simply not

@@ -10,12 +10,18 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX
+
+from community_college.cells import from_text_cell, text_cell
 
 from .models import Community, User, mask_phone
 from .selectors import scope_for
@@ -43,9 +49,16 @@ class ScopedResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
 
+    def export_field(self, field, instance, **kwargs):
+        # Names, notes and addresses are typed by residents and staff: never a formula in the sheet.
+        return text_cell(super().export_field(field, instance, **kwargs))
+
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.column_name in self.phone_columns and "*" in str(row.get(field.column_name) or ""):
             return  # a masked number: keep the one on record
+        if field.column_name in row:
+            # A sheet exported here and imported again: the apostrophe `export_field` added is not data.
+            row[field.column_name] = from_text_cell(row[field.column_name])
         super().import_field(field, instance, row, is_m2m, **kwargs)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
@@ -70,8 +83,18 @@ class ScopedResource(resources.ModelResource):
         return stored is None or scope_for(self.user).can_change_community(stored)
 
 
+IMPORT_FILE_SALT = "accounts.resources.import-file"
+# The dry run's file waits this long for its confirmation.
+IMPORT_FILE_MAX_AGE = 60 * 60
+
+
 class ScopedImportExportMixin(ImportExportMixin):
-    """Import and export for a scoped admin: .xlsx only, the user's scope and rights, phones masked."""
+    """Import and export for a scoped admin: .xlsx only, the user's scope and rights, phones masked.
+
+    The confirm step names the file the dry run stored; django-import-export takes that name from the posted
+    form, so any file in the server's temporary folder could be named (and was imported, then deleted).
+    Here the name travels signed, bound to the user, the model and the upload, and only that file is read.
+    """
 
     formats = [XLSX]
     import_formats = [XLSX]
@@ -87,6 +110,56 @@ class ScopedImportExportMixin(ImportExportMixin):
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    # --- the confirm step reads only this user's dry-run file ------------------------------------------------
+    def _import_binding(self, request) -> dict:
+        return {"user": request.user.pk, "model": self.model._meta.label_lower}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if initial.get("import_file_name"):
+            initial["import_file_name"] = signing.dumps(
+                {"file": initial["import_file_name"], **self._import_binding(request)}, salt=IMPORT_FILE_SALT
+            )
+        return initial
+
+    def _signed_import_file(self, request) -> str | None:
+        """The file name the dry run signed for this user and model, or None for anything else."""
+        try:
+            claim = signing.loads(
+                request.POST.get("import_file_name", ""), salt=IMPORT_FILE_SALT, max_age=IMPORT_FILE_MAX_AGE
+            )
+        except signing.BadSignature:
+            return None
+        if not isinstance(claim, dict) or any(claim.get(k) != v for k, v in self._import_binding(request).items()):
+            return None
+        name = claim.get("file")
+        return name if isinstance(name, str) and name else None
+
+    def _refuse_import(self, request, message: str):
+        self.message_user(request, message, messages.ERROR)
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_import", current_app=self.admin_site.name)
+        return HttpResponseRedirect(url)
+
+    def process_import(self, request, **kwargs):
+        if request.method != "POST":
+            return super().process_import(request, **kwargs)  # answers 405
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        name = self._signed_import_file(request)
+        if name is None:
+            return self._refuse_import(
+                request, _("This import cannot be confirmed: upload the file again and check it first.")
+            )
+        post = request.POST.copy()
+        post["import_file_name"] = name
+        request.POST = post
+        try:
+            return super().process_import(request, **kwargs)
+        except OSError:
+            # Confirmed twice (the first confirmation imported and removed the file), or cleaned away.
+            return self._refuse_import(request, _("This import was already confirmed or has expired: upload the file again."))
 
 
 class CommunityCodeImportWidget(CommunityCodeWidget):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from community_college.errors import ScopeError
 
 from .enums import Role
 from .models import Community, RoleAssignment, User
@@ -72,6 +75,23 @@ def _compute_scope(user: User) -> Scope:
         community_ids=frozenset(community_ids),
         street_ids=frozenset(street_ids),
     )
+
+
+def require_change(actor: User, community_id: int | None, *, elsewhere: str) -> None:
+    """Raise ScopeError unless `actor` may change the data of community `community_id`.
+
+    Two different refusals: the district office sees the row but reads only; anyone else is outside the
+    row's community (`elsewhere`, the caller's message naming what belongs to another community).
+    """
+    scope = scope_for(actor)
+    if scope.can_change_community(community_id):
+        return
+    if scope.covers(community_id) and not scope.can_change:
+        raise ScopeError(
+            _("The district office reads only: the staff of the community or street make this change."),
+            code="read_only",
+        )
+    raise ScopeError(elsewhere, code="scope")
 
 
 def communities_in_scope(user: User) -> QuerySet[Community]:

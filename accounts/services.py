@@ -63,3 +63,17 @@ def role_assign(*, user: User, role: str, **node) -> RoleAssignment:
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_cc_scope", None)
     return assignment
+
+
+def needs_phone_verification(user: User) -> bool:
+    """Whether signing in must first prove the mobile number, as allauth's phone verification stage asks
+    on the sign-in page (ACCOUNT_PHONE_VERIFICATION_ENABLED): every sign-in path asks this one question."""
+    from django.conf import settings
+
+    return bool(user.phone) and not user.phone_verified and settings.ACCOUNT_PHONE_VERIFICATION_ENABLED
+
+
+def phone_mark_verified(*, user: User) -> None:
+    """A code sent to the user's number came back: the number is theirs."""
+    User.objects.filter(pk=user.pk).update(phone_verified=True)
+    user.phone_verified = True

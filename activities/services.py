@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import scope_for
+from accounts.selectors import require_change, scope_for
 from community_college.errors import ConflictError, ScopeError
 from notices import hooks as notice_hooks
 from venues.enums import BookingStatus
@@ -158,8 +158,7 @@ def course_cancel(*, course: Course, actor: User) -> Course:
     from venues.models import Booking
 
     locked = Course.objects.select_for_update().get(pk=course.pk)
-    if not scope_for(actor).can_change_community(locked.community_id):
-        raise ScopeError(_("This class belongs to another community."), code="scope")
+    require_change(actor, locked.community_id, elsewhere=_("This class belongs to another community."))
     if locked.status == CourseStatus.CANCELLED:
         return locked
     now = timezone.now()

@@ -12,7 +12,7 @@ object the caller cannot see is a 404 before any service runs), any other Valida
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -96,6 +96,8 @@ def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error in the shape of ErrorSerializer."""
     if isinstance(exc, DjangoValidationError):
         return _django_validation(exc)
+    if isinstance(exc, RequestDataTooBig):
+        return _error("too_large", _("The request body is too large."), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
         return _error("not_found", _("Not found."), status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):

@@ -60,10 +60,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything reads an address: the client's address as the trusted proxies report it.
+    "community_college.client_ip.ClientIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer.
+    "community_college.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Control characters and oversized API bodies are refused before any view or form reads them.
+    "community_college.hygiene.InputHygieneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -228,6 +234,8 @@ AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+# The address ClientIPMiddleware resolved from the trusted proxies (see "Client addresses" below).
+AXES_CLIENT_IP_CALLABLE = "community_college.client_ip.client_ip"
 
 # --- Internationalisation ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -294,6 +302,14 @@ REST_FRAMEWORK = {
         "match_run": os.environ.get("API_THROTTLE_MATCH_RUN", "20/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Depth- and size-limited JSON (community_college/parsers.py); forms as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": [
+        "community_college.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Throttles read the address ClientIPMiddleware resolved, never a forwarded header themselves.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Community College API",
@@ -315,6 +331,12 @@ SPECTACULAR_SETTINGS = {
     # Pinned in static/vendor/swagger-ui: government intranets have no CDN.
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist-5.35.0",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist-5.35.0/favicon-32x32.png",
+    # Times as the API sends them ("14:30:00", no offset): community_college/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "community_college.schema.local_times",
+        "community_college.schema.input_rules",
+    ],
 }
 
 # --- Domain -----------------------------------------------------------------------------------------------
@@ -357,6 +379,18 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# --- Client addresses behind proxies (community_college/client_ip.py; README "Deploying") -------------------
+# X-Forwarded-For is believed only from these proxies (addresses or networks, comma-separated), or from this
+# many hops when their addresses are not fixed. Default: no proxy is trusted, REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+# Admin searches per staff member: (searches, seconds). Guessing hidden values one search at a time is slow.
+ADMIN_SEARCH_RATE = (int(os.environ.get("ADMIN_SEARCH_RATE_PER_MINUTE", "60")), 60)
+# JSON bodies of the API nest at most this deep (community_college/parsers.py).
+API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))
+# Content-Security-Policy violations are reported here when set (community_college/csp.py).
+CSP_REPORT_URI = os.environ.get("CSP_REPORT_URI", "")
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from community_college.cells import text_cell
+
 from .selectors import PAGE_ROWS
 
 # How a column's values are shown on the page (see templatetags) and formatted in Excel.
@@ -152,7 +154,7 @@ def workbook(tables: list[Table]) -> bytes:
         for row in table.rows:
             cells = []
             for value, column in zip(row, table.columns, strict=True):
-                cell = WriteOnlyCell(sheet, value=_excel_value(value))
+                cell = WriteOnlyCell(sheet, value=text_cell(_excel_value(value)))
                 if KINDS[column.kind] and value is not None:
                     cell.number_format = KINDS[column.kind]
                 cells.append(cell)

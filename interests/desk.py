@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Community, User
-from accounts.selectors import scope_for
+from accounts.selectors import require_change, scope_for
 from accounts.services import resident_register
 from activities.enums import CourseStatus, RegistrationStatus
 from activities.models import Course, Registration
@@ -45,8 +45,7 @@ def order_dispatch_into_course(*, order: Order, course: Course, actor: User) -> 
     """
     if course.category_id != order.category_id:
         raise ConflictError(_("The class teaches another interest than the order asks for."), code="other_interest")
-    if not scope_for(actor).can_change_community(course.community_id):
-        raise ScopeError(_("This class belongs to another community."), code="scope")
+    require_change(actor, course.community_id, elsewhere=_("This class belongs to another community."))
     if not courses_open_for_orders(actor=actor, category_ids=[order.category_id]).filter(pk=course.pk).exists():
         refusal = course_registration_refusal(course=course)
         if course.status != CourseStatus.OPEN:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.enums import Role
 from accounts.models import Community, RoleAssignment, User
-from accounts.selectors import scope_for
+from accounts.selectors import require_change, scope_for
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from notices import hooks as notice_hooks
 
@@ -96,8 +96,8 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
             % {"current": OrderStatus(locked.status).label, "target": OrderStatus(to).label},
             code="invalid_transition",
         )
-    if actor is not None and to in _STAFF_TRANSITIONS and not scope_for(actor).can_change_community(locked.community_id):
-        raise ScopeError(_("This order belongs to another community."), code="scope")
+    if actor is not None and to in _STAFF_TRANSITIONS:
+        require_change(actor, locked.community_id, elsewhere=_("This order belongs to another community."))
     if (
         to == OrderStatus.CANCELLED
         and actor is not None

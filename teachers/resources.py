@@ -114,7 +114,9 @@ class TeacherResource(ScopedResource):
     # --- export ------------------------------------------------------------------------------------------------
     def filter_export(self, queryset, **kwargs):
         queryset = super().filter_export(queryset, **kwargs)
-        return queryset.prefetch_related(
+        # The admin's changelist queryset prefetches "skills" already, with another queryset; Django refuses
+        # two prefetches of one lookup, so the export sets its own from scratch.
+        return queryset.prefetch_related(None).prefetch_related(
             Prefetch(
                 "skills", queryset=TeacherSkill.objects.select_related("category").order_by("category__name")
             ),

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User, mobile_validator, normalise_phone
-from accounts.selectors import scope_for
-from community_college.errors import ConflictError, ScopeError
+from accounts.selectors import require_change
+from community_college.errors import ConflictError
 
 from .enums import TeacherKind, TeacherSource
 from .models import RecommendationStatus, Teacher, TeacherRecommendation, TeacherSkill
@@ -41,8 +41,7 @@ def teacher_recommendation_submit(
 
 def _locked_pending(recommendation: TeacherRecommendation, actor: User) -> TeacherRecommendation:
     locked = TeacherRecommendation.objects.select_for_update().get(pk=recommendation.pk)
-    if not scope_for(actor).can_change_community(locked.community_id):
-        raise ScopeError(_("This recommendation belongs to another community."), code="scope")
+    require_change(actor, locked.community_id, elsewhere=_("This recommendation belongs to another community."))
     if locked.status != RecommendationStatus.PENDING:
         raise ConflictError(_("This recommendation has already been decided."), code="decided")
     return locked

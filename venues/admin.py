@@ -23,6 +23,7 @@ from accounts.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, run_serv
 from accounts.models import Community, Street
 from accounts.resources import ScopedImportExportMixin
 from accounts.selectors import scope_for
+from community_college.params import BoundedDateField
 
 from . import services
 from .enums import OwnerType
@@ -32,7 +33,7 @@ from .resources import VenueResource
 
 
 class OverviewFilterForm(forms.Form):
-    week = forms.DateField(label=_("week of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    week = BoundedDateField(label=_("week of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     street = forms.ModelChoiceField(label=_("street"), queryset=Street.objects.none(), required=False)
     community = forms.ModelChoiceField(
         label=_("community"), queryset=Community.objects.none(), required=False

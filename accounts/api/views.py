@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 
-from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -15,7 +14,7 @@ from accounts import codes
 from accounts.models import ApiToken, normalise_phone
 from community_college.exceptions import errors
 
-from . import lockout, services
+from . import services
 from .serializers import (
     SignInCodeRequestSerializer,
     SignInCodeSentSerializer,
@@ -55,26 +54,24 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
         request=TokenCreateSerializer,
         responses={201: TokenCreatedSerializer, **errors(400, 429)},
         description="With `login` and `password`: five failures lock the account from this address "
-        "(429 `locked_out`, even with the right password) for AXES_COOLOFF_TIME.",
+        "(429 `locked_out`, even with the right password) for AXES_COOLOFF_TIME. An account whose mobile "
+        "number is not verified is refused (403 `phone_unverified`), as the sign-in page would ask for a "
+        "code first: sign in by SMS code instead, which verifies the number.",
     )
     def create(self, request, *args, **kwargs):
         data = TokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = request.user
         if "login" in data.validated_data:
-            # Through the same backends as the sign-in page, so axes counts failures and locks out.
-            user = authenticate(
-                request._request,
-                username=data.validated_data["login"],
+            token, secret = services.api_token_sign_in_with_password(
+                request=request._request,
+                login=data.validated_data["login"],
                 password=data.validated_data["password"],
+                name=data.validated_data["name"],
             )
-            if user is None:
-                lockout.raise_if_locked_by_authenticate(request._request)
-                raise exceptions.AuthenticationFailed(_("The mobile number or the password is wrong."))
-            lockout.record_success(request._request, user=user)
-        elif not user.is_authenticated:
+        elif request.user.is_authenticated:
+            token, secret = services.api_token_create(user=request.user, name=data.validated_data["name"])
+        else:
             raise exceptions.NotAuthenticated()
-        token, secret = services.api_token_create(user=user, name=data.validated_data["name"])
         body = TokenCreatedSerializer(token).data | {"secret": secret}
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -6,6 +6,7 @@ from accounts.selectors import scope_for
 from activities.dispatch.enums import MatchScope, MatchSolver
 from activities.enums import AttendanceStatus
 from activities.models import Course, MatchRun, ProposedClass, ProposedPlacement, Registration, Session, Term
+from community_college.params import BoundedDateSerializerField
 from teachers.models import Teacher
 
 
@@ -124,7 +125,7 @@ class CalendarLinkSerializer(serializers.Serializer):
 
 
 class OccupancyQuerySerializer(serializers.Serializer):
-    week = serializers.DateField(required=False, help_text=_("Any day of the week; this week by default."))
+    week = BoundedDateSerializerField(required=False, help_text=_("Any day of the week; this week by default."))
 
 
 class OccupancyDaySerializer(serializers.Serializer):

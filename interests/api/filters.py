@@ -1,6 +1,8 @@
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
+from community_college.params import BoundedIsoDateTimeFilter
 from interests.enums import OrderStatus
 from interests.models import Category, Order
 
@@ -8,6 +10,7 @@ from interests.models import Category, Order
 ID_MAX = 2**31 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(django_filters.NumberFilter):
     """A row's id: a whole number in the database's range, else a 400 on the filter."""
 
@@ -39,8 +42,8 @@ class OrderFilter(django_filters.FilterSet):
 class StaffOrderFilter(OrderFilter):
     community = IdFilter(field_name="community_id")
     category = IdFilter(field_name="category_id")
-    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    submitted_after = BoundedIsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = BoundedIsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
 
     class Meta(OrderFilter.Meta):
         fields = ["status", "community", "category"]
