@@ -452,7 +452,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = PhoneOrderForm(request.POST or None, request=request, admin_site=self.admin_site)
+        form = PhoneOrderForm(request.POST if request.method == "POST" else None, request=request, admin_site=self.admin_site)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
