@@ -116,7 +116,8 @@ def nearby(request: HttpRequest) -> HttpResponse:
     the resident's registrations among the page's classes (1), the filter options (2).
     """
     form = CourseFilterForm(request.GET)
-    ranked = nearby_courses(user=request.user, **form.filters())
+    filters = form.filters()
+    ranked = nearby_courses(user=request.user, **filters)
     profile = getattr(request.user, "profile", None) if request.user.is_authenticated else None
     personalised = bool(profile and profile.consent_recommendations)
     page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -141,6 +142,7 @@ def nearby(request: HttpRequest) -> HttpResponse:
         "profile": profile,
         "walking_distance": distance_label(settings.WALKING_CIRCLE_KM),
         "statuses": RegistrationStatus,
+        "active_filters": sum(value is not None for value in filters.values()),
     }
     if _is_htmx(request) and request.headers.get("HX-Target") == "class-list":
         return render(request, "activities/_course_list.html", context)
