@@ -224,7 +224,8 @@ def course_register(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         return _answer(request, course, error=" ".join(exc.messages))
     if registration.status == RegistrationStatus.CONFIRMED:
-        notice = _("You have a place in this class.")
+        # The status block below already says "You have a place in this class."; this says what happened.
+        notice = _("Registered. You find this class under My orders.")
     elif _is_htmx(request):
         notice = _("The class is full, so you are on the waiting list.")  # the block shows the position
     else:

@@ -426,7 +426,8 @@ class Journey:
         button.click()
 
         # htmx swaps the status block: the outcome, the places left, and the way out.
-        expect(status.locator(".alert-success")).to_have_text(t("You have a place in this class."))
+        expect(status.locator(".alert-success")).to_have_text(t("Registered. You find this class under My orders."))
+        expect(status).to_contain_text(t("You have a place in this class."))
         expect(status).to_contain_text(
             t.n("%(free)s place left", "%(free)s places left", free_before - 1, free=free_before - 1)
         )
