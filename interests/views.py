@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +23,8 @@ from community_college.errors import ConflictError
 from . import selectors, services
 from .forms import CancelForm, OrderForm, ProfileForm, SearchForm
 from .models import Category, InterestGroup, Order, ResidentProfile
+
+GROUPS_PAGE_SIZE = 15
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -238,11 +241,14 @@ def groups(request: HttpRequest) -> HttpResponse:
         return profile
     category_id = request.GET.get("category")
     category_id = int(category_id) if category_id and category_id.isdigit() else None
-    group_list = list(selectors.groups_for_resident(user=request.user, profile=profile, category_id=category_id))
+    # Eleven screens of groups on a phone were too many: a page at a time, own community first.
+    page = Paginator(
+        selectors.groups_for_resident(user=request.user, profile=profile, category_id=category_id), GROUPS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "interests/groups.html",
-        {"profile": profile, "groups": group_list, "category_id": category_id},
+        {"profile": profile, "groups": list(page.object_list), "page": page, "category_id": category_id},
     )
 
 
