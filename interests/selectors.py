@@ -37,7 +37,7 @@ from community_college.geo import bounding_box
 
 from .enums import OPEN_ORDER_STATUSES, OrderStatus
 from .models import Category, GroupMembership, InterestGroup, Order, OrderEvent, ResidentProfile
-from .search import normalise_query
+from .search import clean_query, normalise_query
 
 SEARCH_LIMIT = 30
 UPCOMING_LIMIT = 20
@@ -183,7 +183,7 @@ def search_categories(query: str, *, user=None, profile: ResidentProfile | None 
     whether it is a broad field (`is_field`, which cannot be ordered) and whether the resident already
     has an open order for it (`my_open_order`). One query.
     """
-    raw = (query or "").strip()
+    raw = clean_query(query)
     key = normalise_query(raw)
     if not key:
         return Category.objects.none()

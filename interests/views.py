@@ -23,6 +23,7 @@ from community_college.errors import ConflictError
 from . import selectors, services
 from .forms import CancelForm, OrderForm, ProfileForm, SearchForm
 from .models import Category, InterestGroup, Order, ResidentProfile
+from .search import MAX_QUERY, clean_query
 
 GROUPS_PAGE_SIZE = 15
 
@@ -123,10 +124,18 @@ def profile(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Find an interest by Chinese, pinyin or initials; htmx asks for the results list only."""
     form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
+    typed = form.cleaned_data["q"] if form.is_valid() else ""
+    query = clean_query(typed)
     profile = selectors.profile_for(request.user)
     results = list(selectors.search_categories(query, user=request.user, profile=profile)) if query else []
-    context = {"form": form, "query": query, "results": results, "profile": profile}
+    context = {
+        "form": form,
+        "query": query,
+        "results": results,
+        "profile": profile,
+        "shortened": len(" ".join(typed.split())) > MAX_QUERY,
+        "nothing_searchable": bool(typed.strip()) and not query,
+    }
     if _is_htmx(request):
         return render(request, "interests/_search_results.html", context)
     return render(request, "interests/search.html", context)

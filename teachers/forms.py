@@ -3,10 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from community_college.forms import LongTextForm
 from interests.models import Category
 
 
-class RecommendationForm(forms.Form):
+class RecommendationForm(LongTextForm):
     name = forms.CharField(
         label=_("Who do you recommend?"),
         max_length=60,
