@@ -69,7 +69,7 @@ def test_the_venue_overview_names_each_venue_in_a_readable_header_link(world, lo
 
 
 def test_the_admin_index_starts_with_todays_work_and_counts_new_orders(world, login):
-    world.a.order  # one submitted order in community A
+    assert world.a.order.status == OrderStatus.SUBMITTED  # one new order in community A
     _order(world.b, days_ago=1)  # another community's: not counted
     html = login(world.community_staff).get("/admin/").content.decode()
     today = html[html.index('id="task-group-1"') : html.index('id="task-group-2"')]
