@@ -164,7 +164,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("Your order for %(interest)s has been sent to %(community)s.")
-                    % {"interest": category.name, "community": profile.community.name},
+                    % {"interest": category.display_name, "community": profile.community.name},
                 )
                 return redirect(f"{reverse('interests:my_orders')}#order-{order.pk}")
     else:
@@ -199,7 +199,7 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _first_message(exc))
     else:
-        messages.success(request, _("Your order for %(interest)s is cancelled.") % {"interest": order.category.name})
+        messages.success(request, _("Your order for %(interest)s is cancelled.") % {"interest": order.category.display_name})
     return redirect(f"{reverse('interests:my_orders')}#order-{order.pk}")
 
 

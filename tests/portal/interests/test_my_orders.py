@@ -222,3 +222,15 @@ def test_timeline_steps_ahead_read_as_still_to_come(resident_client, resident, t
     ]
     html = resident_client.get(reverse("interests:my_orders")).content.decode()
     assert "not yet" not in html
+
+
+def test_timeline_words_are_rendered_when_read_in_the_readers_language(resident, community, staff, taiji):
+    # Issue 19 item 17: notes written as Chinese text at write time stayed Chinese for an English reader.
+    # The steps carry no words of their own; the labels and who acted are rendered when the page is read.
+    order = services.order_place(resident=resident, category=taiji)
+    services.order_accept(order=order, actor=staff)
+    english = _steps(order, resident, "en")
+    chinese = _steps(order, resident, "zh-hans")
+    assert [s[2] for s in english[:2]] == ["you", "community staff 张主任"]
+    assert [s[2] for s in chinese[:2]] == ["您", "社区工作人员 张主任"]
+    assert all(note == "" for *_rest, note in english)
