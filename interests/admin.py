@@ -159,10 +159,12 @@ class OrderStatusFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         counts = dict(model_admin.get_queryset(request).order_by().values_list("status").annotate(n=Count("id")))
         todo = sum(counts.get(status, 0) for status in INBOX_STATUSES)
+        todo_label = _("To do: new and waiting")
+        all_label = _("All orders")
         return [
-            (self.TODO, f"{_('To do: new and waiting')} ({todo})"),
+            (self.TODO, f"{todo_label} ({todo})"),
             *[(value, f"{label} ({counts.get(value, 0)})") for value, label in OrderStatus.choices],
-            (self.ALL, f"{_('All orders')} ({sum(counts.values())})"),
+            (self.ALL, f"{all_label} ({sum(counts.values())})"),
         ]
 
     def value(self):

@@ -78,3 +78,22 @@ def test_the_admin_index_starts_with_todays_work_and_counts_new_orders(world, lo
     assert html.index('id="task-group-1"') < html.index("Everything, by kind of data")
     # The model sidebar is off: the lists get the whole width of a laptop screen.
     assert 'id="nav-sidebar"' not in login(world.community_staff).get(admin_url(Order, "changelist")).content.decode()
+
+
+def test_the_admins_item_picker_speaks_chinese(world, client):
+    # Issue 19 item 16: "Choose 意向时间 by selecting them…" (Django's zh_Hans catalogue lacks the string).
+    client.force_login(world.community_staff, backend="accounts.backends.PhoneOrEmailBackend")
+    catalogue = client.get("/admin/jsi18n/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "\\u9009\\u4e2d\\u5de6\\u4fa7" in catalogue or "选中左侧" in catalogue  # 选中左侧的%s…
+
+
+def test_the_by_day_table_is_headed_date_and_the_funnel_steps_differ_in_colour():
+    from django.utils import translation
+
+    from dashboards import charts
+
+    option = charts.funnel("漏斗", [("点单", 10), ("接单", 8), ("派单", 5), ("返单", 3)])
+    colours = [item["itemStyle"]["color"] for item in option["series"][0]["data"]]
+    assert len(set(colours)) == 4
+    with translation.override("zh-hans"):
+        assert translation.pgettext("calendar", "Date") == "日期"
