@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from .enums import Role
 from .models import RoleAssignment, User, mobile_validator, normalise_phone
 from .sms import send_sms
+from .sms_limits import retry_message, sms_wait_seconds
 
 
 def _normalise_login(value: str | None) -> str | None:
@@ -48,21 +49,52 @@ def axes_username(request, credentials: dict | None) -> str | None:
     return None
 
 
+def discard_unfinished_signup(user: User | None) -> None:
+    """Delete an account made by a sign-up that never got its code through, so nothing half-made stays:
+    its number was never verified and it was never signed in. Anything else is left alone."""
+    if user is not None and user.pk and not user.phone_verified and user.last_login is None:
+        User.objects.filter(pk=user.pk, phone_verified=False, last_login__isnull=True).delete()
+
+
 class PhoneVerificationStage(AllauthPhoneVerificationStage):
-    """allauth's phone check at sign-in, without its crash: when the number was sent a code moments
-    ago (a double tap, a second sign-in), allauth raises RateLimited out of the view, a server error.
-    Here the resident is sent back to the sign-in page with a message instead."""
+    """allauth's phone check at sign-in and sign-up, without its crash: when the number was sent a code
+    moments ago (a double tap, a second sign-in), allauth raises RateLimited out of the view, a server
+    error. Here the resident is told how long to wait instead; at sign-up the account just made is
+    removed again (the sign-up form checks the limit first, so this is only a race), so that signing up
+    again later works."""
 
     def handle(self):
         try:
             return super().handle()
         except RateLimited:
             adapter = AccountAdapter(self.request)
-            adapter.add_message(self.request, messages.ERROR, message=adapter.error_messages["rate_limited"])
+            phone = adapter.get_phone(self.login.user)[0] if self.login.user and self.login.user.phone else ""
+            wait = sms_wait_seconds(self.request, action="verify_phone", key=phone) if phone else 0
+            adapter.add_message(
+                self.request,
+                messages.ERROR,
+                message=retry_message(wait) if wait else adapter.error_messages["rate_limited"],
+            )
+            if self.login.signup:
+                discard_unfinished_signup(self.login.user)
+                return headed_redirect_response("account_signup"), False
             return headed_redirect_response("account_login"), False
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth's stock sentences read as machine translations in Chinese ("错误代码。"), and a wrong
+    # password was worded two ways (by phone, by e-mail): one plain sentence each.
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": gettext_lazy("The mobile number or the password is wrong."),
+        "phone_password_mismatch": gettext_lazy("The mobile number or the password is wrong."),
+        "incorrect_code": gettext_lazy("This code is not right. Check the SMS and type its six digits."),
+        "too_many_login_attempts": gettext_lazy(
+            "Too many wrong tries. Wait a few minutes, then ask for a new code."
+        ),
+        "rate_limited": gettext_lazy("Too many requests from this number. Wait a minute and try again."),
+    }
+
     def get_client_ip(self, request) -> str:
         # allauth's rate limits count per address: the one the trusted proxies report, like axes and DRF.
         from community_college.client_ip import client_ip

@@ -1764,14 +1764,16 @@ class _Seeder:
                         latest,
                     )
                     order.dispatched_at, order.course = at, course.obj
-                    events.append(("accepted", "dispatched", staff, at, f"派至《{course.obj.title}》"))
+                    # No note: the timeline names the step and the class in the reader's language at read
+                    # time; a note written here would stay Chinese for an English reader (issue 19).
+                    events.append(("accepted", "dispatched", staff, at, ""))
                 elif step == "completed":
                     at = self.at(course.dates[-1], self.slots[course.slot].end) + timedelta(
                         hours=rng.randint(1, 72)
                     )
                     at = min(at, self.now - timedelta(minutes=5))
                     order.completed_at = at
-                    events.append(("dispatched", "completed", resident, at, "已参加，完成评价"))
+                    events.append(("dispatched", "completed", resident, at, ""))
                 else:
                     at = min(at + timedelta(hours=rng.uniform(0.5, 72)), latest)
                     previous = events[-1][1]

@@ -1,5 +1,8 @@
 """Users, roles and the organisation tree: district → street (街道) → community (社区) → grid (网格)."""
 
+import re
+import unicodedata
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -13,16 +16,36 @@ from community_college.models import Located
 
 from .enums import DepartmentKind, Role
 
+MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
 mobile_validator = RegexValidator(
     r"^1[3-9]\d{9}$", _("Enter an 11-digit mainland mobile number, for example 13812345678.")
 )
 
 
+# What people put between the digits of a number: spaces, dashes of every width, dots, brackets.
+_PHONE_SEPARATORS = frozenset(" \t-.()\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+
+
 def normalise_phone(value: str | None) -> str | None:
+    """The one spelling of a mobile number: `１３８ 1234-5678`, `+86 138-1234-5678`, `0086…` → `13812345678`.
+
+    NFKC turns full-width digits, the full-width plus and the ideographic space (typed with a Chinese
+    input method) into their ASCII forms. A value with anything else in it (letters, emoji) comes back
+    stripped but otherwise as typed, so the mobile validator refuses it instead of a guess being stored.
+    Every place that reads a phone number (sign-up, sign-in, codes, the API, desk and spreadsheet imports)
+    goes through here.
+    """
     if not value:
         return None
-    digits = "".join(ch for ch in str(value) if ch.isdigit())
-    if digits.startswith("86") and len(digits) == 13:
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    body = text[1:] if text.startswith("+") else text
+    kept = [ch for ch in body if ch not in _PHONE_SEPARATORS]
+    if not all(ch.isdecimal() for ch in kept):
+        return text or None
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in kept)
+    if digits.startswith("0086") and len(digits) == 15:
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     return digits or None
 

@@ -23,13 +23,22 @@ from import_export.formats.base_formats import XLSX
 
 from community_college.cells import from_text_cell, text_cell
 
-from .models import Community, User, mask_phone
+from .models import MOBILE_PATTERN, Community, User, mask_phone, normalise_phone
 from .selectors import scope_for
 
 
 class MaskedPhoneWidget(widgets.CharWidget):
     def render(self, value, obj=None, **kwargs):
         return mask_phone(value)
+
+    def clean(self, value, row=None, **kwargs):
+        # A mobile typed as `138 1234-5678` or in full-width digits is stored in the one spelling; a
+        # landline (a venue's contact) is kept as written.
+        value = super().clean(value, row=row, **kwargs)
+        number = normalise_phone(value)
+        if number and MOBILE_PATTERN.fullmatch(number):
+            return number
+        return value
 
 
 class CommunityCodeWidget(widgets.ForeignKeyWidget):

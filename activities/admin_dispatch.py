@@ -226,6 +226,31 @@ class MatchRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
             return False
         return super().has_change_permission(request)
 
+    @staticmethod
+    def runnable_scopes(user) -> list[str]:
+        """The levels this user may run the matching at: community staff their community, street staff
+        also their street, the district office (and superusers) everything. Offering a level the user
+        cannot fill in ended in "社区: 该字段是必填项"."""
+        scope = scope_for(user)
+        if scope.everything:
+            return [MatchScope.COMMUNITY, MatchScope.STREET, MatchScope.DISTRICT]
+        if scope.street_ids:
+            return [MatchScope.COMMUNITY, MatchScope.STREET]
+        return [MatchScope.COMMUNITY]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return super().get_fieldsets(request, obj)
+        allowed = self.runnable_scopes(request.user)
+        hidden = {"street": MatchScope.STREET, "district": MatchScope.DISTRICT}
+        return [(None, {"fields": [f for f in self.add_fields if f not in hidden or hidden[f] in allowed]})]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "scope":
+            allowed = self.runnable_scopes(request.user)
+            kwargs["choices"] = [(value, label) for value, label in MatchScope.choices if value in allowed]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         scope = scope_for(request.user)

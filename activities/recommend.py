@@ -117,5 +117,18 @@ def rank(candidates: Iterable[Candidate], taste: Taste, *, personalised: bool = 
     return results
 
 
+def circle_first(ranked: Sequence[Ranked], walking_km: float) -> list[Ranked]:
+    """Classes inside the walking circle first, nearest first (at the same distance, the better
+    recommendation); then the rest in recommendation order.
+
+    The page promises classes "within a 15-minute walk": a class 2.5 km away, however well it fits,
+    must not sit above one next door.
+    """
+    inside = [r for r in ranked if r.distance_km is not None and r.distance_km <= walking_km]
+    outside = [r for r in ranked if r.distance_km is None or r.distance_km > walking_km]
+    inside.sort(key=lambda r: (r.distance_km, -r.score, str(r.candidate.key)))
+    return inside + outside
+
+
 def top(ranked: Sequence[Ranked], n: int) -> list[Ranked]:
     return list(ranked[:n])

@@ -18,7 +18,7 @@ from venues.models import Venue
 
 from .enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, RegistrationStatus, SessionStatus
 from .models import Course, Registration, Session, held_q
-from .recommend import Candidate, Ranked, Taste, distance_km, rank
+from .recommend import Candidate, Ranked, Taste, circle_first, distance_km, rank
 from .services import waitlist_ahead_of
 
 FIGURES_CACHE_SECONDS = 300
@@ -102,7 +102,8 @@ def nearby_courses(
     community_id: int | None = None,
     personalised: bool | None = None,
 ) -> list[Ranked]:
-    """Upcoming open classes around the resident's home, recommended first, with distances.
+    """Upcoming open classes around the resident's home: inside the walking circle nearest first, then the
+    rest best recommendation first; with distances.
 
     One query for the classes (plus the taste's three), however many there are.
     """
@@ -143,6 +144,8 @@ def nearby_courses(
         for course in courses[:500]
     ]
     ranked = rank(candidates, taste, personalised=personalised)
+    if personalised:
+        ranked = circle_first(ranked, taste.walking_km)
     if not personalised and taste.latitude is not None:
         # Even without a profile-based ranking, say how far each class is: it is a fact, not a guess.
         ranked = [Ranked(r.candidate, r.score, distance_km(r.candidate, taste), r.reason) for r in ranked]

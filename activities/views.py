@@ -116,7 +116,8 @@ def nearby(request: HttpRequest) -> HttpResponse:
     the resident's registrations among the page's classes (1), the filter options (2).
     """
     form = CourseFilterForm(request.GET)
-    ranked = nearby_courses(user=request.user, **form.filters())
+    filters = form.filters()
+    ranked = nearby_courses(user=request.user, **filters)
     profile = getattr(request.user, "profile", None) if request.user.is_authenticated else None
     personalised = bool(profile and profile.consent_recommendations)
     page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -141,6 +142,7 @@ def nearby(request: HttpRequest) -> HttpResponse:
         "profile": profile,
         "walking_distance": distance_label(settings.WALKING_CIRCLE_KM),
         "statuses": RegistrationStatus,
+        "active_filters": sum(value is not None for value in filters.values()),
     }
     if _is_htmx(request) and request.headers.get("HX-Target") == "class-list":
         return render(request, "activities/_course_list.html", context)
@@ -222,7 +224,8 @@ def course_register(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         return _answer(request, course, error=" ".join(exc.messages))
     if registration.status == RegistrationStatus.CONFIRMED:
-        notice = _("You have a place in this class.")
+        # The status block below already says "You have a place in this class."; this says what happened.
+        notice = _("Registered. You find this class under My orders.")
     elif _is_htmx(request):
         notice = _("The class is full, so you are on the waiting list.")  # the block shows the position
     else:

@@ -194,6 +194,11 @@ ACCOUNT_LOGIN_METHODS = {"phone", "email"}
 # The mobile number is required; a password is optional: without one a resident signs in with a code by SMS.
 ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1", "password2"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
+ACCOUNT_FORMS = {
+    "login": "accounts.allauth_forms.LoginForm",
+    "signup": "accounts.allauth_forms.SignupForm",
+    "request_login_code": "accounts.allauth_forms.RequestLoginCodeForm",
+}
 # A new resident first chooses a home community: nothing else works without one.
 ACCOUNT_SIGNUP_REDIRECT_URL = "interests:profile"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
@@ -216,10 +221,12 @@ ACCOUNT_RATE_LIMITS = {
     # stops a spread-out attack from many addresses, and is set above axes' so axes' page is what
     # residents see.
     "login_failed": "10/m/ip,20/h/key",
-    "signup": "20/m/ip",
+    # Residents sign up together on one community centre's Wi-Fi: the per-address limits only stop a
+    # script, well above what a room of people does; SMS cost is guarded per number (key) instead.
+    "signup": "30/m/ip",
     # Every code is an SMS that costs money and can be used to pester a number.
-    "request_login_code": "20/m/ip,3/m/key,10/h/key",
-    "verify_phone": "1/30s/key,3/m/ip,10/h/key",
+    "request_login_code": "30/m/ip,3/m/key,10/h/key",
+    "verify_phone": "1/30s/key,10/h/key",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     "change_phone": "1/m/user",

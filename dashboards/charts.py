@@ -9,6 +9,8 @@ from __future__ import annotations
 # The portal's palette: the red of the navbar first, then calm colours that print well in grey.
 PALETTE = ["#c0392b", "#2c7fb8", "#41ab5d", "#f39c12", "#8e44ad", "#7f8c8d", "#16a085"]
 STAR_COLOURS = {1: "#d73027", 2: "#fc8d59", 3: "#fee08b", 4: "#91cf60", 5: "#1a9850"}
+# One colour per step of the loop, each set on its step: 派单 and 返单 were drawn alike (issue 19).
+FUNNEL_COLOURS = ["#c0392b", "#f39c12", "#2c7fb8", "#41ab5d", "#8e44ad", "#7f8c8d"]
 
 
 def _base(title: str | None = None) -> dict:
@@ -68,7 +70,10 @@ def funnel(title: str, steps: list[tuple[str, int]]) -> dict:
                 "bottom": 8,
                 "minSize": "10%",
                 "label": {"show": True, "position": "inside", "formatter": "{b}  {c}"},
-                "data": [{"name": name, "value": value} for name, value in steps],
+                "data": [
+                    {"name": name, "value": value, "itemStyle": {"color": FUNNEL_COLOURS[i % len(FUNNEL_COLOURS)]}}
+                    for i, (name, value) in enumerate(steps)
+                ],
             }
         ],
     )

@@ -37,7 +37,7 @@ class FilterForm(forms.Form):
         self.fields["street"].choices = [("", _("All streets"))] + sorted(streets.items(), key=lambda s: s[1])
         self.fields["community"].choices = [("", _("All communities"))] + list(grouped.items())
         self.fields["category"].choices = [("", _("All interests"))] + [
-            (n.id, f"{INDENT * n.depth}{n.name}") for n in categories
+            (n.id, f"{INDENT * n.depth}{n.label}") for n in categories
         ]
         self.fields["period"].initial = DEFAULT_PERIOD
         # A single street or community needs no menu: the page shows it anyway.

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from ratings import scores, stars
 from ratings.models import CollegeStarRecord
@@ -160,7 +160,8 @@ def overview(data: selectors.OverviewData, names: Names, f: selectors.Filters) -
     page.tables.append(Table(
         "days",
         _("By day"),
-        [Column(_("Day"), "date"), Column(_("Sessions"), "int"), Column(_("Sessions held"), "int"),
+        # "Day" is 星期 (a weekday) elsewhere; this column holds dates.
+        [Column(pgettext("calendar", "Date"), "date"), Column(_("Sessions"), "int"), Column(_("Sessions held"), "int"),
          Column(_("Residents present"), "int")],
         [[d, s, h, pr] for d, s, pr, h in reversed(data.daily)],
         page_rows=31,

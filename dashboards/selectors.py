@@ -38,6 +38,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from accounts.models import College, Community
 from accounts.selectors import Scope
@@ -114,6 +115,12 @@ class CategoryNode:
     name: str
     parent_id: int | None
     depth: int
+    name_en: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (issue 19: filters were Chinese only in English)."""
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
 
 
 def generation() -> int:
@@ -149,15 +156,15 @@ def category_tree() -> list[CategoryNode]:
     """The interest tree depth-first (fields, then their sub-fields and interests): one query, cached."""
 
     def build():
-        rows = list(Category.objects.order_by("sort_order", "name").values_list("id", "name", "parent_id"))
+        rows = list(Category.objects.order_by("sort_order", "name").values_list("id", "name", "parent_id", "name_en"))
         children = defaultdict(list)
-        for pk, name, parent in rows:
-            children[parent].append((pk, name))
+        for pk, name, parent, name_en in rows:
+            children[parent].append((pk, name, name_en))
         out: list[CategoryNode] = []
 
         def walk(parent, depth):
-            for pk, name in children.get(parent, []):
-                out.append(CategoryNode(pk, name, parent, depth))
+            for pk, name, name_en in children.get(parent, []):
+                out.append(CategoryNode(pk, name, parent, depth, name_en))
                 walk(pk, depth + 1)
 
         walk(None, 0)

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -149,21 +149,53 @@ class GroupMembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return services.group_join(group=data["group"], user=data["user"], actor=request.user)
 
 
+# The inbox's default view: new orders to accept, accepted ones still waiting for a class.
+INBOX_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.ACCEPTED)
+
+
 class OrderStatusFilter(admin.SimpleListFilter):
     """Status, with how many orders of the user's scope are in each: the inbox at a glance.
 
-    One grouped query; Django's facets would count every filter's choices and grow with the data.
+    Without a choice the list is the inbox ("to do": submitted and accepted orders); rejected, cancelled
+    and finished orders are one click away under their status or "all". One grouped query; Django's
+    facets would count every filter's choices and grow with the data.
     """
 
     title = gettext_lazy("status")
     parameter_name = "status"
+    TODO = "todo"
+    ALL = "all"
 
     def lookups(self, request, model_admin):
         counts = dict(model_admin.get_queryset(request).order_by().values_list("status").annotate(n=Count("id")))
-        return [(value, f"{label} ({counts.get(value, 0)})") for value, label in OrderStatus.choices]
+        todo = sum(counts.get(status, 0) for status in INBOX_STATUSES)
+        todo_label = _("To do: new and waiting")
+        all_label = _("All orders")
+        return [
+            (self.TODO, f"{todo_label} ({todo})"),
+            *[(value, f"{label} ({counts.get(value, 0)})") for value, label in OrderStatus.choices],
+            (self.ALL, f"{all_label} ({sum(counts.values())})"),
+        ]
+
+    def value(self):
+        return super().value() or self.TODO
 
     def queryset(self, request, queryset):
-        return queryset.filter(status=self.value()) if self.value() else queryset
+        value = self.value()
+        if value == self.ALL:
+            return queryset
+        if value == self.TODO:
+            return queryset.filter(status__in=INBOX_STATUSES)
+        return queryset.filter(status=value)
+
+    def choices(self, changelist):
+        # No "All" link that drops the parameter: without it the list is the inbox, so "all" is explicit.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
 
 class OrderAgeFilter(admin.SimpleListFilter):
@@ -265,7 +297,8 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     search_fields = ("=id", "resident__name", "resident__phone", "category__name", "category__pinyin")
     autocomplete_fields = ("resident", "category", "course")
     filter_horizontal = ("preferred_slots",)
-    # The inbox: oldest first, so nobody waits longest.
+    # The inbox: new orders first, then accepted ones waiting for a class, then the rest; oldest first
+    # within each, so nobody waits longest (see get_queryset and get_ordering).
     ordering = ("submitted_at", "id")
     date_hierarchy = "submitted_at"
     show_full_result_count = False
@@ -314,6 +347,17 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=gettext_lazy("mobile number"), ordering="resident__phone")
     def masked_phone(self, obj):
         return mask_phone(obj.resident.phone)
+
+    def get_ordering(self, request):
+        # New submissions used to sit at the bottom under years of closed orders. A column header clicked
+        # by staff still sorts as they ask (ChangeList puts their choice first).
+        inbox_rank = Case(
+            When(status=OrderStatus.SUBMITTED, then=Value(0)),
+            When(status=OrderStatus.ACCEPTED, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        return (inbox_rank.asc(), "submitted_at", "id")
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -456,7 +500,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = PhoneOrderForm(request.POST or None, request=request, admin_site=self.admin_site)
+        form = PhoneOrderForm(request.POST if request.method == "POST" else None, request=request, admin_site=self.admin_site)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:

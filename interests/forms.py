@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from community_college.forms import LongTextForm
 from community_college.models import Weekday
 
 from .models import Category, ResidentProfile
@@ -24,9 +25,10 @@ def _checkbox() -> forms.CheckboxInput:
 
 
 class SearchForm(forms.Form):
+    # No maximum length: a long paste is searched by its beginning (interests.search.clean_query), never
+    # refused with an empty page.
     q = forms.CharField(
         label=_("Interest or class"),
-        max_length=60,
         required=False,
         widget=forms.TextInput(
             attrs={
@@ -146,7 +148,7 @@ class ProfileForm(forms.Form):
         }
 
 
-class OrderForm(forms.Form):
+class OrderForm(LongTextForm):
     """点单: ask the community for a class in an interest that has none nearby yet."""
 
     category = forms.ModelChoiceField(
@@ -161,7 +163,7 @@ class OrderForm(forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(LongTextForm):
     reason = forms.CharField(
         label=_("Reason (optional)"),
         required=False,

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -64,6 +65,12 @@ class Category(models.Model):
         if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "pinyin", "pinyin_initials"}
         super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the English name for an English reader, when there is one."""
+        language = get_language() or ""
+        return self.name_en if self.name_en and language.startswith("en") else self.name
 
 
 class ResidentProfile(Located):

@@ -37,7 +37,7 @@ from community_college.geo import bounding_box
 
 from .enums import OPEN_ORDER_STATUSES, OrderStatus
 from .models import Category, GroupMembership, InterestGroup, Order, OrderEvent, ResidentProfile
-from .search import normalise_query
+from .search import clean_query, normalise_query
 
 SEARCH_LIMIT = 30
 UPCOMING_LIMIT = 20
@@ -183,7 +183,7 @@ def search_categories(query: str, *, user=None, profile: ResidentProfile | None 
     whether it is a broad field (`is_field`, which cannot be ordered) and whether the resident already
     has an open order for it (`my_open_order`). One query.
     """
-    raw = (query or "").strip()
+    raw = clean_query(query)
     key = normalise_query(raw)
     if not key:
         return Category.objects.none()
@@ -258,6 +258,15 @@ def _step_label(status: str) -> str:
     }[status]
 
 
+def _pending_label(status: str) -> str:
+    # A step not reached yet reads as what is still to come, never as done ("Accepted · not yet").
+    return {
+        OrderStatus.ACCEPTED: pgettext("order step", "Waiting to be accepted"),
+        OrderStatus.DISPATCHED: pgettext("order step", "A class to be arranged"),
+        OrderStatus.COMPLETED: pgettext("order step", "Your feedback after the class"),
+    }[status]
+
+
 def actor_label(actor, resident) -> str:
     """Who moved an order, as the resident reads it. Staff are named, never their phone numbers."""
     if actor is None:
@@ -281,7 +290,7 @@ def order_timeline(order: Order, *, resident) -> list[TimelineStep]:
         if event is None:
             if order.status in (OrderStatus.REJECTED, OrderStatus.CANCELLED):
                 break
-            steps.append(TimelineStep(status=status, label=_step_label(status), done=False))
+            steps.append(TimelineStep(status=status, label=_pending_label(status), done=False))
             continue
         steps.append(
             TimelineStep(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +23,9 @@ from community_college.errors import ConflictError
 from . import selectors, services
 from .forms import CancelForm, OrderForm, ProfileForm, SearchForm
 from .models import Category, InterestGroup, Order, ResidentProfile
+from .search import MAX_QUERY, clean_query
+
+GROUPS_PAGE_SIZE = 15
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -120,10 +124,18 @@ def profile(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Find an interest by Chinese, pinyin or initials; htmx asks for the results list only."""
     form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
+    typed = form.cleaned_data["q"] if form.is_valid() else ""
+    query = clean_query(typed)
     profile = selectors.profile_for(request.user)
     results = list(selectors.search_categories(query, user=request.user, profile=profile)) if query else []
-    context = {"form": form, "query": query, "results": results, "profile": profile}
+    context = {
+        "form": form,
+        "query": query,
+        "results": results,
+        "profile": profile,
+        "shortened": len(" ".join(typed.split())) > MAX_QUERY,
+        "nothing_searchable": bool(typed.strip()) and not query,
+    }
     if _is_htmx(request):
         return render(request, "interests/_search_results.html", context)
     return render(request, "interests/search.html", context)
@@ -152,7 +164,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("Your order for %(interest)s has been sent to %(community)s.")
-                    % {"interest": category.name, "community": profile.community.name},
+                    % {"interest": category.display_name, "community": profile.community.name},
                 )
                 return redirect(f"{reverse('interests:my_orders')}#order-{order.pk}")
     else:
@@ -187,7 +199,7 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _first_message(exc))
     else:
-        messages.success(request, _("Your order for %(interest)s is cancelled.") % {"interest": order.category.name})
+        messages.success(request, _("Your order for %(interest)s is cancelled.") % {"interest": order.category.display_name})
     return redirect(f"{reverse('interests:my_orders')}#order-{order.pk}")
 
 
@@ -238,11 +250,14 @@ def groups(request: HttpRequest) -> HttpResponse:
         return profile
     category_id = request.GET.get("category")
     category_id = int(category_id) if category_id and category_id.isdigit() else None
-    group_list = list(selectors.groups_for_resident(user=request.user, profile=profile, category_id=category_id))
+    # Eleven screens of groups on a phone were too many: a page at a time, own community first.
+    page = Paginator(
+        selectors.groups_for_resident(user=request.user, profile=profile, category_id=category_id), GROUPS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "interests/groups.html",
-        {"profile": profile, "groups": group_list, "category_id": category_id},
+        {"profile": profile, "groups": list(page.object_list), "page": page, "category_id": category_id},
     )
 
 

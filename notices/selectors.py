@@ -46,7 +46,7 @@ def url_or_empty(name: str, *args) -> str:
 def inbox(*, user) -> QuerySet[Notice]:
     """The resident's notices, newest first: one query per page, whatever the page holds."""
     return Notice.objects.filter(recipient=user).only(
-        "id", "recipient_id", "purpose", "title", "body", "url", "created", "read_at"
+        "id", "recipient_id", "purpose", "object_key", "language", "title", "body", "url", "created", "read_at"
     )
 
 

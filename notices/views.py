@@ -7,10 +7,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .retell import retell
 
 PAGE_SIZE = 20
 
@@ -23,7 +25,9 @@ def _is_htmx(request: HttpRequest) -> bool:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.inbox(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notices/inbox.html", {"page": page, "notices": page.object_list})
+    notices = list(page.object_list)
+    retell(notices, language=get_language())
+    return render(request, "notices/inbox.html", {"page": page, "notices": notices})
 
 
 @login_required
@@ -34,6 +38,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
         notice = selectors.inbox(user=request.user).filter(pk=pk).first()
         if notice is None:
             return HttpResponse(status=404)
+        retell([notice], language=get_language())
         return render(request, "notices/_notice.html", {"notice": notice})
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(

@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from community_college.forms import LongTextForm
+
 from .models import SessionRating
 
 STAR_CHOICES = [
@@ -15,7 +17,7 @@ STAR_CHOICES = [
 ]
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(LongTextForm):
     stars = forms.TypedChoiceField(
         label=_("How was the session?"),
         choices=STAR_CHOICES,

@@ -3,10 +3,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from community_college.forms import LongTextForm
 from interests.models import Category
 
 
-class RecommendationForm(forms.Form):
+class _InterestChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        # Read when the page is drawn, so an English reader sees English names (issue 19).
+        return obj.display_name
+
+
+class RecommendationForm(LongTextForm):
     name = forms.CharField(
         label=_("Who do you recommend?"),
         max_length=60,
@@ -19,7 +26,7 @@ class RecommendationForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control form-control-lg", "inputmode": "tel"}),
         help_text=_("Only the staff of your community see it, to call them."),
     )
-    categories = forms.ModelMultipleChoiceField(
+    categories = _InterestChoiceField(
         label=_("What could they teach?"),
         queryset=Category.objects.filter(is_active=True).order_by("sort_order", "name"),
         widget=forms.SelectMultiple(attrs={"class": "form-select form-select-lg", "size": 8}),

@@ -24,7 +24,7 @@ def recommend(request: HttpRequest) -> HttpResponse:
     if profile is None:
         messages.info(request, _("First choose your home community."))
         return redirect(f"{reverse('interests:profile')}?{urlencode({'next': request.get_full_path()})}")
-    form = RecommendationForm(request.POST or None)
+    form = RecommendationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

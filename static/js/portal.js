@@ -53,7 +53,31 @@
     showCommunityButton();
   }
 
+  // Long text boxes: a live count instead of the browser's silent cut at maxlength (the server refuses
+  // over-long text with a message). The "too long" words come from the page (data-counter-over).
+  function setUpCounter(box) {
+    var limit = parseInt(box.dataset.maxlength, 10);
+    if (!limit) return;
+    var counter = document.createElement("div");
+    counter.className = "char-counter form-text";
+    counter.setAttribute("aria-live", "polite");
+    counter.id = (box.id || box.name) + "-counter";
+    box.insertAdjacentElement("afterend", counter);
+    var described = box.getAttribute("aria-describedby");
+    box.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    function update() {
+      var length = Array.from(box.value).length;
+      var over = length > limit;
+      counter.textContent = length + " / " + limit + (over && box.dataset.counterOver ? " · " + box.dataset.counterOver : "");
+      counter.classList.toggle("over", over);
+      box.classList.toggle("is-invalid", over);
+    }
+    box.addEventListener("input", update);
+    update();
+  }
+
   function ready() {
+    document.querySelectorAll("[data-maxlength]").forEach(setUpCounter);
     var form = document.querySelector("[data-profile-form]");
     if (form) setUpLocation(form);
     // After a failed submit, take keyboard and screen-reader users straight to the explanation.

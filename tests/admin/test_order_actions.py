@@ -18,7 +18,10 @@ pytestmark = pytest.mark.django_db
 
 def act(client, model, action, pks, **extra):
     data = {"action": action, "_selected_action": [str(pk) for pk in pks], "index": 0, **extra}
-    return client.post(admin_url(model, "changelist"), data, follow=True)
+    # From the list of all orders: the default inbox view lists new and waiting orders only (issue 19),
+    # and a rejected order can only be selected where it is listed.
+    query = "?status=all" if model is Order else ""
+    return client.post(f"{admin_url(model, 'changelist')}{query}", data, follow=True)
 
 
 def test_accept_goes_through_the_service_and_stamps_who(world, login):

@@ -138,9 +138,22 @@ def test_the_add_form_refuses_another_node_and_long_runs(town, yoga, login):
     assert "community" in client.post(admin_url(MatchRun, "add"), data).context["adminform"].form.errors
     data.update(community=town.a.pk, time_limit=600)
     assert "time_limit" in client.post(admin_url(MatchRun, "add"), data).context["adminform"].form.errors
+    # Issue 19 item 15: community staff are not offered the street level any more; posting it anyway is
+    # refused on the scope itself.
     data.update(scope="street", time_limit=5)
-    assert "street" in client.post(admin_url(MatchRun, "add"), data).context["adminform"].form.errors
+    assert "scope" in client.post(admin_url(MatchRun, "add"), data).context["adminform"].form.errors
     assert MatchRun.objects.count() == 0
+
+
+def test_the_add_form_offers_only_the_levels_the_user_may_run(town, yoga, login):
+    def offered(user):
+        form = login(user).get(admin_url(MatchRun, "add")).context["adminform"].form
+        return [value for value, _label in form.fields["scope"].choices], sorted(
+            name for name in ("community", "street", "district") if name in form.fields
+        )
+
+    assert offered(town.staff_a) == (["community"], ["community"])
+    assert offered(town.street_staff) == (["community", "street"], ["community", "street"])
 
 
 def test_other_communities_neither_see_nor_reach_the_proposal(town, yoga, login):

@@ -178,3 +178,30 @@ def test_nearby_anonymous_queries_do_not_grow_with_rows(client, community, djang
     with django_assert_num_queries(3):
         response = client.get(URL)
     assert len(response.context["rows"]) == min(rows, 20)
+
+
+@pytest.mark.django_db
+def test_nearby_puts_the_walking_circle_first_nearest_first_even_above_a_better_match(resident_client, resident, community):
+    # Issue 19 item 7: a class 2.5 km away that matches the resident's interest was listed above one 0 m away.
+    taiji = CategoryFactory(name="太极拳", name_en="Tai chi")
+    resident.profile.interests.add(taiji)
+    here = VenueFactory(community=community, latitude=29.65, longitude=106.55)  # 0 m
+    close = VenueFactory(community=community, latitude=29.6580, longitude=106.5500)  # ~890 m
+    far = VenueFactory(community=community, latitude=29.6725, longitude=106.5500)  # ~2.5 km
+    farther = VenueFactory(community=community, latitude=29.6800, longitude=106.5500)  # ~3.3 km
+    make_course(community, title="close, my interest", venue=close, category=taiji)
+    make_course(community, title="far, my interest", venue=far, category=taiji)
+    make_course(community, title="here, other", venue=here)
+    make_course(community, title="farther, other", venue=farther)
+    response = resident_client.get(URL)
+    assert _titles(response) == ["here, other", "close, my interest", "far, my interest", "farther, other"]
+    assert [row.within_walk for row in response.context["rows"]] == [True, True, False, False]
+
+
+@pytest.mark.django_db
+def test_nearby_filters_are_folded_away_until_used(client, community):
+    make_course(community, title="太极拳入门班")
+    html = client.get(URL).text
+    assert '<details class="card mb-3" id="class-filters">' in html
+    filtered = client.get(URL, {"weekday": 2}).text
+    assert '<details class="card mb-3" id="class-filters" open>' in filtered

@@ -31,7 +31,7 @@ def test_register_without_js_confirms_and_redirects_with_a_message(resident_clie
     response = resident_client.post(_register_url(course))
     assert response.status_code == 302
     assert response.url == reverse("activities:course_detail", args=[course.pk])
-    assert _messages(response) == ["You have a place in this class."]
+    assert _messages(response) == ["Registered. You find this class under My orders."]
     assert list(Registration.objects.filter(course=course).values_list("resident_id", "status")) == [
         (resident.pk, "confirmed")
     ]
@@ -45,7 +45,9 @@ def test_register_with_htmx_returns_the_status_block(resident_client, community)
     response = resident_client.post(_register_url(course), headers=HTMX)
     assert response.status_code == 200
     assert response.text.startswith('<section id="registration-status"')
-    assert "You have a place in this class." in response.text
+    # Issue 19 item 9: the outcome and the status each said "You have a place in this class.".
+    assert response.text.count("You have a place in this class.") == 1
+    assert "Registered. You find this class under My orders." in response.text
     assert "2 places left" in response.text
     assert "Cancel my registration" in response.text
     assert "<html" not in response.text

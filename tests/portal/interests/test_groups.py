@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interests.models import GroupMembership
+from interests.views import GROUPS_PAGE_SIZE
 from tests.factories import (
     CategoryFactory,
     CommunityFactory,
@@ -147,10 +148,27 @@ def test_groups_queries_do_not_grow_with_groups(resident_client, resident, commu
         group = InterestGroupFactory(community=community, category=taiji, name=f"小组{n}")
         GroupMembershipFactory(group=group, user=resident)
         SessionFactory(course=CourseFactory(community=community, group=group))
-    # session, user, profile, groups with counts
-    with django_assert_num_queries(4):
+    # session, user, profile, the count for the pages, one page of groups with counts
+    with django_assert_num_queries(5):
         response = resident_client.get(reverse("interests:groups"))
-    assert len(response.context["groups"]) == size
+    assert len(response.context["groups"]) == min(size, GROUPS_PAGE_SIZE)
+
+
+def test_groups_are_paged_own_community_first(resident_client, resident, community, taiji):
+    # Issue 19 item 10: the list was eleven screens long with no paging.
+    neighbour = CommunityFactory(street=community.street, name="邻里社区")
+    for n in range(GROUPS_PAGE_SIZE):
+        InterestGroupFactory(community=neighbour, category=taiji, name=f"邻里小组{n:02d}")
+    for n in range(3):
+        InterestGroupFactory(community=community, category=taiji, name=f"本社区小组{n}")
+    first = resident_client.get(reverse("interests:groups"))
+    names = [g.name for g in first.context["groups"]]
+    assert len(names) == GROUPS_PAGE_SIZE
+    assert names[:3] == ["本社区小组0", "本社区小组1", "本社区小组2"]
+    assert "page=2" in first.content.decode()
+    second = resident_client.get(reverse("interests:groups"), {"page": 2})
+    rest = [g.name for g in second.context["groups"]]
+    assert len(rest) == 3 and not set(rest) & set(names)
 
 
 @pytest.mark.parametrize("size", [1, 50])

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.enums import Role
 from activities.enums import PolicyTalkStatus, RegistrationStatus, SessionStatus
@@ -32,9 +32,10 @@ def staff(community):
     return StaffFactory(role=Role.COMMUNITY_STAFF, community=community, name="张主任", phone="13700001111")
 
 
-def _steps(order, resident):
+def _steps(order, resident, language="en"):
     order = resident_orders(user=resident).get(pk=order.pk)
-    return [(s.status, s.done, s.actor, s.note) for s in order_timeline(order, resident=resident)]
+    with translation.override(language):
+        return [(s.status, s.done, s.actor, s.note) for s in order_timeline(order, resident=resident)]
 
 
 def test_timeline_of_a_new_order_shows_the_steps_ahead(resident, taiji):
@@ -145,7 +146,10 @@ def test_my_orders_page_lists_registrations_and_next_sessions(resident_client, r
 
     assert response.context["sessions"] == [session]
     assert "金山文明实践站" in html and "金山大道8号" in html
-    assert 'href="geo:29.654300,106.552100"' in html
+    # Issue 19 item 8: a place name and a map link, never raw coordinates on the page.
+    assert 'href="geo:29.654300,106.552100?q=' in html
+    assert "https://uri.amap.com/marker?position=106.552100,29.654300&amp;name=" in html
+    assert "(29.65430, 106.55210)" not in html and "29.65430," not in html
     assert session.course.teacher.name in html
     assert "防范电信网络诈骗" in html
     assert "Waiting list: number 1" in html
@@ -179,3 +183,54 @@ def test_my_orders_queries_do_not_grow_with_orders_and_registrations(
     assert len(response.context["timelines"]) == size
     assert len(response.context["registrations"]) == 2 * size
     assert len(response.context["sessions"]) == min(size, MY_NEXT_SESSIONS)
+
+
+def test_my_orders_shows_the_next_session_once_then_the_orders(resident_client, resident, community, taiji):
+    # Issue 19 item 8: six repeated session cards pushed the orders four screens down.
+    venue = VenueFactory(community=community, name="金山文明实践站", latitude=29.6543, longitude=106.5521)
+    course = CourseFactory(community=community, title="太极拳入门班", venue=venue)
+    other = CourseFactory(community=community, title="书法班", venue=venue)
+    for week in range(6):
+        SessionFactory(course=course, venue=venue, starts_at=timezone.now() + timedelta(days=1 + 7 * week))
+    SessionFactory(course=other, venue=venue, starts_at=timezone.now() + timedelta(days=2))
+    RegistrationFactory(course=course, resident=resident, status=RegistrationStatus.CONFIRMED)
+    order = services.order_place(resident=resident, category=taiji)
+
+    html = resident_client.get(reverse("interests:my_orders")).content.decode()
+
+    next_session = html[html.index('id="next-session-heading"') : html.index('id="orders-heading"')]
+    assert next_session.count("<time ") == 1
+    assert "太极拳入门班" in next_session and "金山文明实践站" in next_session
+    assert "书法班" not in html  # not registered there
+    # Then the orders, then my classes, then the rest of the calendar, folded.
+    assert html.index('id="next-session-heading"') < html.index(f'id="order-{order.pk}"') < html.index('id="registrations-heading"') < html.index('id="sessions-heading"')
+    later = html[html.index('id="sessions-heading"') :]
+    assert "5 more sessions ahead" in later and "<details" in later
+
+
+def test_timeline_steps_ahead_read_as_still_to_come(resident_client, resident, taiji):
+    # Issue 19 item 9: "已接单 尚未进行" read as done and not yet at once.
+    order = services.order_place(resident=resident, category=taiji)
+    order = resident_orders(user=resident).get(pk=order.pk)
+    with translation.override("en"):
+        labels = [(s.label, s.done) for s in order_timeline(order, resident=resident)]
+    assert labels == [
+        ("Ordered", True),
+        ("Waiting to be accepted", False),
+        ("A class to be arranged", False),
+        ("Your feedback after the class", False),
+    ]
+    html = resident_client.get(reverse("interests:my_orders")).content.decode()
+    assert "not yet" not in html
+
+
+def test_timeline_words_are_rendered_when_read_in_the_readers_language(resident, community, staff, taiji):
+    # Issue 19 item 17: notes written as Chinese text at write time stayed Chinese for an English reader.
+    # The steps carry no words of their own; the labels and who acted are rendered when the page is read.
+    order = services.order_place(resident=resident, category=taiji)
+    services.order_accept(order=order, actor=staff)
+    english = _steps(order, resident, "en")
+    chinese = _steps(order, resident, "zh-hans")
+    assert [s[2] for s in english[:2]] == ["you", "community staff 张主任"]
+    assert [s[2] for s in chinese[:2]] == ["您", "社区工作人员 张主任"]
+    assert all(note == "" for *_rest, note in english)

@@ -39,7 +39,8 @@ def test_profile_offers_communities_grouped_by_street_and_interests_by_field(cli
     html = client.get(reverse("interests:profile")).content.decode()
     assert f'<optgroup label="{community.street.name}">' in html
     assert f'<optgroup label="{other_street.street.name}">' in html
-    assert '<legend class="h5">Sports <span lang="zh-Hans">体育健身</span></legend>' in html
+    # Issue 19 item 10: each field folds away (a <details>), named in its summary.
+    assert '<summary class="h5 mb-0 p-2">Sports <span lang="zh-Hans">体育健身</span>' in html
     assert f'value="{taiji.pk}" id="interest-{taiji.pk}"' in html
     assert 'name="availability" value="0-morning"' in html
     assert "data-geolocate" in html
@@ -218,3 +219,13 @@ def test_profile_interests_are_the_leaves_of_a_deeper_tree_grouped_by_broad_fiel
     assert response.status_code == 400  # a sub-field is not a concrete interest
     client.post(reverse("interests:profile"), _post(community, interests=[taiji.pk, walking.pk]))
     assert set(ResidentProfile.objects.get(user=newcomer).interests.all()) == {taiji, walking}
+
+
+def test_profile_interests_fold_away_show_the_choices_and_save_stays_in_reach(resident_client, resident, taiji):
+    # Issue 19 item 10: sixty checkboxes made the page 5.5 screens long with Save only at the bottom.
+    resident.profile.interests.add(taiji)
+    html = resident_client.get(reverse("interests:profile")).content.decode()
+    summary = html[html.index('<details class="interest-branch') : html.index("</summary>")]
+    assert 'class="badge text-bg-success ms-1">Tai chi' in summary
+    assert " open" not in summary.split(">")[0]
+    assert '<div class="sticky-save">' in html
