@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ratings",
     "notices",
     "dashboards",
+    "funds",
 ]
 
 MIDDLEWARE = [
@@ -386,3 +387,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- Funds (钱有来源) ----------------------------------------------------------------------------------------
+# Receipts are kept outside the web root and served only to staff in scope (funds.views.receipt).
+FUNDS_RECEIPTS_ROOT = os.environ.get("FUNDS_RECEIPTS_ROOT", str(BASE_DIR / "var" / "receipts"))
+FUNDS_RECEIPT_MAX_BYTES = int(os.environ.get("FUNDS_RECEIPT_MAX_BYTES", str(5 * 1024 * 1024)))
+# Expenses above this many yuan need a second staff member's approval (four eyes).
+FUNDS_FOUR_EYES_THRESHOLD = os.environ.get("FUNDS_FOUR_EYES_THRESHOLD", "500")
+# Dotted path of a funds.gateway.PaymentGateway; the default takes money offline only (no gateway).
+FUNDS_PAYMENT_GATEWAY = os.environ.get("FUNDS_PAYMENT_GATEWAY", "funds.gateway.OfflineOnly")

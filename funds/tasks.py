@@ -1,0 +1,17 @@
+"""Thin Celery wrappers: ids in, one service call."""
+
+from celery import shared_task
+
+from notices.tasks import DB_RETRY
+
+from . import services, thanks
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def thank_donor(pledge_id: int) -> int:
+    return thanks.pledge_thank(pledge_id=pledge_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def expire_pledges() -> int:
+    return services.pledges_expire()
