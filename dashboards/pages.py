@@ -572,6 +572,14 @@ INPUT_LABELS = {
     "stars": pgettext_lazy("star input", "stars"),
     "talks": pgettext_lazy("star input", "talks"),
     "groups": pgettext_lazy("star input", "groups"),
+    # The money pillar (funds)
+    "non_fiscal_yuan": pgettext_lazy("star input", "non-fiscal income (yuan)"),
+    "income_yuan": pgettext_lazy("star input", "income (yuan)"),
+    "spent_yuan": pgettext_lazy("star input", "spent (yuan)"),
+    "budget_yuan": pgettext_lazy("star input", "budget (yuan)"),
+    "spending_yuan": pgettext_lazy("star input", "spending (yuan)"),
+    "participant_hours": pgettext_lazy("star input", "participant-hours"),
+    "district_median_yuan_per_hour": pgettext_lazy("star input", "district median (yuan per hour)"),
 }
 
 

@@ -962,5 +962,27 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
     ):
         if community in by_community:
             by_community[community].groups_active = n
+
+    _money_figures(by_community, w)
     return colleges, figures
+
+
+def _money_figures(by_community: dict[int, stars.CollegeFigures], w: StarWindow) -> None:
+    """The money pillar's inputs from the fund's ledger (12 months up to the period's end), and the
+    district's median cost per participant-hour. Three queries."""
+    from funds.selectors import money_figures, month_window
+
+    start, end = month_window(w.start, months=12)
+    for community, money in money_figures(start=start, end=end).items():
+        fig = by_community.get(community)
+        if fig is None:
+            continue
+        fig.income_total = float(money.income_total)
+        fig.income_non_fiscal = float(money.non_fiscal)
+        fig.budget, fig.budget_spent = float(money.budget), float(money.budget_spent)
+        fig.spending, fig.participant_hours = float(money.spending), money.participant_hours
+    costs = [c for c in (stars.cost_per_participant_hour(f) for f in by_community.values()) if c is not None]
+    district_median = stars.median(costs)
+    for fig in by_community.values():
+        fig.district_median_cost = district_median
 
