@@ -16,7 +16,7 @@ from activities.enums import SessionStatus
 from activities.models import Attendance
 
 from .enums import NON_FISCAL_SOURCES, CampaignStatus, PledgeStatus, Source, Use
-from .models import BudgetLine, Campaign, Entry, Income, Pledge
+from .models import BudgetLine, Campaign, Entry, Income, Pledge, Posting
 
 
 def balances(*, college_ids: Iterable[int] | None = None) -> dict[tuple[int, str], Decimal]:
@@ -270,3 +270,31 @@ def month_window(day: date, months: int = 12) -> tuple[date, date]:
     for _ in range(months):
         start = (start - timedelta(days=1)).replace(day=1)
     return start, end
+
+
+def ledger_entries(*, college_ids: Iterable[int] | None, term=None):
+    """Every entry with its posting, for the finance office's export and the API (newest first)."""
+    qs = Entry.objects.select_related("posting", "account", "posting__created_by", "posting__college")
+    if college_ids is not None:
+        qs = qs.filter(posting__college_id__in=list(college_ids))
+    if term is not None:
+        qs = qs.filter(posting__term=term)
+    return qs.order_by("-posting__occurred_on", "-posting_id", "id")
+
+
+def terms_with_postings(*, college_id: int):
+    from activities.models import Term
+
+    return Term.objects.filter(pk__in=Posting.objects.filter(college_id=college_id).values("term_id")).order_by("-starts_on")
+
+
+def default_term(*, college_id: int):
+    """The term in force today if the college has postings in it, else its latest term with postings."""
+    from activities.models import Term
+
+    today = timezone.localdate()
+    current = Term.objects.filter(starts_on__lte=today, ends_on__gte=today).order_by("-starts_on").first()
+    terms = list(terms_with_postings(college_id=college_id))
+    if current is not None and (current in terms or not terms):
+        return current
+    return terms[0] if terms else None
