@@ -786,6 +786,7 @@ PAGES: dict[str, Callable[[Filters], object]] = {
     "venues": venues,
     "teachers": teachers,
     "stars": star_map,
+    "funds": lambda f: funds_data(f),  # defined below with the money pillar (funds)
 }
 
 
@@ -986,3 +987,44 @@ def _money_figures(by_community: dict[int, stars.CollegeFigures], w: StarWindow)
     for fig in by_community.values():
         fig.district_median_cost = district_median
 
+
+
+# --- Funds (钱有来源): money by source and use across communities ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FundsRow:
+    community_id: int
+    income: dict[str, float]
+    spending: float
+    budget: float
+    budget_spent: float
+    participant_hours: float
+
+
+@dataclass(frozen=True)
+class FundsData:
+    rows: list[FundsRow]
+    start: date
+    end: date  # exclusive
+
+
+def funds_data(f: Filters) -> FundsData:
+    """Each community's money in the period, from the fund's ledger: three aggregate queries whatever the
+    number of postings (see `funds.selectors.money_figures`)."""
+    from funds.selectors import money_figures
+
+    end = f.end + timedelta(days=1)
+    figures = money_figures(start=f.start, end=end, community_ids=f.community_ids)
+    rows = [
+        FundsRow(
+            community,
+            {code: float(v) for code, v in m.income.items()},
+            float(m.spending),
+            float(m.budget),
+            float(m.budget_spent),
+            m.participant_hours,
+        )
+        for community, m in sorted(figures.items())
+    ]
+    return FundsData(rows, f.start, end)
