@@ -396,3 +396,12 @@ FUNDS_RECEIPT_MAX_BYTES = int(os.environ.get("FUNDS_RECEIPT_MAX_BYTES", str(5 * 
 FUNDS_FOUR_EYES_THRESHOLD = os.environ.get("FUNDS_FOUR_EYES_THRESHOLD", "500")
 # Dotted path of a funds.gateway.PaymentGateway; the default takes money offline only (no gateway).
 FUNDS_PAYMENT_GATEWAY = os.environ.get("FUNDS_PAYMENT_GATEWAY", "funds.gateway.OfflineOnly")
+# Pledges still open this many days after their campaign's deadline expire (money promised, never brought).
+FUNDS_PLEDGE_GRACE_DAYS = int(os.environ.get("FUNDS_PLEDGE_GRACE_DAYS", "30"))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "funds-expire-pledges": {"task": "funds.tasks.expire_pledges", "schedule": crontab(hour=3, minute=10)},
+        # The ledger's invariants, checked again from the rows every night; a failure is logged as an error.
+        "funds-ledger-check": {"task": "funds.tasks.check_ledger", "schedule": crontab(hour=3, minute=40)},
+    }
+)

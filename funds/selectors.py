@@ -298,3 +298,27 @@ def default_term(*, college_id: int):
     if current is not None and (current in terms or not terms):
         return current
     return terms[0] if terms else None
+
+
+def ledger_problems() -> list[str]:
+    """The ledger's invariants read back from the rows (the nightly check): every posting has two or more
+    entries summing to zero, and every budget line's `spent` is the net of what is posted against it."""
+    problems = []
+    for posting_id, total, n in (
+        Entry.objects.values_list("posting_id").order_by().annotate(total=Sum("amount"), n=Count("id")).exclude(total=0)
+    ):
+        problems.append(f"posting {posting_id}: {n} entries sum to {total}")
+    for posting_id in Posting.objects.annotate(n=Count("entries")).filter(n__lt=2).values_list("id", flat=True):
+        problems.append(f"posting {posting_id}: fewer than two entries")
+    posted = {
+        (college, term, code): total
+        for college, term, code, total in Entry.objects.filter(posting__expense__isnull=False, account__code__in=Use.values)
+        .values_list("posting__expense__college_id", "posting__expense__term_id", "account__code")
+        .order_by()
+        .annotate(total=Sum("amount"))
+    }
+    for line in BudgetLine.objects.all():
+        net = posted.get((line.college_id, line.term_id, line.use), ZERO)
+        if net != line.spent:
+            problems.append(f"budget line {line.pk}: spent {line.spent:.2f}, posted {net:.2f}")
+    return problems

@@ -149,3 +149,23 @@ def test_accounts_are_opened_once_per_college(college, other):
     assert {a.pk for a in first.values()} == {a.pk for a in again.values()}
     assert Account.objects.filter(college=college).count() == 11
     assert not Account.objects.filter(college=other).exists()
+
+
+def test_nightly_check_finds_nothing_in_a_sound_ledger_and_a_tampered_budget_line(college, staff, staff2, term):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from funds.enums import Use
+    from funds.models import BudgetLine
+
+    from .conftest import png
+
+    services.budget_set(college=college, term=term, use=Use.MATERIALS, amount="100", actor=staff)
+    expense = services.expense_request(college=college, term=term, use=Use.MATERIALS, amount="60", description="x", actor=staff, receipt=png())
+    services.expense_approve(expense=expense, actor=staff2)
+    assert selectors.ledger_problems() == []
+    call_command("funds_check")
+    BudgetLine.objects.update(spent=Decimal("10"))  # behind the services' back
+    assert selectors.ledger_problems() == [f"budget line {BudgetLine.objects.get().pk}: spent 10.00, posted 60.00"]
+    with pytest.raises(CommandError):
+        call_command("funds_check")
