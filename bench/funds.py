@@ -136,6 +136,14 @@ def main() -> int:
     seconds = time.perf_counter() - began
     if postings_needed:
         print(f"  inserted at {postings_needed * 2 / seconds:,.0f} entries/s including the COMMIT-time balance check ({seconds:.0f} s)")
+    from funds.models import MonthTotal
+    from funds.services import month_totals_rebuild
+
+    if postings_needed or not MonthTotal.objects.exists():
+        # The bulk insert above bypasses posting_create, which keeps the monthly totals: rebuild them.
+        began = time.perf_counter()
+        rows = month_totals_rebuild()
+        print(f"  monthly totals rebuilt from the entries: {rows:,} rows in {time.perf_counter() - began:.1f} s")
     total = Entry.objects.count()
     print(f"ledger: {total:,} entries, {Posting.objects.count():,} postings, {len(colleges)} colleges")
     if connection.vendor == "postgresql":

@@ -653,6 +653,7 @@ def funds_page(data: selectors.FundsData, names: Names, f: selectors.Filters) ->
          Column(_("Budget execution"), "percent"), Column(_("Participant-hours"), "hours"),
          Column(_("Yuan per participant-hour"), "decimal")],
         rows,
-        note=_("In yuan. Income by the day it was posted; reversals count on their own day. In-kind gifts at their stated value."),
+        note=_("In yuan, whole calendar months from the period's first month. Reversals count in their own month. "
+               "In-kind gifts at their stated value."),
     ))
     return page

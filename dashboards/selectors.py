@@ -1014,8 +1014,9 @@ def funds_data(f: Filters) -> FundsData:
     number of postings (see `funds.selectors.money_figures`)."""
     from funds.selectors import money_figures
 
+    # Whole calendar months from the period's first month: the ledger is summed by month.
     end = f.end + timedelta(days=1)
-    figures = money_figures(start=f.start, end=end, community_ids=f.community_ids)
+    figures = money_figures(start=f.start.replace(day=1), end=end, community_ids=f.community_ids)
     rows = [
         FundsRow(
             community,
@@ -1027,4 +1028,4 @@ def funds_data(f: Filters) -> FundsData:
         )
         for community, m in sorted(figures.items())
     ]
-    return FundsData(rows, f.start, end)
+    return FundsData(rows, f.start.replace(day=1), end)

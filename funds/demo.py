@@ -296,3 +296,6 @@ def seed_funds(seeder) -> None:
         for code, amount in legs
     ]
     seeder.insert(Entry, entries)
+    from .services import month_totals_rebuild
+
+    month_totals_rebuild()

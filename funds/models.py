@@ -474,3 +474,24 @@ class Entry(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount:+}"
+
+
+class MonthTotal(models.Model):
+    """Derived: the net of an account's entries in one calendar month, kept by `services.posting_create` in
+    the posting's transaction (and rebuilt from the entries by `services.month_totals_rebuild`), so that the
+    district's figures read thousands of rows instead of every entry. The nightly check compares them."""
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="month_totals")
+    month = models.DateField(_("month"))
+    amount = models.DecimalField(_("net amount (yuan, debit +)"), max_digits=16, decimal_places=2, default=Decimal("0"))
+    entries = models.PositiveIntegerField(_("entries"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly total")
+        verbose_name_plural = _("monthly totals")
+        ordering = ["account", "month"]
+        constraints = [models.UniqueConstraint(fields=["account", "month"], name="month_total_once")]
+        indexes = [models.Index(fields=["month", "account"], name="month_total_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.month:%Y-%m} {self.amount}"

@@ -16,7 +16,7 @@ from activities.enums import SessionStatus
 from activities.models import Attendance
 
 from .enums import NON_FISCAL_SOURCES, CampaignStatus, PledgeStatus, Source, Use
-from .models import BudgetLine, Campaign, Entry, Income, Pledge, Posting
+from .models import BudgetLine, Campaign, Entry, Income, MonthTotal, Pledge, Posting
 
 
 def balances(*, college_ids: Iterable[int] | None = None) -> dict[tuple[int, str], Decimal]:
@@ -210,14 +210,15 @@ def _day_start(day: date) -> datetime:
 
 
 def money_figures(*, start: date, end: date, community_ids=None) -> dict[int, MoneyFigures]:
-    """community id → its money between `start` and `end` (exclusive), with the budgets of the terms
+    """community id → its money in the calendar months from `start`'s to the one before `end` (exclusive), with the budgets of the terms
     that overlap the window and the participant-hours attended at held sessions. Three queries."""
     figures: dict[int, MoneyFigures] = defaultdict(MoneyFigures)
-    entries = Entry.objects.filter(posting__occurred_on__gte=start, posting__occurred_on__lt=end)
+    # Whole calendar months, from the monthly totals (a few rows per account, not every entry).
+    totals = MonthTotal.objects.filter(month__gte=start.replace(day=1), month__lt=end)
     if community_ids is not None:
-        entries = entries.filter(posting__college__community_id__in=list(community_ids))
+        totals = totals.filter(account__college__community_id__in=list(community_ids))
     for community, code, total in (
-        entries.values_list("posting__college__community_id", "account__code").order_by().annotate(total=Sum("amount"))
+        totals.values_list("account__college__community_id", "account__code").order_by().annotate(total=Sum("amount"))
     ):
         moved = _movement(code, total)
         if moved is None:
@@ -317,6 +318,19 @@ def ledger_problems() -> list[str]:
         .order_by()
         .annotate(total=Sum("amount"))
     }
+    by_month = {
+        (account, month if not isinstance(month, datetime) else month.date()): (total, n)
+        for account, month, total, n in Entry.objects.annotate(month=TruncMonth("posting__occurred_on"))
+        .values_list("account_id", "month")
+        .order_by()
+        .annotate(total=Sum("amount"), n=Count("id"))
+    }
+    kept = {(a, m): (t, n) for a, m, t, n in MonthTotal.objects.values_list("account_id", "month", "amount", "entries")}
+    for key in sorted(set(by_month) | set(kept), key=str):
+        entries_total = by_month.get(key, (ZERO, 0))
+        kept_total = kept.get(key, (ZERO, 0))
+        if entries_total[0] != kept_total[0] or entries_total[1] != kept_total[1]:
+            problems.append(f"account {key[0]} {key[1]:%Y-%m}: monthly total {kept_total[0]:.2f}, entries {entries_total[0]:.2f}")
     for line in BudgetLine.objects.all():
         net = posted.get((line.college_id, line.term_id, line.use), ZERO)
         if net != line.spent:

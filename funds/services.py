@@ -19,7 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +53,7 @@ from .models import (
     Entry,
     Expense,
     Income,
+    MonthTotal,
     Pledge,
     Posting,
     StipendBatch,
@@ -169,6 +171,7 @@ def posting_create(
         Entry.objects.bulk_create(
             [Entry(posting=posting, account=chart[code], amount=Decimal(amount)) for code, amount in lines]
         )
+        _month_totals_add(occurred_on.replace(day=1), [(chart[code].pk, Decimal(amount)) for code, amount in lines])
         if connection.vendor != "postgresql":
             # PostgreSQL checks this at COMMIT (constraint trigger, migration 0002); elsewhere we check here,
             # under the same transaction, what was actually written.
@@ -176,6 +179,44 @@ def posting_create(
             if total != 0:
                 raise IntegrityError(f"funds: posting {posting.pk} is not balanced ({total})")
     return posting
+
+
+def _month_totals_add(month: date, legs: list[tuple[int, Decimal]]) -> None:
+    """Add a posting's legs to the monthly totals: one upsert, rows taken in account order (no deadlock
+    between two postings that touch the same accounts)."""
+    merged: dict[int, list] = {}
+    for account_id, amount in legs:
+        row = merged.setdefault(account_id, [Decimal(0), 0])
+        row[0] += amount
+        row[1] += 1
+    table = MonthTotal._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(merged))
+    params = [p for account_id in sorted(merged) for p in (account_id, month, merged[account_id][0], merged[account_id][1])]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (account_id, month, amount, entries) VALUES {values} "  # noqa: S608 - no user input
+            f"ON CONFLICT (account_id, month) DO UPDATE SET amount = {table}.amount + EXCLUDED.amount, "
+            f"entries = {table}.entries + EXCLUDED.entries",
+            params,
+        )
+
+
+def month_totals_rebuild() -> int:
+    """Rebuild every monthly total from the entries (after bulk loads that bypass `posting_create`)."""
+    with transaction.atomic():
+        MonthTotal.objects.all().delete()
+        rows = (
+            Entry.objects.annotate(month=TruncMonth("posting__occurred_on"))
+            .values_list("account_id", "month")
+            .order_by()
+            .annotate(total=Sum("amount"), n=Count("id"))
+        )
+        objs = [
+            MonthTotal(account_id=a, month=m if isinstance(m, date) and not isinstance(m, datetime) else m.date(), amount=t, entries=n)
+            for a, m, t, n in rows
+        ]
+        MonthTotal.objects.bulk_create(objs, batch_size=5000)
+    return len(objs)
 
 
 def posting_reverse(*, posting: Posting, actor: User, reason: str, memo: str = "") -> Posting:

@@ -70,6 +70,8 @@ def _check(colleges, book):
     got = {key: value for key, value in selectors.balances().items() if value != 0}
     expected = {key: value for key, value in book.items() if value != 0}
     assert got == expected
+    # The monthly totals (derived, kept in each posting's transaction) agree with the entries.
+    assert selectors.ledger_problems() == []
     for line in BudgetLine.objects.all():
         assert 0 <= line.spent <= line.amount
         net = book.get((line.college_id, line.use), Decimal(0))
