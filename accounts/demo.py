@@ -642,6 +642,7 @@ class _Seeder:
             ("registrations", self.stage_registrations),
             ("attendance", self.stage_attendance),
             ("star ratings", self.stage_stars),
+            ("funds", self.stage_funds),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -1951,6 +1952,12 @@ class _Seeder:
                 bar,
             )
         self.insert_all((PolicyTalk, talks))
+
+    def stage_funds(self) -> None:
+        """A year of each college's fund (`funds.demo`); imported here, as funds sits above accounts."""
+        from funds.demo import seed_funds
+
+        seed_funds(self)
 
     def stage_stars(self) -> None:
         """Six months of star ratings per college; the college's level is its latest record."""

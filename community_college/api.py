@@ -18,6 +18,7 @@ v1 = [
     path("", include("ratings.api.urls")),
     path("", include("notices.api.urls")),
     path("", include("dashboards.api.urls")),
+    path("", include("funds.api.urls")),
 ]
 
 urlpatterns = [

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ratings",
     "notices",
     "dashboards",
+    "funds",
 ]
 
 MIDDLEWARE = [
@@ -436,3 +437,20 @@ CELERY_BEAT_SCHEDULE["activities-lifecycle"] = {
 }
 # The roll call's present / absent / excused in the API schema (issue 11).
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AttendanceStatusEnum"] = "activities.enums.AttendanceStatus"
+# --- Funds (钱有来源) ----------------------------------------------------------------------------------------
+# Receipts are kept outside the web root and served only to staff in scope (funds.views.receipt).
+FUNDS_RECEIPTS_ROOT = os.environ.get("FUNDS_RECEIPTS_ROOT", str(BASE_DIR / "var" / "receipts"))
+FUNDS_RECEIPT_MAX_BYTES = int(os.environ.get("FUNDS_RECEIPT_MAX_BYTES", str(5 * 1024 * 1024)))
+# Expenses above this many yuan need a second staff member's approval (four eyes).
+FUNDS_FOUR_EYES_THRESHOLD = os.environ.get("FUNDS_FOUR_EYES_THRESHOLD", "500")
+# Dotted path of a funds.gateway.PaymentGateway; the default takes money offline only (no gateway).
+FUNDS_PAYMENT_GATEWAY = os.environ.get("FUNDS_PAYMENT_GATEWAY", "funds.gateway.OfflineOnly")
+# Pledges still open this many days after their campaign's deadline expire (money promised, never brought).
+FUNDS_PLEDGE_GRACE_DAYS = int(os.environ.get("FUNDS_PLEDGE_GRACE_DAYS", "30"))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "funds-expire-pledges": {"task": "funds.tasks.expire_pledges", "schedule": crontab(hour=3, minute=10)},
+        # The ledger's invariants, checked again from the rows every night; a failure is logged as an error.
+        "funds-ledger-check": {"task": "funds.tasks.check_ledger", "schedule": crontab(hour=3, minute=40)},
+    }
+)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("notices.urls")),
     path("", include("teachers.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("", include("funds.urls")),
 ]
 
 if settings.DEBUG:

@@ -567,6 +567,14 @@ INPUT_LABELS = {
     "stars": pgettext_lazy("star input", "stars"),
     "talks": pgettext_lazy("star input", "talks"),
     "groups": pgettext_lazy("star input", "groups"),
+    # The money pillar (funds)
+    "non_fiscal_yuan": pgettext_lazy("star input", "non-fiscal income (yuan)"),
+    "income_yuan": pgettext_lazy("star input", "income (yuan)"),
+    "spent_yuan": pgettext_lazy("star input", "spent (yuan)"),
+    "budget_yuan": pgettext_lazy("star input", "budget (yuan)"),
+    "spending_yuan": pgettext_lazy("star input", "spending (yuan)"),
+    "participant_hours": pgettext_lazy("star input", "participant-hours"),
+    "district_median_yuan_per_hour": pgettext_lazy("star input", "district median (yuan per hour)"),
 }
 
 
@@ -580,4 +588,67 @@ BUILDERS = {
     "venues": venues,
     "teachers": teachers,
     "stars": star_page,
+    "funds": lambda data, names, f: funds_page(data, names, f),  # defined below (funds)
 }
+
+
+# --- Funds (钱有来源) -----------------------------------------------------------------------------------------------
+
+
+def _yuan(value: float | None) -> str:
+    return "—" if value is None else f"¥{value:,.0f}"
+
+
+def funds_page(data: selectors.FundsData, names: Names, f: selectors.Filters) -> Page:
+    """Money by source across communities, the share not from the fiscal budget, budget execution and the
+    cost of one resident's hour at a held session."""
+    from funds.enums import NON_FISCAL_SOURCES, Source
+
+    sources = list(Source)
+    income = {s.value: sum(r.income.get(s.value, 0.0) for r in data.rows) for s in sources}
+    total = sum(income.values())
+    non_fiscal = sum(income[s.value] for s in NON_FISCAL_SOURCES)
+    spending = sum(r.spending for r in data.rows)
+    budget = sum(r.budget for r in data.rows)
+    budget_spent = sum(r.budget_spent for r in data.rows)
+    hours = sum(r.participant_hours for r in data.rows)
+    costs = [r.spending / r.participant_hours for r in data.rows if r.participant_hours and r.spending]
+    page = Page()
+    page.cards = [
+        Card(_("Income"), _yuan(total), _("posted in the fund's ledger in the period")),
+        Card(_("Not from the fiscal budget"), _pct(non_fiscal / total if total else None), _("allocated, crowd-funded and in kind")),
+        Card(_("Spending"), _yuan(spending)),
+        Card(_("Budget execution"), _pct(budget_spent / budget if budget else None), _("spent ÷ budgeted, terms in force")),
+        Card(_("Cost per participant-hour"), _yuan(spending / hours) if hours else "—",
+             _("district median %(median)s") % {"median": _yuan(stars.median(costs))}),
+    ]
+    ordered = sorted(data.rows, key=lambda r: (names.street(r.community_id), names.community(r.community_id)))
+    page.charts["sources"] = charts.bar(
+        _("Income by source and community"),
+        [names.community(r.community_id) for r in ordered],
+        [(str(s.label), [round(r.income.get(s.value, 0.0), 2) for r in ordered]) for s in sources],
+        stacked=True,
+        zoom=len(ordered) > 20,
+    )
+    rows = []
+    for r in ordered:
+        r_total = sum(r.income.values())
+        rows.append([
+            names.street(r.community_id), names.community(r.community_id),
+            *(round(r.income.get(s.value, 0.0), 2) for s in sources), round(r_total, 2),
+            (sum(r.income.get(s.value, 0.0) for s in NON_FISCAL_SOURCES) / r_total) if r_total else None,
+            round(r.spending, 2), (r.budget_spent / r.budget) if r.budget else None,
+            round(r.participant_hours, 1), (r.spending / r.participant_hours) if r.participant_hours else None,
+        ])
+    page.tables.append(Table(
+        "funds",
+        _("Funds by community"),
+        [Column(_("Street")), Column(_("Community")), *(Column(str(s.label), "decimal") for s in sources),
+         Column(_("Income"), "decimal"), Column(_("Non-fiscal share"), "percent"), Column(_("Spending"), "decimal"),
+         Column(_("Budget execution"), "percent"), Column(_("Participant-hours"), "hours"),
+         Column(_("Yuan per participant-hour"), "decimal")],
+        rows,
+        note=_("In yuan, whole calendar months from the period's first month. Reversals count in their own month. "
+               "In-kind gifts at their stated value."),
+    ))
+    return page

@@ -778,6 +778,7 @@ PAGES: dict[str, Callable[[Filters], object]] = {
     "venues": venues,
     "teachers": teachers,
     "stars": star_map,
+    "funds": lambda f: funds_data(f),  # defined below with the money pillar (funds)
 }
 
 
@@ -954,5 +955,69 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
     ):
         if community in by_community:
             by_community[community].groups_active = n
+
+    _money_figures(by_community, w)
     return colleges, figures
 
+
+def _money_figures(by_community: dict[int, stars.CollegeFigures], w: StarWindow) -> None:
+    """The money pillar's inputs from the fund's ledger (12 months up to the period's end), and the
+    district's median cost per participant-hour. Three queries."""
+    from funds.selectors import money_figures, month_window
+
+    start, end = month_window(w.start, months=12)
+    for community, money in money_figures(start=start, end=end).items():
+        fig = by_community.get(community)
+        if fig is None:
+            continue
+        fig.income_total = float(money.income_total)
+        fig.income_non_fiscal = float(money.non_fiscal)
+        fig.budget, fig.budget_spent = float(money.budget), float(money.budget_spent)
+        fig.spending, fig.participant_hours = float(money.spending), money.participant_hours
+    costs = [c for c in (stars.cost_per_participant_hour(f) for f in by_community.values()) if c is not None]
+    district_median = stars.median(costs)
+    for fig in by_community.values():
+        fig.district_median_cost = district_median
+
+
+
+# --- Funds (钱有来源): money by source and use across communities ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FundsRow:
+    community_id: int
+    income: dict[str, float]
+    spending: float
+    budget: float
+    budget_spent: float
+    participant_hours: float
+
+
+@dataclass(frozen=True)
+class FundsData:
+    rows: list[FundsRow]
+    start: date
+    end: date  # exclusive
+
+
+def funds_data(f: Filters) -> FundsData:
+    """Each community's money in the period, from the fund's ledger: three aggregate queries whatever the
+    number of postings (see `funds.selectors.money_figures`)."""
+    from funds.selectors import money_figures
+
+    # Whole calendar months from the period's first month: the ledger is summed by month.
+    end = f.end + timedelta(days=1)
+    figures = money_figures(start=f.start.replace(day=1), end=end, community_ids=f.community_ids)
+    rows = [
+        FundsRow(
+            community,
+            {code: float(v) for code, v in m.income.items()},
+            float(m.spending),
+            float(m.budget),
+            float(m.budget_spent),
+            m.participant_hours,
+        )
+        for community, m in sorted(figures.items())
+    ]
+    return FundsData(rows, f.start.replace(day=1), end)

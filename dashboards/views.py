@@ -39,6 +39,7 @@ TABS = [
     ("venues", gettext_lazy("Venues")),
     ("teachers", gettext_lazy("Teachers")),
     ("stars", gettext_lazy("Star ratings")),
+    ("funds", gettext_lazy("Funds")),
 ]
 TITLES = dict(TABS)
 # Chart ids of each page with their Bootstrap column widths (of 12), in the order they appear.
@@ -49,9 +50,10 @@ LAYOUT = {
     "teachers": [("load", 6), ("ratings", 6)],
     "stars": [("map", 6), ("trend", 6)],
     "college": [("history", 7), ("pillars", 5)],
+    "funds": [("sources", 12)],
 }
 # Filters a page ignores, so the form does not pretend otherwise.
-IGNORED = {"venues": {"category"}, "stars": {"category", "period"}}
+IGNORED = {"venues": {"category"}, "stars": {"category", "period"}, "funds": {"category"}}
 
 
 def dashboard_view(view: Callable) -> Callable:

@@ -18,6 +18,7 @@ class Purpose(models.TextChoices):
     REMINDER_2H = "reminder_2h", _("Reminder two hours before")
     FEEDBACK_REQUEST = "feedback_request", _("Request for feedback")
     DIGEST = "digest", _("Weekly digest")
+    DONATION_THANKS = "donation_thanks", _("Thanks for a gift")  # funds: a pledge was received
 
 
 # The digest is the one purpose the resident did not ask for by acting (a recommendation, close to

@@ -13,8 +13,8 @@ How a college is rated for one period (a calendar month):
    indicators where less is better (median waiting hours) `worst` is simply larger than `best`.
    No evidence scores 0: a college earns points only for what the portal can show.
 3. The score is 100 × Σ(weight × normalised) / Σ(weight), so the weights need not add up to 100; an
-   indicator's contribution ("points") is its share of that sum. Weight 0 (money, until funding is
-   tracked) shows the indicator without letting it count.
+   indicator's contribution ("points") is its share of that sum. Weight 0 shows an indicator without
+   letting it count. The money pillar reads the fund's ledger (`funds`) over the last 12 months.
 4. The score maps to a target level through four thresholds (the minimum scores of 2, 3, 4 and 5 stars).
 5. The published level moves towards the target without jitter (`next_level`): up by at most one level a
    period; down by one level only when the target was below the current level in this period AND the
@@ -108,8 +108,18 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
         _("Median of dispatched − submitted, orders of the last 90 days that were dispatched"), 5, 1440, 168,
     ),
     IndicatorSpec(
-        "funding", Pillar.MONEY, _("Funding (not tracked yet)"), _("yuan"),
-        _("A placeholder until the portal tracks each college's funds: no value, no weight"), 0, 0, 1,
+        "non_fiscal_share", Pillar.MONEY, _("Share of non-fiscal income"), "%",
+        _("Allocated, crowd-funded and in-kind income ÷ all income posted in the fund's ledger, last 12 months"),
+        4, 0, 0.5,
+    ),
+    IndicatorSpec(
+        "budget_execution", Pillar.MONEY, _("Budget execution"), "%",
+        _("Spent ÷ budgeted, budget lines of the terms in force in the month"), 3, 0, 0.9,
+    ),
+    IndicatorSpec(
+        "cost_per_hour_vs_median", Pillar.MONEY, _("Cost per participant-hour against the district median"), "×",
+        _("(Spending ÷ hours attended by residents at held sessions, last 12 months) ÷ the district's median"),
+        3, 2.0, 0.75,
     ),
     IndicatorSpec(
         "participation_per_1000", Pillar.RESULTS, _("Active residents per 1,000 residents"), _("residents"),
@@ -191,6 +201,15 @@ class CollegeFigures:
     ratings_sum: int = 0
     policy_talks: int = 0
     groups_active: int = 0
+    # The money pillar, from the fund's ledger over the 12 months ending with the period (yuan as floats:
+    # these are ratios' inputs, never amounts that are stored or paid).
+    income_total: float = 0.0
+    income_non_fiscal: float = 0.0
+    budget: float = 0.0
+    budget_spent: float = 0.0
+    spending: float = 0.0
+    participant_hours: float = 0.0
+    district_median_cost: float | None = None  # the median cost per participant-hour of colleges that have one
 
 
 @dataclass(frozen=True)
@@ -213,10 +232,18 @@ def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | 
     return numerator / denominator * scale if denominator else None
 
 
+def cost_per_participant_hour(fig: CollegeFigures) -> float | None:
+    """Spending ÷ participant-hours; None without attended hours or without spending (nothing to compare)."""
+    if not fig.participant_hours or not fig.spending:
+        return None
+    return fig.spending / fig.participant_hours
+
+
 def indicator_values(fig: CollegeFigures) -> dict[str, IndicatorValue]:
     """Every indicator of the catalogue for one college, with the inputs it was computed from."""
     rated = [fig.teacher_scores[t] for t in sorted(fig.active_teacher_ids) if t in fig.teacher_scores]
     utilisation = _ratio(fig.booked_hours, fig.month_open_hours)
+    cost = cost_per_participant_hour(fig)
     values = {
         "venue_hours_per_1000": IndicatorValue(
             _ratio(fig.weekly_open_hours, fig.population, 1000),
@@ -241,7 +268,22 @@ def indicator_values(fig: CollegeFigures) -> dict[str, IndicatorValue]:
         ),
         "median_hours_to_accept": IndicatorValue(median(fig.hours_to_accept), {"orders": len(fig.hours_to_accept)}),
         "median_hours_to_dispatch": IndicatorValue(median(fig.hours_to_dispatch), {"orders": len(fig.hours_to_dispatch)}),
-        "funding": IndicatorValue(None, {}),
+        "non_fiscal_share": IndicatorValue(
+            _ratio(fig.income_non_fiscal, fig.income_total),
+            {"non_fiscal_yuan": round(fig.income_non_fiscal, 2), "income_yuan": round(fig.income_total, 2)},
+        ),
+        "budget_execution": IndicatorValue(
+            _ratio(fig.budget_spent, fig.budget),
+            {"spent_yuan": round(fig.budget_spent, 2), "budget_yuan": round(fig.budget, 2)},
+        ),
+        "cost_per_hour_vs_median": IndicatorValue(
+            None if cost is None or not fig.district_median_cost else cost / fig.district_median_cost,
+            {
+                "spending_yuan": round(fig.spending, 2),
+                "participant_hours": round(fig.participant_hours, 1),
+                "district_median_yuan_per_hour": round(fig.district_median_cost or 0, 2),
+            },
+        ),
         "participation_per_1000": IndicatorValue(
             _ratio(fig.active_residents, fig.population, 1000),
             {"active_residents": fig.active_residents, "population": fig.population},

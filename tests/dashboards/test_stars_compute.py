@@ -128,7 +128,10 @@ def test_each_indicator_from_portal_rows(january):
     assert values["satisfaction"] == pytest.approx(22 / 5)  # 4, 4, 4, 5, 5; the hidden 1 left out
     assert values["policy_talks"] == 1
     assert values["groups_active"] == 2
-    assert values["funding"] is None
+    # No fund ledger in this world: the money pillar has no evidence (its own tests are in tests/funds).
+    assert values["non_fiscal_share"] is None
+    assert values["budget_execution"] is None
+    assert values["cost_per_hour_vs_median"] is None
     # A community without activity: no evidence, not an error.
     other = stars.indicator_values(figures[College.objects.get(community=january.b1).pk])
     assert other["satisfaction"].value is None
@@ -137,8 +140,9 @@ def test_each_indicator_from_portal_rows(january):
 
 def test_college_figures_cost_the_same_queries_for_any_number_of_colleges(january, django_assert_num_queries):
     # colleges, opening hours, bookings, active teachers, teacher scores, pool, interests offered, orders,
-    # attendance, ratings, policy talks, groups: 12, for three colleges as for a hundred.
-    with django_assert_num_queries(12):
+    # attendance, ratings, policy talks, groups, and the fund's ledger entries, budget lines and attended
+    # hours: 15, for three colleges as for a hundred.
+    with django_assert_num_queries(15):
         college_figures(period=JAN, now=at(date(2026, 2, 5)))
 
 

@@ -12,15 +12,31 @@ def test_every_catalogue_indicator_has_a_value_and_a_pillar():
     assert {spec.pillar for spec in stars.INDICATORS} == set(stars.Pillar)
 
 
-def test_money_is_a_placeholder_without_weight():
-    spec = stars.INDICATOR_BY_CODE["funding"]
-    assert spec.pillar == stars.Pillar.MONEY
-    assert spec.weight == 0
-    assert stars.indicator_values(CollegeFigures())["funding"].value is None
+def test_money_pillar_reads_the_ledger_with_weight():
+    # The placeholder of the first standard ("funding", weight 0, no value) gave way to the fund's ledger.
+    money = [spec for spec in stars.INDICATORS if spec.pillar == stars.Pillar.MONEY]
+    assert [spec.code for spec in money] == ["non_fiscal_share", "budget_execution", "cost_per_hour_vs_median"]
+    assert all(spec.weight > 0 for spec in money)
+    assert "funding" not in stars.INDICATOR_BY_CODE
+    fig = CollegeFigures(
+        income_total=10_000.0, income_non_fiscal=3_000.0, budget=8_000.0, budget_spent=6_000.0,
+        spending=6_000.0, participant_hours=400.0, district_median_cost=10.0,
+    )
+    values = stars.indicator_values(fig)
+    assert values["non_fiscal_share"].value == pytest.approx(0.3)
+    assert values["budget_execution"].value == pytest.approx(0.75)
+    assert values["cost_per_hour_vs_median"].value == pytest.approx(1.5)  # 15 yuan an hour against 10
+    assert values["cost_per_hour_vs_median"].inputs["participant_hours"] == 400.0
+    # No ledger, no evidence: no value, as for every other indicator.
+    empty = stars.indicator_values(CollegeFigures())
+    assert [empty[spec.code].value for spec in money] == [None, None, None]
 
 
-def test_default_weights_add_up_to_a_hundred():
-    assert sum(spec.weight for spec in stars.INDICATORS) == 100
+def test_cost_per_hour_needs_hours_spending_and_a_district_median():
+    assert stars.indicator_values(CollegeFigures(spending=100.0, district_median_cost=5.0))["cost_per_hour_vs_median"].value is None
+    assert stars.indicator_values(CollegeFigures(spending=100.0, participant_hours=10.0))["cost_per_hour_vs_median"].value is None
+    cheaper = stars.indicator_values(CollegeFigures(spending=50.0, participant_hours=10.0, district_median_cost=10.0))
+    assert cheaper["cost_per_hour_vs_median"].value == pytest.approx(0.5)
 
 
 def test_indicator_values_on_constructed_figures():
@@ -94,14 +110,14 @@ def test_normalise(value, worst, best, expected):
 
 def test_score_is_the_weighted_share_of_points():
     standard = Standard(
-        anchors={"satisfaction": Anchor(3, 3.0, 5.0), "policy_talks": Anchor(1, 0, 4), "funding": Anchor(0, 0, 1)}
+        anchors={"satisfaction": Anchor(3, 3.0, 5.0), "policy_talks": Anchor(1, 0, 4), "budget_execution": Anchor(0, 0, 1)}
     )
-    breakdown = stars.score_indicators({"satisfaction": 4.0, "policy_talks": 4, "funding": None}, standard)
+    breakdown = stars.score_indicators({"satisfaction": 4.0, "policy_talks": 4, "budget_execution": 0.9}, standard)
     points = {c.code: c.points for c in breakdown.contributions}
     # satisfaction: half of weight 3; talks: all of weight 1; out of 4 → (1.5 + 1) / 4 = 62.5
     assert points["satisfaction"] == pytest.approx(37.5)
     assert points["policy_talks"] == pytest.approx(25.0)
-    assert points["funding"] == 0
+    assert points["budget_execution"] == 0  # weight 0: shown, worth nothing, whatever its value
     assert points["attendance_rate"] == 0  # not in this standard: listed, worth nothing
     assert breakdown.score == pytest.approx(62.5)
     assert breakdown.by_pillar()["results"] == pytest.approx(62.5)

@@ -1,0 +1,31 @@
+"""Thin Celery wrappers: ids in, one service call."""
+
+import logging
+
+from celery import shared_task
+
+from notices.tasks import DB_RETRY
+
+from . import services, thanks
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def thank_donor(pledge_id: int) -> int:
+    return thanks.pledge_thank(pledge_id=pledge_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def expire_pledges() -> int:
+    return services.pledges_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def check_ledger() -> int:
+    from . import selectors
+
+    problems = selectors.ledger_problems()
+    for problem in problems:
+        logger.error("funds ledger check: %s", problem)
+    return len(problems)
