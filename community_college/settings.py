@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ratings",
     "notices",
     "dashboards",
+    "consultation",
 ]
 
 MIDDLEWARE = [
@@ -384,5 +385,25 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "ratings.tasks.recompute_college_stars",
             "schedule": crontab(day_of_month=1, hour=4, minute=0),
         },
+    }
+)
+
+# --- 协商议事 (consultation) -----------------------------------------------------------------------------------
+# Working days community staff have to answer a matter before it escalates to the street, then the district.
+CONSULTATION_ANSWER_WORKING_DAYS = int(os.environ.get("CONSULTATION_ANSWER_WORKING_DAYS", "5"))
+# Working days a department has to answer a matter referred to it.
+CONSULTATION_REFERRAL_WORKING_DAYS = int(os.environ.get("CONSULTATION_REFERRAL_WORKING_DAYS", "10"))
+# Days residents have to confirm a matter done before it closes as a timeout.
+CONSULTATION_CONFIRM_DAYS = int(os.environ.get("CONSULTATION_CONFIRM_DAYS", "14"))
+# Reports by different residents that hide a comment until a moderator reviews it.
+CONSULTATION_REPORTS_TO_HIDE = int(os.environ.get("CONSULTATION_REPORTS_TO_HIDE", "3"))
+# Uploaded photos live outside the web root and are served only through views that check access.
+UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "var" / "uploads")))
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(8 * 1024 * 1024)))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Unanswered matters past their deadline move up a level; overdue decisions are flagged; matters
+        # nobody confirmed in time close as a timeout.
+        "consultation-sweep": {"task": "consultation.tasks.sweep", "schedule": crontab(minute="*/15")},
     }
 )

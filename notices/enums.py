@@ -18,6 +18,11 @@ class Purpose(models.TextChoices):
     REMINDER_2H = "reminder_2h", _("Reminder two hours before")
     FEEDBACK_REQUEST = "feedback_request", _("Request for feedback")
     DIGEST = "digest", _("Weekly digest")
+    # 协商议事 (consultation)
+    CONSULTATION_UPDATE = "consultation_update", _("News of a matter you follow")
+    CONSULTATION_TASK = "consultation_task", _("A matter awaits your action")
+    CONSULTATION_INVITATION = "consultation_invitation", _("Invitation to a deliberation meeting")
+    CONSULTATION_CONFIRM = "consultation_confirm", _("Is the matter really done?")
 
 
 # The digest is the one purpose the resident did not ask for by acting (a recommendation, close to
