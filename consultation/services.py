@@ -115,9 +115,13 @@ def _first_answer(matter: Matter, now: datetime, fields: set[str]) -> None:
         fields |= {"answered_at", "answered_on_time"}
 
 
-def _save(matter: Matter, fields: set[str]) -> None:
+def _save(matter: Matter, fields: set[str], original: Matter | None = None) -> None:
     matter.full_clean(validate_constraints=False)
     matter.save(update_fields=sorted(fields))
+    if original is not None and original is not matter:
+        # The caller's copy shows the new state, as if it had been read again.
+        for field in Matter._meta.concrete_fields:
+            setattr(original, field.attname, getattr(matter, field.attname))
 
 
 def _text(value: str, field: str, message: str) -> str:
@@ -189,7 +193,7 @@ def matter_withdraw(*, matter: Matter, actor: User, reason: str = "") -> Matter:
     _require_status(locked, {MatterStatus.RAISED}, _("withdrawn"))
     now = timezone.now()
     locked.status, locked.outcome, locked.closed_at = MatterStatus.CLOSED, Outcome.WITHDRAWN, now
-    _save(locked, {"status", "outcome", "closed_at"})
+    _save(locked, {"status", "outcome", "closed_at"}, matter)
     _event(locked, EventKind.WITHDRAWN, actor, reason, at=now)
     return locked
 
@@ -213,17 +217,23 @@ def matter_support(*, matter: Matter, user: User) -> bool:
     _require_neighbour(user, matter)
     if matter.status == MatterStatus.CLOSED:
         raise ConflictError(_("This matter is closed."), code="closed")
-    try:
-        with transaction.atomic():
-            Support.objects.create(matter=matter, user=user)
-            _recount_supports(matter.pk)
-    except IntegrityError:
-        return False
+    with transaction.atomic():
+        # Queue the supports of one matter on its row: the recount below then runs after the previous
+        # supporter's commit, in a fresh snapshot, so it sees every row (a recount racing another
+        # transaction's insert would miss it and store a stale number).
+        Matter.objects.select_for_update().filter(pk=matter.pk).values_list("pk").first()
+        try:
+            with transaction.atomic():
+                Support.objects.create(matter=matter, user=user, created=timezone.now())
+        except IntegrityError:
+            return False
+        _recount_supports(matter.pk)
     return True
 
 
 @transaction.atomic
 def matter_unsupport(*, matter: Matter, user: User) -> bool:
+    Matter.objects.select_for_update().filter(pk=matter.pk).values_list("pk").first()
     deleted, _rows = Support.objects.filter(matter=matter, user=user).delete()
     if deleted:
         _recount_supports(matter.pk)
@@ -248,7 +258,7 @@ def comment_add(*, matter: Matter, author: User, body: str) -> Comment:
         _require_neighbour(author, matter)
     if matter.status == MatterStatus.CLOSED:
         raise ConflictError(_("This matter is closed."), code="closed")
-    comment = Comment(matter=matter, author=author, body=_text(body, "body", _("Write a comment.")))
+    comment = Comment(matter=matter, author=author, body=_text(body, "body", _("Write a comment.")), created=timezone.now())
     comment.full_clean()
     comment.save()
     _recount_comments(matter.pk)
@@ -350,7 +360,7 @@ def matter_answer(*, matter: Matter, actor: User, answer: str) -> Matter:
     fields = {"status", "outcome", "answer", "closed_at"}
     _first_answer(locked, now, fields)
     locked.status, locked.outcome, locked.answer, locked.closed_at = MatterStatus.CLOSED, Outcome.ANSWERED, answer, now
-    _save(locked, fields)
+    _save(locked, fields, matter)
     _event(locked, EventKind.ANSWERED, actor, answer, at=now)
     return locked
 
@@ -366,7 +376,7 @@ def matter_refer(*, matter: Matter, actor: User, department: Department, note: s
     _first_answer(locked, now, fields)
     locked.status, locked.department, locked.referred_at = MatterStatus.REFERRED, department, now
     locked.due_at = add_working_days(now, referral_working_days())
-    _save(locked, fields)
+    _save(locked, fields, matter)
     _event(locked, EventKind.REFERRED, actor, note or department.name, at=now)
     return locked
 
@@ -381,7 +391,7 @@ def matter_department_answer(*, matter: Matter, actor: User, answer: str) -> Mat
     answer = _text(answer, "answer", _("Write the answer residents will read."))
     now = timezone.now()
     locked.status, locked.outcome, locked.answer, locked.closed_at = MatterStatus.CLOSED, Outcome.ANSWERED, answer, now
-    _save(locked, {"status", "outcome", "answer", "closed_at"})
+    _save(locked, {"status", "outcome", "answer", "closed_at"}, matter)
     _event(locked, EventKind.DEPARTMENT_ANSWERED, actor, answer, at=now)
     return locked
 
@@ -405,7 +415,7 @@ def matter_merge(*, matter: Matter, into: Matter, actor: User, note: str = "") -
     fields = {"status", "outcome", "merged_into", "closed_at"}
     _first_answer(source, now, fields)
     source.status, source.outcome, source.merged_into, source.closed_at = MatterStatus.CLOSED, Outcome.MERGED, target, now
-    _save(source, fields)
+    _save(source, fields, matter)
     voices = set(Support.objects.filter(matter=source).values_list("user_id", flat=True)) | {source.raised_by_id}
     voices.discard(target.raised_by_id)
     Support.objects.bulk_create([Support(matter=target, user_id=uid, created=now) for uid in sorted(voices)], ignore_conflicts=True)
@@ -425,7 +435,7 @@ def matter_to_deliberation(*, matter: Matter, actor: User, note: str = "") -> Ma
     fields = {"status", "deliberation_at", "due_at"}
     _first_answer(locked, now, fields)
     locked.status, locked.deliberation_at, locked.due_at = MatterStatus.DELIBERATION, now, None
-    _save(locked, fields)
+    _save(locked, fields, matter)
     _event(locked, EventKind.DELIBERATION, actor, note, at=now)
     return locked
 
@@ -490,7 +500,8 @@ def meeting_schedule(
     _require_staff(actor, community.pk)
     if venue.community_id != community.pk and not scope_for(actor).can_change_community(venue.community_id):
         raise ValidationError({"venue": [_("Choose a venue of this community.")]})
-    matters = list(matters)
+    # Read again: the caller's copies may predate the step that took them to deliberation.
+    matters = list(Matter.objects.filter(pk__in=[m.pk for m in matters]))
     for matter in matters:
         if matter.community_id != community.pk or matter.status != MatterStatus.DELIBERATION:
             raise ValidationError(
@@ -645,6 +656,7 @@ def decision_record(
         owner_name=(owner_name or "").strip() if owner_kind in (OwnerKind.UNIT, OwnerKind.RESIDENTS) else "",
         due_date=due_date,
         needs_vote=bool(needs_vote),
+        created=timezone.now(),
     )
     decision.full_clean()
     if decision.owner_label == "":
@@ -653,7 +665,7 @@ def decision_record(
     now = timezone.now()
     if locked.status != MatterStatus.DECIDED:
         locked.status, locked.decided_at = MatterStatus.DECIDED, now
-        _save(locked, {"status", "decided_at"})
+        _save(locked, {"status", "decided_at"}, matter)
     _event(locked, EventKind.DECIDED, actor, f"{decision.text}（{decision.owner_label}, {due_date:%Y-%m-%d}）", at=now)
     return decision
 
@@ -700,7 +712,7 @@ def decision_progress(*, decision: Decision, actor: User, text: str, progress: i
         raise ScopeError(_("Only the owner of this decision can report progress."), code="scope")
     if locked.status == DecisionStatus.DONE:
         raise ConflictError(_("This decision is already done."), code="decision_done")
-    update = DecisionUpdate(decision=locked, author=actor, text=(text or "").strip(), progress=progress)
+    update = DecisionUpdate(decision=locked, author=actor, text=(text or "").strip(), progress=progress, at=timezone.now())
     update.full_clean()
     if progress >= 100:
         raise ValidationError({"progress": [_("Mark the decision done instead of reporting 100%.")]})
@@ -772,7 +784,12 @@ def matter_confirm(*, matter: Matter, resident: User, is_done: bool, satisfactio
     if resident.pk not in asked:
         raise ScopeError(_("Only residents who raised or supported this matter are asked to confirm."), code="scope")
     confirmation = Confirmation(
-        matter=locked, resident=resident, is_done=bool(is_done), satisfaction=satisfaction, comment=(comment or "").strip()
+        matter=locked,
+        resident=resident,
+        is_done=bool(is_done),
+        satisfaction=satisfaction,
+        comment=(comment or "").strip(),
+        created=timezone.now(),
     )
     confirmation.full_clean(validate_constraints=False)
     try:
@@ -784,7 +801,7 @@ def matter_confirm(*, matter: Matter, resident: User, is_done: bool, satisfactio
     if asked <= answered:
         now = timezone.now()
         locked.status, locked.outcome, locked.closed_at = MatterStatus.CLOSED, Outcome.CONFIRMED, now
-        _save(locked, {"status", "outcome", "closed_at"})
+        _save(locked, {"status", "outcome", "closed_at"}, matter)
         _event(locked, EventKind.CONFIRMED, None, at=now)
     return confirmation
 
