@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("notices.urls")),
     path("", include("teachers.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("", include("consultation.urls")),
 ]
 
 if settings.DEBUG:

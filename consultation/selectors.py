@@ -175,3 +175,92 @@ def followers_of(matter_id: int) -> list[int]:
 
 def public_raiser_name(matter: Matter) -> str:
     return matter.raised_by.name if matter.show_name else ""
+
+
+# --- Dashboard ----------------------------------------------------------------------------------------------
+
+STEP_SPANS = (
+    ("raised_answered", "raised_at", "answered_at"),
+    ("deliberation_decided", "deliberation_at", "decided_at"),
+    ("decided_done", "decided_at", "done_at"),
+    ("done_closed", "done_at", "closed_at"),
+)
+
+
+def _medians_days(queryset: QuerySet[Matter]) -> dict[str, float | None]:
+    """Median days of each step, over the matters that took it: one query on PostgreSQL (percentile_cont);
+    elsewhere the spans are read and sorted in Python (development databases are small)."""
+    from django.db import connection
+    from django.db.models import F, FloatField, Func
+    from django.db.models.functions import Extract
+
+    if connection.vendor == "postgresql":
+
+        class Median(Func):
+            template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+            output_field = FloatField()
+
+        aggregates = {
+            key: Median(Extract(F(end) - F(start), "epoch")) for key, start, end in STEP_SPANS
+        }
+        row = queryset.order_by().aggregate(**aggregates)
+        return {key: (row[key] / 86400 if row[key] is not None else None) for key, _s, _e in STEP_SPANS}
+    from statistics import median
+
+    result = {}
+    for key, start, end in STEP_SPANS:
+        spans = [
+            (b - a).total_seconds() / 86400
+            for a, b in queryset.filter(**{f"{start}__isnull": False, f"{end}__isnull": False}).values_list(start, end)
+        ]
+        result[key] = median(spans) if spans else None
+    return result
+
+
+def dashboard_figures(queryset: QuerySet[Matter]) -> dict:
+    """The consultation section of the dashboards for the matters in `queryset` (already scoped and
+    filtered): totals, medians per step, satisfaction, and the same by street, community and category.
+    A fixed number of grouped queries whatever the number of matters."""
+    from django.db.models import Avg, Count, Q
+
+    from .enums import DecisionStatus
+    from .models import Confirmation
+
+    counts = {
+        "raised": Count("id"),
+        "answered": Count("id", filter=Q(answered_at__isnull=False)),
+        "on_time": Count("id", filter=Q(answered_on_time=True)),
+        "deliberated": Count("id", filter=Q(deliberation_at__isnull=False)),
+        "decided": Count("id", filter=Q(decided_at__isnull=False)),
+        "done": Count("id", filter=Q(done_at__isnull=False)),
+        "open": Count("id", filter=~Q(status=MatterStatus.CLOSED)),
+    }
+    totals = queryset.order_by().aggregate(**counts)
+    ids = queryset.order_by().values("pk")
+    satisfaction = Confirmation.objects.filter(matter__in=ids).aggregate(avg=Avg("satisfaction"), n=Count("id"))
+    overdue = Decision.objects.filter(matter__in=ids, status=DecisionStatus.OPEN, overdue_at__isnull=False).count()
+
+    def grouped(*fields):
+        rows = queryset.order_by().values(*fields).annotate(**counts).order_by(*fields)
+        sat = dict(
+            Confirmation.objects.filter(matter__in=ids)
+            .values_list(*(f"matter__{f}" for f in fields[:1]))
+            .annotate(avg=Avg("satisfaction"))
+            .values_list(f"matter__{fields[0]}", "avg")
+        )
+        return [row | {"satisfaction": sat.get(row[fields[0]])} for row in rows]
+
+    return {
+        "totals": totals,
+        "on_time_share": (totals["on_time"] / totals["answered"]) if totals["answered"] else None,
+        "satisfaction": satisfaction["avg"],
+        "confirmations": satisfaction["n"],
+        "overdue_decisions": overdue,
+        "medians": _medians_days(queryset),
+        "by_street": grouped("community__street_id", "community__street__name"),
+        "by_community": grouped("community_id", "community__name"),
+        "by_category": grouped("category_id", "category__name"),
+        "places": list(
+            queryset.filter(latitude__isnull=False).order_by().values("latitude", "longitude").annotate(n=Count("id"))[:2000]
+        ),
+    }
