@@ -17,6 +17,7 @@ v1 = [
     path("", include("ratings.api.urls")),
     path("", include("notices.api.urls")),
     path("", include("dashboards.api.urls")),
+    path("", include("consultation.api.urls")),
 ]
 
 urlpatterns = [

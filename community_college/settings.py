@@ -311,6 +311,9 @@ SPECTACULAR_SETTINGS = {
         "MatchRunStatusEnum": "activities.dispatch.enums.MatchRunStatus",
         "ProposedClassStatusEnum": "activities.dispatch.enums.ProposedClassStatus",
         "ConsentEnum": "activities.dispatch.enums.Consent",
+        "MatterStatusEnum": "consultation.enums.MatterStatus",
+        "MeetingStatusEnum": "consultation.enums.MeetingStatus",
+        "DecisionStatusEnum": "consultation.enums.DecisionStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # Pinned in static/vendor/swagger-ui: government intranets have no CDN.
