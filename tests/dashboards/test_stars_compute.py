@@ -137,8 +137,8 @@ def test_each_indicator_from_portal_rows(january):
 
 def test_college_figures_cost_the_same_queries_for_any_number_of_colleges(january, django_assert_num_queries):
     # colleges, opening hours, bookings, active teachers, teacher scores, pool, interests offered, orders,
-    # attendance, ratings, policy talks, groups: 12, for three colleges as for a hundred.
-    with django_assert_num_queries(12):
+    # attendance, ratings, policy talks, groups, consultation matters: 13, for three colleges as for a hundred.
+    with django_assert_num_queries(13):
         college_figures(period=JAN, now=at(date(2026, 2, 5)))
 
 
