@@ -208,6 +208,10 @@ class MatterAdmin(LiaisonAwareMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
+    def get_inlines(self, request, obj):
+        # A matter typed in by phone has no timeline or photos yet: the service writes them.
+        return [] if obj is None else self.inlines
+
     def has_change_permission(self, request, obj=None):
         # Nothing on the form is edited by hand; the actions change matters. Viewing stays open.
         return False if obj is not None else super().has_change_permission(request, obj)
@@ -408,6 +412,9 @@ class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request, obj)
 
@@ -521,6 +528,9 @@ class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
 
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request, obj)
