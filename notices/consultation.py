@@ -208,3 +208,43 @@ def notify_invitations(*, meeting_id: int) -> int:
             lambda: invitation_texts(meeting=meeting.title, venue=meeting.venue.name, when=texts.when(meeting.starts_at)),
         ),
     )
+
+
+# --- The weekly digest line ------------------------------------------------------------------------------------
+
+
+def digest_follow_counts(*, first_id: int, last_id: int, since) -> dict[int, tuple[int, int]]:
+    """For the residents with ids in [first_id, last_id]: (open matters they raised or support, of which
+    with a step on the timeline since `since`). One query for the whole batch."""
+    from django.db.models import Exists, OuterRef
+
+    from consultation.enums import MatterStatus
+    from consultation.models import Matter
+
+    news = MatterEvent.objects.filter(at__gte=since).order_by()
+    supported = (
+        Support.objects.filter(user_id__gte=first_id, user_id__lte=last_id)
+        .exclude(matter__status=MatterStatus.CLOSED)
+        .annotate(moved=Exists(news.filter(matter_id=OuterRef("matter_id"))))
+        .order_by()
+        .values_list("user_id", "matter_id", "moved")
+    )
+    raised = (
+        Matter.objects.filter(raised_by_id__gte=first_id, raised_by_id__lte=last_id)
+        .exclude(status=MatterStatus.CLOSED)
+        .annotate(moved=Exists(news.filter(matter_id=OuterRef("pk"))))
+        .order_by()
+        .values_list("raised_by_id", "id", "moved")
+    )
+    seen: dict[int, dict[int, bool]] = {}
+    for user_id, matter_id, moved in supported.union(raised, all=True):
+        seen.setdefault(user_id, {})[matter_id] = bool(moved)
+    return {user_id: (len(m), sum(m.values())) for user_id, m in seen.items()}
+
+
+def digest_line(*, open_count: int, moved: int, url: str) -> str:
+    return _("Community matters you follow: %(open)d open, %(moved)d with news this week. %(url)s") % {
+        "open": open_count,
+        "moved": moved,
+        "url": texts.absolute(url),
+    }

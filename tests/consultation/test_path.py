@@ -223,3 +223,24 @@ def test_escalation_notice_goes_to_street_staff(world, clock, django_capture_on_
     tasks = set(Notice.objects.filter(purpose=Purpose.CONSULTATION_TASK).values_list("recipient_id", flat=True))
     assert tasks == {world.staff.pk, world.street_staff.pk}
     assert Notice.objects.filter(purpose=Purpose.CONSULTATION_UPDATE, recipient=matter.raised_by).count() == 1
+
+
+def test_weekly_digest_counts_followed_open_matters(world, clock):
+    from notices.consultation import digest_follow_counts, digest_line
+
+    clock.set("2026-09-01 09:00")
+    quiet = world.raise_matter("安静的事")
+    clock.set("2026-09-10 09:00")
+    busy = world.raise_matter("有进展的事", resident=world.residents[1])
+    services.matter_support(matter=busy, user=world.residents[0])
+    services.matter_support(matter=quiet, user=world.residents[2])
+    closed = world.raise_matter("已答复", resident=world.residents[0])
+    services.matter_answer(matter=closed, actor=world.staff, answer="好")
+    ids = sorted(r.pk for r in world.residents + world.neighbours)
+    counts = digest_follow_counts(first_id=ids[0], last_id=ids[-1], since=at("2026-09-07 00:00"))
+    assert counts == {
+        world.residents[0].pk: (2, 1),  # raised the quiet one, supports the busy one; the closed one left out
+        world.residents[1].pk: (1, 1),
+        world.residents[2].pk: (1, 0),
+    }
+    assert "2" in digest_line(open_count=2, moved=1, url="/consultation/")
