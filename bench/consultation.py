@@ -77,6 +77,13 @@ def main() -> int:
     print(f"database: {connection.vendor} {connection.settings_dict.get('NAME')}, "
           f"{ResidentProfile.objects.count():,} residents, {Community.objects.count()} communities")
 
+    def remove_generated():
+        with transaction.atomic():
+            Decision.objects.filter(text="bench").delete()
+            Meeting.objects.filter(title="bench").delete()
+            Matter.objects.filter(description="基准测试").delete()
+
+    remove_generated()  # left over by an interrupted run
     rng = random.Random(2026)
     now = timezone.now()
     root, _ = MatterCategory.objects.get_or_create(name="环境", parent=None)
@@ -136,6 +143,7 @@ def main() -> int:
     district_office = RoleAssignment.objects.filter(role=Role.DISTRICT_OFFICE).values_list("user_id", flat=True).first()
 
     def timed(client, url, label):
+        client.get(url)  # the process's first request of this page compiles its templates: not counted
         for mode in ("cold", "warm"):
             samples = []
             for _ in range(args.runs):
@@ -200,10 +208,7 @@ def main() -> int:
     print(f"confirmation-timeout sweep: {closed:,} matters in {time.perf_counter() - began:.2f} s")
 
     if not args.keep:
-        with transaction.atomic():
-            Decision.objects.filter(text="bench").delete()
-            Meeting.objects.filter(title="bench").delete()
-            Matter.objects.filter(description="基准测试").delete()
+        remove_generated()
         print("generated rows removed")
     return 0
 

@@ -484,7 +484,7 @@ class ParticipantAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 class DecisionActionForm(ActionForm):
     text = forms.CharField(label=gettext_lazy("Update"), required=False, max_length=2000)
-    progress = forms.IntegerField(label=gettext_lazy("Progress (%)"), required=False, min_value=0, max_value=99)
+    progress = forms.IntegerField(label=gettext_lazy("Progress in percent"), required=False, min_value=0, max_value=99)
 
 
 class DecisionUpdateInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -544,7 +544,7 @@ class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
             needs_vote=data.get("needs_vote", False),
         )
 
-    @admin.action(description=gettext_lazy("Report progress (text and %)"))
+    @admin.action(description=gettext_lazy("Report progress (text and percent)"))
     def report_progress(self, request, queryset):
         try:
             progress = int(request.POST.get("progress") or "")

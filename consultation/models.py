@@ -354,7 +354,7 @@ class Decision(models.Model):
     needs_vote = models.BooleanField(_("needs a vote"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.OPEN)
     progress = models.PositiveSmallIntegerField(
-        _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+        _("progress in percent"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
@@ -398,7 +398,7 @@ class DecisionUpdate(models.Model):
     author = models.ForeignKey(USER, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)
     text = models.TextField(_("update"), max_length=2000)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), validators=[MaxValueValidator(100)])
+    progress = models.PositiveSmallIntegerField(_("progress in percent"), validators=[MaxValueValidator(100)])
 
     class Meta:
         verbose_name = _("progress update")

@@ -191,13 +191,14 @@ def _medians_days(queryset: QuerySet[Matter]) -> dict[str, float | None]:
     """Median days of each step, over the matters that took it: one query on PostgreSQL (percentile_cont);
     elsewhere the spans are read and sorted in Python (development databases are small)."""
     from django.db import connection
-    from django.db.models import F, FloatField, Func
+    from django.db.models import Aggregate, F, FloatField
     from django.db.models.functions import Extract
 
     if connection.vendor == "postgresql":
 
-        class Median(Func):
-            template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+        class Median(Aggregate):
+            function = "percentile_cont"
+            template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
             output_field = FloatField()
 
         aggregates = {
@@ -260,7 +261,4 @@ def dashboard_figures(queryset: QuerySet[Matter]) -> dict:
         "by_street": grouped("community__street_id", "community__street__name"),
         "by_community": grouped("community_id", "community__name"),
         "by_category": grouped("category_id", "category__name"),
-        "places": list(
-            queryset.filter(latitude__isnull=False).order_by().values("latitude", "longitude").annotate(n=Count("id"))[:2000]
-        ),
     }

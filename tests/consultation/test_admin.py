@@ -96,3 +96,31 @@ def test_export_is_formula_safe(client, world):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][3] == "'=HYPERLINK(\"http://evil\")" and rows[1][4] == "'+1+1"
     assert rows[1][6] == world.residents[0].phone[:3] + "****" + world.residents[0].phone[-4:]
+
+
+def test_decision_changelist_and_done_action(client, world, clock):
+    from datetime import date, datetime
+
+    from consultation.enums import OwnerKind
+
+    from .conftest import SHANGHAI
+
+    matter = world.raise_matter()
+    services.matter_to_deliberation(matter=matter, actor=world.staff)
+    meeting = services.meeting_schedule(
+        community=world.home, venue=world.venue, starts_at=datetime(2026, 9, 22, 19, tzinfo=SHANGHAI),
+        ends_at=datetime(2026, 9, 22, 20, tzinfo=SHANGHAI), title="议事会", actor=world.staff, matters=[matter],
+    )
+    decision = services.decision_record(
+        meeting=meeting, matter=matter, actor=world.staff, text="划线", owner_kind=OwnerKind.DEPARTMENT,
+        owner_department=world.department, due_date=date(2026, 10, 1),
+    )
+    url = reverse("admin:consultation_decision_changelist")
+    client.force_login(world.other_staff)
+    assert "划线" not in client.get(url).content.decode()
+    client.force_login(world.liaison)
+    response = client.get(url)
+    assert response.status_code == 200 and f'value="{decision.pk}"' in response.content.decode()
+    client.post(url, {"action": "mark_done", "_selected_action": [decision.pk], "index": 0})
+    matter.refresh_from_db()
+    assert matter.status == MatterStatus.CONFIRMING
