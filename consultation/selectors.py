@@ -221,12 +221,20 @@ def _medians_days(queryset: QuerySet[Matter]) -> dict[str, float | None]:
 def dashboard_figures(queryset: QuerySet[Matter]) -> dict:
     """The consultation section of the dashboards for the matters in `queryset` (already scoped and
     filtered): totals, medians per step, satisfaction, and the same by street, community and category.
-    A fixed number of grouped queries whatever the number of matters."""
-    from django.db.models import Avg, Count, Q
+
+    One grouped scan of the matters by (community, category) — a few hundred rows at district scale —
+    from which totals and the three tables are summed in Python, plus the medians, the confirmations and the
+    overdue decisions: six queries whatever the number of matters."""
+    from collections import defaultdict
+
+    from django.db.models import Count, Q, Sum
+
+    from accounts.models import Community
 
     from .enums import DecisionStatus
     from .models import Confirmation
 
+    keys = ("raised", "answered", "on_time", "deliberated", "decided", "done", "open")
     counts = {
         "raised": Count("id"),
         "answered": Count("id", filter=Q(answered_at__isnull=False)),
@@ -236,29 +244,58 @@ def dashboard_figures(queryset: QuerySet[Matter]) -> dict:
         "done": Count("id", filter=Q(done_at__isnull=False)),
         "open": Count("id", filter=~Q(status=MatterStatus.CLOSED)),
     }
-    totals = queryset.order_by().aggregate(**counts)
+    cells = list(queryset.order_by().values("community_id", "category_id").annotate(**counts))
     ids = queryset.order_by().values("pk")
-    satisfaction = Confirmation.objects.filter(matter__in=ids).aggregate(avg=Avg("satisfaction"), n=Count("id"))
+    ratings = {
+        (row["matter__community_id"], row["matter__category_id"]): (row["total"], row["n"])
+        for row in Confirmation.objects.filter(matter__in=ids)
+        .order_by()
+        .values("matter__community_id", "matter__category_id")
+        .annotate(total=Sum("satisfaction"), n=Count("id"))
+    }
     overdue = Decision.objects.filter(matter__in=ids, status=DecisionStatus.OPEN, overdue_at__isnull=False).count()
+    community_ids = {c["community_id"] for c in cells}
+    places = {
+        row["id"]: row
+        for row in Community.objects.filter(pk__in=community_ids).values("id", "name", "street_id", "street__name")
+    }
+    category_names = dict(MatterCategory.objects.filter(pk__in={c["category_id"] for c in cells}).values_list("id", "name"))
 
-    def grouped(*fields):
-        rows = queryset.order_by().values(*fields).annotate(**counts).order_by(*fields)
-        sat = dict(
-            Confirmation.objects.filter(matter__in=ids)
-            .values_list(*(f"matter__{f}" for f in fields[:1]))
-            .annotate(avg=Avg("satisfaction"))
-            .values_list(f"matter__{fields[0]}", "avg")
-        )
-        return [row | {"satisfaction": sat.get(row[fields[0]])} for row in rows]
+    def blank():
+        return dict.fromkeys(keys, 0) | {"_sum": 0, "_n": 0}
 
+    totals = blank()
+    tables: dict[str, dict] = {"street": defaultdict(blank), "community": defaultdict(blank), "category": defaultdict(blank)}
+    for cell in cells:
+        place = places[cell["community_id"]]
+        total, n = ratings.get((cell["community_id"], cell["category_id"]), (0, 0))
+        for target in (
+            totals,
+            tables["street"][(place["street_id"], place["street__name"])],
+            tables["community"][(cell["community_id"], place["name"])],
+            tables["category"][(cell["category_id"], category_names.get(cell["category_id"], ""))],
+        ):
+            for key in keys:
+                target[key] += cell[key]
+            target["_sum"] += total or 0
+            target["_n"] += n
+
+    def rows(table, id_key, name_key):
+        out = []
+        for (pk, name), row in sorted(table.items(), key=lambda item: (item[0][1] or "", item[0][0])):
+            n, total = row.pop("_n"), row.pop("_sum")
+            out.append({id_key: pk, name_key: name, **row, "satisfaction": total / n if n else None})
+        return out
+
+    ratings_n, ratings_sum = totals.pop("_n"), totals.pop("_sum")
     return {
         "totals": totals,
         "on_time_share": (totals["on_time"] / totals["answered"]) if totals["answered"] else None,
-        "satisfaction": satisfaction["avg"],
-        "confirmations": satisfaction["n"],
+        "satisfaction": ratings_sum / ratings_n if ratings_n else None,
+        "confirmations": ratings_n,
         "overdue_decisions": overdue,
         "medians": _medians_days(queryset),
-        "by_street": grouped("community__street_id", "community__street__name"),
-        "by_community": grouped("community_id", "community__name"),
-        "by_category": grouped("category_id", "category__name"),
+        "by_street": rows(tables["street"], "community__street_id", "community__street__name"),
+        "by_community": rows(tables["community"], "community_id", "community__name"),
+        "by_category": rows(tables["category"], "category_id", "category__name"),
     }

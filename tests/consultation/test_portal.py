@@ -177,6 +177,8 @@ def test_dashboard_scoped_and_refused_to_residents(client, world, clock):
     assert figures["medians"]["raised_answered"] == pytest.approx(4.0)
     assert figures["medians"]["decided_done"] is None
     assert [row["community__name"] for row in figures["by_community"]] == [world.home.name]
+    assert [(row["category__name"], row["raised"], row["open"]) for row in figures["by_category"]] == [("停车", 2, 0)]
+    assert figures["by_street"][0]["community__street_id"] == world.home.street_id
     client.force_login(world.district)
     response = client.get(reverse("consultation:dashboard"))
     assert response.context["figures"]["totals"]["raised"] == 3
