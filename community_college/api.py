@@ -19,6 +19,7 @@ v1 = [
     path("", include("notices.api.urls")),
     path("", include("dashboards.api.urls")),
     path("", include("funds.api.urls")),
+    path("", include("consultation.api.urls")),
 ]
 
 urlpatterns = [

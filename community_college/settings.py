@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "notices",
     "dashboards",
     "funds",
+    "consultation",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +335,9 @@ SPECTACULAR_SETTINGS = {
         "MatchRunStatusEnum": "activities.dispatch.enums.MatchRunStatus",
         "ProposedClassStatusEnum": "activities.dispatch.enums.ProposedClassStatus",
         "ConsentEnum": "activities.dispatch.enums.Consent",
+        "MatterStatusEnum": "consultation.enums.MatterStatus",
+        "MeetingStatusEnum": "consultation.enums.MeetingStatus",
+        "DecisionStatusEnum": "consultation.enums.DecisionStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # Pinned in static/vendor/swagger-ui: government intranets have no CDN.
@@ -452,5 +456,25 @@ CELERY_BEAT_SCHEDULE.update(
         "funds-expire-pledges": {"task": "funds.tasks.expire_pledges", "schedule": crontab(hour=3, minute=10)},
         # The ledger's invariants, checked again from the rows every night; a failure is logged as an error.
         "funds-ledger-check": {"task": "funds.tasks.check_ledger", "schedule": crontab(hour=3, minute=40)},
+    }
+)
+
+# --- 协商议事 (consultation) -----------------------------------------------------------------------------------
+# Working days community staff have to answer a matter before it escalates to the street, then the district.
+CONSULTATION_ANSWER_WORKING_DAYS = int(os.environ.get("CONSULTATION_ANSWER_WORKING_DAYS", "5"))
+# Working days a department has to answer a matter referred to it.
+CONSULTATION_REFERRAL_WORKING_DAYS = int(os.environ.get("CONSULTATION_REFERRAL_WORKING_DAYS", "10"))
+# Days residents have to confirm a matter done before it closes as a timeout.
+CONSULTATION_CONFIRM_DAYS = int(os.environ.get("CONSULTATION_CONFIRM_DAYS", "14"))
+# Reports by different residents that hide a comment until a moderator reviews it.
+CONSULTATION_REPORTS_TO_HIDE = int(os.environ.get("CONSULTATION_REPORTS_TO_HIDE", "3"))
+# Uploaded photos live outside the web root and are served only through views that check access.
+UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "var" / "uploads")))
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(8 * 1024 * 1024)))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Unanswered matters past their deadline move up a level; overdue decisions are flagged; matters
+        # nobody confirmed in time close as a timeout.
+        "consultation-sweep": {"task": "consultation.tasks.sweep", "schedule": crontab(minute="*/15")},
     }
 )

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("teachers.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("", include("funds.urls")),
+    path("", include("consultation.urls")),
 ]
 
 if settings.DEBUG:

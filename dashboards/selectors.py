@@ -811,7 +811,7 @@ def star_window(period: date) -> StarWindow:
 
 
 def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict[int, stars.CollegeFigures]]:
-    """Every college, and the figures of its community for the month `period`. Twelve queries, however many
+    """Every college, and the figures of its community for the month `period`. Thirteen queries, however many
     colleges; each figure is described in `ratings.stars.INDICATORS`."""
     w = star_window(stars.month_start(period))
     until = min(now, w.end_at)
@@ -957,6 +957,20 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
             by_community[community].groups_active = n
 
     _money_figures(by_community, w)
+    # 协商议事: matters raised in the order window that were answered, or are overdue, by the end of the month.
+    from consultation.models import Matter
+
+    for row in (
+        Matter.objects.filter(raised_at__gte=w.orders_start_at, raised_at__lt=w.end_at)
+        # Answered by the end of the month (on time or not), or still unanswered past its deadline.
+        .filter(Q(answered_at__lt=w.end_at) | Q(answered_at__isnull=True, due_at__lt=until))
+        .values("community_id")
+        .order_by()
+        .annotate(due=Count("id"), on_time=Count("id", filter=Q(answered_on_time=True)))
+    ):
+        fig = by_community.get(row["community_id"])
+        if fig is not None:
+            fig.matters_due, fig.matters_on_time = row["due"], row["on_time"]
     return colleges, figures
 
 

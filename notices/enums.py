@@ -19,6 +19,11 @@ class Purpose(models.TextChoices):
     FEEDBACK_REQUEST = "feedback_request", _("Request for feedback")
     DIGEST = "digest", _("Weekly digest")
     DONATION_THANKS = "donation_thanks", _("Thanks for a gift")  # funds: a pledge was received
+    # 协商议事 (consultation)
+    CONSULTATION_UPDATE = "consultation_update", _("News of a matter you follow")
+    CONSULTATION_TASK = "consultation_task", _("A matter awaits your action")
+    CONSULTATION_INVITATION = "consultation_invitation", _("Invitation to a deliberation meeting")
+    CONSULTATION_CONFIRM = "consultation_confirm", _("Is the matter really done?")
 
 
 # The digest is the one purpose the resident did not ask for by acting (a recommendation, close to

@@ -43,3 +43,28 @@ def course_changed(course_id: int, kind: str) -> None:
     from .tasks import notify_course
 
     transaction.on_commit(lambda: notify_course.delay(course_id, kind, changed_at))
+
+
+# --- 协商议事 (consultation): a step on a matter's timeline, a meeting's invitations ------------------------
+
+
+def consultation_event(event_id: int) -> None:
+    """A step of a matter's public timeline (`consultation.MatterEvent`): its followers, or the staff and
+    liaisons who must act, hear of it."""
+    consultation_events([event_id])
+
+
+def consultation_events(event_ids: list[int]) -> None:
+    if not event_ids:
+        return
+    from .tasks import notify_consultation_events
+
+    ids = list(event_ids)
+    transaction.on_commit(lambda: notify_consultation_events.delay(ids))
+
+
+def consultation_invitations(meeting_id: int) -> None:
+    """Invitations to a deliberation meeting for participants not told yet (idempotent per participant)."""
+    from .tasks import notify_consultation_invitations
+
+    transaction.on_commit(lambda: notify_consultation_invitations.delay(meeting_id))

@@ -463,6 +463,11 @@ def digest_batch(
         if (object_key, resident.recipient.id) not in existing:
             by_language[resident.recipient.language].append(resident)
     drafts: list[Draft] = []
+    # 协商议事: one line for the community matters each resident follows (one query for the batch).
+    from . import consultation as consultation_notices
+
+    following = consultation_notices.digest_follow_counts(first_id=first_id, last_id=last_id, since=since)
+    matters_url = url_or_empty("consultation:list")
     for language, group in by_language.items():
         with translation.override(language):
             for resident in group:
@@ -483,6 +488,10 @@ def digest_batch(
                 rendered = texts.digest(
                     lines=lines, personalised=resident.personalised, url=url, profile_url=profile_url
                 )
+                followed = following.get(resident.recipient.id)
+                if followed:
+                    extra = consultation_notices.digest_line(open_count=followed[0], moved=followed[1], url=matters_url)
+                    rendered = texts.Texts(title=rendered.title, body=rendered.body + "\n\n" + extra, sms=rendered.sms)
                 drafts.append(Draft(resident.recipient, object_key, rendered, url))
     return notices_create(purpose=Purpose.DIGEST, drafts=drafts, now=now)
 

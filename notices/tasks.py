@@ -86,3 +86,17 @@ def release_deferred() -> int:
 def sweep() -> int:
     """Every few minutes: retries whose message was lost, and deliveries stuck in a dead worker."""
     return services.deliveries_enqueue_due()
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_consultation_events(event_ids: list[int]) -> int:
+    from . import consultation
+
+    return consultation.notify_events(event_ids=event_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_consultation_invitations(meeting_id: int) -> int:
+    from . import consultation
+
+    return consultation.notify_invitations(meeting_id=meeting_id)

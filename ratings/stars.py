@@ -141,6 +141,13 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
         "groups_active", Pillar.RESULTS, _("Active interest groups"), _("groups"),
         _("Interest groups of the community marked active at the end of the month"), 5, 0, 15,
     ),
+    # 协商议事 (governance): weight 0 in the default standard, like money, so that adding it does not move any
+    # college's stars by itself; the district gives it a weight by publishing a new standard version.
+    IndicatorSpec(
+        "matters_answered_on_time", Pillar.RESULTS, _("Community matters answered on time"), "%",
+        _("Matters of the last 90 days whose answer was due by the end of the month: answered within the "
+          "working-day deadline ÷ all of them (unanswered ones count as late)"), 0, 0.5, 0.95,
+    ),
 )
 INDICATOR_BY_CODE: dict[str, IndicatorSpec] = {spec.code: spec for spec in INDICATORS}
 INDICATOR_CHOICES = [(spec.code, spec.label) for spec in INDICATORS]
@@ -210,6 +217,8 @@ class CollegeFigures:
     spending: float = 0.0
     participant_hours: float = 0.0
     district_median_cost: float | None = None  # the median cost per participant-hour of colleges that have one
+    matters_due: int = 0  # consultation matters whose answer was due in the window
+    matters_on_time: int = 0  # of those, answered by their deadline
 
 
 @dataclass(frozen=True)
@@ -297,6 +306,9 @@ def indicator_values(fig: CollegeFigures) -> dict[str, IndicatorValue]:
         ),
         "policy_talks": IndicatorValue(float(fig.policy_talks), {"talks": fig.policy_talks}),
         "groups_active": IndicatorValue(float(fig.groups_active), {"groups": fig.groups_active}),
+        "matters_answered_on_time": IndicatorValue(
+            _ratio(fig.matters_on_time, fig.matters_due), {"on_time": fig.matters_on_time, "due": fig.matters_due}
+        ),
     }
     return values
 

@@ -231,9 +231,10 @@ def test_digest_batch_queries_do_not_grow_with_residents(
     residents += [make_resident(personal=False) for _ in range(size)]
     ids = [r.pk for r in residents]
     # candidates: courses, groups · residents: profiles, interests, free times, ratings, attendance,
-    # registrations, memberships · digests already written · notices_create: savepoint, insert notices,
-    # read their ids, insert deliveries, read the due ones, release savepoint
-    with django_assert_num_queries(16):
+    # registrations, memberships · digests already written · community matters followed (consultation) ·
+    # notices_create: savepoint, insert notices, read their ids, insert deliveries, read the due ones,
+    # release savepoint
+    with django_assert_num_queries(17):
         assert _run(clock, ids) == 2 * size
 
 

@@ -1,0 +1,301 @@
+"""Reads about matters, meetings and decisions, and who may see which.
+
+Visibility (one place):
+- a resident sees the matters of their home community (public text only; the raiser's name only if they
+  chose to show it);
+- staff see the matters of their scope (`accounts.selectors.scope_for`), with names and masked phones;
+- a department liaison sees only the matters referred to their department, and the decisions it owns.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.enums import Role
+from accounts.models import RoleAssignment, User
+from accounts.selectors import scope_for
+
+from . import similar
+from .enums import CommentStatus, MatterStatus, PhotoStatus
+from .models import Comment, Decision, Matter, MatterCategory, MatterEvent, MatterPhoto, Meeting, Support
+
+
+def home_community_id(user: User) -> int | None:
+    """The community a resident lives in (their profile), or None."""
+    if not user.is_authenticated:
+        return None
+    cached = getattr(user, "_cc_home_community", False)
+    if cached is not False:
+        return cached
+    from interests.models import ResidentProfile
+
+    value = ResidentProfile.objects.filter(user=user).values_list("community_id", flat=True).first()
+    user._cc_home_community = value
+    return value
+
+
+def liaison_department_ids(user: User) -> frozenset[int]:
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_cc_liaison_departments", None)
+    if cached is None:
+        cached = frozenset(
+            RoleAssignment.objects.filter(user=user, role=Role.DEPARTMENT_LIAISON).values_list("department_id", flat=True)
+        )
+        user._cc_liaison_departments = cached
+    return cached
+
+
+def matters_for_resident(user: User) -> QuerySet[Matter]:
+    """The matters of the resident's home community (none without a profile); merged ones left out."""
+    community_id = home_community_id(user)
+    if community_id is None:
+        return Matter.objects.none()
+    return Matter.objects.filter(community_id=community_id)
+
+
+def matters_for_staff(user: User) -> QuerySet[Matter]:
+    return scope_for(user).filter(Matter.objects.all())
+
+
+def matters_for_liaison(user: User) -> QuerySet[Matter]:
+    departments = liaison_department_ids(user)
+    if not departments:
+        return Matter.objects.none()
+    return Matter.objects.filter(department_id__in=departments)
+
+
+def matters_visible_to(user: User) -> QuerySet[Matter]:
+    """Everything the user may read: their community's, their scope's, their department's."""
+    query = Q(pk__in=[])
+    community_id = home_community_id(user)
+    if community_id is not None:
+        query |= Q(community_id=community_id)
+    scope = scope_for(user)
+    if scope.everything:
+        return Matter.objects.all()
+    if scope.community_ids:
+        query |= Q(community_id__in=scope.community_ids)
+    departments = liaison_department_ids(user)
+    if departments:
+        query |= Q(department_id__in=departments)
+    return Matter.objects.filter(query)
+
+
+def matter_list(queryset: QuerySet[Matter], *, user: User | None = None) -> QuerySet[Matter]:
+    """A page of matters with what a list row shows: category, community and whether I support it."""
+    queryset = queryset.select_related("category__parent", "community", "raised_by").order_by("-raised_at", "-id")
+    if user is not None and user.is_authenticated:
+        queryset = queryset.annotate(
+            i_support=Exists(Support.objects.filter(matter=OuterRef("pk"), user_id=user.pk))
+        )
+    return queryset
+
+
+def matter_detail(queryset: QuerySet[Matter], pk: int, *, staff: bool = False) -> Matter | None:
+    """One matter with its timeline, shown photos, visible comments, meetings and decisions (prefetched)."""
+    comments = Comment.objects.select_related("author").order_by("created", "id")
+    photos = MatterPhoto.objects.order_by("id")
+    if not staff:
+        comments = comments.filter(status=CommentStatus.VISIBLE)
+        photos = photos.filter(status=PhotoStatus.APPROVED)
+    return (
+        queryset.select_related("category__parent", "community__street", "raised_by", "department", "merged_into")
+        .prefetch_related(
+            Prefetch("events", queryset=MatterEvent.objects.order_by("at", "id")),
+            Prefetch("comments", queryset=comments),
+            Prefetch("photos", queryset=photos),
+            Prefetch("decisions", queryset=Decision.objects.select_related("owner_user", "owner_department").prefetch_related("updates")),
+            Prefetch("meetings", queryset=Meeting.objects.select_related("venue").order_by("starts_at")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def similar_matters(*, community_id: int, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Matter]:
+    """Matters of the same community whose titles look or sound alike, best first (for "did you mean…").
+
+    Open matters and those closed in the last year; compared in Python on (id, title, pinyin) rows,
+    which stays small per community (a few hundred a year).
+    """
+    rows = Matter.objects.filter(community_id=community_id).exclude(status=MatterStatus.CLOSED, outcome="merged")
+    if exclude_id is not None:
+        rows = rows.exclude(pk=exclude_id)
+    candidates = rows.order_by("-raised_at").values_list("id", "title", "title_pinyin")[:2000]
+    ranked = similar.rank_similar(title, candidates, limit=limit)
+    by_id = Matter.objects.select_related("category").in_bulk([pk for pk, _s in ranked])
+    return [by_id[pk] for pk, _s in ranked if pk in by_id]
+
+
+def category_choices() -> QuerySet[MatterCategory]:
+    """Leaf categories that are offered, with their parents, for the raise form."""
+    return (
+        MatterCategory.objects.filter(is_active=True, children__isnull=True)
+        .select_related("parent")
+        .order_by("parent__sort_order", "parent__name", "sort_order", "name")
+    )
+
+
+def meetings_for_user(user: User) -> QuerySet[Meeting]:
+    scope = scope_for(user)
+    query = Q(participants__user=user)
+    if scope.everything:
+        return Meeting.objects.all()
+    if scope.community_ids:
+        query |= Q(community_id__in=scope.community_ids)
+    community_id = home_community_id(user)
+    if community_id is not None:
+        query |= Q(community_id=community_id, agenda_published_at__isnull=False)
+    return Meeting.objects.filter(pk__in=Meeting.objects.filter(query).values("pk"))
+
+
+def decisions_for_owner(user: User) -> QuerySet[Decision]:
+    """Decisions the user reports progress on: theirs, their department's, or their scope's."""
+    query = Q(owner_user=user)
+    departments = liaison_department_ids(user)
+    if departments:
+        query |= Q(owner_department_id__in=departments)
+    scope = scope_for(user)
+    if scope.everything:
+        return Decision.objects.all()
+    if scope.community_ids:
+        query |= Q(matter__community_id__in=scope.community_ids)
+    return Decision.objects.filter(query)
+
+
+def followers_of(matter_id: int) -> list[int]:
+    """The residents a matter's news goes to: who raised it and who supports it."""
+    raiser = Matter.objects.filter(pk=matter_id).values_list("raised_by_id", flat=True).first()
+    ids = set(Support.objects.filter(matter_id=matter_id).values_list("user_id", flat=True))
+    if raiser is not None:
+        ids.add(raiser)
+    return sorted(ids)
+
+
+def public_raiser_name(matter: Matter) -> str:
+    return matter.raised_by.name if matter.show_name else ""
+
+
+# --- Dashboard ----------------------------------------------------------------------------------------------
+
+STEP_SPANS = (
+    ("raised_answered", "raised_at", "answered_at"),
+    ("deliberation_decided", "deliberation_at", "decided_at"),
+    ("decided_done", "decided_at", "done_at"),
+    ("done_closed", "done_at", "closed_at"),
+)
+
+
+def _medians_days(queryset: QuerySet[Matter]) -> dict[str, float | None]:
+    """Median days of each step, over the matters that took it: one query on PostgreSQL (percentile_cont);
+    elsewhere the spans are read and sorted in Python (development databases are small)."""
+    from django.db import connection
+    from django.db.models import Aggregate, F, FloatField
+    from django.db.models.functions import Extract
+
+    if connection.vendor == "postgresql":
+
+        class Median(Aggregate):
+            function = "percentile_cont"
+            template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+            output_field = FloatField()
+
+        aggregates = {
+            key: Median(Extract(F(end) - F(start), "epoch")) for key, start, end in STEP_SPANS
+        }
+        row = queryset.order_by().aggregate(**aggregates)
+        return {key: (row[key] / 86400 if row[key] is not None else None) for key, _s, _e in STEP_SPANS}
+    from statistics import median
+
+    result = {}
+    for key, start, end in STEP_SPANS:
+        spans = [
+            (b - a).total_seconds() / 86400
+            for a, b in queryset.filter(**{f"{start}__isnull": False, f"{end}__isnull": False}).values_list(start, end)
+        ]
+        result[key] = median(spans) if spans else None
+    return result
+
+
+def dashboard_figures(queryset: QuerySet[Matter]) -> dict:
+    """The consultation section of the dashboards for the matters in `queryset` (already scoped and
+    filtered): totals, medians per step, satisfaction, and the same by street, community and category.
+
+    One grouped scan of the matters by (community, category) — a few hundred rows at district scale —
+    from which totals and the three tables are summed in Python, plus the medians, the confirmations and the
+    overdue decisions: six queries whatever the number of matters."""
+    from collections import defaultdict
+
+    from django.db.models import Count, Q, Sum
+
+    from accounts.models import Community
+
+    from .enums import DecisionStatus
+    from .models import Confirmation
+
+    keys = ("raised", "answered", "on_time", "deliberated", "decided", "done", "open")
+    counts = {
+        "raised": Count("id"),
+        "answered": Count("id", filter=Q(answered_at__isnull=False)),
+        "on_time": Count("id", filter=Q(answered_on_time=True)),
+        "deliberated": Count("id", filter=Q(deliberation_at__isnull=False)),
+        "decided": Count("id", filter=Q(decided_at__isnull=False)),
+        "done": Count("id", filter=Q(done_at__isnull=False)),
+        "open": Count("id", filter=~Q(status=MatterStatus.CLOSED)),
+    }
+    cells = list(queryset.order_by().values("community_id", "category_id").annotate(**counts))
+    ids = queryset.order_by().values("pk")
+    ratings = {
+        (row["matter__community_id"], row["matter__category_id"]): (row["total"], row["n"])
+        for row in Confirmation.objects.filter(matter__in=ids)
+        .order_by()
+        .values("matter__community_id", "matter__category_id")
+        .annotate(total=Sum("satisfaction"), n=Count("id"))
+    }
+    overdue = Decision.objects.filter(matter__in=ids, status=DecisionStatus.OPEN, overdue_at__isnull=False).count()
+    community_ids = {c["community_id"] for c in cells}
+    places = {
+        row["id"]: row
+        for row in Community.objects.filter(pk__in=community_ids).values("id", "name", "street_id", "street__name")
+    }
+    category_names = dict(MatterCategory.objects.filter(pk__in={c["category_id"] for c in cells}).values_list("id", "name"))
+
+    def blank():
+        return dict.fromkeys(keys, 0) | {"_sum": 0, "_n": 0}
+
+    totals = blank()
+    tables: dict[str, dict] = {"street": defaultdict(blank), "community": defaultdict(blank), "category": defaultdict(blank)}
+    for cell in cells:
+        place = places[cell["community_id"]]
+        total, n = ratings.get((cell["community_id"], cell["category_id"]), (0, 0))
+        for target in (
+            totals,
+            tables["street"][(place["street_id"], place["street__name"])],
+            tables["community"][(cell["community_id"], place["name"])],
+            tables["category"][(cell["category_id"], category_names.get(cell["category_id"], ""))],
+        ):
+            for key in keys:
+                target[key] += cell[key]
+            target["_sum"] += total or 0
+            target["_n"] += n
+
+    def rows(table, id_key, name_key):
+        out = []
+        for (pk, name), row in sorted(table.items(), key=lambda item: (item[0][1] or "", item[0][0])):
+            n, total = row.pop("_n"), row.pop("_sum")
+            out.append({id_key: pk, name_key: name, **row, "satisfaction": total / n if n else None})
+        return out
+
+    ratings_n, ratings_sum = totals.pop("_n"), totals.pop("_sum")
+    return {
+        "totals": totals,
+        "on_time_share": (totals["on_time"] / totals["answered"]) if totals["answered"] else None,
+        "satisfaction": ratings_sum / ratings_n if ratings_n else None,
+        "confirmations": ratings_n,
+        "overdue_decisions": overdue,
+        "medians": _medians_days(queryset),
+        "by_street": rows(tables["street"], "community__street_id", "community__street__name"),
+        "by_community": rows(tables["community"], "community_id", "community__name"),
+        "by_category": rows(tables["category"], "category_id", "category__name"),
+    }
