@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.db import connection
 
@@ -14,6 +16,24 @@ def _fast_and_quiet(settings):
     from accounts.sms import LocmemSMSBackend
 
     LocmemSMSBackend.outbox = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_cache():
+    """Under pytest-xdist every worker has its own test database (pytest-django's `_gw<N>` suffix); this
+    gives it its own Redis keys too (tests/worker_cache.py). Without Redis the cache is per process already."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    default = settings.CACHES["default"]
+    if not default["BACKEND"].endswith("RedisCache"):
+        yield
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    own = {**default, "BACKEND": "tests.worker_cache.WorkerRedisCache"}
+    own["KEY_PREFIX"] = f"{default.get('KEY_PREFIX') or 'cc'}-test-{os.getpid()}-{worker}"
+    with override_settings(CACHES={**settings.CACHES, "default": own}):
+        yield
 
 
 @pytest.fixture(autouse=True)
