@@ -49,3 +49,34 @@ def _empty_cache():
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Within the transactional tests (pytest-django runs them after the other database tests, before the
+    tests without a database), the slow ones first, each followed by a quick one.
+
+    With `make test`'s scheduling (pytest-xdist, `--dist load --maxschedchunk 1`), workers take tests one
+    at a time in this order, so the longest tests (the schemathesis runs, the Celery worker, the browser
+    pages) start on different workers while the others go on with the rest, instead of being left for the
+    end of one worker. The order is the same in every worker, as pytest-xdist requires; pytest-django's
+    grouping is kept (a transactional test flushes the database, so none may move before the others)."""
+    tx = [i for i, item in enumerate(items) if _transactional(item)]
+    if not tx or tx != list(range(tx[0], tx[-1] + 1)):
+        return  # not pytest-django's grouping: leave the order alone
+    block = items[tx[0] : tx[-1] + 1]
+    slow = [item for item in block if item.get_closest_marker("slow") is not None]
+    rest = [item for item in block if item.get_closest_marker("slow") is None]
+    ordered = []
+    for i, item in enumerate(slow):
+        ordered.append(item)
+        if i < len(rest):
+            ordered.append(rest[i])
+    ordered.extend(rest[len(slow) :])
+    items[tx[0] : tx[-1] + 1] = ordered
