@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on every core (pytest-xdist): each worker has its own test database and its own Redis keys
+# (tests/conftest.py); workers take tests one at a time, the slow ones first (tests/conftest.py).
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= auto
 PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') DJANGO_ALLOWED_HOSTS=college.example.org
 
 .PHONY: install run test lint ci migrations-check deploy-check messages compilemessages worker beat clean mutation
@@ -25,7 +29,7 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,16 +10,18 @@ What it does, in one run:
    as `Client.force_login` does), so sign-in is not part of what is measured;
 2. starts gunicorn serving the portal (`bench.bare_urls:application`: the portal's URLs plus one bare view,
    DEBUG off, the portal's middleware) and waits for /healthz;
-3. phase "portal": `--clients` concurrent keep-alive connections POST every resident's registration to
-   `activities:register` as htmx does (HX-Request, the CSRF header), and get the status block back;
-4. phase "bare": the same number of requests to a view that does only the conditional UPDATE and the
-   INSERT on the same database (no session, no user, no template); the two phases alternate in rounds
-   so that whatever else runs on the machine weighs on both alike;
-5. prints, per phase, completed registration requests per minute (confirmed or waiting), p50/p95
-   latency, oversold places and lost registrations (both must be 0), then the portal/bare ratio;
-6. deletes what it created (unless --keep).
+3. phase "raw" (the true limit): the same workers answer `/bench/raw/…` outside Django's request handling
+   (no middleware, no URL resolution, no ORM): one conditional UPDATE and one INSERT in one transaction;
+4. phase "api": every resident POSTs `/api/v1/courses/<id>/register/` with an API token of its own
+   (`Authorization: Token …`), as the app does;
+5. phase "portal": every resident POSTs its registration to `activities:register` as htmx does
+   (HX-Request, the CSRF header), and gets the status block back;
+   the three phases take turns in rounds, so that whatever else runs on the machine weighs on all alike;
+6. prints, per phase, requests per second, p50/p95/p99 latency, the ratio to the raw phase, and oversold
+   places, lost and duplicated registrations and failed requests (all must be 0);
+7. deletes what it created (unless --keep).
 
-Exit status 1 when a place was oversold, a registration was lost or a request failed.
+Exit status 1 when a place was oversold, a registration was lost or duplicated or a request failed.
 Timings come from this machine; the clients share its cores with gunicorn and PostgreSQL.
 """
 
@@ -78,9 +80,11 @@ class Fixture:
     run: str
     portal_course_id: int
     bare_course_id: int
+    api_course_id: int
     warmup_course_id: int
     resident_ids: list[int]
     session_keys: list[str]
+    token_secrets: list[str]
     csrf_secret: str
     created: dict = field(default_factory=dict)
 
@@ -95,7 +99,8 @@ def _setup(*, residents: int, places: int) -> Fixture:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
-    from accounts.models import Community, District, Street, User
+    from accounts.api.authentication import digest_of
+    from accounts.models import ApiToken, Community, District, Street, User
     from activities.models import Course, Session
     from interests.models import Category
     from venues.enums import OwnerType
@@ -113,7 +118,7 @@ def _setup(*, residents: int, places: int) -> Fixture:
     )
     starts = timezone.now() + timedelta(days=3)
     courses = []
-    for title in ("portal", "bare", "warm-up"):
+    for title in ("portal", "raw", "api", "warm-up"):
         course = Course.objects.create(
             title=f"热门太极拳班 ({title})", category=category, community=community, venue=venue, capacity=places
         )
@@ -137,13 +142,25 @@ def _setup(*, residents: int, places: int) -> Fixture:
         rows.append(DjangoSession(session_key=key, session_data=store.encode(data), expire_date=expire))
         keys.append(key)
     DjangoSession.objects.bulk_create(rows, batch_size=1000)
+    # And an API token each, as an app holds after signing in.
+    token_secrets = [secrets.token_urlsafe(32) for _ in users]
+    now = timezone.now()
+    ApiToken.objects.bulk_create(
+        [
+            ApiToken(user=user, name="bench", prefix=secret[:8], digest=digest_of(secret), created=now)
+            for user, secret in zip(users, token_secrets, strict=True)
+        ],
+        batch_size=1000,
+    )
     return Fixture(
         run=run,
         portal_course_id=courses[0].pk,
         bare_course_id=courses[1].pk,
-        warmup_course_id=courses[2].pk,
+        api_course_id=courses[2].pk,
+        warmup_course_id=courses[3].pk,
         resident_ids=[u.pk for u in users],
         session_keys=keys,
+        token_secrets=token_secrets,
         csrf_secret=get_random_string(32),
         created={"district": district.pk, "street": street.pk, "community": community.pk, "category": category.pk,
                  "venue": venue.pk, "courses": [c.pk for c in courses]},
@@ -228,6 +245,10 @@ class Phase:
     def per_minute(self) -> float:
         return self.completed / self.seconds * 60 if self.seconds else 0.0
 
+    @property
+    def per_second(self) -> float:
+        return self.completed / self.seconds if self.seconds else 0.0
+
     @classmethod
     def combine(cls, name: str, rounds: list[Phase]) -> Phase:
         return cls(
@@ -267,7 +288,7 @@ def _fire(name: str, port: int, clients: int, requests: list[tuple[str, dict[str
                 conn.request("POST", path, body=b"", headers=headers)
                 response = conn.getresponse()
                 body = response.read()
-                ok = response.status == 200 and expect in body
+                ok = response.status in (200, 201) and expect in body
                 problem = "" if ok else f"{response.status} {body[:120]!r}"
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
@@ -307,12 +328,28 @@ def _portal_requests(fx: Fixture, course_id: int) -> list[tuple[str, dict[str, s
 
 def _bare_requests(fx: Fixture, course_id: int) -> list[tuple[str, dict[str, str]]]:
     return [
-        (f"/bench/bare/{course_id}/{rid}/", {"Host": "127.0.0.1", "Content-Length": "0"}) for rid in fx.resident_ids
+        (f"/bench/raw/{course_id}/{rid}/", {"Host": "127.0.0.1", "Content-Length": "0"}) for rid in fx.resident_ids
     ]
 
 
-def _audit(course_id: int, resident_ids: list[int]) -> tuple[int, int, dict[str, int], int]:
-    """Oversold places, lost registrations, live statuses, and the counter, read back from the database."""
+def _api_requests(fx: Fixture, course_id: int) -> list[tuple[str, dict[str, str]]]:
+    path = f"/api/v1/courses/{course_id}/register/"
+    return [
+        (
+            path,
+            {
+                "Host": "127.0.0.1",
+                "Authorization": f"Token {secret}",
+                "Accept": "application/json",
+                "Content-Length": "0",
+            },
+        )
+        for secret in fx.token_secrets
+    ]
+
+
+def _audit(course_id: int, resident_ids: list[int]) -> tuple[int, int, int, dict[str, int], int]:
+    """Oversold places, lost and duplicated registrations, live statuses, and the counter, read back."""
     from django.db.models import Count
 
     from activities.models import Course, Registration
@@ -323,21 +360,26 @@ def _audit(course_id: int, resident_ids: list[int]) -> tuple[int, int, dict[str,
     per_resident = dict(live.values_list("resident_id").annotate(n=Count("id")))
     confirmed = statuses.get("confirmed", 0)
     oversold = max(0, confirmed - course.capacity) + abs(course.confirmed_count - confirmed)
-    # Lost: a resident who asked and holds no live registration, or (impossible by the index) holds two.
-    lost = sum(1 for rid in resident_ids if per_resident.get(rid, 0) != 1)
-    return oversold, lost, statuses, course.confirmed_count
+    # Lost: a resident who asked and holds no live registration; duplicated: two (the index forbids it).
+    lost = sum(1 for rid in resident_ids if per_resident.get(rid, 0) == 0)
+    duplicated = sum(1 for rid in resident_ids if per_resident.get(rid, 0) > 1)
+    return oversold, lost, duplicated, statuses, course.confirmed_count
 
 
-def _report(phase: Phase, audit: tuple[int, int, dict[str, int], int], places: int) -> None:
-    oversold, lost, statuses, counter = audit
+def _report(phase: Phase, audit: tuple[int, int, int, dict[str, int], int], places: int, limit: Phase) -> None:
+    oversold, lost, duplicated, statuses, counter = audit
+    ratio = phase.per_second / limit.per_second if limit.per_second else float("nan")
     print(f"\n== {phase.name}")
     print(f"  requests completed      {phase.completed} in {phase.seconds:.2f} s ({len(phase.failures)} failed)")
-    print(f"  registrations / minute  {phase.per_minute:,.0f}")
-    print(f"  latency p50 / p95       {phase.percentile(50) * 1000:.1f} ms / {phase.percentile(95) * 1000:.1f} ms")
+    print(f"  requests / second       {phase.per_second:,.0f}  ({phase.per_minute:,.0f} a minute)")
+    print(f"  ratio to the raw limit  {ratio:.3f}")
+    print(
+        f"  latency p50 / p95 / p99 {phase.percentile(50) * 1000:.1f} / {phase.percentile(95) * 1000:.1f} / "
+        f"{phase.percentile(99) * 1000:.1f} ms"
+    )
     print(f"  confirmed / waiting     {statuses.get('confirmed', 0)} of {places} places / {statuses.get('waitlisted', 0)}"
           f" (counter {counter})")
-    print(f"  oversold places         {oversold}")
-    print(f"  lost registrations      {lost}")
+    print(f"  oversold / lost / duplicated / errors   {oversold} / {lost} / {duplicated} / {len(phase.failures)}")
     for problem in phase.failures[:5]:
         print(f"  failure: {problem}")
 
@@ -350,7 +392,7 @@ def main() -> int:
     # Threads let a worker wait for PostgreSQL on one request while it runs Python for another.
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=6, help="threads per worker (>1: gthread)")
-    parser.add_argument("--rounds", type=int, default=4, help="alternating portal/bare rounds")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds in which the three phases take turns")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's rows afterwards")
     args = parser.parse_args()
@@ -374,41 +416,45 @@ def main() -> int:
     server = _start_gunicorn(port=args.port, workers=args.workers, threads=args.threads, env=env)
     try:
         # Warm every worker up (imports, connections, templates) on a class that is not measured.
-        warm = min(len(fx.session_keys), 20 * args.workers)
+        warm = min(len(fx.session_keys) // 3, 20 * args.workers)
         _fire("warm-up", args.port, args.clients, _portal_requests(fx, fx.warmup_course_id)[:warm], b"registration-status")
         _fire("warm-up", args.port, args.clients, _bare_requests(fx, fx.warmup_course_id)[warm : 2 * warm], b"")
+        _fire("warm-up", args.port, args.clients, _api_requests(fx, fx.warmup_course_id)[2 * warm : 3 * warm], b"status")
 
-        # The two phases alternate in rounds (portal, bare, bare, portal, ...), so that load from anything
-        # else on the machine falls on both alike and the ratio stays meaningful.
-        portal_requests = _portal_requests(fx, fx.portal_course_id)
-        bare_requests = _bare_requests(fx, fx.bare_course_id)
-        portal_rounds: list[Phase] = []
-        bare_rounds: list[Phase] = []
-        size = -(-len(portal_requests) // args.rounds)
+        # The phases take turns in rounds (each round in another order), so that load from anything else on
+        # the machine falls on all alike and the ratios stay meaningful.
+        kinds = {
+            "raw": (_bare_requests(fx, fx.bare_course_id), b""),
+            "api": (_api_requests(fx, fx.api_course_id), b"status"),
+            "portal": (_portal_requests(fx, fx.portal_course_id), b"registration-status"),
+        }
+        rounds: dict[str, list[Phase]] = {kind: [] for kind in kinds}
+        size = -(-len(fx.resident_ids) // args.rounds)
         for n in range(args.rounds):
             chunk = slice(n * size, (n + 1) * size)
-            order = [("portal", portal_requests[chunk]), ("bare", bare_requests[chunk])]
-            for kind, requests in order if n % 2 == 0 else reversed(order):
-                if kind == "portal":
-                    portal_rounds.append(_fire("portal", args.port, args.clients, requests, b"registration-status"))
-                else:
-                    bare_rounds.append(_fire("bare", args.port, args.clients, requests, b""))
-        portal = Phase.combine("portal: activities:register (htmx)", portal_rounds)
-        bare = Phase.combine("bare view: conditional UPDATE + INSERT", bare_rounds)
+            order = list(kinds)[n % 3 :] + list(kinds)[: n % 3]
+            for kind in order if n % 2 == 0 else reversed(order):
+                requests, expect = kinds[kind]
+                rounds[kind].append(_fire(kind, args.port, args.clients, requests[chunk], expect))
+        raw = Phase.combine("raw limit: UPDATE + INSERT outside Django's request handling", rounds["raw"])
+        api = Phase.combine("api: POST /api/v1/courses/<id>/register/ (token)", rounds["api"])
+        portal = Phase.combine("portal: activities:register (htmx, session)", rounds["portal"])
     finally:
         _stop(server)
 
     print(f"\nPostgreSQL, gunicorn {args.workers} worker(s) x {args.threads} thread(s), {args.clients} clients, "
           f"{args.residents} residents, {args.places} places, {os.cpu_count()} CPU(s)")
-    portal_audit = _audit(fx.portal_course_id, fx.resident_ids)
-    bare_audit = _audit(fx.bare_course_id, fx.resident_ids)
-    _report(portal, portal_audit, args.places)
-    _report(bare, bare_audit, args.places)
-    ratio = portal.per_minute / bare.per_minute if bare.per_minute else float("nan")
-    print(f"\nportal / bare throughput  {ratio:.2f}  (aim: at least 0.5, and at least 6,000 a minute)")
+    audits = {
+        "raw": _audit(fx.bare_course_id, fx.resident_ids),
+        "api": _audit(fx.api_course_id, fx.resident_ids),
+        "portal": _audit(fx.portal_course_id, fx.resident_ids),
+    }
+    for phase, kind in ((raw, "raw"), (api, "api"), (portal, "portal")):
+        _report(phase, audits[kind], args.places, raw)
+    print("\naims: each path at least 0.25 of the raw limit and 250 requests/s, p95 at most 250 ms, nothing lost")
     if not args.keep:
         _teardown(fx)
-    failed = portal_audit[0] or portal_audit[1] or bare_audit[0] or bare_audit[1] or portal.failures or bare.failures
+    failed = any(a[0] or a[1] or a[2] for a in audits.values()) or any(p.failures for p in (raw, api, portal))
     return 1 if failed else 0
 
 

@@ -478,3 +478,7 @@ CELERY_BEAT_SCHEDULE.update(
         "consultation-sweep": {"task": "consultation.tasks.sweep", "schedule": crontab(minute="*/15")},
     }
 )
+# --- Speed (issue 20) ---------------------------------------------------------------------------------------
+# An API token found valid is trusted from the cache this long (0: read the database on every request);
+# revoking it or saving its user takes effect at once (accounts/api/authentication.py).
+API_TOKEN_CACHE_SECONDS = int(os.environ.get("API_TOKEN_CACHE_SECONDS", "60"))

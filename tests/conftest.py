@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.db import connection
 
@@ -16,6 +18,24 @@ def _fast_and_quiet(settings):
     LocmemSMSBackend.outbox = []
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _worker_cache():
+    """Under pytest-xdist every worker has its own test database (pytest-django's `_gw<N>` suffix); this
+    gives it its own Redis keys too (tests/worker_cache.py). Without Redis the cache is per process already."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    default = settings.CACHES["default"]
+    if not default["BACKEND"].endswith("RedisCache"):
+        yield
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    own = {**default, "BACKEND": "tests.worker_cache.WorkerRedisCache"}
+    own["KEY_PREFIX"] = f"{default.get('KEY_PREFIX') or 'cc'}-test-{os.getpid()}-{worker}"
+    with override_settings(CACHES={**settings.CACHES, "default": own}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     from django.core.cache import cache
@@ -29,3 +49,34 @@ def _empty_cache():
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Within the transactional tests (pytest-django runs them after the other database tests, before the
+    tests without a database), the slow ones first, each followed by a quick one.
+
+    With `make test`'s scheduling (pytest-xdist, `--dist load --maxschedchunk 1`), workers take tests one
+    at a time in this order, so the longest tests (the schemathesis runs, the Celery worker, the browser
+    pages) start on different workers while the others go on with the rest, instead of being left for the
+    end of one worker. The order is the same in every worker, as pytest-xdist requires; pytest-django's
+    grouping is kept (a transactional test flushes the database, so none may move before the others)."""
+    tx = [i for i, item in enumerate(items) if _transactional(item)]
+    if not tx or tx != list(range(tx[0], tx[-1] + 1)):
+        return  # not pytest-django's grouping: leave the order alone
+    block = items[tx[0] : tx[-1] + 1]
+    slow = [item for item in block if item.get_closest_marker("slow") is not None]
+    rest = [item for item in block if item.get_closest_marker("slow") is None]
+    ordered = []
+    for i, item in enumerate(slow):
+        ordered.append(item)
+        if i < len(rest):
+            ordered.append(rest[i])
+    ordered.extend(rest[len(slow) :])
+    items[tx[0] : tx[-1] + 1] = ordered

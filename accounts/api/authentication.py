@@ -1,10 +1,25 @@
-"""Token authentication for app clients: `Authorization: Token <secret>`, checked against a SHA-256."""
+"""Token authentication for app clients: `Authorization: Token <secret>`, checked against a SHA-256.
+
+A valid token is remembered in the cache for `API_TOKEN_CACHE_SECONDS` (one minute by default), so that an
+app's requests in a burst neither read the token row nor write to it. What keeps that safe:
+
+- revocation (and any other deletion: the user's account, the admin) leaves a tombstone under the token's
+  key at once and again when the deletion commits; a request that read the token just before cannot put it
+  back, because the cache is only ever filled with `add` (never over a tombstone);
+- any save of the user (deactivated, renamed, another language) moves the user's generation, and a cached
+  token of an older generation is read afresh from the database;
+- `last_used` is written when the row is read and is over a minute old, as before: at most once a minute.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -14,17 +29,65 @@ from accounts.models import ApiToken
 
 # Writing last_used on every request would turn each read into a write; once a minute is enough to list.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+REVOKED = "revoked"
 
 
 def digest_of(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _seconds() -> int:
+    return int(getattr(settings, "API_TOKEN_CACHE_SECONDS", 60))
+
+
+def _token_key(digest: str) -> str:
+    return f"api-token:{digest}"
+
+
+def _generation_key(user_id: int) -> str:
+    return f"api-token-user:{user_id}"
+
+
+def forget_token(digest: str) -> None:
+    """Leave a tombstone for a deleted token: no cached copy of it authenticates any more."""
+    seconds = _seconds()
+    if seconds > 0:
+        cache.set(_token_key(digest), REVOKED, seconds)
+
+
+def forget_user(user_id: int) -> None:
+    """A new generation for the user: tokens cached before this are read from the database again."""
+    seconds = _seconds()
+    if seconds > 0:
+        # Outlives every entry filled under the old generation, which lasts `seconds` at most.
+        cache.set(_generation_key(user_id), uuid.uuid4().hex, 2 * seconds)
+
+
 class ApiTokenAuthentication(authentication.TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key: str):
-        token = ApiToken.objects.select_related("user").filter(digest=digest_of(key)).first()
+        digest = digest_of(key)
+        seconds = _seconds()
+        if seconds <= 0:
+            return self._from_database(digest)
+        cached = cache.get(_token_key(digest))
+        if cached == REVOKED:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        if cached is not None:
+            user, token, generation = cached
+            if cache.get(_generation_key(user.pk)) == generation:
+                return user, token
+        user, token = self._from_database(digest)
+        # Read right after the row: a save of the user landing between the two reads (a window of a
+        # round trip) would leave this copy in use for `seconds` at most.
+        user_generation = cache.get(_generation_key(user.pk))
+        cache.add(_token_key(digest), (user, token, user_generation), seconds)
+        return user, token
+
+    @staticmethod
+    def _from_database(digest: str):
+        token = ApiToken.objects.select_related("user").filter(digest=digest).first()
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         now = timezone.now()
@@ -32,6 +95,21 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
             # A conditional UPDATE: concurrent requests of one app do not fight over the row.
             ApiToken.objects.filter(pk=token.pk).update(last_used=now)
         return token.user, token
+
+
+def token_deleted(sender, instance: ApiToken, **kwargs) -> None:
+    """post_delete of ApiToken: forget it now, and again once the deletion commits (a request that read the
+    row before the commit may have cached it meanwhile)."""
+    digest = instance.digest
+    forget_token(digest)
+    transaction.on_commit(lambda: forget_token(digest))
+
+
+def user_saved(sender, instance, **kwargs) -> None:
+    """post_save of User: cached tokens of the user are read afresh (deactivation takes effect at once)."""
+    user_id = instance.pk
+    forget_user(user_id)
+    transaction.on_commit(lambda: forget_user(user_id))
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -99,6 +99,7 @@ class Lagrangian:
         self.p_vs = np.array([v * ns + s for _, v, s in kept], dtype=np.int64)
         self.p_min = np.array([ix.c_min[c] for c, _, _ in kept], dtype=np.int64)
         self.p_cap = np.array([ix.cv_cap[c][v] for c, v, _ in kept], dtype=np.int64)
+        self.pair_pos_f = self.pair_pos.astype(np.float64)
         self.pstart = np.searchsorted(self.pair_pos, np.arange(n))
         self.tstart = np.searchsorted(self.tp_pos, np.arange(n))
         # Pairs stay grouped by position when sorted within positions, so these do not change: the
@@ -129,7 +130,13 @@ class Lagrangian:
         """L at the given non-negative prices (lambda, mu, pi, sigma) and a subgradient of L there."""
         lam, mu, pi, sig = prices
         reduced = self.pair_w - lam[self.pair_o]
-        order = np.lexsort((-reduced, self.pair_pos))  # by position, then reduced weight descending
+        # By position, then reduced weight descending, as one float key (five times faster than lexsort at
+        # district scale, where the sort was most of an iteration): a power of two above twice the largest
+        # |reduced| keeps positions apart by a margin far above rounding; ties may fall in either order,
+        # which changes no prefix sum.
+        span = float(np.abs(reduced).max()) if len(reduced) else 0.0
+        scale = 2.0 ** math.ceil(math.log2(2.0 * span + 4.0))
+        order = np.argsort(self.pair_pos_f * scale - reduced, kind="stable")
         pos = self.pair_pos  # the sort keeps positions in place
         cs = np.cumsum(reduced[order])
         prefix = cs - np.concatenate(([0.0], cs))[self.pair_first]

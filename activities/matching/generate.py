@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 
 from .problem import Category, Instance, Order, Slot, Teacher, Venue
 
@@ -266,3 +267,66 @@ def generate(orders: int, teachers: int, venues: int, seed: int = 0, slots: int 
         teachers=tuple(teacher_list),
         venues=tuple(venue_list),
     )
+
+
+# --- other shapes ----------------------------------------------------------------------------------------
+SHAPES = ("spread", "clustered", "scarce_skill", "narrow_hours")
+
+
+def reshape(instance: Instance, shape: str, seed: int = 0) -> Instance:
+    """The instance with one feature of real districts pushed to an extreme (the same seed, the same result):
+
+    - ``spread``: unchanged, the generator's own shape;
+    - ``clustered``: four residents in five live in four communities (around four venues), the rest stay put;
+    - ``scarce_skill``: the most ordered interest is taught by two teachers only (the others lose it);
+    - ``narrow_hours``: every venue opens in a third of its slots (a window of consecutive slots).
+    """
+    rng = random.Random(f"{shape}:{seed}")
+    if shape == "spread":
+        return instance
+    if shape == "clustered":
+        if not instance.venues:
+            return instance
+        centres = rng.sample(list(instance.venues), min(4, len(instance.venues)))
+        moved: dict[int | None, tuple[float, float] | None] = {}
+        orders = []
+        for order in instance.orders:
+            key = order.resident if order.resident is not None else -order.id
+            if key not in moved:
+                if rng.random() < 0.8:
+                    centre = rng.choice(centres)
+                    moved[key] = _offset(rng, centre.lat, centre.lon, 0.5)
+                else:
+                    moved[key] = None
+            place = moved[key]
+            orders.append(order if place is None else replace(order, lat=place[0], lon=place[1]))
+        return replace(instance, orders=tuple(orders))
+    if shape == "scarce_skill":
+        demand: dict[int, int] = {}
+        for order in instance.orders:
+            demand[order.category] = demand.get(order.category, 0) + 1
+        if not demand:
+            return instance
+        scarce = max(sorted(demand), key=lambda c: demand[c])
+        skilled = [t.id for t in instance.teachers if scarce in t.skills]
+        keep = set(rng.sample(skilled, min(2, len(skilled))))
+        teachers = []
+        for t in instance.teachers:
+            if scarce in t.skills and t.id not in keep and len(t.skills) > 1:
+                t = replace(t, skills=tuple(c for c in t.skills if c != scarce))
+            elif scarce in t.skills and t.id not in keep:
+                # Its only skill: it teaches the next most ordered interest instead.
+                other = max((c for c in sorted(demand) if c != scarce), key=lambda c: demand[c], default=None)
+                t = replace(t, skills=(other,) if other is not None else t.skills)
+            teachers.append(t)
+        return replace(instance, teachers=tuple(teachers))
+    if shape == "narrow_hours":
+        order_of = {s.id: i for i, s in enumerate(instance.slots)}
+        venues = []
+        for v in instance.venues:
+            slots = sorted(v.slots, key=lambda s: order_of[s])
+            width = max(1, len(slots) // 3)
+            start = rng.randrange(0, len(slots) - width + 1) if slots else 0
+            venues.append(replace(v, slots=tuple(slots[start : start + width])))
+        return replace(instance, venues=tuple(venues))
+    raise ValueError(f"unknown shape {shape!r}; one of {', '.join(SHAPES)}")

@@ -3,10 +3,12 @@ acceptance, see DATA_CHECKS): no 5xx, no answer that breaks its schema, no undoc
 ignored authentication, no resource reachable after deletion or from another user's session.
 
 Runs the schemathesis command line against pytest-django's live server (its pytest plugin does not
-load under pytest 9), with tokens, so the authenticated paths are exercised. Three runs:
+load under pytest 9), with tokens, so the authenticated paths are exercised. Five runs, each a test of
+its own (so that pytest-xdist spreads them over its workers):
 
-- as a resident, over everything but token revocation: the resident paths with data behind them, and the
-  staff paths' 403s, which must conform too;
+- as a resident, over everything but token revocation and the staff and district paths: the resident paths
+  with data behind them;
+- as a resident, over the staff and district paths: their 403s, which must conform too;
 - as community staff, over the staff and district paths, with a proposal, a venue and a college to act on;
 - token revocation alone, with a token of its own: revoking the token a run signs in with would leave the
   rest of that run unauthenticated (every later answer a 401), which is what the first run used to do;
@@ -131,39 +133,33 @@ def _world():
     return resident, staff
 
 
+# The runs are separate tests, so that pytest-xdist can give them to different workers: together they
+# are the suite's longest stretch (about half of a serial run's time), and one test would hold one worker.
+RUNS = {
+    "resident": (
+        "resident",
+        "fuzz",
+        ("--exclude-operation-id", REVOKE, "--exclude-path-regex", r"^/api/v1/(staff|district)/"),
+    ),
+    # The staff and district paths as a resident: every answer a 403, which must conform too.
+    "resident-on-staff-paths": ("resident", "fuzz", ("--include-path-regex", r"^/api/v1/(staff|district)/")),
+    "staff": ("staff", "fuzz", ("--include-path-regex", r"^/api/v1/(staff|district)/")),
+    "revoke": ("resident", "fuzz: revoked", ("--include-operation-id", REVOKE)),
+    # Hostile bodies and queries (deep nesting, NUL, huge numbers, far dates, impossible offsets): every
+    # check but positive_data_acceptance, as the hooks make valid cases invalid on purpose (so this pass
+    # does check that invalid data is refused).
+    "hostile": ("staff", "fuzz", ("--exclude-operation-id", REVOKE)),
+}
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_api_conforms_to_its_schema(live_server, tmp_path):
+@pytest.mark.parametrize("name", list(RUNS))
+def test_api_conforms_to_its_schema(live_server, tmp_path, name):
     # schemathesis is in the dev extra: without it this fails (command not found) rather than skipping.
     resident, staff = _world()
-    _token, as_resident = api_token_create(user=resident, name="fuzz")
-    _token, as_staff = api_token_create(user=staff, name="fuzz")
-    _token, to_revoke = api_token_create(user=resident, name="fuzz: revoked")
-    runs = {
-        "resident": _fuzz(live_server, tmp_path, as_resident, "--exclude-operation-id", REVOKE),
-        "staff": _fuzz(
-            live_server,
-            tmp_path,
-            as_staff,
-            "--include-path-regex",
-            r"^/api/v1/(staff|district)/",
-        ),
-        "revoke": _fuzz(live_server, tmp_path, to_revoke, "--include-operation-id", REVOKE),
-        # Hostile bodies and queries (deep nesting, NUL, huge numbers, far dates, impossible offsets): every
-        # check but positive_data_acceptance, as the hooks make valid cases invalid on purpose (so this pass
-        # does check that invalid data is refused).
-        "hostile": _fuzz(
-            live_server,
-            tmp_path,
-            as_staff,
-            "--exclude-operation-id",
-            REVOKE,
-            hostile=True,
-        ),
-    }
-    for name, result in runs.items():
-        (tmp_path / f"{name}.txt").write_text(result.stdout + result.stderr)
-    failed = {name: result for name, result in runs.items() if result.returncode != 0}
-    assert not failed, "\n\n".join(
-        f"{name}:\n{result.stdout[-6000:]}{result.stderr[-2000:]}" for name, result in failed.items()
-    )
+    who, token_name, selection = RUNS[name]
+    _token, secret = api_token_create(user={"resident": resident, "staff": staff}[who], name=token_name)
+    result = _fuzz(live_server, tmp_path, secret, *selection, hostile=name == "hostile")
+    (tmp_path / f"{name}.txt").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, f"{name}:\n{result.stdout[-6000:]}{result.stderr[-2000:]}"

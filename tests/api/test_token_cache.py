@@ -1,0 +1,105 @@
+"""A valid API token is trusted from the cache for a minute: a burst of an app's requests reads and writes
+no token row; revoking a token or saving its user takes effect on the very next request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.api.services import api_token_create, api_token_revoke
+from accounts.models import ApiToken
+from tests.factories import ResidentFactory
+
+TOKENS = "/api/v1/auth/tokens/"
+
+
+def _get(secret: str):
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(TOKENS, HTTP_AUTHORIZATION=f"Token {secret}")
+    token_queries = [q["sql"] for q in ctx.captured_queries if "accounts_apitoken" in q["sql"]]
+    return response, token_queries
+
+
+@pytest.fixture
+def two_residents(db):
+    return ResidentFactory(), ResidentFactory()
+
+
+def test_the_second_request_reads_and_writes_no_token_row(two_residents):
+    owner, _other = two_residents
+    token, secret = api_token_create(user=owner, name="phone")
+    first, first_queries = _get(secret)
+    second, second_queries = _get(secret)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert [row["id"] for row in second.json()] == [token.pk]
+    # First: the lookup, the last_used write, and the list itself; then the list alone.
+    assert len(first_queries) == 3
+    assert len(second_queries) == 1
+    assert "UPDATE" not in " ".join(second_queries)
+
+
+def test_a_revoked_token_is_refused_at_once_and_the_owners_other_token_still_works(two_residents):
+    owner, other = two_residents
+    phone, phone_secret = api_token_create(user=owner, name="phone")
+    _tablet, tablet_secret = api_token_create(user=owner, name="tablet")
+    _theirs, their_secret = api_token_create(user=other, name="phone")
+    for secret in (phone_secret, tablet_secret, their_secret):
+        assert _get(secret)[0].status_code == 200  # all three cached now
+    api_token_revoke(token=phone)
+    refused, _ = _get(phone_secret)
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "Invalid or revoked token."
+    assert _get(tablet_secret)[0].status_code == 200
+    assert _get(their_secret)[0].status_code == 200
+
+
+def test_a_token_deleted_with_its_user_is_refused(two_residents):
+    owner, other = two_residents
+    _token, secret = api_token_create(user=owner, name="phone")
+    _theirs, their_secret = api_token_create(user=other, name="phone")
+    assert _get(secret)[0].status_code == 200
+    owner.delete()
+    assert _get(secret)[0].status_code == 401
+    assert _get(their_secret)[0].status_code == 200
+
+
+def test_a_deactivated_user_is_refused_at_once(two_residents):
+    owner, other = two_residents
+    _token, secret = api_token_create(user=owner, name="phone")
+    _theirs, their_secret = api_token_create(user=other, name="phone")
+    assert _get(secret)[0].status_code == 200
+    assert _get(their_secret)[0].status_code == 200
+    owner.is_active = False
+    owner.save()
+    assert _get(secret)[0].status_code == 401
+    _response, their_queries = _get(their_secret)
+    assert their_queries == [q for q in their_queries if "UPDATE" not in q]
+    assert len(their_queries) == 1  # the other user's token is still served from the cache
+
+
+def test_last_used_is_written_at_most_once_a_minute(two_residents):
+    owner, _other = two_residents
+    token, secret = api_token_create(user=owner, name="phone")
+    _get(secret)
+    token.refresh_from_db()
+    first_use = token.last_used
+    assert first_use is not None
+    _get(secret)
+    token.refresh_from_db()
+    assert token.last_used == first_use
+
+
+def test_without_the_cache_every_request_reads_the_row(two_residents, settings):
+    settings.API_TOKEN_CACHE_SECONDS = 0
+    owner, _other = two_residents
+    _token, secret = api_token_create(user=owner, name="phone")
+    _get(secret)
+    ApiToken.objects.filter(user=owner).update(last_used=timezone.now() - timedelta(minutes=5))
+    _response, queries = _get(secret)
+    assert len(queries) == 3  # lookup, the last_used write (five minutes old), the list
