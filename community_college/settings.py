@@ -423,8 +423,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS.update(
     {
         "socket_connect_timeout": float(os.environ.get("CELERY_BROKER_CONNECT_TIMEOUT", "2")),
         "socket_timeout": float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT", "5")),
+        # Opening a connection for a publish: one quick second try, not kombu's loop of 2 s sleeps.
+        # The worker's consumer reconnects by its own policy (broker_connection_retry).
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
     }
 )
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Kombu's Redis transport without redis-py's own ~2.5 s of connection retries (ops/broker.py).
+    CELERY_BROKER_TRANSPORT = "ops.broker:Transport"
 CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECT_TIMEOUT", "2"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The worker logs through LOGGING below (JSON lines, request id, redaction), not Celery's own handler.
