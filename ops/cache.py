@@ -116,3 +116,11 @@ class FailSoftRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False, super().clear)
+
+
+def cache_available() -> bool:
+    """Whether the default cache works now; True for caches that cannot be away (local memory)."""
+    from django.core.cache import cache
+
+    available = getattr(cache, "available", None)
+    return True if available is None else available()

@@ -21,6 +21,8 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
@@ -60,7 +62,9 @@ def _publish(task_name: str, args: list, kwargs: dict, headers: dict) -> None:
 def _publish_eager(task_name: str, args: list, kwargs: dict, headers: dict) -> None:
     from community_college.celery import app
 
-    # Without a broker (development, the test suite) tasks run in-process, as `.delay()` would.
+    # Without a broker (development, the test suite) tasks run in-process, as `.delay()` would. The
+    # task's module may not be imported yet (autodiscovery is lazy): import it by name.
+    import_module(task_name.rpartition(".")[0])
     task = app.tasks[task_name]
     task.apply(args=args, kwargs=kwargs, headers=headers or None, throw=settings.CELERY_TASK_EAGER_PROPAGATES)
 
@@ -91,7 +95,7 @@ def enqueue(task_name: str, *args, **kwargs) -> None:
             task_name=task_name, args=list(args), kwargs=kwargs, headers=headers
         )
         data = MessageData(row.pk, task_name, list(args), kwargs, headers)
-        transaction.on_commit(lambda: _fast_path(data))
+        transaction.on_commit(partial(_fast_path, data))
 
 
 def _fast_path(data: MessageData) -> None:

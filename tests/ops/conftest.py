@@ -167,3 +167,28 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def broker_at(settings):
+    """Point the in-process Celery app at a broker URL (a real Redis, or a closed port) for one test."""
+    from community_college.celery import app
+
+    saved = app.conf.broker_url
+
+    def _reset():
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def point(url: str) -> None:
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        settings.CELERY_BROKER_URL = url
+        app.conf.broker_url = url
+        app.conf.broker_transport = "ops.broker:Transport"
+        _reset()
+
+    yield point
+    app.conf.broker_url = saved
+    _reset()
