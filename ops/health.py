@@ -23,6 +23,7 @@ from health_check.contrib.celery import Ping
 from health_check.exceptions import HealthCheckException, ServiceUnavailable, ServiceWarning
 
 from .models import Heartbeat, OutboxMessage
+from .outbox import eager
 
 BEAT = "beat"
 
@@ -99,7 +100,7 @@ class CacheReachable(HealthCheck):
 @dataclasses.dataclass
 class BrokerReachable(HealthCheck):
     def run(self):
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if eager():
             return  # no broker: tasks run in-process
         from community_college.celery import app
 
@@ -115,7 +116,7 @@ class WorkerAnswers(HealthCheck):
     """A Celery worker answers a ping within OPS_PROBE_TIMEOUT_SECONDS (django-health-check's Ping)."""
 
     def run(self):
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if eager():
             return
         from community_college.celery import app
 
@@ -133,7 +134,7 @@ class BeatRecent(HealthCheck):
     """Beat's heartbeat task ran within OPS_BEAT_MAX_AGE_SECONDS (it needs beat, broker and a worker)."""
 
     def run(self):
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if eager():
             return
         age = beat_age()
         if age is None:

@@ -59,6 +59,13 @@ def _publish(task_name: str, args: list, kwargs: dict, headers: dict) -> None:
     app.send_task(task_name, args=args, kwargs=kwargs, headers=headers or None, retry=False)
 
 
+def eager() -> bool:
+    """Whether tasks run in-process (no broker): the Celery app's own setting, which tests may switch."""
+    from community_college.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
 def _publish_eager(task_name: str, args: list, kwargs: dict, headers: dict) -> None:
     from community_college.celery import app
 
@@ -66,12 +73,12 @@ def _publish_eager(task_name: str, args: list, kwargs: dict, headers: dict) -> N
     # task's module may not be imported yet (autodiscovery is lazy): import it by name.
     import_module(task_name.rpartition(".")[0])
     task = app.tasks[task_name]
-    task.apply(args=args, kwargs=kwargs, headers=headers or None, throw=settings.CELERY_TASK_EAGER_PROPAGATES)
+    task.apply(args=args, kwargs=kwargs, headers=headers or None, throw=bool(app.conf.task_eager_propagates))
 
 
 def publish(message: OutboxMessage | MessageData) -> None:
     """Hand one message to the broker (or run it, without one). Raises on failure."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if eager():
         _publish_eager(message.task_name, message.args, message.kwargs, message.headers)
     else:
         _publish(message.task_name, message.args, message.kwargs, message.headers)
@@ -90,21 +97,19 @@ def enqueue(task_name: str, *args, **kwargs) -> None:
     """Send `task_name(*args, **kwargs)` once the surrounding transaction commits; never lost, never
     an error for the caller. Arguments must be JSON (ids, strings, ISO datetimes)."""
     headers = {"request_id": current_request_id()} if current_request_id() else {}
-    with transaction.atomic():
-        row = OutboxMessage.objects.create(
-            task_name=task_name, args=list(args), kwargs=kwargs, headers=headers
-        )
-        data = MessageData(row.pk, task_name, list(args), kwargs, headers)
-        transaction.on_commit(partial(_fast_path, data))
+    # One INSERT in the caller's transaction (no savepoint of its own: it is a single statement). In
+    # autocommit it is committed at once, and on_commit runs the fast path straight away.
+    row = OutboxMessage.objects.create(task_name=task_name, args=list(args), kwargs=kwargs, headers=headers)
+    transaction.on_commit(partial(_fast_path, MessageData(row.pk, task_name, list(args), kwargs, headers)))
 
 
 def _fast_path(data: MessageData) -> None:
-    if not settings.CELERY_TASK_ALWAYS_EAGER and _broker_resting():
+    if not eager() and _broker_resting():
         return
     try:
         publish(data)
     except Exception as exc:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if eager():
             # The task itself failed in-process: the row stays for the relay, as a lost message would.
             logger.exception("outbox: task %s failed in-process; left for the relay", data.task_name)
             return

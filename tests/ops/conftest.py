@@ -174,21 +174,38 @@ def broker_at(settings):
     """Point the in-process Celery app at a broker URL (a real Redis, or a closed port) for one test."""
     from community_college.celery import app
 
-    saved = app.conf.broker_url
+    saved = app.conf.broker_url, app.conf.task_always_eager
 
     def _reset():
+        from kombu import pools
+
+        # Kombu keeps producer pools per connection URL, process-wide: start from none.
         if app._pool is not None:
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        pools.reset()
 
     def point(url: str) -> None:
-        settings.CELERY_TASK_ALWAYS_EAGER = False
+        app.conf.task_always_eager = False
         settings.CELERY_BROKER_URL = url
         app.conf.broker_url = url
         app.conf.broker_transport = "ops.broker:Transport"
         _reset()
 
     yield point
-    app.conf.broker_url = saved
+    app.conf.broker_url, app.conf.task_always_eager = saved
     _reset()
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run in-process unless a test points the app at a broker (`broker_at`), also when REDIS_URL is
+    set for the PostgreSQL run."""
+    from community_college.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous

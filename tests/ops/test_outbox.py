@@ -58,7 +58,7 @@ def test_broker_away_the_change_commits_and_the_message_waits(broker_at, django_
     # The relay meets the same broker: the row stays, with a backoff and the reason.
     assert outbox.relay(grace=timedelta(0)) == 0
     row = OutboxMessage.objects.get()
-    assert (row.attempts, row.last_error.split(":")[0]) == (1, "OperationalError")
+    assert (row.attempts, row.last_error.split(":")[0]) == (1, "OperationalError"), row.last_error
     assert row.available_at > row.created
 
 

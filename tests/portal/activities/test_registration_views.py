@@ -236,7 +236,8 @@ def test_register_queries_do_not_grow_with_rows(resident_client, community, djan
     course.confirmed_count = rows
     course.save()
     # session, user, class, live registration?, SAVEPOINT, class status, take a place, insert, history,
-    # RELEASE, the class's places with its queue counted (my position among them)
-    with django_assert_num_queries(11):
+    # the notice's outbox message (ops/outbox.py), RELEASE, the class's places with its queue counted
+    # (my position among them)
+    with django_assert_num_queries(12):
         response = resident_client.post(_register_url(course), headers=HTMX)
     assert f"You are number {rows + 2} on the waiting list." in response.text
