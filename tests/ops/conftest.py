@@ -153,10 +153,10 @@ def gunicorn(env: dict, log: Path, port: int) -> Process:
     )
 
 
-def celery_worker(env: dict, log: Path) -> Process:
+def celery_worker(env: dict, log: Path, level: str = "warning") -> Process:
     return Process(
         [str(BIN / "celery"), "-A", "community_college", "worker", "--concurrency", "2", "-P", "prefork",
-         "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-l", level, "--without-gossip", "--without-mingle", "--without-heartbeat",
          "-n", f"ops-it-{os.getpid()}-{time.monotonic_ns()}@%h"],
         env,
         log,
