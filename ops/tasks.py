@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 
 from .retry import DB_RETRY
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
@@ -22,3 +26,4 @@ def heartbeat() -> None:
     from .models import Heartbeat
 
     Heartbeat.objects.update_or_create(name=BEAT, defaults={"beat_at": timezone.now()})
+    logger.debug("heartbeat recorded")
