@@ -490,3 +490,10 @@ LOGGING = logging_config(
     os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
     json_lines=os.environ.get("DJANGO_LOG_FORMAT", "plain" if DEBUG else "json") == "json",
 )
+
+# Residents' data rights (privacy/): notices and SMS / e-mail delivery logs older than this are purged nightly.
+INSTALLED_APPS += ["privacy"]
+PRIVACY_RETENTION_DAYS = int(os.environ.get("PRIVACY_RETENTION_DAYS", "180"))
+CELERY_BEAT_SCHEDULE.update(
+    {"privacy-retention-purge": {"task": "privacy.tasks.purge_old_records", "schedule": crontab(hour=3, minute=30)}}
+)
