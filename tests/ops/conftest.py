@@ -53,6 +53,8 @@ class RedisServer:
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break  # exited: the port was taken
             try:
                 client.ping()
                 return
@@ -71,11 +73,17 @@ class RedisServer:
 def spare_redis(tmp_path):
     if shutil.which("redis-server") is None:
         pytest.skip("needs redis-server")
-    port = next((p for p in range(6390, 6400) if _port_free(p)), None)
-    if port is None:
+    # Parallel test processes may race for a port: whoever fails to bind moves on to the next one.
+    for port in (p for p in range(6390, 6400) if _port_free(p)):
+        server = RedisServer(port, tmp_path)
+        try:
+            server.start()
+        except RuntimeError:
+            server.stop()
+            continue
+        break
+    else:
         pytest.skip("no spare port in 6390-6399")
-    server = RedisServer(port, tmp_path)
-    server.start()
     yield server
     server.stop()
 
