@@ -39,6 +39,7 @@ def _manage(*args: str, env: dict) -> str:
 
 
 TOKENS_SCRIPT = """
+import json
 from accounts.api.services import api_token_create
 from accounts.enums import Role
 from accounts.models import User
