@@ -45,8 +45,29 @@ class LocmemSMSBackend(BaseSMSBackend):
         return f"locmem-{len(type(self).outbox)}"
 
 
+class _Metered(BaseSMSBackend):
+    """Counts what the configured backend sends and fails (ops' cc_sms_total); otherwise transparent."""
+
+    def __init__(self, backend: BaseSMSBackend):
+        self.backend = backend
+
+    def send(self, message: SMSMessage) -> str:
+        from ops.metrics import SMS
+
+        try:
+            gateway_id = self.backend.send(message)
+        except Exception:
+            SMS.labels(outcome="failed").inc()
+            raise
+        SMS.labels(outcome="sent").inc()
+        return gateway_id
+
+    def __getattr__(self, name):  # lookup() and whatever else a gateway offers
+        return getattr(self.backend, name)
+
+
 def get_sms_backend() -> BaseSMSBackend:
-    return import_string(settings.SMS_BACKEND)()
+    return _Metered(import_string(settings.SMS_BACKEND)())
 
 
 def send_sms(*, phone: str, text: str) -> str:

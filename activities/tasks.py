@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DatabaseError
 
-# A database that is briefly away (failover, too many connections) is worth a few tries.
-DB_RETRY = {
-    "autoretry_for": (DatabaseError,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+# One retry policy for every task that touches the database (ops/retry.py).
+from ops.retry import DB_RETRY
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
@@ -36,12 +29,13 @@ def place_accepted_order(order_id: int, actor_id: int | None) -> int | None:
 def place_accepted_order_on_commit(order_id: int, actor_id: int | None) -> None:
     """Enqueue `place_accepted_order` once the acceptance is committed (at once outside a transaction).
 
-    `robust`: the acceptance is already saved when this runs, so a failure to enqueue (or, with eager
-    Celery, to place) is logged rather than turned into an error for the staff member who accepted.
+    Through the transactional outbox (ops/outbox.py): the acceptance is already saved when it is
+    published, so a broker that is away (or, with eager Celery, a failed placement) is logged and retried
+    by the relay rather than turned into an error for the staff member who accepted.
     """
-    from django.db import transaction
+    from ops import outbox
 
-    transaction.on_commit(lambda: place_accepted_order.delay(order_id, actor_id), robust=True)
+    outbox.enqueue("activities.tasks.place_accepted_order", order_id, actor_id)
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)

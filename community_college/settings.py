@@ -482,3 +482,113 @@ CELERY_BEAT_SCHEDULE.update(
 # An API token found valid is trusted from the cache this long (0: read the database on every request);
 # revoking it or saving its user takes effect at once (accounts/api/authentication.py).
 API_TOKEN_CACHE_SECONDS = int(os.environ.get("API_TOKEN_CACHE_SECONDS", "60"))
+# --- Running for real: faults, health, metrics, logs (ops/, README "Running in production") ----------------
+INSTALLED_APPS += ["ops", "django_prometheus"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "ops.middleware.RequestIdMiddleware",
+    "ops.middleware.DatabaseUnavailableMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+# Sessions live in the database alone. cached_db would keep serving a session from Redis that was ended
+# (sign-out, account closed) while Redis was unreachable, once Redis answers again; one primary-key read
+# per request is the price of sessions that are always true.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+if REDIS_URL:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    # Fails soft (ops/cache.py): Redis down means uncached pages, never a 500. Short timeouts and no
+    # client retries, so an unreachable Redis costs a request milliseconds, not seconds.
+    CACHES["default"]["BACKEND"] = "ops.cache.FailSoftRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": float(os.environ.get("CACHE_CONNECT_TIMEOUT", "0.5")),
+        "socket_timeout": float(os.environ.get("CACHE_SOCKET_TIMEOUT", "1")),
+        "retry": Retry(NoBackoff(), 0),
+    }
+# After a cache failure, skip Redis for this long (per process and thread); warn at most this often.
+CACHE_FAIL_SOFT_REST_SECONDS = float(os.environ.get("CACHE_FAIL_SOFT_REST_SECONDS", "5"))
+CACHE_FAIL_SOFT_QUIET_SECONDS = float(os.environ.get("CACHE_FAIL_SOFT_QUIET_SECONDS", "60"))
+
+# A publish gets one try within these timeouts; the outbox holds what could not be published.
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    {
+        "socket_connect_timeout": float(os.environ.get("CELERY_BROKER_CONNECT_TIMEOUT", "2")),
+        "socket_timeout": float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT", "5")),
+        # Opening a connection for a publish: one quick second try, not kombu's loop of 2 s sleeps.
+        # The worker's consumer reconnects by its own policy (broker_connection_retry).
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
+)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Kombu's Redis transport without redis-py's own ~2.5 s of connection retries (ops/broker.py).
+    CELERY_BROKER_TRANSPORT = "ops.broker:Transport"
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECT_TIMEOUT", "2"))
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker logs through LOGGING below (JSON lines, request id, redaction), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# The transactional outbox (ops/outbox.py).
+OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "30"))
+# The relay leaves messages younger than this to their on-commit fast path.
+OUTBOX_GRACE_SECONDS = float(os.environ.get("OUTBOX_GRACE_SECONDS", "30"))
+OUTBOX_RELAY_BATCH = int(os.environ.get("OUTBOX_RELAY_BATCH", "1000"))
+OUTBOX_BROKER_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BROKER_BACKOFF_SECONDS", "5"))
+OUTBOX_MAX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_MAX_BACKOFF_SECONDS", "60"))
+# Readiness fails when the oldest waiting message is older than this.
+OUTBOX_LAG_MAX_SECONDS = float(os.environ.get("OUTBOX_LAG_MAX_SECONDS", "300"))
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # The outbox's safety net: messages whose on-commit publish failed (broker away, process died).
+        "ops-outbox-relay": {"task": "ops.tasks.relay_outbox", "schedule": OUTBOX_RELAY_SECONDS},
+        # Proof for readiness that beat, the broker and a worker all work.
+        "ops-heartbeat": {"task": "ops.tasks.heartbeat", "schedule": 60.0},
+    }
+)
+
+# Readiness and metrics are not public: a bearer token, or an address (REMOTE_ADDR only) in these networks.
+OPS_TOKEN = os.environ.get("OPS_TOKEN", "")
+OPS_ALLOWED_NETWORKS = env_list("OPS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
+OPS_PROBE_TIMEOUT_SECONDS = float(os.environ.get("OPS_PROBE_TIMEOUT_SECONDS", "1"))
+OPS_BEAT_MAX_AGE_SECONDS = float(os.environ.get("OPS_BEAT_MAX_AGE_SECONDS", "300"))
+OPS_QUEUES = env_list("OPS_QUEUES", "celery")
+
+# Database faults. Web processes (gunicorn through wsgi.py/asgi.py sets DJANGO_WEB_PROCESS) get a statement
+# and a lock timeout, so one stuck query or lock cannot hold a web worker; workers, beat and management
+# commands (migrations, backups, the district seed) run without them unless set.
+_WEB_PROCESS = env_bool("DJANGO_WEB_PROCESS")
+DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "15000" if _WEB_PROCESS else "0"))
+DATABASE_LOCK_TIMEOUT_MS = int(os.environ.get("DATABASE_LOCK_TIMEOUT_MS", "5000" if _WEB_PROCESS else "0"))
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A database host that does not answer fails the connection in seconds, not at the TCP timeout.
+    _db_options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")))
+    _pg_settings = []
+    if DATABASE_STATEMENT_TIMEOUT_MS:
+        _pg_settings.append(f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}")
+    if DATABASE_LOCK_TIMEOUT_MS:
+        _pg_settings.append(f"-c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}")
+    if _pg_settings:
+        _db_options["options"] = " ".join([_db_options.get("options", ""), *_pg_settings]).strip()
+
+# JSON lines in production (or DJANGO_LOG_FORMAT=json), readable lines in development; redaction always.
+from ops.logs import logging_config  # noqa: E402  (settings need no Django to import it)
+
+LOGGING = logging_config(
+    os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    json_lines=os.environ.get("DJANGO_LOG_FORMAT", "plain" if DEBUG else "json") == "json",
+)
+
+# Residents' data rights (privacy/): notices and SMS / e-mail delivery logs older than this are purged nightly.
+INSTALLED_APPS += ["privacy"]
+PRIVACY_RETENTION_DAYS = int(os.environ.get("PRIVACY_RETENTION_DAYS", "180"))
+CELERY_BEAT_SCHEDULE.update(
+    {"privacy-retention-purge": {"task": "privacy.tasks.purge_old_records", "schedule": crontab(hour=3, minute=30)}}
+)

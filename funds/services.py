@@ -432,10 +432,10 @@ def pledge_receive(
             course_id=locked.campaign.course_id,
         )
         if locked.pledger_id:
-            from .tasks import thank_donor
+            # Through the transactional outbox like every notice: a broker that is away delays the thanks.
+            from ops import outbox
 
-            pledge_id = locked.pk
-            transaction.on_commit(lambda: thank_donor.delay(pledge_id))
+            outbox.enqueue("funds.tasks.thank_donor", locked.pk)
     return locked
 
 

@@ -1,8 +1,10 @@
 """The hooks other apps call when something a resident should hear about has happened.
 
-Each hook only schedules a task for after the surrounding transaction commits (`transaction.on_commit`):
-a rolled-back change announces nothing, and the task reads the committed rows. Outside a transaction the
-task is enqueued at once. Arguments are ids, never model instances.
+Each hook writes the task into the transactional outbox (ops/outbox.py) in the caller's transaction and
+publishes it once that transaction commits: a rolled-back change announces nothing, the task reads the
+committed rows, and a broker that is away delays the notice instead of failing the request (the relay
+publishes it when the broker is back; the notices' exactly-once keys make a second publish harmless).
+Outside a transaction the task is published at once. Arguments are ids, never model instances.
 
     from notices import hooks
     hooks.order_changed(order.pk, OrderStatus.ACCEPTED)
@@ -12,8 +14,9 @@ task is enqueued at once. Arguments are ids, never model instances.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
+
+from ops import outbox
 
 from .enums import CourseKind, RegistrationKind
 
@@ -24,25 +27,19 @@ _ORDER_STEPS = frozenset({"accepted", "rejected", "dispatched"})
 def order_changed(order_id: int, to_status: str) -> None:
     if str(to_status) not in _ORDER_STEPS:
         return
-    from .tasks import notify_order
-
-    transaction.on_commit(lambda: notify_order.delay(order_id, str(to_status)))
+    outbox.enqueue("notices.tasks.notify_order", order_id, str(to_status))
 
 
 def registration_changed(registration_id: int, kind: str) -> None:
     kind = RegistrationKind(str(kind)).value  # a typo fails loudly in the caller's tests
-    from .tasks import notify_registration
-
-    transaction.on_commit(lambda: notify_registration.delay(registration_id, kind))
+    outbox.enqueue("notices.tasks.notify_registration", registration_id, kind)
 
 
 def course_changed(course_id: int, kind: str) -> None:
     kind = CourseKind(str(kind)).value
     # The moment of the change names it: the same change announced twice is one notice, two changes two.
     changed_at = timezone.now().isoformat()
-    from .tasks import notify_course
-
-    transaction.on_commit(lambda: notify_course.delay(course_id, kind, changed_at))
+    outbox.enqueue("notices.tasks.notify_course", course_id, kind, changed_at)
 
 
 # --- 协商议事 (consultation): a step on a matter's timeline, a meeting's invitations ------------------------
@@ -57,14 +54,9 @@ def consultation_event(event_id: int) -> None:
 def consultation_events(event_ids: list[int]) -> None:
     if not event_ids:
         return
-    from .tasks import notify_consultation_events
-
-    ids = list(event_ids)
-    transaction.on_commit(lambda: notify_consultation_events.delay(ids))
+    outbox.enqueue("notices.tasks.notify_consultation_events", list(event_ids))
 
 
 def consultation_invitations(meeting_id: int) -> None:
     """Invitations to a deliberation meeting for participants not told yet (idempotent per participant)."""
-    from .tasks import notify_consultation_invitations
-
-    transaction.on_commit(lambda: notify_consultation_invitations.delay(meeting_id))
+    outbox.enqueue("notices.tasks.notify_consultation_invitations", meeting_id)

@@ -39,6 +39,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from accounts.selectors import scope_for
@@ -152,7 +153,12 @@ def enqueue_deliveries(delivery_ids: Sequence[int]) -> None:
 
     size = settings.NOTICES_DELIVER_CHUNK
     for start in range(0, len(delivery_ids), size):
-        deliver.delay(list(delivery_ids[start : start + size]))
+        try:
+            deliver.apply_async(args=[list(delivery_ids[start : start + size])], retry=False)
+        except (OSError, KombuOperationalError) as exc:  # the broker is away
+            # The Delivery rows are their own outbox: the sweeper enqueues them once the broker is back.
+            logger.warning("deliveries left for the sweeper: broker unavailable (%s)", type(exc).__name__)
+            return
 
 
 def _render(language: str, build, **facts) -> texts.Texts:

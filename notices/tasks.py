@@ -10,18 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from celery import shared_task
-from django.db import DatabaseError
+
+# One retry policy for every task that touches the database (ops/retry.py).
+from ops.retry import DB_RETRY
 
 from . import services
-
-# A database that is briefly away (failover, too many connections) is worth a few tries.
-DB_RETRY = {
-    "autoretry_for": (DatabaseError,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)

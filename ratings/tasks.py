@@ -7,21 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
-from django.db import DatabaseError
 from django.utils import timezone
+
+from ops.retry import DB_RETRY
 
 from . import stars
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
 def recompute_college_stars(period: str | None = None) -> int:
     """Rate every college for `period` (ISO date of any day in the month); by default last month, which is
     what beat runs on the 1st. Recomputing a month replaces its records (idempotent)."""

@@ -40,7 +40,8 @@ def test_settings_database_and_redis_urls_switch_to_postgres_and_redis():
         {"DATABASE_URL": "postgres://u:p@db.example:5432/cc", "REDIS_URL": "redis://cache.example:6379/0"}
     )
     assert s["engine"] == "django.db.backends.postgresql"
-    assert s["cache"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's RedisCache, failing soft when Redis is unreachable (ops/cache.py).
+    assert s["cache"] == "ops.cache.FailSoftRedisCache"
     assert (s["eager"], s["broker"]) == (False, "redis://cache.example:6379/0")
 
 

@@ -13,6 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from accounts import codes
 from accounts.models import ApiToken, normalise_phone
 from community_college.exceptions import errors
+from ops.throttles import CacheRequired
 
 from . import services
 from .serializers import (
@@ -102,7 +103,8 @@ class SignInCodeView(GenericAPIView):
     permission_classes = [AllowAny]
     serializer_class = SignInCodeRequestSerializer
     throttle_scope = "send_code"
-    throttle_classes = [ScopedRateThrottle, PhoneRateThrottle]
+    # CacheRequired first: with the cache away these limits cannot count, so no code is sent (ops/throttles.py).
+    throttle_classes = [CacheRequired, ScopedRateThrottle, PhoneRateThrottle]
 
     @extend_schema(
         summary="Sign in from an app, step 1: text me a code",

@@ -17,6 +17,7 @@ from community_college.models import Weekday
 from interests import services as order_services
 from interests.enums import OrderStatus
 from interests.models import Order
+from ops.models import OutboxMessage
 
 from .helpers import accepted, category, open_class, resident
 
@@ -184,8 +185,14 @@ def test_placement_is_enqueued_only_when_the_acceptance_commits(town, django_cap
     # Not placed inside the transaction that accepts: the task reads committed rows.
     assert Order.objects.get(pk=order.pk).status == OrderStatus.ACCEPTED
     assert Registration.objects.filter(course=course).count() == 0
-    placing = [c for c in callbacks if "place_accepted_order" in repr(c.__code__.co_names)]
+    # The placement goes through the transactional outbox (ops/outbox.py): a message written with the
+    # acceptance, published by an on-commit callback that carries it.
+    placing = [c for c in callbacks if getattr(c, "args", None) and c.args[0].task_name.endswith("place_accepted_order")]
     assert len(placing) == 1
+    assert list(OutboxMessage.objects.values_list("task_name", flat=True)) == [
+        "notices.tasks.notify_order",
+        "activities.tasks.place_accepted_order",
+    ]
     placing[0]()
     assert Order.objects.get(pk=order.pk).status == OrderStatus.DISPATCHED
     assert Registration.objects.get(course=course).order_id == order.pk

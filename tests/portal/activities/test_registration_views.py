@@ -238,7 +238,8 @@ def test_register_queries_do_not_grow_with_rows(resident_client, community, djan
     course.confirmed_count = rows
     course.save()
     # session, user, class, live registration?, is the class over (term, meetings left)?, SAVEPOINT, class
-    # status, take a place, insert, history, RELEASE, the class's places with its queue counted (my position)
-    with django_assert_num_queries(12):
+    # status, take a place, insert, history, the notice's outbox message (ops/outbox.py), RELEASE, the
+    # class's places with its queue counted (my position among them)
+    with django_assert_num_queries(13):
         response = resident_client.post(_register_url(course), headers=HTMX)
     assert f"You are number {rows + 2} on the waiting list." in response.text

@@ -1,0 +1,178 @@
+"""The transactional outbox: after-commit work that survives a broker outage.
+
+    from ops import outbox
+    outbox.enqueue("notices.tasks.notify_order", order.pk, "accepted")
+
+`enqueue` writes an OutboxMessage in the caller's transaction (a rolled-back change leaves no message)
+and registers an on-commit fast path that publishes it at once and deletes it. If the broker is away the
+fast path gives up quietly (bounded by the broker's connect timeout, and skipped entirely for
+OUTBOX_BROKER_BACKOFF_SECONDS after a failure) and the message waits in the table; `relay()` publishes
+whatever is left, from beat (every OUTBOX_RELAY_SECONDS) and when a worker starts. The request that made
+the change never sees a broker error.
+
+Delivery is at least once: a crash between publish and delete, or the fast path and the relay meeting
+on the same row after OUTBOX_GRACE_SECONDS, publishes twice. The tasks behind it are idempotent (the
+notices' exactly-once keys, the order placement's "already dispatched" check).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from importlib import import_module
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from .context import current_request_id
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# Per process: when the broker last refused a publish. Requests skip the fast path while it is recent,
+# so an outage costs each request nothing but the INSERT.
+_broker_failed_at: float | None = None
+
+
+def _broker_resting() -> bool:
+    return (
+        _broker_failed_at is not None
+        and time.monotonic() - _broker_failed_at < settings.OUTBOX_BROKER_BACKOFF_SECONDS
+    )
+
+
+def _note_broker(ok: bool) -> None:
+    global _broker_failed_at
+    _broker_failed_at = None if ok else time.monotonic()
+
+
+def _publish(task_name: str, args: list, kwargs: dict, headers: dict) -> None:
+    from community_college.celery import app
+
+    # retry=False: one attempt within the transport's connect timeout, never kombu's retry loop, which
+    # would hold a web worker for as long as the broker is down.
+    app.send_task(task_name, args=args, kwargs=kwargs, headers=headers or None, retry=False)
+
+
+def eager() -> bool:
+    """Whether tasks run in-process (no broker): the Celery app's own setting, which tests may switch."""
+    from community_college.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def _publish_eager(task_name: str, args: list, kwargs: dict, headers: dict) -> None:
+    from community_college.celery import app
+
+    # Without a broker (development, the test suite) tasks run in-process, as `.delay()` would. The
+    # task's module may not be imported yet (autodiscovery is lazy): import it by name.
+    import_module(task_name.rpartition(".")[0])
+    task = app.tasks[task_name]
+    task.apply(args=args, kwargs=kwargs, headers=headers or None, throw=bool(app.conf.task_eager_propagates))
+
+
+def publish(message: OutboxMessage | MessageData) -> None:
+    """Hand one message to the broker (or run it, without one). Raises on failure."""
+    if eager():
+        _publish_eager(message.task_name, message.args, message.kwargs, message.headers)
+    else:
+        _publish(message.task_name, message.args, message.kwargs, message.headers)
+
+
+@dataclass(frozen=True)
+class MessageData:
+    pk: int
+    task_name: str
+    args: list
+    kwargs: dict
+    headers: dict
+
+
+def enqueue(task_name: str, *args, **kwargs) -> None:
+    """Send `task_name(*args, **kwargs)` once the surrounding transaction commits; never lost, never
+    an error for the caller. Arguments must be JSON (ids, strings, ISO datetimes)."""
+    headers = {"request_id": current_request_id()} if current_request_id() else {}
+    # One INSERT in the caller's transaction (no savepoint of its own: it is a single statement). In
+    # autocommit it is committed at once, and on_commit runs the fast path straight away.
+    row = OutboxMessage.objects.create(task_name=task_name, args=list(args), kwargs=kwargs, headers=headers)
+    transaction.on_commit(partial(_fast_path, MessageData(row.pk, task_name, list(args), kwargs, headers)))
+
+
+def _fast_path(data: MessageData) -> None:
+    if not eager() and _broker_resting():
+        return
+    try:
+        publish(data)
+    except Exception as exc:
+        if eager():
+            # The task itself failed in-process: the row stays for the relay, as a lost message would.
+            logger.exception("outbox: task %s failed in-process; left for the relay", data.task_name)
+            return
+        _note_broker(False)
+        logger.warning(
+            "outbox: broker unavailable, %s left for the relay: %s", data.task_name, type(exc).__name__
+        )
+        _count("deferred")
+        return
+    _note_broker(True)
+    _count("published")
+    OutboxMessage.objects.filter(pk=data.pk).delete()
+
+
+def relay(*, limit: int | None = None, grace: timedelta | None = None) -> int:
+    """Publish due messages older than `grace` (the fast path's window), oldest first; return how many.
+
+    Rows are claimed with SKIP LOCKED, so two relays never publish the same row. The first broker
+    failure stops the run: the rest would fail the same way. The failed row backs off exponentially.
+    """
+    limit = limit or settings.OUTBOX_RELAY_BATCH
+    grace = timedelta(seconds=settings.OUTBOX_GRACE_SECONDS) if grace is None else grace
+    now = timezone.now()
+    sent = 0
+    with transaction.atomic():
+        rows = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(available_at__lte=now, created__lte=now - grace)
+            .order_by("id")[:limit]
+        )
+        done: list[int] = []
+        for row in rows:
+            try:
+                publish(row)
+            except Exception as exc:
+                _note_broker(False)
+                row.attempts += 1
+                row.available_at = now + timedelta(
+                    seconds=min(2 ** min(row.attempts, 10), settings.OUTBOX_MAX_BACKOFF_SECONDS)
+                )
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                row.save(update_fields=["attempts", "available_at", "last_error"])
+                logger.warning("outbox: relay stopped at #%s (%s)", row.pk, type(exc).__name__)
+                _count("deferred")
+                break
+            done.append(row.pk)
+            _count("published")
+        if done:
+            _note_broker(True)
+            OutboxMessage.objects.filter(pk__in=done).delete()
+            sent = len(done)
+    return sent
+
+
+def lag_seconds() -> float:
+    """How long the oldest waiting message has waited (0 when none): the outbox's health figure."""
+    oldest = OutboxMessage.objects.aggregate(oldest=Min("created"))["oldest"]
+    if oldest is None:
+        return 0.0
+    return max(0.0, (timezone.now() - oldest).total_seconds())
+
+
+def _count(outcome: str) -> None:
+    from .metrics import OUTBOX_PUBLISHED
+
+    OUTBOX_PUBLISHED.labels(outcome=outcome).inc()

@@ -1,0 +1,105 @@
+"""The transactional outbox under the notices hooks: a message exists exactly when the change does, is
+published on commit when the broker answers, waits when it does not, and the relay publishes it later."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import redis
+from django.db import transaction
+
+from activities.services import registration_create
+from notices import hooks
+from notices.models import Notice
+from ops import outbox
+from ops.models import OutboxMessage
+from tests.factories import CourseFactory, ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+CLOSED_PORT_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def _two_courses():
+    first, second = CourseFactory(capacity=5), CourseFactory(capacity=5)
+    return first, second, ResidentFactory(profile__community=first.community)
+
+
+def test_a_rolled_back_change_leaves_no_message():
+    course, _, resident = _two_courses()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        registration_create(course=course, resident=resident)
+        assert OutboxMessage.objects.count() == 1  # written in the change's own transaction
+        raise RuntimeError("the caller fails after the hook")
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_on_commit_the_task_runs_and_the_message_is_gone(django_capture_on_commit_callbacks):
+    course, other, resident = _two_courses()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = registration_create(course=course, resident=resident)
+    assert OutboxMessage.objects.count() == 0
+    assert list(Notice.objects.values_list("recipient_id", "object_key")) == [
+        (resident.pk, f"registration:{registration.pk}")
+    ]
+    assert other.registrations.count() == 0
+
+
+def test_broker_away_the_change_commits_and_the_message_waits(broker_at, django_capture_on_commit_callbacks):
+    course, _, resident = _two_courses()
+    broker_at(CLOSED_PORT_URL)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = registration_create(course=course, resident=resident)
+    assert registration.pk is not None
+    assert list(OutboxMessage.objects.values_list("task_name", "args")) == [
+        ("notices.tasks.notify_registration", [registration.pk, "confirmed"])
+    ]
+    # The relay meets the same broker: the row stays, with a backoff and the reason.
+    assert outbox.relay(grace=timedelta(0)) == 0
+    row = OutboxMessage.objects.get()
+    assert (row.attempts, row.last_error.split(":")[0]) == (1, "OperationalError"), row.last_error
+    assert row.available_at > row.created
+
+
+def test_the_relay_publishes_waiting_messages_once_the_broker_is_back(
+    broker_at, spare_redis, django_capture_on_commit_callbacks
+):
+    course, other, resident = _two_courses()
+    neighbour = ResidentFactory(profile__community=other.community)
+    broker_at(CLOSED_PORT_URL)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_create(course=course, resident=resident)
+        hooks.course_changed(other.pk, "changed")
+    assert OutboxMessage.objects.count() == 2
+
+    broker_at(spare_redis.url)
+    outbox._note_broker(True)
+    # Within the grace period the relay leaves messages to their fast path.
+    assert outbox.relay(grace=timedelta(hours=1)) == 0
+    published = outbox.relay(grace=timedelta(0))
+    client = redis.Redis.from_url(spare_redis.url)
+    queued = client.llen("celery")
+    client.close()
+    assert (published, queued, OutboxMessage.objects.count()) == (2, 2, 0)
+    assert neighbour.notices.count() == 0  # published, not run: no worker in this test
+
+
+def test_enqueue_publishes_to_a_real_broker_on_commit(broker_at, spare_redis, django_capture_on_commit_callbacks):
+    broker_at(spare_redis.url)
+    outbox._note_broker(True)
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.enqueue("ops.tasks.heartbeat")
+    client = redis.Redis.from_url(spare_redis.url)
+    assert client.llen("celery") == 1
+    client.close()
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_lag_is_the_age_of_the_oldest_waiting_message():
+    from django.utils import timezone
+
+    assert outbox.lag_seconds() == 0.0
+    OutboxMessage.objects.create(task_name="ops.tasks.heartbeat", created=timezone.now() - timedelta(minutes=10))
+    OutboxMessage.objects.create(task_name="ops.tasks.heartbeat", created=timezone.now() - timedelta(minutes=1))
+    assert 599 <= outbox.lag_seconds() < 700
