@@ -121,9 +121,8 @@ class AccountAdapter(DefaultAccountAdapter):
         kwargs["label"] = gettext_lazy("Mobile number")
         kwargs.setdefault(
             "widget",
-            forms.TextInput(
-                attrs={"type": "tel", "autocomplete": "tel", "inputmode": "numeric", "placeholder": "13812345678"}
-            ),
+            # No example number as placeholder: grey "13812345678" in the box read as already filled in.
+            forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "numeric"}),
         )
         return PhoneField(**kwargs)
 

@@ -273,3 +273,18 @@ def test_spreadsheet_phone_cells_use_the_same_normaliser():
     widget = MaskedPhoneWidget()
     assert widget.clean("１３８ 1234-5678") == "13812345678"
     assert widget.clean("023-6789 1234") == "023-6789 1234"  # a landline stays as written
+
+
+@pytest.mark.parametrize("url_name", ["account_signup", "account_request_login_code"])
+def test_the_number_box_has_no_example_number_that_looks_filled_in(url_name):
+    # Issue 19 item 10: the 13812345678 placeholder looked pre-filled.
+    html = _english_client().get(reverse(url_name)).content.decode()
+    box = re.search(r'<input[^>]*name="phone"[^>]*>', html).group(0)
+    assert "13812345678" not in box
+
+
+def test_sign_up_says_a_password_is_optional_before_listing_rules():
+    html = _english_client().get(reverse("account_signup")).content.decode()
+    assert "E-mail and password (optional)" in html
+    assert "Password (optional)" in html
+    assert "You can leave this empty" in html
