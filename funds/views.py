@@ -18,7 +18,7 @@ from accounts.selectors import scope_for
 from activities.models import Term
 
 from . import selectors, services
-from .enums import Source, Use
+from .enums import CampaignStatus, Source, Use
 from .forms import PledgeForm
 from .models import Campaign, Expense
 from .reports import ledger_workbook
@@ -100,7 +100,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "funds/campaign.html",
-        {"campaign": item, "row": row, "form": form, "mine": mine, "open": item.status == "open" and item.deadline >= timezone.localdate()},
+        {"campaign": item, "row": row, "form": form, "mine": mine, "open": item.status == CampaignStatus.OPEN and item.deadline >= timezone.localdate()},
     )
 
 
