@@ -22,7 +22,7 @@ from activities.dispatch.enums import MatchSolver
 from activities.enums import CourseStatus
 from activities.models import Course, Registration, Session
 from community_college.exceptions import errors
-from interests.selectors import profile_for, resident_registrations
+from interests.selectors import profile_for, registration_waiting_position, resident_registrations
 from teachers.models import Teacher
 from venues import occupancy
 from venues.models import Venue
@@ -103,8 +103,11 @@ class CourseViewSet(viewsets.GenericViewSet):
     def register(self, request, pk=None):
         course = self.get_object()
         registration = services.registration_create(course=course, resident=request.user)
-        row = resident_registrations(user=request.user).get(pk=registration.pk)
-        return Response(RegistrationSerializer(row).data, status=status.HTTP_201_CREATED)
+        # The answer comes from the row the service returned and the class read above: no second read of
+        # the registration; a place in the queue is counted only for the waiting list.
+        registration.course = course
+        registration.waiting_position = registration_waiting_position(registration=registration)
+        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
