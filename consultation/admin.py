@@ -333,14 +333,14 @@ class CommentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def keep_comments(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda c: services.comment_moderate(comment=c, actor=request.user, keep=True),
-            done=lambda n: _("%(count)d kept.") % {"count": n},
+            done=lambda n: ngettext("%(count)d comment kept.", "%(count)d comments kept.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Remove (hidden from residents, kept on record)"))
     def remove_comments(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda c: services.comment_moderate(comment=c, actor=request.user, keep=False),
-            done=lambda n: _("%(count)d removed.") % {"count": n},
+            done=lambda n: ngettext("%(count)d comment removed.", "%(count)d comments removed.", n) % {"count": n},
         )
 
 
@@ -360,14 +360,14 @@ class MatterPhotoAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def approve_photos(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda p: services.photo_moderate(photo=p, actor=request.user, approve=True),
-            done=lambda n: _("%(count)d photos shown.") % {"count": n},
+            done=lambda n: ngettext("%(count)d photo shown.", "%(count)d photos shown.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Reject"))
     def reject_photos(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda p: services.photo_moderate(photo=p, actor=request.user, approve=False),
-            done=lambda n: _("%(count)d photos rejected.") % {"count": n},
+            done=lambda n: ngettext("%(count)d photo rejected.", "%(count)d photos rejected.", n) % {"count": n},
         )
 
 
@@ -448,7 +448,7 @@ class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset,
             lambda m: services.meeting_publish_agenda(meeting=m, actor=request.user, agenda=request.POST.get("text", "")),
-            done=lambda n: _("%(count)d agendas published.") % {"count": n},
+            done=lambda n: ngettext("%(count)d agenda published.", "%(count)d agendas published.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Record the minutes (the text)"))
@@ -456,14 +456,14 @@ class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset,
             lambda m: services.meeting_record_minutes(meeting=m, actor=request.user, minutes=request.POST.get("text", "")),
-            done=lambda n: _("%(count)d minutes recorded.") % {"count": n},
+            done=lambda n: ngettext("Minutes of %(count)d meeting recorded.", "Minutes of %(count)d meetings recorded.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Cancel (frees the venue)"))
     def cancel_meetings(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda m: services.meeting_cancel(meeting=m, actor=request.user),
-            done=lambda n: _("%(count)d meetings cancelled.") % {"count": n},
+            done=lambda n: ngettext("%(count)d meeting cancelled.", "%(count)d meetings cancelled.", n) % {"count": n},
         )
 
 
@@ -485,7 +485,7 @@ class ParticipantAdmin(ScopedAdminMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset.select_related("meeting", "user"),
             lambda p: services.meeting_check_in(meeting=p.meeting, user=p.user, actor=request.user),
-            done=lambda n: _("%(count)d checked in.") % {"count": n},
+            done=lambda n: ngettext("%(count)d participant checked in.", "%(count)d participants checked in.", n) % {"count": n},
         )
 
 
@@ -561,7 +561,7 @@ class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset.select_related("matter"),
             lambda d: services.decision_progress(decision=d, actor=request.user, text=request.POST.get("text", ""), progress=progress),
-            done=lambda n: _("%(count)d updates recorded.") % {"count": n},
+            done=lambda n: ngettext("%(count)d update recorded.", "%(count)d updates recorded.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Mark done (residents are asked to confirm)"))
@@ -569,5 +569,5 @@ class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset.select_related("matter"),
             lambda d: services.decision_mark_done(decision=d, actor=request.user, text=request.POST.get("text", "")),
-            done=lambda n: _("%(count)d decisions done.") % {"count": n},
+            done=lambda n: ngettext("%(count)d decision done.", "%(count)d decisions done.", n) % {"count": n},
         )
