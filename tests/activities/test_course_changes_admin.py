@@ -39,7 +39,7 @@ def messages_of(response) -> list[str]:
 def test_course_change_form_shows_rule_fields_read_only(two, login):
     a, _b = two
     form = login(a.staff).get(reverse("admin:activities_course_change", args=[a.course.pk])).context["adminform"].form
-    assert {"status", "capacity", "venue", "slot", "teacher"} & set(form.fields) == set()
+    assert {"status", "capacity", "venue", "slot", "teacher", "community", "term", "category"} & set(form.fields) == set()
     assert "title" in form.fields
 
 
