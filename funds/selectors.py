@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -265,12 +265,18 @@ def money_figures(*, start: date, end: date, community_ids=None) -> dict[int, Mo
     return dict(figures)
 
 
-def open_campaigns(*, community_id: int | None = None):
-    """Campaigns residents can pledge to now (their college and community loaded)."""
+def open_campaigns(*, community_id: int | None = None, home_first: int | None = None):
+    """Campaigns residents can pledge to now (their college and community loaded), soonest deadline first;
+    with `home_first`, that community's campaigns before the others."""
     today = timezone.localdate()
     qs = Campaign.objects.filter(status=CampaignStatus.OPEN, deadline__gte=today).select_related("college__community")
     if community_id is not None:
         qs = qs.filter(college__community_id=community_id)
+    if home_first is not None:
+        qs = qs.annotate(
+            _elsewhere=Case(When(college__community_id=home_first, then=Value(0)), default=Value(1))
+        ).order_by("_elsewhere", "deadline", "id")
+        return qs
     return qs.order_by("deadline", "id")
 
 

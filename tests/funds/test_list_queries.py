@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 # url or admin url name → queries of one request by a signed-in staff member (session and user included)
 LISTS = {
-    "/funds/campaigns/": 6,
+    "/funds/campaigns/": 7,  # with the page's COUNT
     "/api/v1/funds/campaigns/": 5,
     "/api/v1/funds/postings/": 7,
     "/api/v1/funds/balances/": 5,
@@ -49,3 +49,23 @@ def test_list_queries_are_pinned_and_do_not_grow(client, college, other, staff, 
     _add(college, staff, resident, term, 4, "b")
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+def test_campaigns_page_a_page_at_a_time_own_community_first(client, college, other, staff, other_staff, resident, term):
+    from funds.views import CAMPAIGNS_PAGE_SIZE
+
+    def open_campaign(where, who, title):
+        return services.campaign_create(
+            college=where, title=title, purpose="琴", use=Use.EQUIPMENT, target="900", deadline=term.ends_on, actor=who
+        )
+
+    for i in range(CAMPAIGNS_PAGE_SIZE):
+        open_campaign(other, other_staff, f"别处{i}")
+    open_campaign(college, staff, "本社区买琴")
+    client.force_login(resident)
+    first = client.get("/funds/campaigns/")
+    titles = [c.title for c, _row in first.context["items"]]
+    assert titles[0] == "本社区买琴"
+    assert len(titles) == CAMPAIGNS_PAGE_SIZE
+    second = client.get("/funds/campaigns/?page=2")
+    assert [c.title for c, _row in second.context["items"]] == [f"别处{CAMPAIGNS_PAGE_SIZE - 1}"]
