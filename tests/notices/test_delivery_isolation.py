@@ -82,7 +82,7 @@ def _fail(rows, *names):
 
 def test_resend_restarts_the_failed_deliveries_of_the_actors_community_only(clock, two, committed):
     here, _there, rows = two
-    _fail(rows, "here_1", "there_1")
+    _fail(rows, "here_1", "here_2", "there_1")
     staff = StaffFactory(role=Role.COMMUNITY_STAFF, community=here.profile.community)
     before = _others(rows, "here_1")
     with committed():
@@ -141,3 +141,54 @@ def test_mark_all_read_marks_that_users_notices_only(clock, two):
     unread = set(Notice.objects.filter(read_at__isnull=True).values_list("recipient_id", flat=True))
     assert unread == {here.pk}
     assert Notice.objects.filter(recipient=there, read_at=clock.now).count() == 2
+
+
+def test_resend_in_quiet_hours_waits_for_the_morning(clock, two, sms_outbox, committed):
+    from .conftest import local
+
+    here, _there, rows = two
+    _fail(rows, "here_1")
+    clock.set(local(10, 23))
+    staff = StaffFactory(role=Role.COMMUNITY_STAFF, community=here.profile.community)
+    with committed():
+        assert services.deliveries_resend(delivery_ids=[rows["here_1"].pk], actor=staff) == 1
+    row = Delivery.objects.get(pk=rows["here_1"].pk)
+    assert (row.status, row.attempts, row.not_before, row.queued_at) == (DeliveryStatus.PENDING, 0, local(11, 7), None)
+    assert sms_outbox == []
+
+
+def test_a_chunk_gives_back_what_it_will_not_send_as_it_was(clock, settings, make_resident):
+    """The budget runs out after the first send: fresh rows go back to pending, unclaimed and unattempted;
+    rows taken over from a dead worker (suspects: the gateway may have them) stay "sending" with their own
+    old lease, so the next claim asks the gateway first. Rows not in the chunk are left alone."""
+    from datetime import timedelta
+
+    from .test_delivery import SlowSMSBackend
+
+    settings.NOTICES_LEASE_SECONDS = 300
+    settings.SMS_BACKEND = "tests.notices.test_delivery.SlowSMSBackend"
+    SlowSMSBackend.clock, SlowSMSBackend.taken = clock, []
+    first, fresh, suspect_1, suspect_2, live, outside = (
+        _notify(make_resident(), f"test:{n}") for n in range(6)
+    )
+    old_1, old_2 = clock.now - timedelta(seconds=900), clock.now - timedelta(seconds=600)
+    Delivery.objects.filter(pk=fresh.pk).update(queued_at=clock.now)
+    Delivery.objects.filter(pk=suspect_1.pk).update(status=DeliveryStatus.SENDING, claimed_at=old_1, attempts=1, queued_at=clock.now)
+    Delivery.objects.filter(pk=suspect_2.pk).update(status=DeliveryStatus.SENDING, claimed_at=old_2, attempts=2, queued_at=clock.now)
+    Delivery.objects.filter(pk=live.pk).update(status=DeliveryStatus.SENDING, claimed_at=clock.now, attempts=1)
+    untouched = snapshot(Delivery.objects.filter(pk__in=[live.pk, outside.pk]), *FIELDS)
+
+    outcome = services.deliveries_send(delivery_ids=[first.pk, fresh.pk, suspect_1.pk, suspect_2.pk, live.pk])
+
+    assert (outcome.sent, outcome.given_back) == (1, [fresh.pk, suspect_1.pk, suspect_2.pk])
+    rows = {
+        r.pk: (r.status, r.attempts, r.claimed_at, r.claim_token, r.queued_at)
+        for r in Delivery.objects.filter(pk__in=[fresh.pk, suspect_1.pk, suspect_2.pk])
+    }
+    assert rows == {
+        fresh.pk: (DeliveryStatus.PENDING, 0, None, None, None),
+        suspect_1.pk: (DeliveryStatus.SENDING, 1, old_1, None, None),
+        suspect_2.pk: (DeliveryStatus.SENDING, 2, old_2, None, None),
+    }
+    assert snapshot(Delivery.objects.filter(pk__in=[live.pk, outside.pk]), *FIELDS) == untouched
+    assert SlowSMSBackend.taken == [first.key]
