@@ -4,6 +4,7 @@ import pytest
 from django.utils import translation
 
 from accounts.enums import Role
+from accounts.sms import BaseSMSBackend, SMSDeliveryError
 from community_college.errors import ScopeError
 from notices import services
 from notices.enums import DeliveryStatus, Purpose
@@ -192,3 +193,55 @@ def test_a_chunk_gives_back_what_it_will_not_send_as_it_was(clock, settings, mak
     }
     assert snapshot(Delivery.objects.filter(pk__in=[live.pk, outside.pk]), *FIELDS) == untouched
     assert SlowSMSBackend.taken == [first.key]
+
+
+class BusySMSBackend(BaseSMSBackend):
+    """A gateway that refuses every message with a very long error text."""
+
+    def send(self, message):
+        raise SMSDeliveryError("忙" * 2500)
+
+
+def _busy(settings):
+    settings.SMS_BACKEND = "tests.notices.test_delivery_isolation.BusySMSBackend"
+
+
+def test_failures_in_one_chunk_retry_each_row_with_its_own_backoff(clock, settings, two):
+    from datetime import timedelta
+
+    _busy(settings)
+    settings.NOTICES_MAX_ATTEMPTS = 5
+    settings.NOTICES_RETRY_BASE_SECONDS = 60
+    _here, _there, rows = two
+    Delivery.objects.filter(pk=rows["here_2"].pk).update(attempts=1)
+    before = _others(rows, "here_1", "here_2")
+    outcome = services.deliveries_send(delivery_ids=[rows["here_1"].pk, rows["here_2"].pk])
+    assert (outcome.failed, outcome.retry_ids, outcome.retry_in) == (0, [rows["here_1"].pk, rows["here_2"].pk], 60)
+    error = "SMSDeliveryError: " + "忙" * 2500
+    got = {
+        r.pk: (r.status, r.attempts, r.not_before, r.queued_at, r.claim_token, r.last_error)
+        for r in Delivery.objects.filter(pk__in=[rows["here_1"].pk, rows["here_2"].pk])
+    }
+    assert got == {
+        rows["here_1"].pk: (DeliveryStatus.PENDING, 1, clock.now + timedelta(seconds=60), clock.now, None, error[:2000]),
+        rows["here_2"].pk: (DeliveryStatus.PENDING, 2, clock.now + timedelta(seconds=120), clock.now, None, error[:2000]),
+    }
+    assert _others(rows, "here_1", "here_2") == before
+
+
+def test_failures_at_the_last_attempt_fail_each_row_and_say_so(clock, settings, two, caplog):
+    _busy(settings)
+    settings.NOTICES_MAX_ATTEMPTS = 1
+    _here, _there, rows = two
+    ids = [rows["here_1"].pk, rows["there_1"].pk]
+    before = _others(rows, "here_1", "there_1")
+    with caplog.at_level("WARNING", logger="notices.services"):
+        outcome = services.deliveries_send(delivery_ids=ids)
+    assert (outcome.failed, outcome.retry_ids, outcome.retry_in) == (2, [], None)
+    error = ("SMSDeliveryError: " + "忙" * 2500)[:2000]
+    got = {r.pk: (r.status, r.failed_at, r.claim_token, r.last_error) for r in Delivery.objects.filter(pk__in=ids)}
+    assert got == dict.fromkeys(ids, (DeliveryStatus.FAILED, clock.now, None, error))
+    assert [r.getMessage() for r in caplog.records if "failed after" in r.getMessage()] == [
+        f"notice delivery {pk} failed after 1 attempts: {error}" for pk in ids
+    ]
+    assert _others(rows, "here_1", "there_1") == before
