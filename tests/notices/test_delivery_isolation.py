@@ -77,8 +77,14 @@ def test_send_of_rows_not_yet_due_claims_nothing(clock, two, sms_outbox):
 
 def _fail(rows, *names):
     Delivery.objects.filter(pk__in=[rows[n].pk for n in names]).update(
-        status=DeliveryStatus.FAILED, attempts=5, last_error="SMSDeliveryError: gateway busy"
+        status=DeliveryStatus.FAILED, attempts=5, last_error="SMSDeliveryError: gateway busy", failed_at=clock_now()
     )
+
+
+def clock_now():
+    from django.utils import timezone
+
+    return timezone.now()
 
 
 def test_resend_restarts_the_failed_deliveries_of_the_actors_community_only(clock, two, committed):
@@ -103,12 +109,13 @@ def test_resend_only_restarts_failed_rows(clock, two):
     before = _others(rows, "here_1")
     assert services.deliveries_resend(delivery_ids=[rows["here_1"].pk, rows["here_2"].pk], actor=staff) == 1
     row = Delivery.objects.get(pk=rows["here_1"].pk)
-    assert (row.status, row.attempts, row.last_error, row.not_before, row.queued_at) == (
+    assert (row.status, row.attempts, row.last_error, row.not_before, row.queued_at, row.failed_at) == (
         DeliveryStatus.PENDING,
         0,
         "",
         clock.now,
         clock.now,
+        None,
     )
     assert _others(rows, "here_1") == before
 
@@ -245,3 +252,23 @@ def test_failures_at_the_last_attempt_fail_each_row_and_say_so(clock, settings, 
         f"notice delivery {pk} failed after 1 attempts: {error}" for pk in ids
     ]
     assert _others(rows, "here_1", "there_1") == before
+
+
+@pytest.mark.parametrize("limit", [1, 10])
+def test_enqueue_due_marks_the_due_rows_it_enqueues(clock, settings, two, sms_outbox, limit):
+    """Due rows (the sweep's limit of them, oldest first) are stamped as queued now; others are left alone."""
+    from datetime import timedelta
+
+    settings.NOTICES_SWEEP_LIMIT = limit
+    _here, _there, rows = two
+    Delivery.objects.update(queued_at=None)  # none of them is in the queue any more
+    Delivery.objects.filter(pk=rows["there_2"].pk).update(not_before=clock.now - timedelta(hours=2))
+    Delivery.objects.filter(pk=rows["here_1"].pk).update(not_before=clock.now - timedelta(hours=1))
+    Delivery.objects.filter(pk__in=[rows["here_2"].pk, rows["there_1"].pk]).update(
+        not_before=clock.now + timedelta(hours=1)
+    )
+    due = [rows["there_2"].pk, rows["here_1"].pk][:limit]
+    assert services.deliveries_enqueue_due(now=clock.now) == len(due)
+    queued = dict(Delivery.objects.values_list("pk", "queued_at"))
+    assert {pk for pk, at in queued.items() if at == clock.now} == set(due)
+    assert {pk for pk, at in queued.items() if at is None} == set(queued) - set(due)
