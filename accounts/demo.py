@@ -85,8 +85,9 @@ class Scale:
 SCALES: dict[str, Scale] = {
     # For tests: every kind of row, in a couple of seconds.
     "tiny": Scale("tiny", 1, (2, 2), residents=300, orders=30, groups=6, venues=10, teachers=12, held_sessions=40),
-    # What `make run` loads: one street.
-    "street": Scale("street", 1, (7, 7), residents=5000, orders=300, groups=40, venues=30, teachers=40, held_sessions=300),
+    # What `make run` loads: one street. 600 orders: a district street's share of the 10,000 (about 770), enough
+    # for a matching run to form classes.
+    "street": Scale("street", 1, (7, 7), residents=5000, orders=600, groups=40, venues=30, teachers=40, held_sessions=300),
     # The programme's published figures.
     "district": Scale(
         "district", 13, (7, 11), residents=250_000, orders=10_000, groups=1_000, venues=600, teachers=750, held_sessions=7_600
@@ -312,16 +313,18 @@ USUAL_TIMES: dict[str, list[tuple[int, int]]] = {
     "智能手机使用": [(1, 0), (3, 0), (5, 1)],
     "合唱": [(2, 2), (4, 2), (6, 2)],
     "瑜伽": [(1, 3), (3, 3), (5, 1)],
+    "英语口语": [(1, 3), (3, 3), (5, 0)],
     "乒乓球": [(2, 3), (5, 1), (6, 1)],
 }
 # What each age band mostly orders, district-wide; each community reorders the list to its own taste.
 FAVOURITES = {
     "old": ["智能手机使用", "书法", "太极拳", "广场舞", "合唱"],
-    "young": ["智能手机使用", "瑜伽", "乒乓球"],
+    "young": ["英语口语", "瑜伽", "乒乓球"],
 }
 FAVOURITE_WEIGHTS = [0.6, 0.2, 0.1, 0.06, 0.04]  # by a community's own ranking
 FAVOURITE_SHARE = 0.85  # orders for one of the community's favourites; the rest follow each resident's interests
 OLD_ORDER_SHARE = 0.7  # retirees place most orders
+WORD_OF_MOUTH = 0.4  # the next order is a neighbour's for the same interest (classes start by word of mouth)
 # fmt: on
 
 
@@ -963,7 +966,8 @@ class _Seeder:
         per_day = len(SLOT_TIMES)
         by_audience = {
             "old": [d * per_day + k for d in WEEKDAYS for k in (0, 1, 2)],
-            "young": [d * per_day + 3 for d in WEEKDAYS] + [d * per_day + k for d in WEEKEND for k in (0, 1, 2)],
+            "young": [d * per_day + 3 for d in WEEKDAYS]
+            + [d * per_day + k for d in WEEKEND for k in (0, 1, 2)],
         }
         by_audience["all"] = by_audience["old"] + by_audience["young"]
         self.usual_slots: list[list[int]] = [
@@ -1840,13 +1844,18 @@ class _Seeder:
                         events.append((previous, "cancelled", resident, at, rng.choice(CANCEL_NOTES)))
             if status in ("submitted", "accepted", "dispatched"):
                 open_pairs.add((r, leaf))
+            # Neighbouring communities keep the interest's times but start from a different one, so that
+            # their classes do not all want the same teacher at the same hour.
             usual = self.usual_slots[leaf]
+            usual = usual[ci % len(usual) :] + usual[: ci % len(usual)]
             if rng.random() < 0.85:
                 # Most residents can come at the interest's usual times (some of them, at least one).
                 preferred = [s for k, s in enumerate(usual) if rng.random() < (0.95 if k == 0 else 0.4)]
                 preferred = preferred or [usual[0]]
             else:
-                preferred = rng.sample(range(len(self.slots)), rng.randint(1, 3)) if rng.random() < 0.6 else []
+                preferred = (
+                    rng.sample(range(len(self.slots)), rng.randint(1, 3)) if rng.random() < 0.6 else []
+                )
             if course is not None:
                 preferred = [course.slot]
                 self.order_of[course_idx, r] = order
@@ -1885,21 +1894,34 @@ class _Seeder:
         # Accepted orders are the matching queue: staff accept more than they leave waiting.
         state_cum = list(accumulate([0.2, 0.4, 0.13, 0.27]))
         demo_done = False
+        word_of_mouth: tuple[int, int, bool] | None = (
+            None  # the last favourite ordered: (community, leaf, old)
+        )
+        by_band: dict[bool, list[int]] = {True: [], False: []}
+        neighbours: dict[tuple[int, bool], list[int]] = defaultdict(list)
+        for r, (ci, old) in enumerate(zip(self.res_community, self.res_old, strict=True)):
+            by_band[old].append(r)
+            neighbours[ci, old].append(r)
+        leaf = None
         with self.bar(target, "orders") as bar:
             bar.update(len(orders))
             while len(orders) < target:
                 status = states[_weighted(rng, state_cum)]
+                leaf = None
                 if not demo_done:
                     r, status, demo_done = self.demo_resident, "submitted", True
+                elif word_of_mouth and rng.random() < WORD_OF_MOUTH:
+                    # A neighbour heard of it: same community, same age band, same interest.
+                    ci, leaf, old = word_of_mouth
+                    r = rng.choice(neighbours[ci, old])
                 else:
-                    r = rng.randrange(len(self.res_ids))
-                    if self.res_old[r] != (rng.random() < OLD_ORDER_SHARE):
-                        r = rng.randrange(len(self.res_ids))  # a second draw tilts orders towards retirees
-                interests = self.res_interests[r]
-                if r != self.demo_resident and rng.random() < FAVOURITE_SHARE:
-                    ranked, cum = taste[self.res_community[r]][self.res_old[r]]
-                    leaf = ranked[_weighted(rng, cum)]
-                else:
+                    r = rng.choice(by_band[rng.random() < OLD_ORDER_SHARE])
+                    if rng.random() < FAVOURITE_SHARE:
+                        ranked, cum = taste[self.res_community[r]][self.res_old[r]]
+                        leaf = ranked[_weighted(rng, cum)]
+                        word_of_mouth = (self.res_community[r], leaf, self.res_old[r])
+                if leaf is None:
+                    interests = self.res_interests[r]
                     leaf = rng.choice(interests) if interests else _weighted(rng, self.leaf_cum)
                 if status in ("submitted", "accepted") and (r, leaf) in open_pairs:
                     continue
