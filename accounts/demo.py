@@ -1902,7 +1902,6 @@ class _Seeder:
         for r, (ci, old) in enumerate(zip(self.res_community, self.res_old, strict=True)):
             by_band[old].append(r)
             neighbours[ci, old].append(r)
-        leaf = None
         with self.bar(target, "orders") as bar:
             bar.update(len(orders))
             while len(orders) < target:
