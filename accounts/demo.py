@@ -321,10 +321,10 @@ FAVOURITES = {
     "old": ["智能手机使用", "书法", "太极拳", "广场舞", "合唱"],
     "young": ["英语口语", "瑜伽", "乒乓球"],
 }
-FAVOURITE_WEIGHTS = [0.6, 0.2, 0.1, 0.06, 0.04]  # by a community's own ranking
+FAVOURITE_WEIGHTS = [0.65, 0.2, 0.08, 0.04, 0.03]  # by a community's own ranking
 FAVOURITE_SHARE = 0.85  # orders for one of the community's favourites; the rest follow each resident's interests
-OLD_ORDER_SHARE = 0.7  # retirees place most orders
-WORD_OF_MOUTH = 0.4  # the next order is a neighbour's for the same interest (classes start by word of mouth)
+OLD_ORDER_SHARE = 0.8  # retirees place most orders
+WORD_OF_MOUTH = 0.5  # the next order is a neighbour's for the same interest (classes start by word of mouth)
 # fmt: on
 
 
@@ -1731,6 +1731,8 @@ class _Seeder:
         closed = self.at(dates[-1], self.slots[s].end) <= self.now
         started = self.at(dates[0], self.slots[s].start) <= self.now
         fill = rng.uniform(0.7, 1.0) if started or closed else rng.uniform(0.3, 1.0)
+        if spec.name in FAVOURITES["old"] and rng.random() < 0.4:
+            fill = 1.0  # the most ordered interests' classes fill up and keep a waiting list
         n_conf = max(min(spec.min_size, capacity), min(capacity, round(capacity * fill)))
         first = [self.demo_resident] if ci == 0 and t == 0 else []
         chosen = self._pick(
