@@ -1896,9 +1896,8 @@ class _Seeder:
         # Accepted orders are the matching queue: staff accept more than they leave waiting.
         state_cum = list(accumulate([0.2, 0.4, 0.13, 0.27]))
         demo_done = False
-        word_of_mouth: tuple[int, int, bool] | None = (
-            None  # the last favourite ordered: (community, leaf, old)
-        )
+        # The last favourite ordered, as (community, leaf, old): the next order may be a neighbour's.
+        word_of_mouth: tuple[int, int, bool] | None = None
         by_band: dict[bool, list[int]] = {True: [], False: []}
         neighbours: dict[tuple[int, bool], list[int]] = defaultdict(list)
         for r, (ci, old) in enumerate(zip(self.res_community, self.res_old, strict=True)):
