@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from consultation.models import Comment, Confirmation, Matter, MatterPhoto, Participant, Support, Vote
+from consultation.models import (
+    Comment,
+    Confirmation,
+    Matter,
+    MatterEvent,
+    MatterPhoto,
+    Participant,
+    Support,
+    Vote,
+)
 from funds import selectors as fund_selectors
 from funds.models import Entry, Pledge, Posting
 from privacy.services import account_close
@@ -56,6 +65,7 @@ def _neighbour_rows(user) -> dict:
         "comments": list(Comment.objects.filter(author=user).order_by("id").values()),
         "confirmations": list(Confirmation.objects.filter(resident=user).order_by("id").values()),
         "pledges": list(Pledge.objects.filter(pledger=user).order_by("id").values()),
+        "steps": list(MatterEvent.objects.filter(actor=user).order_by("id").values()),
     }
 
 
@@ -95,6 +105,7 @@ def test_closing_erases_my_consultation_and_funds_data_and_keeps_the_figures(tow
     report_before = fund_selectors.college_report(college_id=world.college.pk, term=term)
     assert report_before.income_total == 600  # 100 + 200 from each of us: the report has something to keep
     theirs = _neighbour_rows(neighbour)
+    assert MatterEvent.objects.filter(actor=me).count() == 2  # "raised" steps name me as the actor
 
     with django_capture_on_commit_callbacks(execute=True):
         closure = account_close(user=me)
@@ -108,6 +119,7 @@ def test_closing_erases_my_consultation_and_funds_data_and_keeps_the_figures(tow
     assert not MatterPhoto.objects.filter(matter__raised_by=me).exists()
     assert not any(path.exists() for path in my_files)
     assert set(Pledge.objects.filter(pledger=me).values_list("public_name", "unit_name")) == {("", "")}
+    assert not MatterEvent.objects.filter(actor=me).exists()
     assert closure.counts["matter_photos"] == 2 and closure.counts["pledges_anonymised"] == 2
     # Kept: the counts, scores, amounts and the ledger.
     assert before == {
