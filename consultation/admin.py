@@ -133,8 +133,31 @@ class MatterAddForm(forms.ModelForm):
         self.fields["channel"].initial = Channel.PHONE
 
 
+class AddedByServiceMixin:
+    """Admins whose rows a service makes (from `add_form`) and whose later steps are actions: the add form is
+    the only one edited by hand; an existing row is read-only, without the inlines the service fills."""
+
+    add_form = None
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        # A row typed in by hand has no timeline, photos or decisions yet: the service writes them.
+        return [] if obj is None else self.inlines
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing on the form is edited by hand; the actions change the row. Viewing stays open.
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+
 @admin.register(Matter)
-class MatterAdmin(LiaisonAwareMixin, admin.ModelAdmin):
+class MatterAdmin(AddedByServiceMixin, LiaisonAwareMixin, admin.ModelAdmin):
     staff_may_delete = False
     add_form = MatterAddForm
     add_fields = ("raised_by", "category", "title", "description", "show_name", "channel")
@@ -206,22 +229,6 @@ class MatterAdmin(LiaisonAwareMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("mobile number"))
     def masked_phone(self, obj):
         return mask_phone(obj.raised_by.phone)
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        # A matter typed in by phone has no timeline or photos yet: the service writes them.
-        return [] if obj is None else self.inlines
-
-    def has_change_permission(self, request, obj=None):
-        # Nothing on the form is edited by hand; the actions change matters. Viewing stays open.
-        return False if obj is not None else super().has_change_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -395,7 +402,7 @@ class MeetingAddForm(forms.ModelForm):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class MeetingAdmin(AddedByServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
     staff_may_delete = False
     add_form = MeetingAddForm
     add_fields = ("community", "title", "venue", "starts_at", "ends_at", "matters")
@@ -410,20 +417,6 @@ class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "community", "title", "venue", "booking", "starts_at", "ends_at", "matters", "agenda",
         "agenda_published_at", "minutes", "status", "held_at", "created_by", "created",
     )
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -509,7 +502,7 @@ class DecisionAddForm(forms.ModelForm):
 
 
 @admin.register(Decision)
-class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
+class DecisionAdmin(AddedByServiceMixin, LiaisonAwareMixin, admin.ModelAdmin):
     community_path = "matter__community"
     department_path = "owner_department"
     staff_may_delete = False
@@ -527,20 +520,6 @@ class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("owner"))
     def owner(self, obj):
         return obj.owner_label
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
 
     def create_object(self, request, obj, form):
         data = form.cleaned_data
