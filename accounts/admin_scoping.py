@@ -83,11 +83,12 @@ class _ScopedChoicesMixin:
 
 
 class BoundedChangeList(ChangeList):
-    """A changelist whose date drill-down cannot overflow.
+    """A changelist whose date drill-down cannot overflow and whose rows cannot be sorted by a masked number.
 
     Django computes the end of the chosen day, month or year of `date_hierarchy` with date arithmetic that
     overflows at year 9999 (`?created__year=9999` was a server error); such a URL is now what any other
-    impossible filter is: Django's "incorrect lookup" redirect with `?e=1`.
+    impossible filter is: Django's "incorrect lookup" redirect with `?e=1`. Django also sorts by any column
+    named in `?o=`, sortable or not; a column of masked numbers is not, for users who see them masked.
     """
 
     def __init__(self, request, model, *args, **kwargs):
@@ -211,6 +212,12 @@ class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
 
     def get_changelist(self, request, **kwargs):
         return BoundedChangeList
+
+    def may_search_phones(self, request) -> bool:
+        # A shared pool (teachers) shows other communities' numbers masked even to community staff.
+        if self.shared_read and not request.user.is_superuser:
+            return False
+        return super().may_search_phones(request)
 
     def get_object(self, request, object_id, from_field=None):
         # Django answers an unknown id with a redirect and a message; another node's object is simply not

@@ -85,8 +85,9 @@ class Scale:
 SCALES: dict[str, Scale] = {
     # For tests: every kind of row, in a couple of seconds.
     "tiny": Scale("tiny", 1, (2, 2), residents=300, orders=30, groups=6, venues=10, teachers=12, held_sessions=40),
-    # What `make run` loads: one street.
-    "street": Scale("street", 1, (7, 7), residents=5000, orders=300, groups=40, venues=30, teachers=40, held_sessions=300),
+    # What `make run` loads: one street. 600 orders: a district street's share of the 10,000 (about 770), enough
+    # for a matching run to form classes.
+    "street": Scale("street", 1, (7, 7), residents=5000, orders=600, groups=40, venues=30, teachers=40, held_sessions=300),
     # The programme's published figures.
     "district": Scale(
         "district", 13, (7, 11), residents=250_000, orders=10_000, groups=1_000, venues=600, teachers=750, held_sessions=7_600
@@ -301,6 +302,30 @@ DAYPARTS = {
 ALL_DAYS = range(7)
 WEEKDAYS = range(5)
 WEEKEND = (5, 6)
+
+# fmt: off
+# Demand is skewed: a handful of interests draw most orders, and each is held at the times its residents
+# keep (tai chi in the morning, square dancing after dinner). (weekday, index in SLOT_TIMES)
+USUAL_TIMES: dict[str, list[tuple[int, int]]] = {
+    "太极拳": [(0, 0), (2, 0), (4, 0)],
+    "广场舞": [(0, 3), (2, 3), (4, 3)],
+    "书法": [(1, 2), (3, 2), (5, 2)],
+    "智能手机使用": [(1, 0), (3, 0), (5, 1)],
+    "合唱": [(2, 2), (4, 2), (6, 2)],
+    "瑜伽": [(1, 3), (3, 3), (5, 1)],
+    "英语口语": [(1, 3), (3, 3), (5, 0)],
+    "乒乓球": [(2, 3), (5, 1), (6, 1)],
+}
+# What each age band mostly orders, district-wide; each community reorders the list to its own taste.
+FAVOURITES = {
+    "old": ["智能手机使用", "书法", "太极拳", "广场舞", "合唱"],
+    "young": ["英语口语", "瑜伽", "乒乓球"],
+}
+FAVOURITE_WEIGHTS = [0.65, 0.2, 0.08, 0.04, 0.03]  # by a community's own ranking
+FAVOURITE_SHARE = 0.85  # orders for one of the community's favourites; the rest follow each resident's interests
+OLD_ORDER_SHARE = 0.8  # retirees place most orders
+WORD_OF_MOUTH = 0.5  # the next order is a neighbour's for the same interest (classes start by word of mouth)
+# fmt: on
 
 
 class VenueKind(NamedTuple):
@@ -936,6 +961,21 @@ class _Seeder:
         existing = {s.code: s for s in WeeklySlot.objects.all()}
         self.insert(WeeklySlot, [s for s in slots if s.code not in existing])
         self.slots = [existing.get(s.code, s) for s in slots]
+        # The weekly slots each interest is usually held at: the named ones, else two drawn by audience
+        # (retirees by day on weekdays, working people in the evening or at the weekend).
+        per_day = len(SLOT_TIMES)
+        by_audience = {
+            "old": [d * per_day + k for d in WEEKDAYS for k in (0, 1, 2)],
+            "young": [d * per_day + 3 for d in WEEKDAYS]
+            + [d * per_day + k for d in WEEKEND for k in (0, 1, 2)],
+        }
+        by_audience["all"] = by_audience["old"] + by_audience["young"]
+        self.usual_slots: list[list[int]] = [
+            [d * per_day + k for d, k in USUAL_TIMES[leaf.name]]
+            if leaf.name in USUAL_TIMES
+            else self.rng.sample(by_audience[leaf.audience], 2)
+            for leaf in self.leaves
+        ]
 
         # The current term and the two before it cover the past year.
         terms, day = [], self.today
@@ -1036,6 +1076,7 @@ class _Seeder:
         self.res_ids: list[int] = [0] * n
         self.res_community: list[int] = home
         self.res_interests: list[tuple[int, ...]] = [()] * n
+        self.res_old: list[bool] = [False] * n
         self.interested: dict[tuple[int, int], list[int]] = defaultdict(list)
         demo = DEMO_ACCOUNTS[0]
         demo_interests = tuple(self.leaf_index[x] for x in ("智能手机使用", "书法", "太极拳"))
@@ -1145,6 +1186,7 @@ class _Seeder:
                 for i, uid, pid, (ci, interests, old) in zip(idx, user_ids, profile_ids, metas, strict=True):
                     self.res_ids[i] = uid
                     self.res_interests[i] = interests
+                    self.res_old[i] = old
                     self.communities[ci].residents.append(i)
                     for leaf in interests:
                         self.interested[ci, leaf].append(i)
@@ -1276,6 +1318,7 @@ class _Seeder:
         teachers, skills, windows, extra_users, teacher_roles, infos = [], [], [], [], [], []
         teaching_residents: set[int] = {self.demo_resident}  # Teacher.user is one-to-one
         demo_skills = [self.leaf_index["智能手机使用"], self.leaf_index["书法"]]
+        favourites = sorted({self.leaf_index[x] for names in FAVOURITES.values() for x in names})
         for i in range(self.scale.teachers):
             source = sources[i] if i < len(sources) else sources[_weighted(rng, source_cum)]
             professional = source in ("university", "association") or (
@@ -1333,6 +1376,9 @@ class _Seeder:
                 if i == 0
                 else list(dict.fromkeys(_weighted(rng, self.leaf_cum) for _ in range(k)))
             )
+            if i and rng.random() < 0.5:
+                # Supply follows demand: half the teachers teach one of the interests most residents order.
+                leaves = list(dict.fromkeys([rng.choice(favourites), *leaves]))[:3]
             # Free time: retirees by day, professionals in the evening and at weekends.
             if professional:
                 options = [(d, "eve") for d in range(5)] + [(d, p) for d in (5, 6) for p in ("am", "pm")]
@@ -1343,6 +1389,15 @@ class _Seeder:
                 if i == 0
                 else rng.sample(options, rng.randint(3, 6))
             )
+            if i:
+                # A teacher of an interest is mostly free when it is usually held (tai chi teachers in the
+                # morning): that is where demand and supply meet.
+                parts = ("am", "am", "pm", "eve")
+                for leaf in leaves:
+                    for s in self.usual_slots[leaf]:
+                        d, p = divmod(s, len(SLOT_TIMES))
+                        if rng.random() < 0.7 and (d, parts[p]) not in free:
+                            free.append((d, parts[p]))
             free_slots = frozenset(
                 s
                 for s, slot in enumerate(self.slots)
@@ -1676,6 +1731,8 @@ class _Seeder:
         closed = self.at(dates[-1], self.slots[s].end) <= self.now
         started = self.at(dates[0], self.slots[s].start) <= self.now
         fill = rng.uniform(0.7, 1.0) if started or closed else rng.uniform(0.3, 1.0)
+        if spec.name in FAVOURITES["old"] and rng.random() < 0.4:
+            fill = 1.0  # the most ordered interests' classes fill up and keep a waiting list
         n_conf = max(min(spec.min_size, capacity), min(capacity, round(capacity * fill)))
         first = [self.demo_resident] if ci == 0 and t == 0 else []
         chosen = self._pick(
@@ -1789,7 +1846,18 @@ class _Seeder:
                         events.append((previous, "cancelled", resident, at, rng.choice(CANCEL_NOTES)))
             if status in ("submitted", "accepted", "dispatched"):
                 open_pairs.add((r, leaf))
-            preferred = rng.sample(range(len(self.slots)), rng.randint(1, 3)) if rng.random() < 0.6 else []
+            # Neighbouring communities keep the interest's times but start from a different one, so that
+            # their classes do not all want the same teacher at the same hour.
+            usual = self.usual_slots[leaf]
+            usual = usual[ci % len(usual) :] + usual[: ci % len(usual)]
+            if rng.random() < 0.85:
+                # Most residents can come at the interest's usual times (some of them, at least one).
+                preferred = [s for k, s in enumerate(usual) if rng.random() < (0.95 if k == 0 else 0.4)]
+                preferred = preferred or [usual[0]]
+            else:
+                preferred = (
+                    rng.sample(range(len(self.slots)), rng.randint(1, 3)) if rng.random() < 0.6 else []
+                )
             if course is not None:
                 preferred = [course.slot]
                 self.order_of[course_idx, r] = order
@@ -1809,20 +1877,52 @@ class _Seeder:
                 submitted = min(submitted, self.now - timedelta(days=3, minutes=rng.randint(0, 3000)))
                 new_order(r, course.leaf, "completed" if course.closed else "dispatched", submitted, k)
 
+        # Each community ranks its age bands' favourite interests its own way (one dances, the next sings).
+        favourites = {band: [self.leaf_index[x] for x in names] for band, names in FAVOURITES.items()}
+        taste: list[dict[bool, tuple[list[int], list[float]]]] = []
+        for _c in self.communities:
+            bands = {}
+            for old, band in ((True, "old"), (False, "young")):
+                ranked = list(favourites[band])
+                # Neighbouring communities share the district's taste, give or take a swap at the top.
+                k = rng.randrange(len(ranked) - 1)
+                if rng.random() < 0.5:
+                    ranked[k], ranked[k + 1] = ranked[k + 1], ranked[k]
+                bands[old] = (ranked, list(accumulate(FAVOURITE_WEIGHTS[: len(ranked)])))
+            taste.append(bands)
+
         # The rest of the loop: waiting, accepted, turned down, withdrawn.
         states = ["submitted", "accepted", "rejected", "cancelled"]
-        state_cum = list(accumulate([0.33, 0.25, 0.15, 0.27]))
+        # Accepted orders are the matching queue: staff accept more than they leave waiting.
+        state_cum = list(accumulate([0.2, 0.4, 0.13, 0.27]))
         demo_done = False
+        # The last favourite ordered, as (community, leaf, old): the next order may be a neighbour's.
+        word_of_mouth: tuple[int, int, bool] | None = None
+        by_band: dict[bool, list[int]] = {True: [], False: []}
+        neighbours: dict[tuple[int, bool], list[int]] = defaultdict(list)
+        for r, (ci, old) in enumerate(zip(self.res_community, self.res_old, strict=True)):
+            by_band[old].append(r)
+            neighbours[ci, old].append(r)
         with self.bar(target, "orders") as bar:
             bar.update(len(orders))
             while len(orders) < target:
                 status = states[_weighted(rng, state_cum)]
+                leaf = None
                 if not demo_done:
                     r, status, demo_done = self.demo_resident, "submitted", True
+                elif word_of_mouth and rng.random() < WORD_OF_MOUTH:
+                    # A neighbour heard of it: same community, same age band, same interest.
+                    ci, leaf, old = word_of_mouth
+                    r = rng.choice(neighbours[ci, old])
                 else:
-                    r = rng.randrange(len(self.res_ids))
-                interests = self.res_interests[r]
-                leaf = rng.choice(interests) if interests else _weighted(rng, self.leaf_cum)
+                    r = rng.choice(by_band[rng.random() < OLD_ORDER_SHARE])
+                    if rng.random() < FAVOURITE_SHARE:
+                        ranked, cum = taste[self.res_community[r]][self.res_old[r]]
+                        leaf = ranked[_weighted(rng, cum)]
+                        word_of_mouth = (self.res_community[r], leaf, self.res_old[r])
+                if leaf is None:
+                    interests = self.res_interests[r]
+                    leaf = rng.choice(interests) if interests else _weighted(rng, self.leaf_cum)
                 if status in ("submitted", "accepted") and (r, leaf) in open_pairs:
                     continue
                 days = rng.uniform(0, 45) if status in ("submitted", "accepted") else rng.uniform(1, 360)

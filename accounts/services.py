@@ -77,3 +77,16 @@ def phone_mark_verified(*, user: User) -> None:
     """A code sent to the user's number came back: the number is theirs."""
     User.objects.filter(pk=user.pk).update(phone_verified=True)
     user.phone_verified = True
+
+
+def password_set(*, user: User, password: str) -> None:
+    """Give `user` a new password (after the validators), e.g. right after a sign-in by SMS code.
+
+    The one write path for a chosen password outside allauth's own forms: the validators run here too, so
+    a caller that skips its form cannot store a weak one.
+    """
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])

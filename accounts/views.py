@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .adapter import discard_unfinished_signup
+from .services import password_set
 from .sms_limits import retry_message, sms_wait_seconds
 
 # How long after signing in by code the resident may set a new password without the old one.
@@ -149,8 +150,7 @@ def password_new_after_code(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('account_request_login_code')}?next={reverse('account_password_new')}")
     form = NewPasswordForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        request.user.set_password(form.cleaned_data["password1"])
-        request.user.save(update_fields=["password"])
+        password_set(user=request.user, password=form.cleaned_data["password1"])
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your new password is saved."))
         return redirect("home")

@@ -176,7 +176,10 @@ class CourseAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        return (*self.readonly_fields, *self.service_fields, "change_class_link")
+        # The community owns the class (its venue, bookings and registrations), the term dates its meetings
+        # and drives its closing, and the interest is what orders were dispatched into it for: all three are
+        # fixed once the class exists.
+        return (*self.readonly_fields, *self.service_fields, "community", "term", "category", "change_class_link")
 
     def create_object(self, request, obj, form):
         self.check_can_save(request, obj)

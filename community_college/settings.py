@@ -553,7 +553,7 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
-# Readiness and metrics are not public: a bearer token, or an address (REMOTE_ADDR only) in these networks.
+# Readiness and metrics are not public: a bearer token, or a client address (community_college.client_ip) in these networks.
 OPS_TOKEN = os.environ.get("OPS_TOKEN", "")
 OPS_ALLOWED_NETWORKS = env_list("OPS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
 OPS_PROBE_TIMEOUT_SECONDS = float(os.environ.get("OPS_PROBE_TIMEOUT_SECONDS", "1"))

@@ -133,8 +133,31 @@ class MatterAddForm(forms.ModelForm):
         self.fields["channel"].initial = Channel.PHONE
 
 
+class AddedByServiceMixin:
+    """Admins whose rows a service makes (from `add_form`) and whose later steps are actions: the add form is
+    the only one edited by hand; an existing row is read-only, without the inlines the service fills."""
+
+    add_form = None
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        # A row typed in by hand has no timeline, photos or decisions yet: the service writes them.
+        return [] if obj is None else self.inlines
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing on the form is edited by hand; the actions change the row. Viewing stays open.
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+
 @admin.register(Matter)
-class MatterAdmin(LiaisonAwareMixin, admin.ModelAdmin):
+class MatterAdmin(AddedByServiceMixin, LiaisonAwareMixin, admin.ModelAdmin):
     staff_may_delete = False
     add_form = MatterAddForm
     add_fields = ("raised_by", "category", "title", "description", "show_name", "channel")
@@ -206,22 +229,6 @@ class MatterAdmin(LiaisonAwareMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("mobile number"))
     def masked_phone(self, obj):
         return mask_phone(obj.raised_by.phone)
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        # A matter typed in by phone has no timeline or photos yet: the service writes them.
-        return [] if obj is None else self.inlines
-
-    def has_change_permission(self, request, obj=None):
-        # Nothing on the form is edited by hand; the actions change matters. Viewing stays open.
-        return False if obj is not None else super().has_change_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -333,14 +340,14 @@ class CommentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def keep_comments(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda c: services.comment_moderate(comment=c, actor=request.user, keep=True),
-            done=lambda n: _("%(count)d kept.") % {"count": n},
+            done=lambda n: ngettext("%(count)d comment kept.", "%(count)d comments kept.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Remove (hidden from residents, kept on record)"))
     def remove_comments(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda c: services.comment_moderate(comment=c, actor=request.user, keep=False),
-            done=lambda n: _("%(count)d removed.") % {"count": n},
+            done=lambda n: ngettext("%(count)d comment removed.", "%(count)d comments removed.", n) % {"count": n},
         )
 
 
@@ -360,14 +367,14 @@ class MatterPhotoAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def approve_photos(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda p: services.photo_moderate(photo=p, actor=request.user, approve=True),
-            done=lambda n: _("%(count)d photos shown.") % {"count": n},
+            done=lambda n: ngettext("%(count)d photo shown.", "%(count)d photos shown.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Reject"))
     def reject_photos(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda p: services.photo_moderate(photo=p, actor=request.user, approve=False),
-            done=lambda n: _("%(count)d photos rejected.") % {"count": n},
+            done=lambda n: ngettext("%(count)d photo rejected.", "%(count)d photos rejected.", n) % {"count": n},
         )
 
 
@@ -395,7 +402,7 @@ class MeetingAddForm(forms.ModelForm):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class MeetingAdmin(AddedByServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
     staff_may_delete = False
     add_form = MeetingAddForm
     add_fields = ("community", "title", "venue", "starts_at", "ends_at", "matters")
@@ -410,20 +417,6 @@ class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "community", "title", "venue", "booking", "starts_at", "ends_at", "matters", "agenda",
         "agenda_published_at", "minutes", "status", "held_at", "created_by", "created",
     )
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -448,7 +441,7 @@ class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset,
             lambda m: services.meeting_publish_agenda(meeting=m, actor=request.user, agenda=request.POST.get("text", "")),
-            done=lambda n: _("%(count)d agendas published.") % {"count": n},
+            done=lambda n: ngettext("%(count)d agenda published.", "%(count)d agendas published.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Record the minutes (the text)"))
@@ -456,14 +449,14 @@ class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset,
             lambda m: services.meeting_record_minutes(meeting=m, actor=request.user, minutes=request.POST.get("text", "")),
-            done=lambda n: _("%(count)d minutes recorded.") % {"count": n},
+            done=lambda n: ngettext("Minutes of %(count)d meeting recorded.", "Minutes of %(count)d meetings recorded.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Cancel (frees the venue)"))
     def cancel_meetings(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda m: services.meeting_cancel(meeting=m, actor=request.user),
-            done=lambda n: _("%(count)d meetings cancelled.") % {"count": n},
+            done=lambda n: ngettext("%(count)d meeting cancelled.", "%(count)d meetings cancelled.", n) % {"count": n},
         )
 
 
@@ -485,7 +478,7 @@ class ParticipantAdmin(ScopedAdminMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset.select_related("meeting", "user"),
             lambda p: services.meeting_check_in(meeting=p.meeting, user=p.user, actor=request.user),
-            done=lambda n: _("%(count)d checked in.") % {"count": n},
+            done=lambda n: ngettext("%(count)d participant checked in.", "%(count)d participants checked in.", n) % {"count": n},
         )
 
 
@@ -509,7 +502,7 @@ class DecisionAddForm(forms.ModelForm):
 
 
 @admin.register(Decision)
-class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
+class DecisionAdmin(AddedByServiceMixin, LiaisonAwareMixin, admin.ModelAdmin):
     community_path = "matter__community"
     department_path = "owner_department"
     staff_may_delete = False
@@ -527,20 +520,6 @@ class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("owner"))
     def owner(self, obj):
         return obj.owner_label
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
 
     def create_object(self, request, obj, form):
         data = form.cleaned_data
@@ -561,7 +540,7 @@ class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset.select_related("matter"),
             lambda d: services.decision_progress(decision=d, actor=request.user, text=request.POST.get("text", ""), progress=progress),
-            done=lambda n: _("%(count)d updates recorded.") % {"count": n},
+            done=lambda n: ngettext("%(count)d update recorded.", "%(count)d updates recorded.", n) % {"count": n},
         )
 
     @admin.action(description=gettext_lazy("Mark done (residents are asked to confirm)"))
@@ -569,5 +548,5 @@ class DecisionAdmin(LiaisonAwareMixin, admin.ModelAdmin):
         run_service_action(
             self, request, queryset.select_related("matter"),
             lambda d: services.decision_mark_done(decision=d, actor=request.user, text=request.POST.get("text", "")),
-            done=lambda n: _("%(count)d decisions done.") % {"count": n},
+            done=lambda n: ngettext("%(count)d decision done.", "%(count)d decisions done.", n) % {"count": n},
         )

@@ -1,5 +1,5 @@
-"""The staff's .xlsx export of matters. Text cells are formula-safe: a value a resident typed that starts
-with = + - @ (or a tab/CR) is written as text with a leading apostrophe, so Excel never evaluates it."""
+"""The staff's .xlsx export of matters. Text cells are formula-safe through `community_college.cells`: a
+value a resident typed that starts with = + - @ (or a tab/CR) is written as text, never evaluated."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from accounts.models import mask_phone
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from community_college.cells import text_cell
 
 
 def safe_text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """`value` as text through the project's one formula guard (community_college.cells)."""
+    return text_cell("" if value is None else str(value))
 
 
 def matters_workbook(matters) -> bytes:

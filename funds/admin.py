@@ -162,7 +162,9 @@ class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = [PledgeInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("college", "use", "target", "status", "created_by", "created")
+        # The deadline (pledges expire after it) and the class (the postings' course) carry rules that
+        # campaign_create checks; there is no service to move them, so they are fixed once the campaign is open.
+        return () if obj is None else ("college", "use", "target", "deadline", "course", "status", "created_by", "created")
 
     @admin.display(description=gettext_lazy("Page for residents"))
     def public_link(self, obj):

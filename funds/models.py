@@ -48,6 +48,28 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 CENT = Decimal("0.01")
 
 
+def _to_cents(value, expression, connection):
+    return None if value is None else Decimal(value).quantize(CENT)
+
+
+class CentsSum(models.Sum):
+    """A sum of yuan amounts, exact to the cent on every database.
+
+    SQLite adds decimal columns as binary floats, and Django quantizes only plain columns read back, not
+    aggregates: 0.1 + 0.2 − 0.3 came back as 5.5e-17, so a balanced posting looked unbalanced and a
+    balance was off by a fraction of a cent. PostgreSQL's numeric sum is already exact; rounding it to
+    the cent changes nothing.
+    """
+
+    def __init__(self, expression, **extra):
+        extra.setdefault("output_field", models.DecimalField(max_digits=16, decimal_places=2))
+        super().__init__(expression, **extra)
+
+    @property
+    def convert_value(self):
+        return _to_cents
+
+
 class ImmutableError(Exception):
     """Raised when code tries to change or delete a posted ledger row."""
 

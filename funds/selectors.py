@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from activities.enums import SessionStatus
 from activities.models import Attendance
 
 from .enums import NON_FISCAL_SOURCES, CampaignStatus, PledgeStatus, Source, Use
-from .models import BudgetLine, Campaign, Entry, Income, MonthTotal, Pledge, Posting
+from .models import BudgetLine, Campaign, CentsSum, Entry, Income, MonthTotal, Pledge, Posting
 
 
 def balances(*, college_ids: Iterable[int] | None = None) -> dict[tuple[int, str], Decimal]:
@@ -25,7 +25,7 @@ def balances(*, college_ids: Iterable[int] | None = None) -> dict[tuple[int, str
     totals = MonthTotal.objects.all()
     if college_ids is not None:
         totals = totals.filter(account__college_id__in=list(college_ids))
-    rows = totals.values_list("account__college_id", "account__code").order_by().annotate(total=Sum("amount"))
+    rows = totals.values_list("account__college_id", "account__code").order_by().annotate(total=CentsSum("amount"))
     return {(college, code): total for college, code, total in rows}
 
 
@@ -34,7 +34,7 @@ def balances_from_entries(*, college_ids: Iterable[int] | None = None) -> dict[t
     entries = Entry.objects.all()
     if college_ids is not None:
         entries = entries.filter(account__college_id__in=list(college_ids))
-    rows = entries.values_list("account__college_id", "account__code").order_by().annotate(total=Sum("amount"))
+    rows = entries.values_list("account__college_id", "account__code").order_by().annotate(total=CentsSum("amount"))
     return {(college, code): total for college, code, total in rows}
 
 
@@ -128,7 +128,7 @@ def campaign_rows(campaigns: list[Campaign]) -> list[CampaignRow]:
         .filter(Q(account__code=Source.CROWD) | Q(account__code__in=Use.values))
         .values_list("posting__campaign_id", "account__code")
         .order_by()
-        .annotate(total=Sum("amount"))
+        .annotate(total=CentsSum("amount"))
     ):
         if code == Source.CROWD:
             rows[campaign_id].raised += -total
@@ -138,7 +138,7 @@ def campaign_rows(campaigns: list[Campaign]) -> list[CampaignRow]:
         Pledge.objects.filter(campaign_id__in=ids, status__in=[PledgeStatus.PLEDGED, PledgeStatus.RECEIVED])
         .values_list("campaign_id", "status")
         .order_by()
-        .annotate(total=Sum("amount"), n=Count("id"))
+        .annotate(total=CentsSum("amount"), n=Count("id"))
     ):
         if status == PledgeStatus.PLEDGED:
             rows[campaign_id].pledged += total
@@ -156,7 +156,7 @@ def college_report(*, college_id: int, term) -> Report:
         .annotate(month=TruncMonth("posting__occurred_on"))
         .values_list("account__code", "month")
         .order_by()
-        .annotate(total=Sum("amount"))
+        .annotate(total=CentsSum("amount"))
     ):
         moved = _movement(code, total)
         if moved is None:
@@ -228,7 +228,7 @@ def money_figures(*, start: date, end: date, community_ids=None) -> dict[int, Mo
     if community_ids is not None:
         totals = totals.filter(account__college__community_id__in=list(community_ids))
     for community, code, total in (
-        totals.values_list("account__college__community_id", "account__code").order_by().annotate(total=Sum("amount"))
+        totals.values_list("account__college__community_id", "account__code").order_by().annotate(total=CentsSum("amount"))
     ):
         moved = _movement(code, total)
         if moved is None:
@@ -243,7 +243,7 @@ def money_figures(*, start: date, end: date, community_ids=None) -> dict[int, Mo
     if community_ids is not None:
         lines = lines.filter(college__community_id__in=list(community_ids))
     for community, amount, spent in (
-        lines.values_list("college__community_id").order_by().annotate(a=Sum("amount"), s=Sum("spent"))
+        lines.values_list("college__community_id").order_by().annotate(a=CentsSum("amount"), s=CentsSum("spent"))
     ):
         figures[community].budget, figures[community].budget_spent = amount, spent
     duration = ExpressionWrapper(F("session__ends_at") - F("session__starts_at"), output_field=DurationField())
@@ -265,12 +265,18 @@ def money_figures(*, start: date, end: date, community_ids=None) -> dict[int, Mo
     return dict(figures)
 
 
-def open_campaigns(*, community_id: int | None = None):
-    """Campaigns residents can pledge to now (their college and community loaded)."""
+def open_campaigns(*, community_id: int | None = None, home_first: int | None = None):
+    """Campaigns residents can pledge to now (their college and community loaded), soonest deadline first;
+    with `home_first`, that community's campaigns before the others."""
     today = timezone.localdate()
     qs = Campaign.objects.filter(status=CampaignStatus.OPEN, deadline__gte=today).select_related("college__community")
     if community_id is not None:
         qs = qs.filter(college__community_id=community_id)
+    if home_first is not None:
+        qs = qs.annotate(
+            _elsewhere=Case(When(college__community_id=home_first, then=Value(0)), default=Value(1))
+        ).order_by("_elsewhere", "deadline", "id")
+        return qs
     return qs.order_by("deadline", "id")
 
 
@@ -316,7 +322,7 @@ def ledger_problems() -> list[str]:
     entries summing to zero, and every budget line's `spent` is the net of what is posted against it."""
     problems = []
     for posting_id, total, n in (
-        Entry.objects.values_list("posting_id").order_by().annotate(total=Sum("amount"), n=Count("id")).exclude(total=0)
+        Entry.objects.values_list("posting_id").order_by().annotate(total=CentsSum("amount"), n=Count("id")).exclude(total=0)
     ):
         problems.append(f"posting {posting_id}: {n} entries sum to {total}")
     for posting_id in Posting.objects.annotate(n=Count("entries")).filter(n__lt=2).values_list("id", flat=True):
@@ -326,14 +332,14 @@ def ledger_problems() -> list[str]:
         for college, term, code, total in Entry.objects.filter(posting__expense__isnull=False, account__code__in=Use.values)
         .values_list("posting__expense__college_id", "posting__expense__term_id", "account__code")
         .order_by()
-        .annotate(total=Sum("amount"))
+        .annotate(total=CentsSum("amount"))
     }
     by_month = {
         (account, month if not isinstance(month, datetime) else month.date()): (total, n)
         for account, month, total, n in Entry.objects.annotate(month=TruncMonth("posting__occurred_on"))
         .values_list("account_id", "month")
         .order_by()
-        .annotate(total=Sum("amount"), n=Count("id"))
+        .annotate(total=CentsSum("amount"), n=Count("id"))
     }
     kept = {(a, m): (t, n) for a, m, t, n in MonthTotal.objects.values_list("account_id", "month", "amount", "entries")}
     for key in sorted(set(by_month) | set(kept), key=str):

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,7 @@ from .models import (
     Account,
     BudgetLine,
     Campaign,
+    CentsSum,
     Entry,
     Expense,
     Income,
@@ -175,7 +176,7 @@ def posting_create(
         if connection.vendor != "postgresql":
             # PostgreSQL checks this at COMMIT (constraint trigger, migration 0002); elsewhere we check here,
             # under the same transaction, what was actually written.
-            total = Entry.objects.filter(posting=posting).aggregate(total=Sum("amount"))["total"]
+            total = Entry.objects.filter(posting=posting).aggregate(total=CentsSum("amount"))["total"]
             if total != 0:
                 raise IntegrityError(f"funds: posting {posting.pk} is not balanced ({total})")
     return posting
@@ -209,7 +210,7 @@ def month_totals_rebuild() -> int:
             Entry.objects.annotate(month=TruncMonth("posting__occurred_on"))
             .values_list("account_id", "month")
             .order_by()
-            .annotate(total=Sum("amount"), n=Count("id"))
+            .annotate(total=CentsSum("amount"), n=Count("id"))
         )
         objs = [
             MonthTotal(account_id=a, month=m if isinstance(m, date) and not isinstance(m, datetime) else m.date(), amount=t, entries=n)

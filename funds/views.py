@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +19,7 @@ from accounts.selectors import scope_for
 from activities.models import Term
 
 from . import selectors, services
-from .enums import Source, Use
+from .enums import CampaignStatus, Source, Use
 from .forms import PledgeForm
 from .models import Campaign, Expense
 from .reports import ledger_workbook
@@ -54,15 +55,21 @@ def public(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+CAMPAIGNS_PAGE_SIZE = 15
+
+
 @require_GET
 def campaigns(request: HttpRequest) -> HttpResponse:
     """Open campaigns: the resident's own community first, then the others."""
     profile = getattr(request.user, "profile", None) if request.user.is_authenticated else None
     home = getattr(profile, "community_id", None)
-    items = list(selectors.open_campaigns())
-    items.sort(key=lambda c: (c.college.community_id != home, c.deadline, c.pk))
+    # A district holds hundreds of colleges: a page at a time, the resident's own community first.
+    page = Paginator(selectors.open_campaigns(home_first=home), CAMPAIGNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = list(page.object_list)
     rows = {row.id: row for row in selectors.campaign_rows(items)}
-    return render(request, "funds/campaigns.html", {"items": [(c, rows[c.pk]) for c in items], "home": home})
+    return render(
+        request, "funds/campaigns.html", {"items": [(c, rows[c.pk]) for c in items], "home": home, "page": page}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,7 +107,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "funds/campaign.html",
-        {"campaign": item, "row": row, "form": form, "mine": mine, "open": item.status == "open" and item.deadline >= timezone.localdate()},
+        {"campaign": item, "row": row, "form": form, "mine": mine, "open": item.status == CampaignStatus.OPEN and item.deadline >= timezone.localdate()},
     )
 
 

@@ -5,8 +5,7 @@ A text cell that starts with = + - @ (or a tab / carriage return) is read by Exc
 written as an explicit string, and one that starts with such a character gets a single quote prepended,
 which spreadsheet programs show as text. Numbers and dates stay typed, so sums still work.
 
-The project's shared sanitiser is being written in parallel (security); until it lands on main this small
-helper is the funds app's own, and is the one place to swap for it.
+The leading-character rule itself is the project's one guard, `community_college.cells.text_cell`.
 """
 
 from __future__ import annotations
@@ -21,13 +20,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from community_college.cells import text_cell
 
 
 def safe_text(value) -> str:
     """`value` as text that no spreadsheet will evaluate."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return text_cell("" if value is None else str(value))
 
 
 def _cell(sheet, value):

@@ -319,6 +319,22 @@ def order_timeline(order: Order, *, resident) -> list[TimelineStep]:
     return steps
 
 
+def _ahead_in_queue(course_id, created, pk) -> QuerySet[Registration]:
+    """Who is ahead of a registration on its class's waiting list: the order `promote_from_waitlist` serves
+    (`created`, then `id`). The arguments are values or outer references."""
+    return Registration.objects.filter(course_id=course_id, status=RegistrationStatus.WAITLISTED).filter(
+        Q(created__lt=created) | Q(created=created, id__lt=pk)
+    )
+
+
+def registration_waiting_position(*, registration: Registration) -> int | None:
+    """One registration's place in its queue, as `resident_registrations` annotates it: 1 for the first
+    in line, None for a confirmed place (no query then)."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    return _ahead_in_queue(registration.course_id, registration.created, registration.pk).count() + 1
+
+
 def resident_registrations(*, user) -> QuerySet[Registration]:
     """The resident's live registrations, each waiting one with its place in the queue.
 
@@ -326,9 +342,7 @@ def resident_registrations(*, user) -> QuerySet[Registration]:
     correlated count of who joined that class's list earlier (the order `promote_from_waitlist` serves:
     `created`, then `id`). None for confirmed places.
     """
-    ahead = Registration.objects.filter(course_id=OuterRef("course_id"), status=RegistrationStatus.WAITLISTED).filter(
-        Q(created__lt=OuterRef("created")) | Q(created=OuterRef("created"), id__lt=OuterRef("id"))
-    )
+    ahead = _ahead_in_queue(OuterRef("course_id"), OuterRef("created"), OuterRef("id"))
     return (
         Registration.objects.filter(resident=user, status__in=ACTIVE_REGISTRATION_STATUSES)
         .select_related("course__category", "course__community", "course__venue", "course__teacher", "course__slot")

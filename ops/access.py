@@ -1,7 +1,8 @@
 """Who may read readiness and metrics: a bearer token (OPS_TOKEN) or an address in OPS_ALLOWED_NETWORKS.
 
-The address is REMOTE_ADDR only. X-Forwarded-For is never read here: anyone can send it, and which proxy
-to believe is a deployment decision made in one place (the trusted-proxy setting), not per view. Behind a
+The address is the project's one answer, `community_college.client_ip.client_ip`: X-Forwarded-For is never
+parsed here (anyone can send it), and which proxy to believe is a deployment decision made in one place (the
+trusted-proxy setting), not per view. Behind a
 proxy, give the monitoring system the token, or let it reach the web container directly.
 """
 
@@ -13,6 +14,8 @@ from functools import cache
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
+
+from community_college.client_ip import client_ip
 
 
 @cache
@@ -32,7 +35,7 @@ def ops_allowed(request: HttpRequest) -> bool:
     if token and constant_time_compare(_token(request), token):
         return True
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ipaddress.ip_address(client_ip(request))
     except ValueError:
         return False
     return any(address in network for network in _networks(tuple(settings.OPS_ALLOWED_NETWORKS)))

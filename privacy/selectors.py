@@ -13,7 +13,9 @@ def _iso(value):
 
 def resident_data(*, user: User) -> dict:
     """Profile, consents, orders with their timeline, registrations, attendance, ratings, notices,
-    groups, recommendations and sign-in tokens of `user`: JSON-ready, in a stable order."""
+    groups, recommendations, 协商议事 rows (matters, photos, comments, reports, confirmations, supports,
+    votes, meeting participation, timeline steps they took), pledges and sign-in tokens of `user`:
+    JSON-ready, in a stable order, in a fixed number of queries whatever the number of rows."""
     from activities.models import Attendance, Registration
     from interests.models import GroupMembership, Order
     from notices.models import Notice
@@ -89,8 +91,110 @@ def resident_data(*, user: User) -> dict:
         {"name": t.name, "note": t.note, "status": t.status}
         for t in TeacherRecommendation.objects.filter(recommended_by=user).order_by("id")
     ]
+    data.update(_consultation_data(user))
+    data["pledges"] = _pledges(user)
     data["api_tokens"] = [
         {"name": t.name, "created": _iso(t.created), "last_used": _iso(t.last_used)}
         for t in user.api_tokens.order_by("id")
     ]
     return data
+
+
+def _consultation_data(user: User) -> dict:
+    """The resident's 协商议事 rows: one query per kind."""
+    from django.db.models import Q
+
+    from consultation.models import (
+        Comment,
+        CommentReport,
+        Confirmation,
+        Matter,
+        MatterEvent,
+        MatterPhoto,
+        Participant,
+        Support,
+        Vote,
+    )
+
+    return {
+        "matters": [
+            {
+                "id": m.pk,
+                "title": m.title,
+                "description": m.description,
+                "community": str(m.community),
+                "category": m.category.name,
+                "latitude": m.latitude,
+                "longitude": m.longitude,
+                "show_name": m.show_name,
+                "status": m.status,
+                "raised_at": _iso(m.raised_at),
+            }
+            for m in Matter.objects.filter(raised_by=user).select_related("community", "category").order_by("id")
+        ],
+        # Photos of their matters and photos they added to others' (as file names, not the images).
+        "matter_photos": [
+            {"matter": p.matter_id, "file": p.name, "status": p.status, "created": _iso(p.created)}
+            for p in MatterPhoto.objects.filter(Q(uploaded_by=user) | Q(matter__raised_by=user)).order_by("id")
+        ],
+        "matter_comments": [
+            {"matter": c.matter_id, "comment": c.body, "status": c.status, "created": _iso(c.created)}
+            for c in Comment.objects.filter(author=user).order_by("id")
+        ],
+        "comment_reports": [
+            {"comment": r.comment_id, "reason": r.reason, "created": _iso(r.created)}
+            for r in CommentReport.objects.filter(reporter=user).order_by("id")
+        ],
+        "matter_confirmations": [
+            {
+                "matter": c.matter_id,
+                "really_done": c.is_done,
+                "satisfaction": c.satisfaction,
+                "comment": c.comment,
+                "created": _iso(c.created),
+            }
+            for c in Confirmation.objects.filter(resident=user).order_by("id")
+        ],
+        "matter_supports": [
+            {"matter": s.matter_id, "created": _iso(s.created)}
+            for s in Support.objects.filter(user=user).order_by("id")
+        ],
+        "matter_votes": [
+            {"matter": v.decision.matter_id, "decision": v.decision.text, "vote": v.choice, "at": _iso(v.at)}
+            for v in Vote.objects.filter(voter=user).select_related("decision").order_by("id")
+        ],
+        "meetings": [
+            {
+                "meeting": str(p.meeting),
+                "invited_as": p.kind,
+                "confirmed_at": _iso(p.confirmed_at),
+                "declined_at": _iso(p.declined_at),
+                "checked_in_at": _iso(p.present_at),
+            }
+            for p in Participant.objects.filter(user=user).select_related("meeting").order_by("id")
+        ],
+        "matter_steps": [
+            {"matter": e.matter_id, "what": e.kind, "at": _iso(e.at), "note": e.note}
+            for e in MatterEvent.objects.filter(actor=user).order_by("id")
+        ],
+    }
+
+
+def _pledges(user: User) -> list[dict]:
+    from funds.models import Pledge
+
+    return [
+        {
+            "id": p.pk,
+            "campaign": p.campaign.title,
+            "amount": str(p.amount),
+            "public_name": p.public_name,
+            "unit_name": p.unit_name,
+            "status": p.status,
+            "method": p.method,
+            "payment_reference": p.gateway_reference,
+            "pledged_at": _iso(p.created),
+            "received_at": _iso(p.received_at),
+        }
+        for p in Pledge.objects.filter(pledger=user).select_related("campaign").order_by("id")
+    ]

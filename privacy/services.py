@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,10 +23,15 @@ def account_close(*, user: User) -> AccountClosure:
 
     Kept, without the person: the account row (now nameless, no number, no e-mail, unusable), orders,
     registrations, attendance, ratings' stars and group memberships, so every count and dashboard figure
-    stays right and other people's records stay intact. Erased: notices and their deliveries, free text
-    they wrote (order notes, rating comments, recommendation notes), location, interests, availability,
+    stays right and other people's records stay intact; in 协商议事 their matters (title and description
+    as community record, with no name shown), supports, votes, meeting participation, comment rows and
+    satisfaction scores; in funds their pledges with amounts and postings (the ledger must still balance).
+    Erased: notices and their deliveries, free text they wrote (order notes, rating comments,
+    recommendation notes, matter comments, confirmation comments, withdrawal reasons), location (profile
+    and matters), matter photos and their files, pledges' public and unit names, interests, availability,
     consents, API tokens, e-mail addresses, sign-in attempts; every session ends (the password hash
     changes and the account is inactive). An AccountClosure row records counts, never content.
+    See `_consultation_erase` for the decision on matters.
     """
     from allauth.account.models import EmailAddress
     from axes.models import AccessAttempt, AccessLog
@@ -55,6 +61,8 @@ def account_close(*, user: User) -> AccountClosure:
         "sign_in_attempts": _deleted(AccessAttempt.objects.filter(username__in=identifiers))
         + _deleted(AccessLog.objects.filter(username__in=identifiers)),
     }
+    counts.update(_consultation_erase(locked))
+    counts.update(_funds_erase(locked))
     profile = ResidentProfile.objects.filter(user=locked).first()
     if profile is not None:
         profile.interests.clear()
@@ -81,6 +89,52 @@ def account_close(*, user: User) -> AccountClosure:
     )
     counts["sessions"] = _end_sessions(locked.pk)
     return AccountClosure.objects.create(account_id=locked.pk, counts=counts)
+
+
+def _consultation_erase(user: User) -> dict[str, int]:
+    """协商议事: erase what the resident wrote or showed of themselves, keep what the community counts.
+
+    Decision on matters: a matter's title and description stay as community record (neighbours supported,
+    commented on and deliberated it; decisions and meeting minutes refer to it), but nothing of the person
+    stays with it: `show_name` is switched off, `entered_by` is cleared, and `raised_by` (PROTECT, not null,
+    so it cannot be emptied without losing the matter) points at the account row this closure makes
+    nameless, numberless and address-less. Their map location and every photo of their matters or uploaded
+    by them go, files included (after commit, so a rolled-back closure loses no file). Comments and
+    confirmation comments are blanked; the rows stay so comment counts, supports, votes, meeting
+    participation and satisfaction scores stay right. Timeline events they caused lose the actor and
+    the note (a withdrawal reason is their text).
+    """
+    from community_college import uploads
+    from consultation.models import Comment, Confirmation, Matter, MatterEvent, MatterPhoto
+
+    photos = MatterPhoto.objects.filter(Q(uploaded_by=user) | Q(matter__raised_by=user))
+    files = [name for pair in photos.values_list("name", "thumbnail") for name in pair if name]
+    counts = {
+        "matter_photos": _deleted(photos),
+        "matters_anonymised": Matter.objects.filter(raised_by=user).update(
+            latitude=None, longitude=None, show_name=False
+        ),
+        "matters_entered_anonymised": Matter.objects.filter(entered_by=user).update(entered_by=None),
+        "matter_comments": Comment.objects.filter(author=user).exclude(body="").update(body=""),
+        "confirmation_comments": Confirmation.objects.filter(resident=user).exclude(comment="").update(comment=""),
+        "matter_events_anonymised": MatterEvent.objects.filter(actor=user).update(actor=None, note=""),
+    }
+    if files:
+        transaction.on_commit(lambda: uploads.delete_stored(*files))
+    return counts
+
+
+def _funds_erase(user: User) -> dict[str, int]:
+    """Funds: a pledge's published name and unit name go; the pledge, its amount, status and its postings
+    stay (the ledger is append-only and the published report must still balance), now listed as anonymous.
+    The payment reference stays: it names a transaction, not a person, and reconciles with the bank."""
+    from funds.models import Pledge
+
+    return {
+        "pledges_anonymised": Pledge.objects.filter(pledger=user)
+        .filter(~Q(public_name="") | ~Q(unit_name=""))
+        .update(public_name="", unit_name="")
+    }
 
 
 def _deleted(queryset) -> int:

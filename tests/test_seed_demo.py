@@ -214,3 +214,28 @@ def test_seed_demo_no_logins_leaves_the_logins_to_demo_logins():
     listed = StringIO()
     call_command("demo_logins", stdout=listed)
     assert listed.getvalue().count("13800000001") == 1 and DEMO_PASSWORD in listed.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_street_demand_lets_a_matching_run_place_most_accepted_orders():
+    """The street demo (what `make run` loads) gives a newcomer's first matching run classes to confirm."""
+    from django.utils import timezone
+
+    from activities.dispatch.build import resolve_node
+    from activities.dispatch.service import match_run
+    from activities.matching.problem import Reason
+
+    with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+        seed_demo(scale="street", now=NOW)
+    accepted = Order.objects.filter(status=OrderStatus.ACCEPTED).count()
+    outcome = match_run(node=resolve_node("street", None), today=timezone.localdate(NOW), time_limit=60)
+    built = outcome.built
+    # Every accepted order is either placed or told why not.
+    assert len(built.instance.orders) + len(built.no_slot) == accepted
+    assert outcome.objective.assigned + len(outcome.solution.unassigned) + len(built.no_slot) == accepted
+    assert outcome.objective.assigned >= 0.6 * accepted
+    assert {u.reason for u in outcome.solution.unassigned} <= set(Reason)
+    # The proposal is stored: its classes hold the placed orders, and the demand was skewed, not uniform.
+    assert outcome.run.orders_assigned == outcome.objective.assigned and outcome.run.classes >= 5
+    top = Counter(Order.objects.filter(status=OrderStatus.ACCEPTED).values_list("category__name", flat=True))
+    assert sum(n for _name, n in top.most_common(5)) >= 0.6 * accepted

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from accounts import codes
-from accounts.models import ApiToken, normalise_phone
+from accounts.models import MOBILE_PATTERN, ApiToken, normalise_phone
 from community_college.exceptions import errors
 from ops.throttles import CacheRequired
 
@@ -90,9 +90,12 @@ class PhoneRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         data = request.data if isinstance(request.data, Mapping) else {}
-        phone = normalise_phone(str(data.get("phone") or ""))
-        if not phone:
-            return None  # refused by the serializer anyway; the per-address throttle still counts it
+        raw = data.get("phone")
+        phone = normalise_phone(raw) if isinstance(raw, str) else ""
+        if not MOBILE_PATTERN.fullmatch(phone):
+            # Not a mobile number (a list, an object, letters): the serializer refuses it and sends nothing;
+            # the per-address throttle still counts the request. Never a cache key made of arbitrary input.
+            return None
         return self.cache_format % {"scope": self.scope, "ident": phone}
 
 

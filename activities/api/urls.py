@@ -10,10 +10,10 @@ router.register("me/sessions", views.MySessionsViewSet, basename="my-session")
 router.register("staff/teachers", views.TeacherViewSet, basename="staff-teacher")
 router.register("staff/match-runs", views.MatchRunViewSet, basename="staff-match-run")
 router.register("staff/proposed-classes", views.ProposedClassViewSet, basename="staff-proposed-class")
+router.register("staff/sessions", views.SessionRollCallViewSet, basename="staff-session")
 
 urlpatterns = [
     path("me/calendar/", views.CalendarLinkView.as_view(), name="calendar-link"),
     path("staff/venues/occupancy/", views.VenueOccupancyView.as_view(), name="venue-occupancy"),
-    path("staff/sessions/<int:pk>/roll-call/", views.RollCallView.as_view(), name="session-roll-call"),
     *router.urls,
 ]

@@ -22,7 +22,7 @@ from activities.dispatch.enums import MatchSolver
 from activities.enums import CourseStatus
 from activities.models import Course, Registration, Session
 from community_college.exceptions import errors
-from interests.selectors import profile_for, resident_registrations
+from interests.selectors import profile_for, registration_waiting_position, resident_registrations
 from teachers.models import Teacher
 from venues import occupancy
 from venues.models import Venue
@@ -103,8 +103,11 @@ class CourseViewSet(viewsets.GenericViewSet):
     def register(self, request, pk=None):
         course = self.get_object()
         registration = services.registration_create(course=course, resident=request.user)
-        row = resident_registrations(user=request.user).get(pk=registration.pk)
-        return Response(RegistrationSerializer(row).data, status=status.HTTP_201_CREATED)
+        # The answer comes from the row the service returned and the class read above: no second read of
+        # the registration; a place in the queue is counted only for the waiting list.
+        registration.course = course
+        registration.waiting_position = registration_waiting_position(registration=registration)
+        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -389,15 +392,20 @@ class ProposedClassViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema(tags=["staff"])
-class RollCallView(GenericAPIView):
-    """The roll call of one meeting, for the class's community staff and its teacher (`attendance_record`)."""
+class SessionRollCallViewSet(viewsets.GenericViewSet):
+    """The roll call of one meeting, for the class's community staff and its teacher (`attendance_record`).
+
+    Teachers have no scope of their own, so the session is looked up here and `may_take_roll_call` decides:
+    a meeting the caller may not take the roll of does not exist for them (404).
+    """
 
     serializer_class = RollCallSerializer
     permission_classes = [IsAuthenticated]
+    queryset = Session.objects.none()  # for the schema; the session is looked up per request
 
-    def _session(self, pk: int) -> Session:
-        session = Session.objects.select_related("course__community", "course__teacher").filter(pk=pk).first()
-        if session is None or not services.may_take_roll_call(session=session, actor=self.request.user):
+    def _session(self, pk) -> Session:
+        session = get_object_or_404(Session.objects.select_related("course__community", "course__teacher"), pk=pk)
+        if not services.may_take_roll_call(session=session, actor=self.request.user):
             raise Http404
         return session
 
@@ -405,18 +413,20 @@ class RollCallView(GenericAPIView):
         roster = selectors.session_roster(session=session)
         return Response(RollCallSerializer({"session": session.pk, "roster": roster}).data)
 
-    @extend_schema(summary="The roster of a meeting", responses={200: RollCallSerializer, **errors(404)})
-    def get(self, request, pk: int):
-        return self._answer(self._session(pk))
-
     @extend_schema(
+        methods=["GET"], summary="The roster of a meeting", request=None, responses={200: RollCallSerializer, **errors(404)}
+    )
+    @extend_schema(
+        methods=["POST"],
         summary="Record present / absent / excused, and walk-ins",
         request=RollCallRecordSerializer,
         responses={200: RollCallSerializer, **errors(400, 404, 409)},
     )
-    def post(self, request, pk: int):
-        # Read the body before anything can answer: an unread body left on a kept-alive connection would be
-        # parsed as the next request by the server.
+    @action(detail=True, methods=["get", "post"], url_path="roll-call")
+    def roll_call(self, request, pk=None):
+        if request.method == "GET":
+            return self._answer(self._session(pk))
+        # Read the body before anything can answer.
         data = request.data
         session = self._session(pk)
         incoming = RollCallRecordSerializer(data=data)

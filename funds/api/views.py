@@ -51,7 +51,7 @@ class PostingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         summary="Ledger postings in my scope",
         parameters=[OpenApiParameter("college", int, description="Only this college")],
-        responses={200: PostingSerializer(many=True), **errors()},
+        responses={200: PostingSerializer(many=True), **errors(404)},  # 404: a page past the last
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -65,6 +65,7 @@ class PostingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class BalancesView(GenericAPIView):
     permission_classes = [IsStaffInScope]
     serializer_class = BalanceSerializer
+    pagination_class = None  # one row per account: the whole list, as the schema says
     queryset = Posting.objects.none()  # for the schema: the balances are read by a selector
 
     @extend_schema(summary="The balance of every fund account in my scope", responses={200: BalanceSerializer(many=True), **errors()})

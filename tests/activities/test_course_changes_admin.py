@@ -39,7 +39,7 @@ def messages_of(response) -> list[str]:
 def test_course_change_form_shows_rule_fields_read_only(two, login):
     a, _b = two
     form = login(a.staff).get(reverse("admin:activities_course_change", args=[a.course.pk])).context["adminform"].form
-    assert {"status", "capacity", "venue", "slot", "teacher"} & set(form.fields) == set()
+    assert {"status", "capacity", "venue", "slot", "teacher", "community", "term", "category"} & set(form.fields) == set()
     assert "title" in form.fields
 
 
@@ -148,3 +148,21 @@ def test_reschedule_page_moves_the_meeting_and_its_booking(two, login):
     booking = Booking.objects.get(session=first)
     assert (booking.starts_at, booking.venue_id) == (later, a.spare_venue.pk)
     assert Session.objects.get(pk=first.pk).starts_at == later
+
+
+def test_the_change_form_cannot_move_a_class_to_another_community(two, login):
+    from tests.factories.accounts import UserFactory
+
+    a, b = two
+    services.registration_create(course=a.course, resident=residents(a.community, 1)[0])
+    client = login(UserFactory(is_staff=True, is_superuser=True))  # in scope of both communities
+    url = reverse("admin:activities_course_change", args=[a.course.pk])
+    form = client.get(url).context["adminform"].form
+    assert "community" not in form.fields
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update({"title": "搬走的班", "category": a.course.category_id, "community": b.community.pk,
+                 "sessions-TOTAL_FORMS": 0, "sessions-INITIAL_FORMS": 0})
+    assert client.post(url, data).status_code == 302
+    moved, other = Course.objects.get(pk=a.course.pk), Course.objects.get(pk=b.course.pk)
+    assert (moved.title, moved.community_id) == ("搬走的班", a.community.pk)
+    assert other.community_id == b.community.pk

@@ -299,3 +299,20 @@ def test_a_class_without_a_weekly_slot_answers_nulls(world, api):
     course = CourseFactory(category=world.leaf, community=world.home, slot=None)
     body = api(world.owner).get(f"/api/v1/courses/{course.pk}/").json()
     assert (body["weekday"], body["start"], body["end"]) == (None, None, None)
+
+
+def test_register_answers_what_my_registrations_list_says(world, api):
+    # The answer is built from the written row (no re-read); it must equal the list's row, queue place included.
+    courses = [
+        CourseFactory(category=world.leaf, community=world.home, capacity=1, slot=WeeklySlotFactory()) for _ in range(2)
+    ]
+    for course in courses:
+        SessionFactory(course=course)
+    third = ResidentFactory(profile__community=world.home)
+    answers = [api(user).post(f"/api/v1/courses/{courses[0].pk}/register/").json() for user in (world.neighbour, world.owner, third)]
+    other = api(third).post(f"/api/v1/courses/{courses[1].pk}/register/").json()
+    assert [(a["status"], a["waiting_position"]) for a in answers] == [("confirmed", None), ("waitlisted", 1), ("waitlisted", 2)]
+    assert (other["status"], other["waiting_position"]) == ("confirmed", None)
+    for user, answer in zip((world.neighbour, world.owner, third), answers, strict=True):
+        listed = api(user).get("/api/v1/registrations/").json()["results"]
+        assert answer in listed

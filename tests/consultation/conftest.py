@@ -109,3 +109,15 @@ def clock(monkeypatch) -> Clock:
     frozen = Clock()
     monkeypatch.setattr(timezone, "now", frozen)
     return frozen
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Notice tasks run in-process even when REDIS_URL is set for the PostgreSQL run."""
+    from community_college.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous

@@ -172,6 +172,14 @@ def test_whole_path_to_confirmed(world, clock, deliberated):
     ]
     other.refresh_from_db()
     assert other.status == MatterStatus.DECIDED
+    from consultation.models import Matter
+    from consultation.selectors import dashboard_figures
+
+    figures = dashboard_figures(Matter.objects.all())
+    assert (figures["satisfaction"], figures["confirmations"], figures["overdue_decisions"]) == (4.0, 3, 1)
+    assert figures["totals"] | {} == {
+        "raised": 2, "answered": 2, "on_time": 2, "deliberated": 2, "decided": 2, "done": 1, "open": 1,
+    }
 
 
 def test_unconfirmed_matter_closes_after_the_timeout(world, clock, deliberated, settings):

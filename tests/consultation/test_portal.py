@@ -65,7 +65,8 @@ def test_raise_with_photo_and_similar_suggestions(client, world):
     response = client.get(reverse("consultation:photo", args=[photo.pk, "thumb"]))
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
-    response.close()
+    # Reading the stream to its end closes the file (the test client's wrapper); response.close() here would
+    # fire request_finished outside a request and close the test's database connection.
     client.force_login(world.neighbours[0])
     assert client.get(reverse("consultation:photo", args=[photo.pk, "thumb"])).status_code == 404
 

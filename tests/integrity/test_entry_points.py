@@ -250,3 +250,52 @@ def test_role_assign_service_and_admin_refuse_a_role_without_its_node(client):
     assert response.status_code == 200
     assert not RoleAssignment.objects.filter(user=newcomer).exists()
     assert User.objects.get(pk=newcomer.pk).is_staff is False
+
+
+# --- a class that is over takes no registration --------------------------------------------------------------
+
+
+def register_via_portal(client, side, resident):
+    client.force_login(resident, backend="accounts.backends.PhoneOrEmailBackend")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client.post(reverse("activities:register", args=[side.course.pk]), follow=True)
+
+
+def register_via_api(client, side, resident):
+    return api_client(resident).post(f"/api/v1/courses/{side.course.pk}/register/")
+
+
+def register_via_admin(client, side, resident):
+    return admin_client(client, side.staff).post(
+        reverse("admin:activities_registration_add"), {"course": side.course.pk, "resident": resident.pk}
+    )
+
+
+REGISTER = {"portal": register_via_portal, "api": register_via_api, "admin": register_via_admin}
+
+
+@pytest.mark.parametrize("entry", REGISTER)
+def test_a_class_with_no_meeting_left_takes_no_registration_anywhere(entry, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from activities.models import Session
+
+    over, running = make_side(), make_side()
+    shift = timedelta(weeks=10)
+    for session in Session.objects.filter(course=over.course):
+        Session.objects.filter(pk=session.pk).update(starts_at=session.starts_at - shift, ends_at=session.ends_at - shift)
+    assert Session.objects.filter(course=over.course, ends_at__gt=timezone.now()).count() == 0
+    (resident,) = residents(over.community, 1)
+    response = REGISTER[entry](client, over, resident)
+    assert not Registration.objects.filter(resident=resident).exists()
+    assert Course.objects.get(pk=over.course.pk).confirmed_count == 0
+    if entry == "api":
+        assert (response.status_code, response.json()["code"]) == (409, "course_past")
+    elif entry == "admin":
+        assert "This class has no meeting left." in str(response.context["adminform"].form.non_field_errors())
+    else:
+        assert "This class has no meeting left." in [str(m) for m in response.context["messages"]]
+    # The class still running takes the same resident.
+    assert services.registration_create(course=running.course, resident=resident).status == RegistrationStatus.CONFIRMED

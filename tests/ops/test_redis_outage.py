@@ -9,6 +9,9 @@ PostgreSQL only: gunicorn and the worker share the test database.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -31,7 +34,7 @@ from tests.factories import (
     WeeklySlotFactory,
 )
 
-from .conftest import celery_worker, free_port, gunicorn, portal_env, wait_for
+from .conftest import ROOT, celery_worker, free_port, gunicorn, portal_env, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.postgres]
 
@@ -81,10 +84,20 @@ def test_registrations_while_redis_is_down_are_saved_and_notified_exactly_once(s
     port = free_port()
     web_log, worker_log = tmp_path / "web.log", tmp_path / "worker.log"
     web = gunicorn(env, web_log, port).start()
-    worker = celery_worker(env, worker_log)
+    worker = celery_worker({**env, "DJANGO_LOG_LEVEL": "INFO"}, worker_log, level="info")
     try:
         wait_for(lambda: _call(port, "GET", "/healthz")[0] == 200 if _alive(port) else False, 60, "gunicorn", web_log)
 
+        # A worker that is running when Redis goes away must reconnect by itself.
+        worker.start()
+        # Settled: its start-up relay (the worker_ready hook) has run.
+        wait_for(
+            lambda: "ops.tasks.relay_outbox" in worker_log.read_text() and "succeeded" in worker_log.read_text(),
+            60,
+            "the worker's start-up relay",
+            worker_log,
+        )
+        time.sleep(1)
         spare_redis.stop()
         answers = [
             _call(port, "POST", f"/api/v1/courses/{course.pk}/register/", token)
@@ -107,7 +120,11 @@ def test_registrations_while_redis_is_down_are_saved_and_notified_exactly_once(s
         assert Notice.objects.count() == 0
 
         spare_redis.start()
-        worker.start()  # a starting worker relays the outbox
+        # What beat does every OUTBOX_RELAY_SECONDS (and a starting worker does once).
+        relay = subprocess.run(
+            [sys.executable, "manage.py", "outbox_relay", "--all"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert relay.stdout.strip() == "published 4", relay.stderr[-2000:]
         wait_for(lambda: not OutboxMessage.objects.exists(), 60, "the outbox to drain", worker_log)
         wait_for(
             lambda: Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 4, 60, "4 SMS sent", worker_log

@@ -95,7 +95,9 @@ def test_scored_skips_rows_without_a_group(two_teachers):
     session = SessionFactory(course__teacher=None)
     for _ in range(3):
         SessionRatingFactory(session=session, resident=ResidentFactory(), teacher=None, stars=1, created=now)
-    assert None not in scores.scored(SessionRating.objects.all(), "teacher_id", now=now)
+    result = scores.scored(SessionRating.objects.all(), "teacher_id", now=now)
+    assert None not in result
+    assert len(result) == 3  # the teachers' groups after the skipped one are all there
 
 
 def test_weighted_score_reference(two_teachers):
@@ -134,3 +136,15 @@ def test_session_means_default_to_every_rating_up_to_now(two_teachers):
     sy = SessionRating.objects.filter(teacher=y).first().session
     # The rating "three days after now" was made now - (-3 days), so it is in the future of the real clock too.
     assert rows[sy.pk] == (3, 4.0)
+
+
+def test_scores_as_of_a_moment_in_the_past_leave_out_later_ratings():
+    now = timezone.now()
+    teacher = TeacherFactory()
+    session = SessionFactory(course__teacher=teacher)
+    for stars in (2, 3, 4):
+        _rate(session, stars, 10, now)
+    _rate(session, 5, 1, now)
+    then = now - timedelta(days=5)
+    assert scores.teacher_scores(now=then)[teacher.pk].count == 3
+    assert scores.session_scores(now=then)[session.pk] == scores.RatingScore(count=3, weighted_mean=3.0, mean=3.0)

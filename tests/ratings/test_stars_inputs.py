@@ -31,6 +31,15 @@ FIGURES = CollegeFigures(
     ratings_sum=83,
     policy_talks=3,
     groups_active=21,
+    income_total=12_345.678,
+    income_non_fiscal=4_321.125,
+    budget=9_000.0,
+    budget_spent=6_543.219,
+    spending=7_777.777,
+    participant_hours=123.45,
+    district_median_cost=50.5,
+    matters_due=13,
+    matters_on_time=8,
 )
 
 
@@ -46,12 +55,19 @@ def test_every_indicator_records_the_figures_it_was_computed_from():
         "orders_dispatched_share": {"dispatched": 5, "orders": 17},
         "median_hours_to_accept": {"orders": 5},
         "median_hours_to_dispatch": {"orders": 4},
-        "funding": {},
+        "non_fiscal_share": {"non_fiscal_yuan": 4_321.12, "income_yuan": 12_345.68},
+        "budget_execution": {"spent_yuan": 6_543.22, "budget_yuan": 9_000.0},
+        "cost_per_hour_vs_median": {
+            "spending_yuan": 7_777.78,
+            "participant_hours": 123.5,
+            "district_median_yuan_per_hour": 50.5,
+        },
         "participation_per_1000": {"active_residents": 43, "population": 7_919},
         "attendance_rate": {"present": 52, "records": 61},
         "satisfaction": {"ratings": 19, "stars": 83},
         "policy_talks": {"talks": 3},
         "groups_active": {"groups": 21},
+        "matters_answered_on_time": {"on_time": 8, "due": 13},
     }
 
 
@@ -67,12 +83,15 @@ def test_every_indicator_value_comes_from_its_own_figures():
         "orders_dispatched_share": pytest.approx(5 / 17),
         "median_hours_to_accept": 7.0,
         "median_hours_to_dispatch": 250.0,
-        "funding": None,
+        "non_fiscal_share": pytest.approx(4_321.125 / 12_345.678),
+        "budget_execution": pytest.approx(6_543.219 / 9_000.0),
+        "cost_per_hour_vs_median": pytest.approx(7_777.777 / 123.45 / 50.5),
         "participation_per_1000": pytest.approx(43 / 7_919 * 1000),
         "attendance_rate": pytest.approx(52 / 61),
         "satisfaction": pytest.approx(83 / 19),
         "policy_talks": 3.0,
         "groups_active": 21.0,
+        "matters_answered_on_time": pytest.approx(8 / 13),
     }
     assert all(type(v) is float for v in values.values() if v is not None)
 
@@ -127,15 +146,15 @@ def test_normalise_edges(value, worst, best, expected):
 
 def test_score_lists_every_indicator_with_its_part():
     standard = Standard(
-        anchors={"active_teachers": Anchor(3.0, 0, 4), "groups_active": Anchor(1.0, 0, 10), "funding": Anchor(-5.0, 0, 1)}
+        anchors={"active_teachers": Anchor(3.0, 0, 4), "groups_active": Anchor(1.0, 0, 10), "non_fiscal_share": Anchor(-5.0, 0, 1)}
     )
-    breakdown = stars.score_indicators({"active_teachers": 2.0, "groups_active": 30.0, "funding": 1.0}, standard)
+    breakdown = stars.score_indicators({"active_teachers": 2.0, "groups_active": 30.0, "non_fiscal_share": 1.0}, standard)
     parts = {c.code: (c.value, c.weight, c.normalised, c.points) for c in breakdown.contributions}
     assert [c.code for c in breakdown.contributions] == [s.code for s in stars.INDICATORS]
     # Total weight 4 (a negative weight counts as 0): 3 × 0.5 and 1 × 1 of 4, in points of 100.
     assert parts["active_teachers"] == (2.0, 3.0, 0.5, pytest.approx(37.5))
     assert parts["groups_active"] == (30.0, 1.0, 1.0, pytest.approx(25.0))
-    assert parts["funding"] == (1.0, 0.0, 1.0, 0.0)
+    assert parts["non_fiscal_share"] == (1.0, 0.0, 1.0, 0.0)
     assert parts["satisfaction"] == (None, 0.0, 0.0, 0.0)
     assert breakdown.score == 62.5
     assert breakdown.by_pillar() == {

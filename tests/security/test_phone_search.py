@@ -152,3 +152,16 @@ def test_community_staff_may_sort_by_number(world, client, target):
     up = [u.phone for u in client.get("/admin/accounts/user/", {"o": str(column)}).context["cl"].result_list]
     down = [u.phone for u in client.get("/admin/accounts/user/", {"o": f"-{column}"}).context["cl"].result_list]
     assert up == sorted(up) and down == sorted(down, reverse=True) and up != down
+
+
+def test_the_shared_teacher_pool_cannot_be_sorted_by_masked_numbers(world, client):
+    from tests.factories import TeacherFactory
+
+    TeacherFactory(community=world.elsewhere, name="甲", phone="13900000001")
+    TeacherFactory(community=world.elsewhere, name="乙", phone="13999999999")
+    client.force_login(world.staff)  # sees the other community's teachers, numbers masked
+    response = client.get("/admin/teachers/teacher/")
+    column = list(response.context["cl"].list_display).index("masked_phone")
+    up = [t.pk for t in client.get("/admin/teachers/teacher/", {"o": str(column)}).context["cl"].result_list]
+    down = [t.pk for t in client.get("/admin/teachers/teacher/", {"o": f"-{column}"}).context["cl"].result_list]
+    assert up == down

@@ -374,4 +374,6 @@ def test_concurrent_acceptances_of_two_talks_accept_one(on_postgres):
 def test_liaison_admin_shows_only_the_talk_pages(admin_login, liaison):
     response = admin_login(liaison).get(reverse("admin:index"))
     models = {model["object_name"] for app in response.context["app_list"] for model in app["models"]}
-    assert models == {"PolicyTalk", "TalkSlot"}
+    # Policy talks, and the community matters referred to the liaison's department (协商议事) with their
+    # decisions: nothing of residents, orders or classes.
+    assert models == {"PolicyTalk", "TalkSlot", "Matter", "Decision"}
