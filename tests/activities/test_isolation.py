@@ -14,7 +14,7 @@ from activities import services
 from activities.enums import CourseStatus, RegistrationStatus, SessionStatus
 from activities.models import Course, Registration, Session
 from community_college.errors import ConflictError, ScopeError
-from tests.factories import BookingFactory, RegistrationFactory, SessionFactory
+from tests.factories import BookingFactory, RegistrationFactory, SessionFactory, VenueFactory
 from tests.factories.pairs import snapshot, two_of_everything
 from venues.enums import BookingStatus
 from venues.models import Booking
@@ -336,7 +336,8 @@ def _class_with_life(course, venue):
 def test_course_cancel_touches_its_own_class_only(pair):
     coming, past = _class_with_life(pair.a1, pair.venue_a)
     _class_with_life(pair.a2, pair.venue_b)
-    _class_with_life(pair.b1, pair.venue_b)
+    # A room of its own: the same hours in venue_b would overlap a2's bookings (PostgreSQL refuses that).
+    _class_with_life(pair.b1, VenueFactory(community=pair.b, capacity=40))
     others = (
         _courses(pair.a2, pair.b1),
         _registrations(pair.a2, pair.b1),
