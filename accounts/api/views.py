@@ -91,7 +91,7 @@ class PhoneRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         data = request.data if isinstance(request.data, Mapping) else {}
         raw = data.get("phone")
-        phone = normalise_phone(raw) if isinstance(raw, str) else ""
+        phone = (normalise_phone(raw) or "") if isinstance(raw, str) else ""
         if not MOBILE_PATTERN.fullmatch(phone):
             # Not a mobile number (a list, an object, letters): the serializer refuses it and sends nothing;
             # the per-address throttle still counts the request. Never a cache key made of arbitrary input.
