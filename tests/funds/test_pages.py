@@ -175,7 +175,8 @@ def test_ledger_workbook_is_formula_safe_and_scoped(client, college, term, staff
     response = client.get(url)
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    memos = [row[3] for row in book["Ledger"].iter_rows(min_row=2, values_only=True)]
+    ledger = book.worksheets[0]  # named in the reader's language (账目 in Chinese)
+    memos = [row[3] for row in ledger.iter_rows(min_row=2, values_only=True)]
     assert memos == ["'=HYPERLINK(\"http://evil.invalid\",\"点我\")"] * 2
-    amounts = [row[5] or row[6] for row in book["Ledger"].iter_rows(min_row=2, values_only=True)]
+    amounts = [row[5] or row[6] for row in ledger.iter_rows(min_row=2, values_only=True)]
     assert sorted(amounts) == [10, 10]
