@@ -68,11 +68,11 @@ def main() -> int:
     from django.urls import reverse
     from django.utils import timezone
 
-    from accounts.demo import database_has_data, seed_demo
     from accounts.enums import Role
     from accounts.models import College, RoleAssignment
     from activities.models import Term
     from dashboards.services import bump_generation
+    from demo.seed import database_has_data, seed_demo
     from funds import selectors
     from funds.enums import ACCOUNT_CODES, Holding, PostingKind, Source, Use, account_kind_of
     from funds.models import Account, Entry, Posting

@@ -32,7 +32,7 @@ def main() -> None:
     from django.apps import apps
     from django.db import connection, transaction
 
-    from accounts.demo import DEFAULT_SEED, SCALES, seed_demo
+    from demo.seed import DEFAULT_SEED, SCALES, seed_demo
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=list(SCALES), default="street")

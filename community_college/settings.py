@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "dashboards",
     "funds",
     "consultation",
+    # Demo data sits above every domain app: it seeds them all, and none imports it.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -16,10 +16,10 @@ from django.db import transaction
 from django.db.models import F
 from django.test import RequestFactory, override_settings
 
-from accounts.demo import DEMO_PASSWORD, SCALES, demo_logins, seed_demo
 from accounts.enums import Role
 from accounts.models import College, RoleAssignment, User
 from activities.models import Attendance, Course, PolicyTalk, Registration, Session
+from demo.seed import DEMO_PASSWORD, SCALES, demo_logins, seed_demo
 from interests.enums import OPEN_ORDER_STATUSES, ORDER_TRANSITIONS, OrderStatus
 from interests.models import Category, GroupMembership, InterestGroup, Order, OrderEvent, ResidentProfile
 from ratings.models import CollegeStarRecord, SessionRating

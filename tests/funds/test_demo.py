@@ -4,8 +4,8 @@ import pytest
 from django.db.models import F, Sum
 from django.urls import reverse
 
-from accounts.demo import seed_demo
 from accounts.models import College
+from demo.seed import seed_demo
 from funds.enums import Use
 from funds.models import BudgetLine, Entry, Expense, Posting, StipendLine
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from accounts.demo import demo_logins, format_logins
+from demo.seed import demo_logins, format_logins
 
 
 class Command(BaseCommand):

@@ -432,8 +432,8 @@ class DemoLogin:
 
 def demo_logins() -> list[DemoLogin]:
     """The demo accounts present in the database, one per role, with their shared password."""
-    from .enums import Role
-    from .models import RoleAssignment, User
+    from accounts.enums import Role
+    from accounts.models import RoleAssignment, User
 
     users = {u.phone: u for u in User.objects.filter(phone__in=[a.phone for a in DEMO_ACCOUNTS])}
     assignments = {
@@ -504,12 +504,11 @@ class SeedReport:
 def database_has_data() -> bool:
     """True when the operational tables the seed fills already hold rows (users alone do not count:
     a superuser made with `createsuperuser` should not stop the demo data from loading)."""
+    from accounts.models import District
     from activities.models import Course
     from interests.models import ResidentProfile
     from teachers.models import Teacher
     from venues.models import Venue
-
-    from .models import District
 
     return any(m.objects.exists() for m in (District, ResidentProfile, Venue, Teacher, Course))
 
@@ -816,7 +815,7 @@ class _Seeder:
     def stage_organisation(self) -> None:
         from faker.providers.person.zh_CN import Provider as Person
 
-        from .models import College, Community, Department, District, Grid, Street
+        from accounts.models import College, Community, Department, District, Grid, Street
 
         rng = self.rng
         self.surnames = list(Person.last_names)
@@ -885,7 +884,7 @@ class _Seeder:
         self.department_cum = list(accumulate(w for *_x, w in DEPARTMENTS))
 
     def _existing_phones(self) -> set[str]:
-        from .models import User
+        from accounts.models import User
 
         return set(User.objects.exclude(phone=None).values_list("phone", flat=True))
 
@@ -989,8 +988,8 @@ class _Seeder:
         self.report.rows[Term._meta.label] = len(terms)
 
     def stage_staff(self) -> None:
-        from .enums import Role
-        from .models import RoleAssignment, User
+        from accounts.enums import Role
+        from accounts.models import RoleAssignment, User
 
         rng = self.rng
         demo = {a.role: a for a in DEMO_ACCOUNTS}
@@ -1055,10 +1054,9 @@ class _Seeder:
         self.demo_community = c0
 
     def stage_residents(self) -> None:
+        from accounts.enums import Role
+        from accounts.models import RoleAssignment, User
         from interests.models import ResidentAvailability, ResidentProfile
-
-        from .enums import Role
-        from .models import RoleAssignment, User
 
         rng = self.rng
         n = self.scale.residents
@@ -1300,10 +1298,9 @@ class _Seeder:
         )
 
     def stage_teachers(self) -> None:
+        from accounts.enums import Role
+        from accounts.models import RoleAssignment, User
         from teachers.models import Teacher, TeacherAvailability, TeacherSkill
-
-        from .enums import Role
-        from .models import RoleAssignment, User
 
         rng = self.rng
         sources = [
@@ -2054,16 +2051,15 @@ class _Seeder:
         self.insert_all((PolicyTalk, talks))
 
     def stage_funds(self) -> None:
-        """A year of each college's fund (`funds.demo`); imported here, as funds sits above accounts."""
-        from funds.demo import seed_funds
+        """A year of each college's fund (`demo.funds`)."""
+        from demo.funds import seed_funds
 
         seed_funds(self)
 
     def stage_stars(self) -> None:
         """Six months of star ratings per college; the college's level is its latest record."""
+        from accounts.models import College
         from ratings.models import CollegeStarRecord
-
-        from .models import College
 
         rng = self.rng
         months = []

@@ -1,8 +1,8 @@
-"""`manage.py seed_demo`: demo data for the district. The work is in `accounts.demo`; this only parses."""
+"""`manage.py seed_demo`: demo data for the district. The work is in `demo.seed`; this only parses."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import (
+from demo.seed import (
     DEFAULT_SEED,
     SCALES,
     DemoDataError,

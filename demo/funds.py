@@ -25,10 +25,7 @@ from accounts.enums import Role
 from accounts.models import College, Department, RoleAssignment
 from activities.enums import SessionStatus
 from activities.models import Session, Term
-from interests.models import ResidentProfile
-from teachers.enums import TeacherSource
-
-from .enums import (
+from funds.enums import (
     ACCOUNT_CODES,
     CampaignStatus,
     DonorKind,
@@ -42,7 +39,7 @@ from .enums import (
     Use,
     account_kind_of,
 )
-from .models import (
+from funds.models import (
     CENT,
     Account,
     BudgetLine,
@@ -56,6 +53,8 @@ from .models import (
     StipendLine,
     StipendRate,
 )
+from interests.models import ResidentProfile
+from teachers.enums import TeacherSource
 
 RATES = {StipendKind.GRASSROOTS: Decimal("60"), StipendKind.PROFESSIONAL: Decimal("150"), StipendKind.VOLUNTEER: Decimal("0")}
 UNITS = ["两江物业公司", "星光小学", "社区卫生服务中心", "金科幼儿园", "长安汽车工会", "两江图书馆", "礼嘉商圈商会", "悦来社工站"]
@@ -100,7 +99,7 @@ class _Book:
 
 
 def seed_funds(seeder) -> None:
-    """Called by `accounts.demo` after the classes, attendance and ratings exist."""
+    """Called by `demo.seed` after the classes, attendance and ratings exist."""
     rng = random.Random(f"funds-{seeder.report.seed}")
     today = seeder.today
     now = seeder.now
@@ -296,6 +295,6 @@ def seed_funds(seeder) -> None:
         for code, amount in legs
     ]
     seeder.insert(Entry, entries)
-    from .services import month_totals_rebuild
+    from funds.services import month_totals_rebuild
 
     month_totals_rebuild()
