@@ -9,6 +9,10 @@ class Role(models.TextChoices):
     STREET_STAFF = "street_staff", _("Street staff")
     DISTRICT_OFFICE = "district_office", _("District office")
     DEPARTMENT_LIAISON = "department_liaison", _("Department liaison")
+    # Bound to the venues they lend (venues.VenueManager): answer bookings of those venues only.
+    VENUE_OWNER = "venue_owner", _("Venue owner")
+    # Helpers at classes and showcases, group leaders: hours from sessions they helped, confirmed by staff.
+    VOLUNTEER = "volunteer", _("Volunteer")
 
 
 class DepartmentKind(models.TextChoices):
