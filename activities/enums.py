@@ -29,6 +29,14 @@ class AttendanceStatus(models.TextChoices):
     EXCUSED = "excused", _("Excused")
 
 
+class AttendanceSource(models.TextChoices):
+    """How an attendance was recorded: by the roll call (staff, or the teacher ticking the roster) or by the
+    resident scanning the meeting's check-in code."""
+
+    ROLL_CALL = "roll_call", _("Roll call")
+    CODE = "code", _("Check-in code")
+
+
 class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("On the waiting list")

@@ -21,6 +21,7 @@ from .dispatch.enums import (
 )
 from .enums import (
     ACCEPTED_TALK_STATUSES,
+    AttendanceSource,
     AttendanceStatus,
     CourseStatus,
     PolicyTalkSide,
@@ -264,6 +265,13 @@ class Attendance(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    source = models.CharField(
+        _("recorded through"),
+        max_length=20,
+        choices=AttendanceSource.choices,
+        default=AttendanceSource.ROLL_CALL,
+        db_default=AttendanceSource.ROLL_CALL,
+    )
 
     class Meta:
         verbose_name = _("attendance")

@@ -21,6 +21,7 @@ from venues.services import booking_cancel, booking_create, booking_move
 
 from .enums import (
     ACTIVE_REGISTRATION_STATUSES,
+    AttendanceSource,
     AttendanceStatus,
     CourseStatus,
     RegistrationStatus,
@@ -433,22 +434,44 @@ def may_take_roll_call(*, session: Session, actor: User) -> bool:
 
 @transaction.atomic
 def attendance_record(
-    *, session: Session, resident: User, status: str, actor: User, walk_in: bool = False
+    *,
+    session: Session,
+    resident: User,
+    status: str,
+    actor: User,
+    walk_in: bool = False,
+    source: str = AttendanceSource.ROLL_CALL,
+    now=None,
 ) -> Attendance:
     """Record one resident at one meeting as present, absent or excused; the same call twice changes nothing.
 
     Only residents with a confirmed place are on the roll. A resident who came without one is a walk-in
     (`walk_in=True`, present only), taken while the meeting has a free seat and never beyond it: the
     session row is locked so two walk-ins cannot take the last seat together.
+
+    `source=AttendanceSource.CODE` is the resident checking themselves in (`activities.checkin`, which has
+    verified the signed code first): the actor is the resident, present only, inside the check-in window
+    rather than after the start, and a mark already recorded as present is left as it is.
     """
+    now = now or timezone.now()
     if status not in AttendanceStatus.values:
         raise ConflictError(_("Choose present, absent or excused."), code="bad_status")
     locked = Session.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
-    if not may_take_roll_call(session=locked, actor=actor):
+    by_code = source == AttendanceSource.CODE
+    if by_code:
+        if actor.pk != resident.pk or status != AttendanceStatus.PRESENT:
+            raise ScopeError(_("A check-in code checks in only the resident who scans it."), code="scope")
+    elif not may_take_roll_call(session=locked, actor=actor):
         raise ScopeError(_("Only the class's community or its teacher can take the roll call."), code="scope")
     if locked.status == SessionStatus.CANCELLED:
         raise ConflictError(_("This meeting was cancelled."), code="session_cancelled")
-    if locked.starts_at > timezone.now():
+    if by_code:
+        from .checkin import window_refusal
+
+        refusal = window_refusal(session=locked, now=now)
+        if refusal is not None:
+            raise refusal
+    elif locked.starts_at > now:
         raise ConflictError(_("The roll call opens when the meeting starts."), code="not_started")
     registered = Registration.objects.filter(
         course_id=locked.course_id, resident=resident, status=RegistrationStatus.CONFIRMED
@@ -472,13 +495,22 @@ def attendance_record(
     if existing is not None:
         if existing.attended == attended and existing.excused == excused and existing.walk_in == is_walk_in:
             return existing
+        if by_code and existing.attended:
+            return existing
         existing.attended, existing.excused, existing.walk_in = attended, excused, is_walk_in
-        existing.recorded_by, existing.recorded_at = actor, timezone.now()
+        existing.recorded_by, existing.recorded_at, existing.source = actor, now, source
         existing.full_clean()
-        existing.save(update_fields=["attended", "excused", "walk_in", "recorded_by", "recorded_at"])
+        existing.save(update_fields=["attended", "excused", "walk_in", "recorded_by", "recorded_at", "source"])
         return existing
     row = Attendance(
-        session=locked, resident=resident, attended=attended, excused=excused, walk_in=is_walk_in, recorded_by=actor
+        session=locked,
+        resident=resident,
+        attended=attended,
+        excused=excused,
+        walk_in=is_walk_in,
+        recorded_by=actor,
+        recorded_at=now,
+        source=source,
     )
     row.full_clean()
     row.save()

@@ -356,6 +356,14 @@ SPECTACULAR_SETTINGS = {
 # --- Domain -----------------------------------------------------------------------------------------------
 # The 15-minute walking circle of the programme, as a straight-line distance.
 WALKING_CIRCLE_KM = float(os.environ.get("WALKING_CIRCLE_KM", "1.2"))
+# Check-in by QR code (activities/checkin.py): the teacher's screen shows a new signed code every
+# CHECKIN_CODE_SECONDS; a code is taken for one more period (the time to scan it), and only from
+# CHECKIN_OPENS_MINUTES before a meeting's start to CHECKIN_CLOSES_MINUTES after it. A resident who must sign in
+# first keeps the code they scanned for CHECKIN_SIGN_IN_GRACE_SECONDS.
+CHECKIN_CODE_SECONDS = int(os.environ.get("CHECKIN_CODE_SECONDS", "60"))
+CHECKIN_OPENS_MINUTES = int(os.environ.get("CHECKIN_OPENS_MINUTES", "30"))
+CHECKIN_CLOSES_MINUTES = int(os.environ.get("CHECKIN_CLOSES_MINUTES", "30"))
+CHECKIN_SIGN_IN_GRACE_SECONDS = int(os.environ.get("CHECKIN_SIGN_IN_GRACE_SECONDS", "600"))
 
 # --- Notices (see notices/services.py and notices/rules.py) --------------------------------------------------
 # SMS and e-mail wait outside these hours (local time); the in-site inbox never waits. "off" disables.

@@ -73,3 +73,15 @@ def editable_ratings(*, user, now=None) -> QuerySet[SessionRating]:
 def feedback_session(*, pk: int) -> Session:
     """A session as the feedback page shows it (DoesNotExist when there is none)."""
     return Session.objects.select_related("course", "course__teacher", "course__venue", "venue").get(pk=pk)
+
+
+def teacher_comments(*, teacher_id: int, now=None, limit: int = 30) -> QuerySet[SessionRating]:
+    """Residents' comments the teacher may read: past moderation (not hidden, and older than the resident's
+    edit window, the time staff have to hide one), without the residents' names; latest first."""
+    now = now or timezone.now()
+    return (
+        SessionRating.objects.filter(teacher_id=teacher_id, is_hidden=False, created__lte=now - EDIT_WINDOW)
+        .exclude(comment="")
+        .select_related("session__course")
+        .order_by("-created", "-id")[:limit]
+    )

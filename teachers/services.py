@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User, mobile_validator, normalise_phone
-from accounts.selectors import require_change
-from community_college.errors import ConflictError
+from accounts.selectors import require_change, scope_for
+from community_college.errors import ConflictError, ScopeError
 
 from .enums import TeacherKind, TeacherSource
-from .models import RecommendationStatus, Teacher, TeacherRecommendation, TeacherSkill
+from .models import RecommendationStatus, Teacher, TeacherAvailability, TeacherRecommendation, TeacherSkill
 
 
 def teacher_recommendation_submit(
@@ -96,3 +97,32 @@ def teacher_recommendation_reject(*, recommendation: TeacherRecommendation, acto
     locked.save(update_fields=["status", "reject_reason", "decided_by", "decided_at"])
     recommendation.refresh_from_db()
     return recommendation
+
+
+@transaction.atomic
+def teacher_profile_update(*, teacher: Teacher, actor: User, windows: Iterable, max_weekly_sessions: int) -> Teacher:
+    """Replace the teacher's free times and weekly maximum (what the matching service reads), whole or not at all.
+
+    `windows`: (weekday 0–6, start, end) triples. The teacher changes their own; staff of the teacher's
+    community keep their admin path. Overlapping or reversed windows are refused with nothing saved.
+    """
+    if teacher.user_id != actor.pk and not scope_for(actor).can_change_community(teacher.community_id):
+        raise ScopeError(_("Only the teacher or their community's staff can change these free times."), code="scope")
+    locked = Teacher.objects.select_for_update().get(pk=teacher.pk)
+    rows = [TeacherAvailability(teacher=locked, weekday=w, start=s, end=e) for w, s, e in windows]
+    for row in rows:
+        row.full_clean(exclude=["teacher"])
+    by_day: dict[int, list] = {}
+    for row in sorted(rows, key=lambda r: (r.weekday, r.start)):
+        previous = by_day.get(row.weekday)
+        if previous and previous[-1].end > row.start:
+            raise ValidationError({"windows": [_("Two of your free times overlap on the same day.")]}, code="overlap")
+        by_day.setdefault(row.weekday, []).append(row)
+    locked.max_weekly_sessions = max_weekly_sessions
+    locked._history_user = actor
+    locked.full_clean(exclude=["user", "community", "recommended_by"])
+    locked.save(update_fields=["max_weekly_sessions"])
+    TeacherAvailability.objects.filter(teacher=locked).delete()
+    TeacherAvailability.objects.bulk_create(rows)
+    teacher.max_weekly_sessions = locked.max_weekly_sessions
+    return locked

@@ -16,6 +16,7 @@ class BookingStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting the owner's confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
     CANCELLED = "cancelled", _("Cancelled")
+    DECLINED = "declined", _("Declined by the owner")
 
 
 # Bookings in these states hold the room; a cancelled one frees it.

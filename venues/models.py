@@ -96,6 +96,17 @@ class Booking(models.Model):
         related_name="+",
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    # The owner's answer to a booking that awaited it (`venues.services.booking_confirm` / `booking_decline`).
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -104,6 +115,9 @@ class Booking(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="booking_start_before_end"),
+            models.CheckConstraint(
+                condition=~Q(status=BookingStatus.DECLINED) | ~Q(decline_reason=""), name="booking_declined_with_reason"
+            ),
         ]
         indexes = [models.Index(fields=["venue", "starts_at"], name="booking_venue_start_idx")]
 
@@ -113,3 +127,23 @@ class Booking(models.Model):
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.starts_at >= self.ends_at:
             raise ValidationError({"ends_at": _("The end must be later than the start.")})
+
+
+class VenueManager(models.Model):
+    """A user who answers for a venue (its owner or the owner's contact): the venue-owner role, bound to the
+    venues it manages. Staff of the venue's community add and remove managers in the admin."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="managed_venues"
+    )
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="managers")
+    created = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("venue manager")
+        verbose_name_plural = _("venue managers")
+        ordering = ["venue", "user"]
+        constraints = [models.UniqueConstraint(fields=["user", "venue"], name="venue_manager_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.venue}"

@@ -149,7 +149,7 @@ def week_overview(
         sessions = sessions.filter(course__community__in=community_ids)
     unplaced = list(
         sessions.filter(
-            Q(venue__isnull=True) | Q(booking__isnull=True) | Q(booking__status=BookingStatus.CANCELLED)
+            Q(venue__isnull=True) | Q(booking__isnull=True) | Q(booking__status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED])
         )
         .select_related("course__community", "venue")
         .order_by("starts_at", "pk")

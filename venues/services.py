@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from community_college.errors import ConflictError
+from accounts.selectors import scope_for
+from community_college.errors import ConflictError, ScopeError
 
 from .enums import HOLDING_STATUSES, BookingStatus
-from .models import Booking, Venue
+from .models import Booking, Venue, VenueManager
 
 
 def _overlap_error(venue: Venue) -> ConflictError:
@@ -66,9 +69,70 @@ def booking_confirm(*, booking: Booking, actor: User | None) -> Booking:
     if booking.status != BookingStatus.PENDING:
         raise ConflictError(_("Only a booking that awaits confirmation can be confirmed."), code="not_pending")
     booking.status = BookingStatus.CONFIRMED
+    booking.answered_by, booking.answered_at = actor, timezone.now()
     booking._change_reason = f"confirmed by {actor.pk if actor else 'system'}"
-    booking.save(update_fields=["status"])
+    booking.save(update_fields=["status", "answered_by", "answered_at"])
     return booking
+
+
+def manages_venue(*, user: User, venue_id: int) -> bool:
+    """Whether `user` holds the venue-owner role for this venue (a VenueManager row)."""
+    return user.is_authenticated and VenueManager.objects.filter(user=user, venue_id=venue_id).exists()
+
+
+def may_answer_booking(*, booking: Booking, actor: User) -> bool:
+    """The venue's managers, and the staff who may change the venue's community (their own path)."""
+    if manages_venue(user=actor, venue_id=booking.venue_id):
+        return True
+    return scope_for(actor).can_change_community(booking.venue.community_id)
+
+
+def _locked_for_answer(booking: Booking, actor: User) -> Booking:
+    locked = Booking.objects.select_for_update(of=("self",)).select_related("venue").get(pk=booking.pk)
+    if not may_answer_booking(booking=locked, actor=actor):
+        raise ScopeError(_("Only the venue's owner or its community's staff can answer this booking."), code="scope")
+    if locked.status != BookingStatus.PENDING:
+        raise ConflictError(_("This booking no longer awaits an answer."), code="not_pending")
+    return locked
+
+
+@transaction.atomic
+def booking_owner_confirm(*, booking: Booking, actor: User) -> Booking:
+    """The venue's owner (or its community's staff) confirms a booking that awaited them."""
+    locked = _locked_for_answer(booking, actor)
+    booking_confirm(booking=locked, actor=actor)
+    booking.status, booking.answered_by, booking.answered_at = locked.status, locked.answered_by, locked.answered_at
+    return locked
+
+
+@transaction.atomic
+def booking_decline(*, booking: Booking, actor: User, reason: str) -> Booking:
+    """The venue's owner (or its community's staff) declines a booking that awaited them, with a reason.
+
+    The room is freed at once. A class's meeting keeps its time; its community finds another room (the
+    staff see the reason on the booking and the venues' overview).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give a reason for declining.")]}, code="reason_required")
+    locked = _locked_for_answer(booking, actor)
+    locked.status = BookingStatus.DECLINED
+    locked.decline_reason = reason[:300]
+    locked.answered_by, locked.answered_at = actor, timezone.now()
+    locked._change_reason = f"declined by {actor.pk}"
+    locked.full_clean(exclude=["session"], validate_constraints=False)
+    locked.save(update_fields=["status", "decline_reason", "answered_by", "answered_at"])
+    booking.status, booking.decline_reason = locked.status, locked.decline_reason
+    return locked
+
+
+@transaction.atomic
+def venue_manager_add(*, venue: Venue, user: User, actor: User) -> VenueManager:
+    """Staff of the venue's community make `user` an owner of `venue` (idempotent)."""
+    if not scope_for(actor).can_change_community(venue.community_id):
+        raise ScopeError(_("%(venue)s belongs to another community.") % {"venue": venue.name}, code="scope")
+    manager, _created = VenueManager.objects.get_or_create(venue=venue, user=user)
+    return manager
 
 
 def booking_cancel(*, booking: Booking, actor: User | None) -> Booking:
@@ -96,7 +160,7 @@ def booking_move(*, booking: Booking, venue: Venue, starts_at, ends_at, actor: U
         raise _overlap_error(venue)
     moved_room = booking.venue_id != venue.pk
     booking.venue, booking.starts_at, booking.ends_at = venue, starts_at, ends_at
-    if moved_room or booking.status == BookingStatus.CANCELLED:
+    if moved_room or booking.status in (BookingStatus.CANCELLED, BookingStatus.DECLINED):
         booking.status = BookingStatus.PENDING if venue.requires_confirmation else BookingStatus.CONFIRMED
     booking.full_clean(exclude=["session"], validate_constraints=False)
     booking._change_reason = f"moved by {actor.pk if actor else 'system'}"

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -556,6 +557,11 @@ def proposed_class_teacher_answer(
     if not is_teacher:
         _require_class(actor, pc)
     _answerable(pc)
+    if is_teacher and not accept and not (note or "").strip():
+        # The community plans around the reason (another time, another interest): the teacher gives one.
+        raise ValidationError(
+            {"reason": [_("Say why you decline, so that the community can plan around it.")]}, code="reason_required"
+        )
     pc.teacher_consent = Consent.ACCEPTED if accept else Consent.DECLINED
     pc.teacher_answered_at = timezone.now()
     if accept:
