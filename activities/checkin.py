@@ -60,13 +60,17 @@ def window_refusal(*, session: Session, now: datetime | None = None) -> Conflict
     opens, closes = checkin_window(session=session)
     if now < opens:
         return ConflictError(
-            _("Check-in for this meeting opens at %(time)s.") % {"time": f"{timezone.localtime(opens):%H:%M}"},
+            _("Check-in for this meeting opens at %(time)s.")
+            % {"time": f"{timezone.localtime(opens):%H:%M}"},
             code="checkin_not_open",
         )
     if now > closes:
         return ConflictError(
             _("Check-in for this meeting closed at %(time)s (%(date)s).")
-            % {"time": f"{timezone.localtime(closes):%H:%M}", "date": f"{timezone.localtime(closes):%Y-%m-%d}"},
+            % {
+                "time": f"{timezone.localtime(closes):%H:%M}",
+                "date": f"{timezone.localtime(closes):%Y-%m-%d}",
+            },
             code="checkin_closed",
         )
     return None
@@ -87,8 +91,14 @@ def checkin_code(*, session: Session, now: datetime | None = None) -> CheckInCod
     if refusal is not None:
         raise refusal
     step = _step(now)
-    refresh_at = datetime.fromtimestamp((step + 1) * _period(), tz=now.tzinfo or timezone.get_current_timezone())
-    return CheckInCode(code=f"{session.pk}-{step}-{_signature(session.pk, step)}", session_id=session.pk, refresh_at=refresh_at)
+    refresh_at = datetime.fromtimestamp(
+        (step + 1) * _period(), tz=now.tzinfo or timezone.get_current_timezone()
+    )
+    return CheckInCode(
+        code=f"{session.pk}-{step}-{_signature(session.pk, step)}",
+        session_id=session.pk,
+        refresh_at=refresh_at,
+    )
 
 
 def _invalid() -> ConflictError:
@@ -105,7 +115,13 @@ def checkin_code_session_id(*, code: str, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     parts = (code or "").split("-", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 12 or len(parts[1]) > 14:
+    if (
+        len(parts) != 3
+        or not parts[0].isdigit()
+        or not parts[1].isdigit()
+        or len(parts[0]) > 12
+        or len(parts[1]) > 14
+    ):
         raise _invalid()
     session_id, step, signature = int(parts[0]), int(parts[1]), parts[2]
     if not constant_time_compare(signature, _signature(session_id, step)):
@@ -130,7 +146,9 @@ class CheckIn:
     walked_in: bool
 
 
-def attendance_check_in(*, code: str, resident: User, scanned_at: datetime | None = None, now=None) -> CheckIn:
+def attendance_check_in(
+    *, code: str, resident: User, scanned_at: datetime | None = None, now=None
+) -> CheckIn:
     """Check `resident` in to the meeting of `code` (a QR scan). Refused, with nothing saved, when the code is
     forged, stale or outside the meeting's window, or when the resident has no place and the class has none free.
 
@@ -144,7 +162,9 @@ def attendance_check_in(*, code: str, resident: User, scanned_at: datetime | Non
     if scanned_at is not None:
         if not (now - timedelta(seconds=settings.CHECKIN_SIGN_IN_GRACE_SECONDS) <= scanned_at <= now):
             raise ConflictError(
-                _("This check-in code has expired: codes change every minute. Scan the code on the teacher's screen again."),
+                _(
+                    "This check-in code has expired: codes change every minute. Scan the code on the teacher's screen again."
+                ),
                 code="stale_code",
             )
         at = scanned_at

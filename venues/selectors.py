@@ -14,7 +14,12 @@ from .models import Booking, Venue
 
 # What a booking shows an owner about the meeting it is for; the session is named by the string
 # relation only: venues sits below activities and imports nothing from it.
-_BOOKING_RELATED = ("venue", "session__course__teacher", "session__course__community", "session__course__category")
+_BOOKING_RELATED = (
+    "venue",
+    "session__course__teacher",
+    "session__course__community",
+    "session__course__category",
+)
 
 
 def owner_venues(*, user: User) -> QuerySet[Venue]:
@@ -46,7 +51,9 @@ def owner_pending_bookings(*, user: User, now=None) -> QuerySet[Booking]:
 def venue_week(*, venue: Venue, day: date) -> QuerySet[Booking]:
     """The venue's bookings of the week (Monday to Sunday, local time) holding `day`, cancelled ones left out."""
     monday = day - timedelta(days=day.weekday())
-    start = timezone.make_aware(datetime.combine(monday, datetime.min.time()), timezone.get_current_timezone())
+    start = timezone.make_aware(
+        datetime.combine(monday, datetime.min.time()), timezone.get_current_timezone()
+    )
     return (
         Booking.objects.filter(venue=venue, starts_at__gte=start, starts_at__lt=start + timedelta(days=7))
         .exclude(status=BookingStatus.CANCELLED)

@@ -57,8 +57,12 @@ def teaching(db) -> Teaching:
     venue_b = VenueFactory(community=pair.b, capacity=30, requires_confirmation=True)
     course_a = CourseFactory(community=pair.a, teacher=teacher_a, venue=venue_a, capacity=3)
     course_b = CourseFactory(community=pair.b, teacher=teacher_b, venue=venue_b, capacity=3)
-    session_a = SessionFactory(course=course_a, venue=venue_a, starts_at=start, ends_at=start + timedelta(hours=1))
-    session_b = SessionFactory(course=course_b, venue=venue_b, starts_at=start, ends_at=start + timedelta(hours=1))
+    session_a = SessionFactory(
+        course=course_a, venue=venue_a, starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    session_b = SessionFactory(
+        course=course_b, venue=venue_b, starts_at=start, ends_at=start + timedelta(hours=1)
+    )
     alice = ResidentFactory(profile__community=pair.a, phone="13812340001")
     bob = ResidentFactory(profile__community=pair.b, phone="13812340002")
     registration_create(course=course_a, resident=alice)
@@ -67,6 +71,18 @@ def teaching(db) -> Teaching:
     VenueManager.objects.create(user=owner_a, venue=venue_a)
     VenueManager.objects.create(user=owner_b, venue=venue_b)
     return Teaching(
-        pair, teacher_a, teacher_b, course_a, course_b, session_a, session_b, start, alice, bob,
-        owner_a, owner_b, venue_a, venue_b,
+        pair,
+        teacher_a,
+        teacher_b,
+        course_a,
+        course_b,
+        session_a,
+        session_b,
+        start,
+        alice,
+        bob,
+        owner_a,
+        owner_b,
+        venue_a,
+        venue_b,
     )

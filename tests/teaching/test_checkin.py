@@ -32,7 +32,12 @@ def test_a_registered_resident_checks_in_with_the_current_code(teaching):
     result = attendance_check_in(code=code, resident=teaching.alice, now=now)
     row = Attendance.objects.get(session=teaching.session_a, resident=teaching.alice)
     assert (row.attended, row.walk_in, row.source, row.recorded_by, row.recorded_at, result.walked_in) == (
-        True, False, AttendanceSource.CODE, teaching.alice, now, False,
+        True,
+        False,
+        AttendanceSource.CODE,
+        teaching.alice,
+        now,
+        False,
     )
     # Scanning twice records once.
     attendance_check_in(code=code, resident=teaching.alice, now=now + timedelta(seconds=5))
@@ -96,7 +101,9 @@ def test_the_period_is_a_setting(teaching):
     [
         lambda code: code[:-1] + ("A" if code[-1] != "A" else "B"),
         lambda code: "9" + code,  # another session, same signature
-        lambda code: code.split("-")[0] + "-" + str(int(code.split("-")[1]) + 1) + "-" + code.split("-", 2)[2],
+        lambda code: (
+            code.split("-")[0] + "-" + str(int(code.split("-")[1]) + 1) + "-" + code.split("-", 2)[2]
+        ),
         lambda code: "not-a-code",
         lambda code: "",
     ],
@@ -125,8 +132,18 @@ def test_a_walk_in_with_a_free_place_is_registered_and_checked_in(teaching):
     registration = Registration.objects.get(course=teaching.course_a, resident=carol)
     row = Attendance.objects.get(session=teaching.session_a, resident=carol)
     teaching.course_a.refresh_from_db()
-    assert (result.walked_in, registration.status, row.attended, row.walk_in, teaching.course_a.confirmed_count) == (
-        True, RegistrationStatus.CONFIRMED, True, False, 2,
+    assert (
+        result.walked_in,
+        registration.status,
+        row.attended,
+        row.walk_in,
+        teaching.course_a.confirmed_count,
+    ) == (
+        True,
+        RegistrationStatus.CONFIRMED,
+        True,
+        False,
+        2,
     )
     assert snapshot(Course.objects.exclude(pk=teaching.course_a.pk), "confirmed_count") == others
 
@@ -135,7 +152,9 @@ def test_a_walk_in_to_a_full_class_is_refused_and_nothing_saved(teaching):
     for _ in range(2):
         from activities.services import registration_create
 
-        registration_create(course=teaching.course_a, resident=ResidentFactory(profile__community=teaching.pair.a))
+        registration_create(
+            course=teaching.course_a, resident=ResidentFactory(profile__community=teaching.pair.a)
+        )
     dave = ResidentFactory(profile__community=teaching.pair.a)
     before = snapshot(Registration.objects.all(), "status", "course_id", "resident_id")
     code = checkin_code(session=teaching.session_a, now=teaching.start).code
@@ -154,7 +173,9 @@ def test_a_resident_on_the_waiting_list_of_a_full_class_is_refused(teaching):
     from activities.services import registration_create
 
     for _ in range(2):
-        registration_create(course=teaching.course_a, resident=ResidentFactory(profile__community=teaching.pair.a))
+        registration_create(
+            course=teaching.course_a, resident=ResidentFactory(profile__community=teaching.pair.a)
+        )
     erin = ResidentFactory(profile__community=teaching.pair.a)
     waiting = registration_create(course=teaching.course_a, resident=erin)
     assert waiting.status == RegistrationStatus.WAITLISTED
@@ -170,7 +191,9 @@ def test_after_sign_in_the_code_is_judged_when_it_was_scanned(teaching):
     scanned = teaching.start
     code = checkin_code(session=teaching.session_a, now=scanned).code
     # Five minutes of signing in: the code is long rotated, but it was fresh when scanned.
-    attendance_check_in(code=code, resident=teaching.alice, scanned_at=scanned, now=scanned + timedelta(minutes=5))
+    attendance_check_in(
+        code=code, resident=teaching.alice, scanned_at=scanned, now=scanned + timedelta(minutes=5)
+    )
     assert Attendance.objects.filter(resident=teaching.alice, attended=True).count() == 1
 
 
@@ -178,14 +201,20 @@ def test_a_scan_older_than_the_sign_in_grace_is_stale(teaching):
     scanned = teaching.start
     code = checkin_code(session=teaching.session_a, now=scanned).code
     with pytest.raises(ConflictError) as exc_info:
-        attendance_check_in(code=code, resident=teaching.alice, scanned_at=scanned, now=scanned + timedelta(minutes=11))
+        attendance_check_in(
+            code=code, resident=teaching.alice, scanned_at=scanned, now=scanned + timedelta(minutes=11)
+        )
     assert exc_info.value.code == "stale_code"
 
 
 def test_a_present_mark_is_not_overwritten_by_a_scan_but_an_absent_one_is(teaching):
     now = teaching.start + timedelta(minutes=5)
     attendance_record(
-        session=teaching.session_a, resident=teaching.alice, status="absent", actor=teaching.teacher_a.user, now=now
+        session=teaching.session_a,
+        resident=teaching.alice,
+        status="absent",
+        actor=teaching.teacher_a.user,
+        now=now,
     )
     code = checkin_code(session=teaching.session_a, now=now).code
     attendance_check_in(code=code, resident=teaching.alice, now=now)
@@ -196,8 +225,12 @@ def test_a_present_mark_is_not_overwritten_by_a_scan_but_an_absent_one_is(teachi
 def test_the_code_source_checks_in_only_the_resident_themselves(teaching):
     with pytest.raises(ScopeError):
         attendance_record(
-            session=teaching.session_a, resident=teaching.alice, status="present", actor=teaching.bob,
-            source=AttendanceSource.CODE, now=teaching.start,
+            session=teaching.session_a,
+            resident=teaching.alice,
+            status="present",
+            actor=teaching.bob,
+            source=AttendanceSource.CODE,
+            now=teaching.start,
         )
     assert Attendance.objects.count() == 0
 
@@ -205,13 +238,21 @@ def test_the_code_source_checks_in_only_the_resident_themselves(teaching):
 def test_the_teacher_ticks_names_on_the_roster_through_the_roll_call(teaching):
     now = teaching.start + timedelta(minutes=1)
     row = attendance_record(
-        session=teaching.session_a, resident=teaching.alice, status="present", actor=teaching.teacher_a.user, now=now
+        session=teaching.session_a,
+        resident=teaching.alice,
+        status="present",
+        actor=teaching.teacher_a.user,
+        now=now,
     )
     assert (row.source, row.recorded_by) == (AttendanceSource.ROLL_CALL, teaching.teacher_a.user)
     # Another teacher may not tick a's roster.
     with pytest.raises(ScopeError):
         attendance_record(
-            session=teaching.session_a, resident=teaching.alice, status="absent", actor=teaching.teacher_b.user, now=now
+            session=teaching.session_a,
+            resident=teaching.alice,
+            status="absent",
+            actor=teaching.teacher_b.user,
+            now=now,
         )
     row.refresh_from_db()
     assert row.attended is True
