@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("ratings.urls")),
     path("", include("notices.urls")),
     path("", include("teachers.urls")),
+    path("", include("venues.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("", include("funds.urls")),
     path("", include("consultation.urls")),

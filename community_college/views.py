@@ -6,7 +6,20 @@ from activities.selectors import programme_figures
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"figures": programme_figures()})
+    from teachers.selectors import is_teacher
+    from venues.selectors import is_venue_owner
+
+    signed_in = request.user.is_authenticated
+    return render(
+        request,
+        "home.html",
+        {
+            "figures": programme_figures(),
+            # The teacher's and the venue owner's pages are reached from here (one query each, signed in only).
+            "is_teacher": signed_in and is_teacher(request.user),
+            "is_venue_owner": signed_in and is_venue_owner(request.user),
+        },
+    )
 
 
 @never_cache

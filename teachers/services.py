@@ -42,7 +42,9 @@ def teacher_recommendation_submit(
 
 def _locked_pending(recommendation: TeacherRecommendation, actor: User) -> TeacherRecommendation:
     locked = TeacherRecommendation.objects.select_for_update().get(pk=recommendation.pk)
-    require_change(actor, locked.community_id, elsewhere=_("This recommendation belongs to another community."))
+    require_change(
+        actor, locked.community_id, elsewhere=_("This recommendation belongs to another community.")
+    )
     if locked.status != RecommendationStatus.PENDING:
         raise ConflictError(_("This recommendation has already been decided."), code="decided")
     return locked
@@ -73,7 +75,10 @@ def teacher_recommendation_approve(
     teacher.full_clean()
     teacher.save()
     TeacherSkill.objects.bulk_create(
-        [TeacherSkill(teacher=teacher, category_id=pk) for pk in locked.categories.values_list("pk", flat=True)]
+        [
+            TeacherSkill(teacher=teacher, category_id=pk)
+            for pk in locked.categories.values_list("pk", flat=True)
+        ]
     )
     locked.status = RecommendationStatus.APPROVED
     locked.teacher = teacher
@@ -85,7 +90,9 @@ def teacher_recommendation_approve(
 
 
 @transaction.atomic
-def teacher_recommendation_reject(*, recommendation: TeacherRecommendation, actor: User, reason: str) -> TeacherRecommendation:
+def teacher_recommendation_reject(
+    *, recommendation: TeacherRecommendation, actor: User, reason: str
+) -> TeacherRecommendation:
     reason = (reason or "").strip()
     if not reason:
         raise ConflictError(_("Give the resident a reason for the rejection."), code="reason_required")
@@ -100,14 +107,18 @@ def teacher_recommendation_reject(*, recommendation: TeacherRecommendation, acto
 
 
 @transaction.atomic
-def teacher_profile_update(*, teacher: Teacher, actor: User, windows: Iterable, max_weekly_sessions: int) -> Teacher:
+def teacher_profile_update(
+    *, teacher: Teacher, actor: User, windows: Iterable, max_weekly_sessions: int
+) -> Teacher:
     """Replace the teacher's free times and weekly maximum (what the matching service reads), whole or not at all.
 
     `windows`: (weekday 0–6, start, end) triples. The teacher changes their own; staff of the teacher's
     community keep their admin path. Overlapping or reversed windows are refused with nothing saved.
     """
     if teacher.user_id != actor.pk and not scope_for(actor).can_change_community(teacher.community_id):
-        raise ScopeError(_("Only the teacher or their community's staff can change these free times."), code="scope")
+        raise ScopeError(
+            _("Only the teacher or their community's staff can change these free times."), code="scope"
+        )
     locked = Teacher.objects.select_for_update().get(pk=teacher.pk)
     rows = [TeacherAvailability(teacher=locked, weekday=w, start=s, end=e) for w, s, e in windows]
     for row in rows:
@@ -116,7 +127,9 @@ def teacher_profile_update(*, teacher: Teacher, actor: User, windows: Iterable, 
     for row in sorted(rows, key=lambda r: (r.weekday, r.start)):
         previous = by_day.get(row.weekday)
         if previous and previous[-1].end > row.start:
-            raise ValidationError({"windows": [_("Two of your free times overlap on the same day.")]}, code="overlap")
+            raise ValidationError(
+                {"windows": [_("Two of your free times overlap on the same day.")]}, code="overlap"
+            )
         by_day.setdefault(row.weekday, []).append(row)
     locked.max_weekly_sessions = max_weekly_sessions
     locked._history_user = actor

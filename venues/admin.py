@@ -27,7 +27,7 @@ from community_college.params import BoundedDateField
 
 from . import services
 from .enums import OwnerType
-from .models import Booking, Facility, OpeningHours, Venue
+from .models import Booking, Facility, OpeningHours, Venue, VenueManager
 from .occupancy import PAGE_SIZE, CellState, week_overview, week_start_of
 from .resources import VenueResource
 
@@ -67,6 +67,16 @@ class OpeningHoursInline(ScopedInlineMixin, admin.TabularInline):
     extra = 0
 
 
+class VenueManagerInline(ScopedInlineMixin, admin.TabularInline):
+    """The venue's owners (the venue-owner role): they answer its bookings from /venue-owner/."""
+
+    model = VenueManager
+    extra = 0
+    raw_id_fields = ("user",)
+    fields = ("user", "created")
+    readonly_fields = ("created",)
+
+
 @admin.register(Venue)
 class VenueAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
     resource_classes = [VenueResource]
@@ -91,7 +101,7 @@ class VenueAdmin(ScopedAdminMixin, ScopedImportExportMixin, admin.ModelAdmin):
         (_("Contact"), {"fields": ("contact_name", "contact_phone")}),
         (_("Location"), {"fields": ("latitude", "longitude"), "classes": ("collapse",)}),
     )
-    inlines = [OpeningHoursInline]
+    inlines = [OpeningHoursInline, VenueManagerInline]
     change_list_template = "admin/venues/venue/change_list.html"
 
     def get_urls(self):
@@ -182,9 +192,15 @@ class BookingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     ordering = ("-starts_at",)
     date_hierarchy = "starts_at"
     actions = ["confirm_bookings", "cancel_bookings"]
-    fields = ("venue", "starts_at", "ends_at", "status", "session", "purpose", "booked_by", "created")
+    fields = (
+        "venue", "starts_at", "ends_at", "status", "session", "purpose", "booked_by", "created",
+        "answered_by", "answered_at", "decline_reason",
+    )
     # Times and venue are held by the overlap rule: to move a booking, cancel it and book again.
-    readonly_fields = ("venue", "starts_at", "ends_at", "status", "session", "booked_by", "created")
+    readonly_fields = (
+        "venue", "starts_at", "ends_at", "status", "session", "booked_by", "created",
+        "answered_by", "answered_at", "decline_reason",
+    )
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
