@@ -20,6 +20,8 @@ v1 = [
     path("", include("dashboards.api.urls")),
     path("", include("funds.api.urls")),
     path("", include("consultation.api.urls")),
+    path("", include("teachers.api.urls")),
+    path("", include("venues.api.urls")),
 ]
 
 urlpatterns = [

@@ -106,6 +106,26 @@ MATRIX = [
     _row("get", "/api/v1/district/colleges/{college}/stars.xlsx", 401, 403, 403, 404, 200),
     _row("get", "/api/v1/district/dashboards/overview.xlsx", 401, 403, 403, 200, 200),
     _row("get", "/api/v1/district/dashboards/stars.xlsx?table=colleges", 401, 403, 403, 200, 200),
+    # The teacher's and the venue owner's API: nobody here holds either role (tests/teaching/test_api.py has
+    # two teachers and two owners); a resident checking in with a forged code is refused in the error shape.
+    _row("get", "/api/v1/teacher/sessions/", 401, 403, 403, 403, 403),
+    _row("get", "/api/v1/teacher/sessions/{session}/", 401, 403, 403, 403, 403),
+    _row("get", "/api/v1/teacher/sessions/{session}/roster/", 401, 403, 403, 403, 403),
+    _row("post", "/api/v1/teacher/sessions/{session}/roster/", 401, 403, 403, 403, 403, {"walk_ins": [1]}),
+    _row("get", "/api/v1/teacher/sessions/{session}/checkin-code/", 401, 403, 403, 403, 403),
+    _row("get", "/api/v1/teacher/proposed-classes/", 401, 403, 403, 403, 403),
+    _row(
+        "post", "/api/v1/teacher/proposed-classes/{proposed}/answer/", 401, 403, 403, 403, 403, {"accept": True}
+    ),
+    _row("get", "/api/v1/teacher/profile/", 401, 403, 403, 403, 403),
+    _row("get", "/api/v1/teacher/ratings/", 401, 403, 403, 403, 403),
+    _row("get", "/api/v1/teacher/hours/", 401, 403, 403, 403, 403),
+    _row("get", "/api/v1/owner/venues/", 401, 403, 403, 403, 403),
+    _row("get", "/api/v1/owner/venues/{venue}/week/", 401, 403, 403, 403, 403),
+    _row("get", "/api/v1/owner/bookings/", 401, 403, 403, 403, 403),
+    _row("post", "/api/v1/owner/bookings/{session}/confirm/", 401, 403, 403, 403, 403, {}),
+    _row("post", "/api/v1/owner/bookings/{session}/decline/", 401, 403, 403, 403, 403, {"reason": "装修"}),
+    _row("post", "/api/v1/me/check-in/", 401, 409, 409, 409, 409, {"code": "1-2-forgedforgedforgedforged"}),
 ]
 
 
@@ -131,6 +151,8 @@ def test_access_matrix(world, api, actor, method, url, body, expected):
         "run": getattr(run, "pk", 0),
         "proposed": getattr(proposed, "pk", 0),
         "college": owned.college.pk,
+        "session": owned.session.pk,
+        "venue": owned.venue.pk,
     }
     if body is not None:
         body = {
