@@ -2,6 +2,7 @@
 classes (week, term, roster, check-in code, proposed classes, free times, ratings, hours); residents check in
 with the code on the teacher's screen."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -190,6 +191,7 @@ def teach_roster(request: HttpRequest, pk: int) -> HttpResponse:
             "waiting": waiting_list_length(course_id=session.course_id),
             "statuses": AttendanceStatus.choices,
             "roll_call_open": session.starts_at <= timezone.now(),
+            "opens_minutes": settings.CHECKIN_OPENS_MINUTES,
         },
         status=status,
     )
