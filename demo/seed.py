@@ -417,6 +417,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("street_staff", "13800000004", "陈伟"),
     DemoAccount("district_office", "13800000005", "刘洋"),
     DemoAccount("department_liaison", "13800000006", "赵磊"),
+    DemoAccount("venue_owner", "13800000007", "周静"),
 ]
 
 
@@ -453,6 +454,9 @@ def demo_logins() -> list[DemoLogin]:
             node = user.profile.community
         elif account.role == Role.TEACHER and hasattr(user, "teacher"):
             node = user.teacher.community
+        elif account.role == Role.VENUE_OWNER:
+            node = user.managed_venues.select_related("venue").first()
+            node = node and node.venue
         logins.append(
             DemoLogin(
                 account.role,
@@ -667,6 +671,7 @@ class _Seeder:
             ("attendance", self.stage_attendance),
             ("star ratings", self.stage_stars),
             ("funds", self.stage_funds),
+            ("teachers' portal", self.stage_teachers_portal),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -2055,6 +2060,14 @@ class _Seeder:
         from demo.funds import seed_funds
 
         seed_funds(self)
+
+    def stage_teachers_portal(self) -> None:
+        """The demo teacher's role and a venue owner with requests waiting (`demo.teachers_portal`)."""
+        from accounts.enums import Role
+        from demo.teachers_portal import seed_teachers_portal
+
+        owner = next(a for a in DEMO_ACCOUNTS if a.role == Role.VENUE_OWNER)
+        seed_teachers_portal(self, owner_phone=owner.phone, owner_name=owner.name)
 
     def stage_stars(self) -> None:
         """Six months of star ratings per college; the college's level is its latest record."""

@@ -168,6 +168,19 @@ class TestTinyScale:
         assert Order.objects.filter(resident=resident).exists()
         assert GroupMembership.objects.filter(user=resident, role="leader").exists()
 
+    def test_seed_teacher_and_venue_owner_logins_have_something_to_do(self):
+        from activities.teaching import teacher_week
+        from teachers.selectors import teacher_for
+        from venues.selectors import owner_pending_bookings
+
+        teacher = Teacher.objects.get(user__phone="13800000002")
+        assert teacher_for(teacher.user) == teacher
+        week = list(teacher_week(teacher=teacher, day=NOW.date()))
+        assert week and all(s.course.confirmed_count > 0 for s in week)
+        owner = User.objects.get(phone="13800000007")
+        pending = list(owner_pending_bookings(user=owner, now=NOW))
+        assert len(pending) == 3 and all(b.session is not None for b in pending)
+
 
 def _snapshot(seed: int) -> list:
     with override_settings(PASSWORD_HASHERS=FAST_HASHER), transaction.atomic():

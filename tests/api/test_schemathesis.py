@@ -10,6 +10,8 @@ its own (so that pytest-xdist spreads them over its workers):
   with data behind them;
 - as a resident, over the staff and district paths: their 403s, which must conform too;
 - as community staff, over the staff and district paths, with a proposal, a venue and a college to act on;
+- as a teacher over /api/v1/teacher/ (a meeting in its check-in window) and as a venue's owner over
+  /api/v1/owner/ (a booking request waiting);
 - token revocation alone, with a token of its own: revoking the token a run signs in with would leave the
   rest of that run unauthenticated (every later answer a 401), which is what the first run used to do;
 - a hostile pass as staff (tests/api/hostile_hooks.py): generated bodies and queries swapped for deep
@@ -25,12 +27,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from accounts.api.services import api_token_create
+from accounts.enums import Role
+from accounts.models import RoleAssignment
 from activities.models import MatchRun, ProposedClass, ProposedPlacement
 from interests.services import order_accept, order_place
 from tests.factories import (
@@ -45,10 +50,11 @@ from tests.factories import (
     StaffFactory,
     TeacherFactory,
     TermFactory,
+    UserFactory,
     VenueFactory,
     WeeklySlotFactory,
 )
-from venues.models import OpeningHours
+from venues.models import Booking, OpeningHours, VenueManager
 
 ROOT = Path(__file__).resolve().parents[2]
 ST = Path(sys.executable).with_name("st")
@@ -123,6 +129,20 @@ def _world():
     CollegeStarRecordFactory(college=CollegeFactory(community=community))
     resident = ResidentFactory(profile__community=community)
     staff = StaffFactory(community=community)
+    teacher.user = UserFactory()
+    teacher.save(update_fields=["user"])
+    RoleAssignment.objects.create(user=teacher.user, role=Role.TEACHER)
+    # A meeting whose check-in code is being shown, and a booking request waiting for the venue's owner.
+    now = timezone.now()
+    SessionFactory(
+        course=CourseFactory(community=community, category=leaf, venue=venue, teacher=teacher),
+        venue=venue, starts_at=now + timedelta(minutes=10), ends_at=now + timedelta(minutes=70),
+    )
+    owner = UserFactory()
+    VenueManager.objects.create(user=owner, venue=venue)
+    Booking.objects.create(
+        venue=venue, starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=1), status="pending"
+    )
     order = order_place(resident=resident, category=leaf)
     order_accept(order=order, actor=staff)
     term = TermFactory()
@@ -139,7 +159,7 @@ def _world():
         venue_consent="pending",
     )
     ProposedPlacement.objects.create(proposed_class=proposed, order=order)
-    return resident, staff
+    return resident, staff, teacher.user, owner
 
 
 # The runs are separate tests, so that pytest-xdist can give them to different workers: together they
@@ -148,10 +168,17 @@ RUNS = {
     "resident": (
         "resident",
         "fuzz",
-        ("--exclude-operation-id", REVOKE, "--exclude-path-regex", r"^/api/v1/(staff|district)/"),
+        ("--exclude-operation-id", REVOKE, "--exclude-path-regex", r"^/api/v1/(staff|district|teacher|owner)/"),
     ),
-    # The staff and district paths as a resident: every answer a 403, which must conform too.
-    "resident-on-staff-paths": ("resident", "fuzz", ("--include-path-regex", r"^/api/v1/(staff|district)/")),
+    # The staff, district, teacher and owner paths as a resident: every answer a 403, which must conform too.
+    "resident-on-staff-paths": (
+        "resident",
+        "fuzz",
+        ("--include-path-regex", r"^/api/v1/(staff|district|teacher|owner)/"),
+    ),
+    # The teacher's paths as a teacher (a meeting in its check-in window), the owner's as a venue's owner.
+    "teacher": ("teacher", "fuzz", ("--include-path-regex", r"^/api/v1/teacher/")),
+    "owner": ("owner", "fuzz", ("--include-path-regex", r"^/api/v1/owner/")),
     "staff": ("staff", "fuzz", ("--include-path-regex", r"^/api/v1/(staff|district)/")),
     "revoke": ("resident", "fuzz: revoked", ("--include-operation-id", REVOKE)),
     # Hostile bodies and queries (deep nesting, NUL, huge numbers, far dates, impossible offsets): every
@@ -166,9 +193,10 @@ RUNS = {
 @pytest.mark.parametrize("name", list(RUNS))
 def test_api_conforms_to_its_schema(live_server, tmp_path, name):
     # schemathesis is in the dev extra: without it this fails (command not found) rather than skipping.
-    resident, staff = _world()
+    resident, staff, teacher, owner = _world()
     who, token_name, selection = RUNS[name]
-    _token, secret = api_token_create(user={"resident": resident, "staff": staff}[who], name=token_name)
+    users = {"resident": resident, "staff": staff, "teacher": teacher, "owner": owner}
+    _token, secret = api_token_create(user=users[who], name=token_name)
     result = _fuzz(live_server, tmp_path, secret, *selection, hostile=name == "hostile")
     (tmp_path / f"{name}.txt").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, f"{name}:\n{result.stdout[-6000:]}{result.stderr[-2000:]}"
