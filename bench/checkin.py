@@ -27,6 +27,7 @@ import argparse
 import http.client
 import os
 import secrets
+import subprocess
 import sys
 import threading
 import time
@@ -289,6 +290,9 @@ def main() -> int:
     )
     fx = _setup(residents=args.residents, walk_ins=args.walk_ins)
     connection.close()
+    # The check-in page is a whole page (base.html and its static files): with DEBUG off the server reads the
+    # static files' manifest, so collect them into the server's (temporary) STATIC_ROOT first.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     server = _start_gunicorn(port=args.port, workers=args.workers, threads=args.threads, env=env)
     try:
         phase = _scan_all(fx, port=args.port, clients=args.clients, spread=args.spread)

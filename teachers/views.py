@@ -15,7 +15,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
 from interests.selectors import profile_for
 
 from .forms import DeclineForm, FreeTimeFormSet, RecommendationForm, WeeklyMaximumForm
@@ -160,14 +159,11 @@ def teach_roster(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         mark = request.POST.get("status", "")
-        resident = (
-            User.objects.filter(pk=request.POST.get("resident") or 0).first()
-            if (request.POST.get("resident") or "").isdigit()
-            else None
-        )
-        on_roll = resident is not None and any(
-            line.resident.pk == resident.pk for line in session_roster(session=session)
-        )
+        # Only someone on this meeting's roster can be ticked: the resident is found there, never by any id.
+        wanted = request.POST.get("resident", "")
+        line = next((line for line in session_roster(session=session) if str(line.resident.pk) == wanted), None)
+        resident = line.resident if line is not None else None
+        on_roll = resident is not None
         if not on_roll or mark not in AttendanceStatus.values:
             messages.error(request, _("Choose a resident on this roster and present, absent or excused."))
             status = 400
