@@ -456,7 +456,9 @@ def attendance_record(
     now = now or timezone.now()
     if status not in AttendanceStatus.values:
         raise ConflictError(_("Choose present, absent or excused."), code="bad_status")
-    locked = Session.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
+    # The session row is locked only to count seats for a walk-in (below): a class checking in at the door
+    # (200 residents in a minute) must not queue every registered resident behind one row lock.
+    locked = Session.objects.select_related("course").get(pk=session.pk)
     by_code = source == AttendanceSource.CODE
     if by_code:
         if actor.pk != resident.pk or status != AttendanceStatus.PRESENT:
@@ -487,6 +489,7 @@ def attendance_record(
         if status != AttendanceStatus.PRESENT:
             raise ConflictError(_("A walk-in can only be recorded as present."), code="walk_in_present")
         if existing is None:
+            locked = Session.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
             taken = locked.course.confirmed_count + Attendance.objects.filter(session=locked, walk_in=True).count()
             if taken >= min(locked.capacity, locked.course.capacity):
                 raise ConflictError(_("No seat is left for a walk-in at this meeting."), code="no_room")
@@ -512,8 +515,16 @@ def attendance_record(
         recorded_at=now,
         source=source,
     )
-    row.full_clean()
-    row.save()
+    row.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        # The same resident recorded twice at once (a double scan): the unique index kept one row.
+        kept = Attendance.objects.filter(session=locked, resident=resident).first()
+        if kept is None:
+            raise
+        return kept
     return row
 
 

@@ -176,9 +176,15 @@ def _teardown(fx: Fixture) -> None:
 
 def _scan_all(fx: Fixture, *, port: int, clients: int, spread: float) -> Phase:
     """Each resident GETs the link of the code current at that moment, from `clients` keep-alive connections."""
+    from django.utils import timezone
+
     from activities.checkin import checkin_code
     from activities.models import Session
 
+    # The meeting starts in ten minutes from now, whatever the set-up took: inside the check-in window, and
+    # still to come, so a walk-in can take a place in it.
+    starts = timezone.now() + timedelta(minutes=10)
+    Session.objects.filter(pk=fx.session_id).update(starts_at=starts, ends_at=starts + timedelta(hours=1))
     session = Session.objects.get(pk=fx.session_id)
     lock = threading.Lock()
     cursor = iter(range(len(fx.session_keys)))
