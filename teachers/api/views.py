@@ -22,6 +22,7 @@ from activities.models import ProposedClass, Session
 from activities.selectors import session_roster
 from community_college.exceptions import errors
 from ratings.selectors import teacher_comments, teacher_rating
+from teachers.models import Teacher
 from teachers.selectors import teacher_for
 from teachers.services import teacher_profile_update
 
@@ -69,7 +70,7 @@ class TeacherSessionsView(_TeacherView):
     @extend_schema(
         summary="My sessions of a week (this week by default)",
         parameters=[WeekQuerySerializer],
-        responses={200: TeacherSessionSerializer(many=True), **errors(400)},
+        responses={200: TeacherSessionSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request):
         query = WeekQuerySerializer(data=request.query_params)
@@ -154,7 +155,8 @@ class TeacherProposalsView(_TeacherView):
     queryset = ProposedClass.objects.none()
 
     @extend_schema(
-        summary="Classes proposed to me", responses={200: TeacherProposalSerializer(many=True), **errors()}
+        summary="Classes proposed to me",
+        responses={200: TeacherProposalSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request):
         page = self.paginate_queryset(teaching.teacher_proposals(teacher=self.teacher))
@@ -192,6 +194,11 @@ class TeacherProposalAnswerView(_TeacherView):
 @extend_schema(tags=["teacher"])
 class TeacherProfileView(_TeacherView):
     serializer_class = TeacherProfileSerializer
+    queryset = Teacher.objects.none()  # for the schema
+
+    def get_object(self):
+        # The caller's own row: what OPTIONS (DRF's metadata for PUT) asks for, as there is no id in the URL.
+        return self.teacher
 
     def _answer(self, teacher) -> Response:
         windows = teacher.availability.order_by("weekday", "start")

@@ -266,3 +266,9 @@ def test_the_owner_api_refuses_other_roles(teaching, who):
         who
     ]
     assert _api(user).get("/api/v1/owner/bookings/").status_code == 403
+
+
+def test_options_describes_the_profile_without_an_id_in_the_url(teaching):
+    response = _api(teaching.teacher_a.user).options("/api/v1/teacher/profile/")
+    assert response.status_code == 200
+    assert set(response.json()["actions"]["PUT"]) == {"max_weekly_sessions", "free_times"}

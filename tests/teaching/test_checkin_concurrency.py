@@ -53,12 +53,16 @@ def test_residents_and_walk_ins_checking_in_together_never_overfill(on_postgres)
     walk_ins = [ResidentFactory(profile__community=course.community) for _ in range(6)]
     code = checkin_code(session=session).code
     # Each registered resident scans twice (a double tap) alongside six walk-ins for three free places.
-    outcomes = _race(lambda person: attendance_check_in(code=code, resident=person), registered * 2 + walk_ins)
+    outcomes = _race(
+        lambda person: attendance_check_in(code=code, resident=person), registered * 2 + walk_ins
+    )
     assert sorted(outcomes) == sorted(["ok"] * 13 + ["not_registered"] * 3)
     rows = list(Attendance.objects.filter(session=session).values_list("resident_id", flat=True))
     assert len(rows) == len(set(rows)) == 8
     course.refresh_from_db()
-    assert course.confirmed_count == 8 == Registration.objects.filter(course=course, status="confirmed").count()
+    assert (
+        course.confirmed_count == 8 == Registration.objects.filter(course=course, status="confirmed").count()
+    )
     # Refused walk-ins kept no place on the waiting list either; the other class is untouched.
     assert not Registration.objects.filter(course=course, status="waitlisted").exists()
     other.refresh_from_db()

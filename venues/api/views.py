@@ -48,7 +48,7 @@ class OwnerVenuesView(_OwnerView):
     queryset = Venue.objects.none()
 
     @extend_schema(
-        summary="The venues I manage", responses={200: OwnerVenueSerializer(many=True), **errors()}
+        summary="The venues I manage", responses={200: OwnerVenueSerializer(many=True), **errors(400, 404)}
     )
     def get(self, request):
         page = self.paginate_queryset(owner_venues(user=request.user))
@@ -82,7 +82,7 @@ class OwnerBookingsView(_OwnerView):
     @extend_schema(
         summary="Bookings of my venues: those awaiting my answer by default",
         parameters=[OwnerBookingQuerySerializer],
-        responses={200: OwnerBookingSerializer(many=True), **errors(400)},
+        responses={200: OwnerBookingSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request):
         query = OwnerBookingQuerySerializer(data=request.query_params)
