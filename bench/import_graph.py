@@ -41,7 +41,7 @@ def modules(package: str):
 def edges(pkgs: list[str]) -> dict[str, dict[str, set[str]]]:
     """graph[a][b] = the modules of a that import b."""
     graph: dict[str, dict[str, set[str]]] = {p: defaultdict(set) for p in pkgs}
-    string_ref = re.compile(r"""["'](%s)\.[A-Z]\w*["']""" % "|".join(pkgs))
+    string_ref = re.compile(rf"({'|'.join(pkgs)})\.[A-Z]\w*")
     for pkg in pkgs:
         for path in modules(pkg):
             source = path.read_text(encoding="utf-8")
@@ -53,7 +53,7 @@ def edges(pkgs: list[str]) -> dict[str, dict[str, set[str]]]:
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     names = [node.module]
                 elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    match = string_ref.fullmatch('"%s"' % node.value)
+                    match = string_ref.fullmatch(node.value)
                     if match:
                         names = [match.group(1)]
                 for name in names:

@@ -436,7 +436,7 @@ def pledge_receive(
             # Through the transactional outbox like every notice: a broker that is away delays the thanks.
             from ops import outbox
 
-            outbox.enqueue("funds.tasks.thank_donor", locked.pk)
+            outbox.enqueue("notices.tasks.thank_donor", locked.pk)
     return locked
 
 

@@ -32,9 +32,10 @@ from accounts.admin_scoping import (
 from accounts.models import Grid, mask_phone
 from accounts.resources import ScopedImportExportMixin
 from accounts.selectors import scope_for
+from activities import desk_services as desk
 from activities.selectors import courses_open_for_orders
 
-from . import desk, services
+from . import services
 from .enums import OrderChannel, OrderStatus
 from .models import (
     Category,
@@ -491,12 +492,12 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         ]
 
     def resident_autocomplete_view(self, request):
-        from .admin_desk import ResidentAutocompleteView
+        from activities.admin_desk import ResidentAutocompleteView
 
         return ResidentAutocompleteView.as_view(admin_site=self.admin_site)(request)
 
     def phone_view(self, request):
-        from .admin_desk import PhoneOrderForm
+        from activities.admin_desk import PhoneOrderForm
 
         if not self.has_add_permission(request):
             raise PermissionDenied

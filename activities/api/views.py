@@ -15,7 +15,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.api.permissions import IsStaffInScope, IsStaffWhoChanges
 from accounts.selectors import scope_for
-from activities import selectors, services
+from activities import occupancy, selectors, services
 from activities.dispatch import selectors as dispatch_selectors
 from activities.dispatch import service as dispatch_service
 from activities.dispatch.enums import MatchSolver
@@ -24,7 +24,6 @@ from activities.models import Course, Registration, Session
 from community_college.exceptions import errors
 from interests.selectors import profile_for, registration_waiting_position, resident_registrations
 from teachers.models import Teacher
-from venues import occupancy
 from venues.models import Venue
 
 from .filters import MatchRunFilter, ProposedClassFilter, RegistrationFilter, TeacherFilter

@@ -14,9 +14,10 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.api.permissions import IsStaffInScope
 from accounts.selectors import scope_for
+from activities import desk_services as desk
 from community_college.exceptions import errors
 from community_college.geo import haversine_km
-from interests import desk, selectors, services
+from interests import selectors, services
 from interests.enums import OrderChannel
 from interests.models import Category, InterestGroup, Order
 

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from activities import desk_services as desk
 from activities.enums import RegistrationStatus
 from activities.models import Course, Registration
-from interests import desk, services
+from interests import services
 from interests.enums import OrderStatus
 from interests.models import Order
 from tests.admin.helpers import admin_url, changelist_pks, messages_of

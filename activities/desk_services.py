@@ -20,10 +20,9 @@ from activities.models import Course, Registration
 from activities.selectors import courses_open_for_orders
 from activities.services import course_registration_refusal, registration_create
 from community_college.errors import ConflictError, ScopeError
-
-from . import services
-from .enums import OrderChannel
-from .models import Category, Order
+from interests import services
+from interests.enums import OrderChannel
+from interests.models import Category, Order
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from accounts.models import Community, User, mask_phone
 from accounts.selectors import scope_for
 from activities.enums import CourseStatus
 from activities.models import Course
-
-from .enums import OrderChannel
-from .models import Category, Order
+from interests.enums import OrderChannel
+from interests.models import Category, Order
 
 
 def resident_label(user: User) -> str:
