@@ -5,7 +5,7 @@
 
 Counts `import x` / `from x import y` anywhere in a module (lazy imports inside functions too) and model
 references by string ("activities.Course" in a ForeignKey, apps.get_model), because a string reference is
-a dependency all the same. Migrations and tests are left out: they are generated, or sit above everything.
+a dependency all the same (except in settings, which name every app). Migrations and tests are left out: they are generated, or sit above everything.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Settings name every app by design (INSTALLED_APPS, AUTH_USER_MODEL, beat tasks): configuration, not use.
+CONFIG = {"community_college/settings.py"}
 SKIP_DIRS = {"tests", "bench", "locale", "static", "templates", ".venv", "migrations", "node_modules"}
 
 
@@ -52,7 +54,7 @@ def edges(pkgs: list[str]) -> dict[str, dict[str, set[str]]]:
                     names = [a.name for a in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     names = [node.module]
-                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str) and rel not in CONFIG:
                     match = string_ref.fullmatch(node.value)
                     if match:
                         names = [match.group(1)]

@@ -429,7 +429,7 @@ CELERY_BEAT_SCHEDULE.update(
         },
         # Last month's star rating of every college, on the 1st after the night's rebuild.
         "ratings-college-stars": {
-            "task": "ratings.tasks.recompute_college_stars",
+            "task": "dashboards.tasks.recompute_college_stars",
             "schedule": crontab(day_of_month=1, hour=4, minute=0),
         },
     }
@@ -536,6 +536,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The worker logs through LOGGING below (JSON lines, request id, redaction), not Celery's own handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# The tables a restore must bring back exactly: `manage.py db_fingerprint` checksums them (ops/backup.py).
+BACKUP_KEY_MODELS = (
+    "accounts.User",
+    "activities.Order",
+    "activities.Course",
+    "activities.Registration",
+    "activities.Attendance",
+    "ratings.SessionRating",
+    "notices.Notice",
+)
 # The transactional outbox (ops/outbox.py).
 OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "30"))
 # The relay leaves messages younger than this to their on-commit fast path.

@@ -43,10 +43,10 @@ from django.utils.translation import get_language
 from accounts.models import College, Community
 from accounts.selectors import Scope
 from activities.enums import PolicyTalkStatus, SessionStatus
-from activities.models import Attendance, PolicyTalk, Session
+from activities.models import Attendance, Order, PolicyTalk, Session
 from activities.models import held_q as session_held_q
 from interests.enums import OrderStatus
-from interests.models import Category, InterestGroup, Order
+from interests.models import Category, InterestGroup
 from ratings import scores, stars
 from ratings.models import CollegeStarRecord, SessionRating
 from teachers.models import Teacher, TeacherSkill

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import College
 from activities.enums import PolicyTalkStatus, SessionStatus
-from activities.models import Attendance, PolicyTalk, Session
-from interests.models import Order, ResidentProfile
+from activities.models import Attendance, Order, PolicyTalk, Session
+from interests.models import ResidentProfile
 from ratings import stars
 from ratings.models import CollegeStarRecord, SessionRating
 

@@ -50,6 +50,7 @@ from activities.enums import CourseStatus, RegistrationStatus, SessionStatus
 from activities.matching import problem as spec
 from activities.models import (
     Course,
+    Order,
     ProposedClass,
     ProposedPlacement,
     Registration,
@@ -60,7 +61,7 @@ from activities.models import (
 from community_college.errors import ConflictError
 from community_college.geo import walking_circle_km
 from interests.enums import OrderStatus
-from interests.models import Category, Order, ResidentAvailability
+from interests.models import Category, ResidentAvailability
 from teachers.models import Teacher, TeacherAvailability, TeacherSkill
 from venues.enums import HOLDING_STATUSES
 from venues.models import Booking, OpeningHours, Venue

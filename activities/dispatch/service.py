@@ -44,16 +44,16 @@ from activities.matching.checker import Objective, check, objective
 from activities.models import (
     Course,
     MatchRun,
+    Order,
     ProposedClass,
     ProposedPlacement,
     Session,
     UnassignedOrder,
 )
+from activities.orders import order_dispatch
 from activities.services import registration_create, session_schedule
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests.enums import OrderStatus
-from interests.models import Order
-from interests.services import order_dispatch
 from venues.enums import BookingStatus
 from venues.models import Booking, Venue
 from venues.services import booking_confirm

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from activities.enums import RegistrationStatus
-from activities.models import Course, Registration, Session
+from activities.models import Course, Order, Registration, Session
 from interests.enums import OrderChannel, OrderStatus
-from interests.models import Order, ResidentProfile
+from interests.models import ResidentProfile
 from teachers.models import Teacher
 from tests.factories import CategoryFactory, CommunityFactory, ResidentFactory
 from venues.enums import BookingStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interests.services import order_place
+from activities.orders import order_place
 from notices.models import Notice
 from tests.factories import ResidentFactory
 
@@ -66,7 +66,7 @@ def _enumerate(found, hit) -> tuple[str, int]:
 
 SEARCHES = {
     "users": lambda c: _found_by_changelist(c, "/admin/accounts/user/"),
-    "orders": lambda c: _found_by_changelist(c, "/admin/interests/order/"),
+    "orders": lambda c: _found_by_changelist(c, "/admin/activities/order/"),
     "notices": lambda c: _found_by_changelist(c, "/admin/notices/notice/"),
     "profiles": lambda c: _found_by_changelist(c, "/admin/interests/residentprofile/"),
     "autocomplete": lambda c: _found_by_autocomplete(
@@ -76,7 +76,7 @@ SEARCHES = {
     ),
     "phone order look-up": lambda c: _found_by_autocomplete(
         c,
-        "/admin/interests/order/phone/residents/",
+        "/admin/activities/order/phone/residents/",
         {"app_label": "interests", "model_name": "order", "field_name": "resident"},
     ),
 }
