@@ -113,7 +113,10 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
 
 def order_accept(*, order: Order, actor: User) -> Order:
     """接单: the community takes the order; once committed, it is placed at once if an open class fits it."""
-    return order_transition(order=order, to=OrderStatus.ACCEPTED, actor=actor)
+    order = order_transition(order=order, to=OrderStatus.ACCEPTED, actor=actor)
+    # Sent after order_changed, so the resident's "accepted" notice is enqueued before the placement.
+    signals.order_accepted.send(sender=Order, order_id=order.pk, actor_id=actor.pk if actor is not None else None)
+    return order
 
 
 def order_reject(*, order: Order, actor: User, reason: str) -> Order:

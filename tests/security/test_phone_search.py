@@ -72,12 +72,12 @@ SEARCHES = {
     "autocomplete": lambda c: _found_by_autocomplete(
         c,
         "/admin/autocomplete/",
-        {"app_label": "interests", "model_name": "order", "field_name": "resident"},
+        {"app_label": "activities", "model_name": "order", "field_name": "resident"},
     ),
     "phone order look-up": lambda c: _found_by_autocomplete(
         c,
         "/admin/activities/order/phone/residents/",
-        {"app_label": "interests", "model_name": "order", "field_name": "resident"},
+        {"app_label": "activities", "model_name": "order", "field_name": "resident"},
     ),
 }
 

@@ -120,7 +120,7 @@ def test_who_may_open_the_phone_page(world, login, role, status):
 def test_resident_autocomplete_shows_masked_phones_of_own_scope_only(world, login):
     client = login(world.community_staff)
     answer = client.get(
-        AUTOCOMPLETE, {"term": "居民", "app_label": "interests", "model_name": "order", "field_name": "resident"}
+        AUTOCOMPLETE, {"term": "居民", "app_label": "activities", "model_name": "order", "field_name": "resident"}
     ).json()
     texts = [row["text"] for row in answer["results"]]
     phone = world.a.resident.phone
