@@ -37,7 +37,7 @@ from accounts.api.services import api_token_create
 from accounts.enums import Role
 from accounts.models import RoleAssignment
 from activities.models import MatchRun, ProposedClass, ProposedPlacement
-from interests.services import order_accept, order_place
+from activities.orders import order_accept, order_place
 from tests.factories import (
     CategoryFactory,
     CollegeFactory,
