@@ -46,7 +46,9 @@ def seed_teachers_portal(seeder, *, owner_phone: str, owner_name: str) -> None:
     venue.requires_confirmation = True
     venue.save(update_fields=["requires_confirmation"])
     waiting = list(
-        Booking.objects.filter(venue=venue, status=BookingStatus.CONFIRMED, starts_at__gt=seeder.now)
+        Booking.objects.filter(
+            venue=venue, status=BookingStatus.CONFIRMED, starts_at__gt=seeder.now, session__isnull=False
+        )
         .order_by("starts_at")
         .values_list("pk", flat=True)[:PENDING_REQUESTS]
     )
