@@ -24,7 +24,7 @@ rating's teacher is the course's teacher; each college's `stars` equals its late
 data starts without history, which is fine, the history begins with the first real change.
 
 Residents: a resident is a user with a ResidentProfile. We also give each one a
-`RoleAssignment(role=resident)`, like `accounts.services.resident_register` does, so seeded residents look
+`RoleAssignment(role=resident)`, like `interests.services.resident_register` does, so seeded residents look
 exactly like registered ones; at district scale that is ~5 s of writes plus its share of the commit's
 foreign-key checks, 5–8 % of the run, cheap enough to keep the two kinds of residents indistinguishable.
 
