@@ -6,6 +6,7 @@ A mixin of `demo.seed._Seeder` (its plumbing is `demo.base.SeederBase`).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from itertools import accumulate
 
@@ -13,6 +14,15 @@ from django.utils import timezone
 
 from .base import DemoDataError, _Course, _km, _weighted
 from .data import BATCH_SIZE, DEPARTMENTS, FAVOURITES, RATING_COMMENTS, STAR_WEIGHTS
+
+
+@dataclass
+class _Plan:
+    """What the schedule has taken so far, per term: (term, teacher, slot) pairs and each teacher's weekly load."""
+
+    terms: list[tuple]  # (term, first day in the window, last day in the window)
+    teacher_busy: set[tuple[int, int, int]] = field(default_factory=set)
+    teacher_load: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
 
 
 class ClassesStages:
@@ -88,85 +98,96 @@ class ClassesStages:
 
     def stage_schedule(self) -> None:
         """Courses, their weekly sessions and the venue bookings, collision-free by construction."""
-        from activities.models import Course, Session
+        from activities.models import Course
         from venues.models import Booking
 
-        rng = self.rng
         # Upcoming sessions are published ten weeks ahead, and never beyond the current term.
         horizon = min(self.today + timedelta(weeks=10), self.terms[-1].ends_on)
         window_start = self.today - timedelta(days=364)
-        terms = [(t, max(t.starts_on, window_start), min(t.ends_on, horizon)) for t in self.terms]
+        plan = _Plan(terms=[(t, max(t.starts_on, window_start), min(t.ends_on, horizon)) for t in self.terms])
         self.venue_busy: set[tuple[int, int, int]] = set()  # (term, venue, slot)
-        teacher_busy: set[tuple[int, int, int]] = set()  # (term, teacher, slot)
-        teacher_load: dict[tuple[int, int], int] = defaultdict(int)  # (term, teacher) -> weekly sessions
         self.courses: list[_Course] = []
-        held = 0
+        held = self._plan_demo_teacher_classes(plan)
+        self._plan_classes(plan, held, span=(horizon - window_start).days - 21, window_start=window_start)
+        self.insert(Course, [c.obj for c in self.courses])
+        self._insert_sessions()
+        bookings = self._session_bookings()
+        bookings += self._meeting_bookings(plan)
+        self.insert_all((Booking, bookings))
 
-        def plan_course(
-            ci: int, leaf: int, start: date, teacher_first: int | None = None, max_held: int | None = None
-        ) -> _Course | None:
-            ti = next(i for i, (_t, a, b) in enumerate(terms) if a <= start <= b)
-            term, _a, term_end = terms[ti]
-            spec = self.leaves[leaf]
-            c = self.communities[ci]
-            venue_idx = [v for v in c.venues if set(spec.facilities) <= self.venues[v].facilities]
-            rng.shuffle(venue_idx)
-            for v in venue_idx:
-                venue = self.venues[v]
-                candidates = [
+    def _plan_course(
+        self, plan: _Plan, ci: int, leaf: int, start: date, teacher_first: int | None = None, max_held: int | None = None
+    ) -> _Course | None:
+        """A class of `leaf` in community `ci` from `start`: a venue with the facilities, a teacher within
+        reach, a weekly slot free for both in that term; None when nothing fits."""
+        rng = self.rng
+        ti = next(i for i, (_t, a, b) in enumerate(plan.terms) if a <= start <= b)
+        term, _a, term_end = plan.terms[ti]
+        spec = self.leaves[leaf]
+        c = self.communities[ci]
+        venue_idx = [v for v in c.venues if set(spec.facilities) <= self.venues[v].facilities]
+        rng.shuffle(venue_idx)
+        for v in venue_idx:
+            venue = self.venues[v]
+            candidates = [
+                t
+                for t in self.teachers_by_leaf.get(leaf, [])
+                if plan.teacher_load[ti, t] < self.teachers[t].max_weekly
+                and _km(self.teachers[t].lat, self.teachers[t].lon, venue.lat, venue.lon)
+                <= self.teachers[t].max_km
+            ]
+            if teacher_first is not None:
+                candidates = [t for t in candidates if t == teacher_first]
+            if not candidates:
+                continue
+            slots = [s for s in venue.open_slots if (ti, v, s) not in self.venue_busy]
+            rng.shuffle(slots)
+            for s in slots:
+                free = [
                     t
-                    for t in self.teachers_by_leaf.get(leaf, [])
-                    if teacher_load[ti, t] < self.teachers[t].max_weekly
-                    and _km(self.teachers[t].lat, self.teachers[t].lon, venue.lat, venue.lon)
-                    <= self.teachers[t].max_km
+                    for t in candidates
+                    if s in self.teachers[t].free_slots and (ti, t, s) not in plan.teacher_busy
                 ]
-                if teacher_first is not None:
-                    candidates = [t for t in candidates if t == teacher_first]
-                if not candidates:
+                if not free:
                     continue
-                slots = [s for s in venue.open_slots if (ti, v, s) not in self.venue_busy]
-                rng.shuffle(slots)
-                for s in slots:
-                    free = [
-                        t
-                        for t in candidates
-                        if s in self.teachers[t].free_slots and (ti, t, s) not in teacher_busy
-                    ]
-                    if not free:
-                        continue
-                    t = rng.choice(free)
-                    weekday = self.slots[s].weekday
-                    first = start + timedelta(days=(weekday - start.weekday()) % 7)
-                    weeks = rng.randint(8, 16)
-                    dates = [
-                        first + timedelta(weeks=w)
-                        for w in range(weeks)
-                        if first + timedelta(weeks=w) <= term_end
-                    ]
-                    if len(dates) < 3:
-                        continue
-                    if max_held is not None:
-                        # The last class of the loop starts later, so the sessions held hit the target exactly.
-                        n_past = sum(1 for d in dates if self.at(d, self.slots[s].end) <= self.now)
-                        dates = dates[max(0, n_past - max_held) :]
-                    self.venue_busy.add((ti, v, s))
-                    teacher_busy.add((ti, t, s))
-                    teacher_load[ti, t] += 1
-                    return self._course(ci, leaf, v, t, s, term, dates)
-            return None
+                t = rng.choice(free)
+                weekday = self.slots[s].weekday
+                first = start + timedelta(days=(weekday - start.weekday()) % 7)
+                weeks = rng.randint(8, 16)
+                dates = [
+                    first + timedelta(weeks=w)
+                    for w in range(weeks)
+                    if first + timedelta(weeks=w) <= term_end
+                ]
+                if len(dates) < 3:
+                    continue
+                if max_held is not None:
+                    # The last class of the loop starts later, so the sessions held hit the target exactly.
+                    n_past = sum(1 for d in dates if self.at(d, self.slots[s].end) <= self.now)
+                    dates = dates[max(0, n_past - max_held) :]
+                self.venue_busy.add((ti, v, s))
+                plan.teacher_busy.add((ti, t, s))
+                plan.teacher_load[ti, t] += 1
+                return self._course(ci, leaf, v, t, s, term, dates)
+        return None
 
-        # The demo teacher's classes in the demo community: one running now, one finished last term.
+    def _plan_demo_teacher_classes(self, plan: _Plan) -> int:
+        """The demo teacher's classes in the demo community: one running now, one finished last term."""
+        held = 0
         demo_ci = 0
         for leaf_name, start in (
             ("智能手机使用", self.today - timedelta(weeks=5)),
-            ("书法", terms[1][1] + timedelta(weeks=2)),
+            ("书法", plan.terms[1][1] + timedelta(weeks=2)),
         ):
-            course = plan_course(demo_ci, self.leaf_index[leaf_name], start, teacher_first=0)
+            course = self._plan_course(plan, demo_ci, self.leaf_index[leaf_name], start, teacher_first=0)
             if course:
                 self.courses.append(course)
                 held += self._held(course)
+        return held
 
-        span = (horizon - window_start).days - 21
+    def _plan_classes(self, plan: _Plan, held: int, *, span: int, window_start: date) -> None:
+        """Classes at random communities, interests and start days until the scale's sessions held are reached."""
+        rng = self.rng
         attempts = 0
         with self.bar(self.scale.held_sessions, "sessions held") as bar:
             bar.update(held)
@@ -178,7 +199,8 @@ class ClassesStages:
                     )
                 ci = _weighted(rng, self.community_cum)
                 leaf = _weighted(rng, self.leaf_cum)
-                course = plan_course(
+                course = self._plan_course(
+                    plan,
                     ci,
                     leaf,
                     window_start + timedelta(days=rng.randint(0, span)),
@@ -190,8 +212,10 @@ class ClassesStages:
                     held += n
                     bar.update(n)
 
-        self.insert(Course, [c.obj for c in self.courses])
-        sessions, bookings = [], []
+    def _insert_sessions(self) -> None:
+        from activities.models import Session
+
+        sessions = []
         for course in self.courses:
             slot = self.slots[course.slot]
             venue = self.venues[course.venue]
@@ -216,6 +240,13 @@ class ClassesStages:
                 sessions.append(session)
         with self.bar(len(sessions), "sessions") as bar:
             self.insert(Session, sessions, bar)
+
+    def _session_bookings(self) -> list:
+        """Each session's venue booking: some upcoming ones still wait for an owner who confirms."""
+        from venues.models import Booking
+
+        rng = self.rng
+        bookings = []
         for course in self.courses:
             venue = self.venues[course.venue]
             staff = self.communities[course.community].staff_id
@@ -237,8 +268,16 @@ class ClassesStages:
                         booked_by_id=staff,
                     )
                 )
-        # Consultation meetings (协商议事) in free (venue, slot) pairs of the current term: bookings without a session.
-        ti = len(terms) - 1
+        return bookings
+
+    def _meeting_bookings(self, plan: _Plan) -> list:
+        """Consultation meetings (协商议事) in free (venue, slot) pairs of the current term: bookings without a
+        session."""
+        from venues.models import Booking
+
+        rng = self.rng
+        bookings = []
+        ti = len(plan.terms) - 1
         for ci, c in enumerate(self.communities):
             for v in c.venues[:1]:
                 free = [
@@ -263,8 +302,7 @@ class ClassesStages:
                         booked_by_id=self.communities[ci].staff_id,
                     )
                 )
-        self.insert_all((Booking, bookings))
-
+        return bookings
 
     def _held(self, course: _Course) -> int:
         end = self.slots[course.slot].end
