@@ -20,8 +20,8 @@ a font of some dozens of glyphs, made in about a second, and the PDF's text stay
 from __future__ import annotations
 
 import io
+import logging
 import secrets
-import threading
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -187,7 +187,8 @@ def _statement(kind: str) -> str:
 
 # --- The PDF -----------------------------------------------------------------------------------------------
 
-_font_lock = threading.Lock()
+# fontTools' subsetter logs every table it touches at INFO: a dozen lines per PDF in production logs.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def _font_path() -> Path:
@@ -200,8 +201,12 @@ def _font_path() -> Path:
     return path
 
 
-def cjk_subset_font(text: str) -> io.BytesIO:
-    """A TrueType font holding the glyphs of `text`, cut from settings.CERTIFICATE_FONT (Noto Sans CJK SC)."""
+def cjk_subset_font(text: str, *, postscript_name: str | None = None) -> io.BytesIO:
+    """A TrueType font holding the glyphs of `text`, cut from settings.CERTIFICATE_FONT (Noto Sans CJK SC).
+
+    `postscript_name` renames the face: ReportLab shares one registered font among all fonts of the same face
+    name, so each PDF's subset needs a name of its own.
+    """
     from fontTools import subset
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
@@ -218,6 +223,10 @@ def cjk_subset_font(text: str) -> io.BytesIO:
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
     subsetter.subset(font)
+    if postscript_name:
+        for record in font["name"].names:
+            if record.nameID == 6:
+                record.string = postscript_name
     if "glyf" not in font:
         order = font.getGlyphOrder()
         glyph_set = font.getGlyphSet()
@@ -274,9 +283,9 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         verify = _("Verify this certificate at %(url)s") % {"url": certificate_verify_url(certificate)}
         college = certificate.college_name or _("Community College")
     lines = [heading, certificate.holder_name, statement, college, verify, *(f"{a}：{b}" for a, b in facts)]
-    font_name = f"cert-{uuid.uuid4().hex}"
-    with _font_lock:
-        pdfmetrics.registerFont(TTFont(font_name, cjk_subset_font("".join(lines) + "：–·")))
+    font_name = f"CertificateCJK-{uuid.uuid4().hex[:16]}"
+    font = TTFont(font_name, cjk_subset_font("".join(lines) + "：–·", postscript_name=font_name))
+    pdfmetrics.registerFont(font)
     try:
         buffer = io.BytesIO()
         width, height = landscape(A4)
@@ -313,6 +322,5 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         pdf.save()
         return buffer.getvalue()
     finally:
-        # Each PDF registers its own subset under a one-off name; drop it so a long-running worker does not
-        # keep every certificate's font (ReportLab has no public way to unregister).
-        pdfmetrics._fonts.pop(font_name, None)  # noqa: SLF001  (see above)
+        # Each PDF registers its own subset under a one-off name; a long-running worker keeps none of them.
+        font.unregister()

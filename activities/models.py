@@ -1,5 +1,7 @@
 """Classes as they really happen: courses, their sessions, registrations, attendance, policy talks."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -26,9 +28,12 @@ from .enums import (
     CourseStatus,
     PolicyTalkSide,
     PolicyTalkStatus,
+    ReconfirmationReason,
+    ReconfirmationStatus,
     RegistrationStatus,
     SessionStatus,
     TermStatus,
+    VolunteerShiftStatus,
 )
 
 
@@ -45,6 +50,8 @@ class Term(models.Model):
         db_default=TermStatus.UPCOMING,
         editable=False,
     )
+    # Set by `activities.completion.term_certificates_issue` once the ended term's certificates are out.
+    certificates_issued_at = models.DateTimeField(_("certificates issued"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("term")
@@ -668,3 +675,117 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} · {self.holder_name} · {self.code}"
+
+
+class Reconfirmation(models.Model):
+    """A confirmed resident asked to reconfirm their place before one session (`activities.noshow`).
+
+    Asked RECONFIRM_ASK_HOURS before the session when the class has a waiting list (or the resident is under
+    the no-show rule); a place not reconfirmed by RECONFIRM_DEADLINE_HOURS before goes to the waiting list.
+    The rows are the resident's timeline of these steps.
+    """
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="reconfirmations"
+    )
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="reconfirmations")
+    # Copied from the registration so the resident's list and the sweep need no join.
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="reconfirmations"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ReconfirmationReason.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReconfirmationStatus.choices, default=ReconfirmationStatus.ASKED
+    )
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    deadline = models.DateTimeField(_("answer by"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reconfirmation")
+        verbose_name_plural = _("reconfirmations")
+        ordering = ["-asked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "session"], name="reconfirmation_once_per_session"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="reconfirmation_due_idx"),
+            models.Index(fields=["resident", "-asked_at"], name="reconfirmation_resident_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.session}"
+
+
+class NoShowRule(models.Model):
+    """A resident absent without notice from NOSHOW_LIMIT sessions of a term must reconfirm every session of
+    that term. Imposed by `activities.noshow.noshow_rules_impose`; staff lift it (`noshow_rule_lift`)."""
+
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="noshow_rules"
+    )
+    term = models.ForeignKey(Term, verbose_name=_("term"), on_delete=models.CASCADE, related_name="noshow_rules")
+    # Whose staff may lift it: the resident's home community (else the community of their classes).
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    absences = models.PositiveIntegerField(_("absences without notice"))
+    imposed_at = models.DateTimeField(_("imposed at"), default=timezone.now)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lifted by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lift_reason = models.CharField(_("reason for lifting"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("no-show rule")
+        verbose_name_plural = _("no-show rules")
+        ordering = ["-imposed_at", "-id"]
+        # Once per term: a rule staff lifted is not imposed again in the same term.
+        constraints = [models.UniqueConstraint(fields=["resident", "term"], name="noshow_rule_once_per_term")]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.term}"
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+
+class VolunteerShift(models.Model):
+    """Hours a volunteer helped at one session, recorded by the class's teacher or staff and confirmed by staff
+    (`activities.volunteering`). Only confirmed hours count and go on the hours certificate."""
+
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="volunteer_shifts"
+    )
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="volunteer_shifts")
+    hours = models.DecimalField(
+        _("hours"), max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+    )
+    task = models.CharField(_("what they did"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=VolunteerShiftStatus.choices, default=VolunteerShiftStatus.RECORDED
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("volunteer hours")
+        verbose_name_plural = _("volunteer hours")
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "session"], name="volunteer_shift_once_per_session"),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="volunteer_shift_hours_positive"),
+        ]
+        indexes = [models.Index(fields=["volunteer", "status"], name="volunteer_shift_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.session} · {self.hours}"

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import certificate_views, views
+from . import certificate_views, noshow_views, views
 from .certificates import CODE_PATTERN
 
 app_name = "activities"
@@ -14,5 +14,8 @@ urlpatterns = [
     path("me/certificates/", certificate_views.my_certificates, name="my_certificates"),
     path("me/certificates/<int:pk>/pdf/", certificate_views.certificate_download, name="certificate_download"),
     re_path(rf"^certificates/(?P<code>{CODE_PATTERN})/$", certificate_views.certificate_verify, name="certificate_verify"),
+    path("reconfirm/<str:token>/", noshow_views.reconfirm_link, name="reconfirm_link"),
+    path("me/reconfirmations/<int:pk>/keep/", noshow_views.reconfirmation_keep, name="reconfirmation_keep"),
+    path("me/reconfirmations/<int:pk>/give-up/", noshow_views.reconfirmation_give_up, name="reconfirmation_give_up"),
     re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", views.calendar_feed, name="ical"),
 ]

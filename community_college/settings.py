@@ -611,3 +611,7 @@ RECONFIRM_DEADLINE_HOURS = float(os.environ.get("RECONFIRM_DEADLINE_HOURS", "2")
 NOSHOW_LIMIT = int(os.environ.get("NOSHOW_LIMIT", "3"))
 # How long a one-tap reconfirmation link in a notice stays valid (it also dies with the deadline).
 RECONFIRM_LINK_MAX_AGE_HOURS = float(os.environ.get("RECONFIRM_LINK_MAX_AGE_HOURS", "48"))
+CELERY_BEAT_SCHEDULE["activities-reconfirmation"] = {
+    "task": "activities.tasks.sweep_reconfirmations",
+    "schedule": crontab(minute="*/10"),
+}

@@ -103,7 +103,7 @@ def test_pdf_text_through_pdftotext(tmp_path):
     path = tmp_path / "c.pdf"
     path.write_bytes(certificate_pdf(certificate))
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert "欧阳娜娜" in text and "太极拳" in text
+    assert "欧阳娜娜" in text and "太极拳" in text, text
 
 
 def test_missing_font_is_a_clear_error(settings):
