@@ -7,7 +7,11 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Notices")
 
     def ready(self) -> None:
-        # Listeners of the domain's signals: the domain announces, notices decide who hears of it.
+        # Notices listens to the domain's signals; the domain never imports notices (docs/architecture.md).
+        from . import hooks
+
+        hooks.connect()
+        # Certificates, reconfirmation of places and the no-show rule (notices/noshow.py).
         from . import noshow
 
         noshow.connect()

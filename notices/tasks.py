@@ -95,6 +95,13 @@ def notify_consultation_invitations(meeting_id: int) -> int:
     return consultation.notify_invitations(meeting_id=meeting_id)
 
 
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def thank_donor(pledge_id: int) -> int:
+    from . import funds
+
+    return funds.pledge_thank(pledge_id=pledge_id)
+
+
 # --- Certificates and the reconfirmation of places (activities.signals → notices.noshow) ----------------------
 
 
