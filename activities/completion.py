@@ -109,27 +109,53 @@ def term_certificates_issue(*, term_id: int) -> TermOutcome:
         course = courses[course_id]
         with transaction.atomic():
             for resident_id in resident_ids:
-                holder = holders[resident_id]
-                with translation.override(holder.language or settings.LANGUAGE_CODE):
-                    title = _("Certificate of completion")
-                certificate_issue(
-                    kind=CertificateKind.COURSE_COMPLETION,
-                    holder=holder,
-                    subject=f"course:{course.pk}",
-                    title=title,
-                    college_name=_college_name(course),
-                    course_title=course.title,
-                    teacher_name=course.teacher.name if course.teacher else "",
-                    hours=_hours(attended[course_id][resident_id][1]),
-                    period_start=term.starts_on,
-                    period_end=term.ends_on,
+                _issue_completion(
                     course=course,
                     term=term,
+                    holder=holders[resident_id],
+                    duration=attended[course_id][resident_id][1],
                 )
                 issued += 1
     taught = _teacher_certificates(term=term, courses=list(courses.values()), now=now)
     Term.objects.filter(pk=term.pk, certificates_issued_at__isnull=True).update(certificates_issued_at=now)
     return TermOutcome(issued, taught)
+
+
+def _issue_completion(*, course: Course, term: Term, holder: User, duration):
+    with translation.override(holder.language or settings.LANGUAGE_CODE):
+        title = _("Certificate of completion")
+    return certificate_issue(
+        kind=CertificateKind.COURSE_COMPLETION,
+        holder=holder,
+        subject=f"course:{course.pk}",
+        title=title,
+        college_name=_college_name(course),
+        course_title=course.title,
+        teacher_name=course.teacher.name if course.teacher else "",
+        hours=_hours(duration),
+        period_start=term.starts_on,
+        period_end=term.ends_on,
+        course=course,
+        term=term,
+    )
+
+
+@transaction.atomic
+def course_completion_issue(*, course: Course, resident: User, now=None):
+    """The completion certificate of one resident for one class of an ended term, by the same rule as
+    `term_certificates_issue`; None when the term has not ended or the attendance falls short."""
+    now = now or timezone.now()
+    course = Course.objects.select_related("community__college", "teacher", "term").get(pk=course.pk)
+    if course.term is None or course.term.status != TermStatus.ENDED:
+        return None
+    held = Session.objects.filter(held_q(now=now), course=course).count()
+    mine = Attendance.objects.filter(
+        held_q("session__", now=now), session__course=course, resident=resident, attended=True
+    )
+    figures = mine.aggregate(meetings=Count("id"), duration=Sum(_length("session__")))
+    if not held or figures["meetings"] < required_attendance(held):
+        return None
+    return _issue_completion(course=course, term=course.term, holder=resident, duration=figures["duration"])
 
 
 def _teacher_certificates(*, term: Term, courses: list[Course], now) -> int:
