@@ -417,6 +417,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("street_staff", "13800000004", "陈伟"),
     DemoAccount("district_office", "13800000005", "刘洋"),
     DemoAccount("department_liaison", "13800000006", "赵磊"),
+    DemoAccount("volunteer", "13800000008", "孙志红"),
 ]
 
 
@@ -667,6 +668,7 @@ class _Seeder:
             ("attendance", self.stage_attendance),
             ("star ratings", self.stage_stars),
             ("funds", self.stage_funds),
+            ("certificates and volunteers", self.stage_certificates),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -2055,6 +2057,18 @@ class _Seeder:
         from demo.funds import seed_funds
 
         seed_funds(self)
+
+    def stage_certificates(self) -> None:
+        """A certificate and a pending reconfirmation for the demo resident, a volunteer with hours."""
+        from demo.certificates import seed_certificates
+
+        demo = {a.role: a for a in DEMO_ACCOUNTS}
+        seed_certificates(
+            self,
+            resident_phone=demo["resident"].phone,
+            volunteer_phone=demo["volunteer"].phone,
+            volunteer_name=demo["volunteer"].name,
+        )
 
     def stage_stars(self) -> None:
         """Six months of star ratings per college; the college's level is its latest record."""

@@ -172,3 +172,19 @@ def test_the_lifecycle_beat_ends_the_term_and_issues_its_certificates(django_cap
     assert Term.objects.get(pk=term.pk).status == TermStatus.ENDED
     assert list(Certificate.objects.values_list("term_id", "holder_id")) == [(term.pk, resident.pk)]
     assert Notice.objects.filter(purpose=Purpose.CERTIFICATE_ISSUED, recipient=resident).count() == 1
+
+
+def test_one_residents_completion_follows_the_same_rule():
+    from activities.completion import course_completion_issue
+
+    term = ended_term()
+    course, sessions = course_with_past_sessions(term)
+    four, three = ResidentFactory(), ResidentFactory()
+    attend(four, sessions, 4)
+    attend(three, sessions, 3)
+    assert course_completion_issue(course=course, resident=four) is None  # the term has not ended yet
+    end(term)
+    assert course_completion_issue(course=course, resident=three) is None
+    certificate = course_completion_issue(course=course, resident=four)
+    assert (certificate.holder, certificate.course_id, certificate.hours) == (four, course.pk, Decimal("6.0"))
+    assert list(Certificate.objects.values_list("holder_id", flat=True)) == [four.pk]
