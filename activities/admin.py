@@ -843,4 +843,6 @@ class PolicyTalkAdmin(_TalkAccessMixin, ScopedAdminMixin, admin.ModelAdmin):
         )
 
 
-from . import admin_dispatch  # noqa: E402, F401 — the matching service's admins register themselves
+# The other admins of the app register themselves: the matching service's, and those of certificates,
+# reconfirmations, no-show rules and volunteer hours.
+from . import admin_dispatch, admin_noshow  # noqa: E402, F401

@@ -63,3 +63,34 @@ class PolicyTalkSide(models.TextChoices):
 
     DEPARTMENT = "department", _("Department")
     COMMUNITY = "community", _("Community")
+
+
+class CertificateKind(models.TextChoices):
+    """What a certificate attests. A new kind is one more choice here; the service and the PDF take any."""
+
+    COURSE_COMPLETION = "course_completion", _("Course completion")
+    TEACHER_HOURS = "teacher_hours", _("Teaching hours")
+    VOLUNTEER_HOURS = "volunteer_hours", _("Volunteer hours")
+    RECOGNITION = "recognition", _("Recognition")
+
+
+class ReconfirmationStatus(models.TextChoices):
+    """A confirmed resident asked to reconfirm their place before one session (no-shows)."""
+
+    ASKED = "asked", _("Waiting for an answer")
+    CONFIRMED = "confirmed", _("Reconfirmed")
+    GIVEN_UP = "given_up", _("Place given up")
+    RELEASED = "released", _("Not reconfirmed: place released")
+    # Not answered, but no one was waiting: the place was kept.
+    LAPSED = "lapsed", _("Not answered (place kept)")
+
+
+class ReconfirmationReason(models.TextChoices):
+    WAITING_LIST = "waiting_list", _("The class has a waiting list")
+    NOSHOW_RULE = "noshow_rule", _("Missed sessions without notice")
+
+
+class VolunteerShiftStatus(models.TextChoices):
+    RECORDED = "recorded", _("Recorded, awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Not confirmed")

@@ -1,5 +1,7 @@
 """Classes as they really happen: courses, their sessions, registrations, attendance, policy talks."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -24,12 +26,16 @@ from .enums import (
     ACCEPTED_TALK_STATUSES,
     AttendanceSource,
     AttendanceStatus,
+    CertificateKind,
     CourseStatus,
     PolicyTalkSide,
     PolicyTalkStatus,
+    ReconfirmationReason,
+    ReconfirmationStatus,
     RegistrationStatus,
     SessionStatus,
     TermStatus,
+    VolunteerShiftStatus,
 )
 
 
@@ -46,6 +52,8 @@ class Term(models.Model):
         db_default=TermStatus.UPCOMING,
         editable=False,
     )
+    # Set by `activities.completion.term_certificates_issue` once the ended term's certificates are out.
+    certificates_issued_at = models.DateTimeField(_("certificates issued"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("term")
@@ -741,3 +749,167 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.order_id} {self.from_status or '∅'} → {self.to_status}"
+
+
+class Certificate(models.Model):
+    """A certificate (证书) issued to one person: its facts are copied in when it is issued and never change.
+
+    Issued only by `activities.certificates.certificate_issue`, once per (kind, holder, subject): `subject`
+    names what it is for ("course:12", "term:3:teacher", "round:4:category:2"), so issuing again returns
+    the same certificate. The public page /certificates/<code>/ shows these facts and nothing else.
+    """
+
+    kind = models.CharField(_("kind"), max_length=30, choices=CertificateKind.choices)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    subject = models.CharField(_("subject"), max_length=100)
+    code = models.CharField(_("verification code"), max_length=20, unique=True)
+    holder_name = models.CharField(_("name"), max_length=60)
+    college_name = models.CharField(_("college"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=120)
+    course_title = models.CharField(_("class or category"), max_length=200, blank=True)
+    teacher_name = models.CharField(_("teacher"), max_length=60, blank=True)
+    hours = models.DecimalField(
+        _("hours"), max_digits=7, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("until"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    # What it was issued for, when that is a class or a term: for lists and the recognition round's figures.
+    course = models.ForeignKey(
+        Course, verbose_name=_("class"), on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates"
+    )
+    term = models.ForeignKey(
+        Term, verbose_name=_("term"), on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates"
+    )
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "holder", "subject"], name="certificate_once_per_subject"),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True) | Q(period_end__isnull=True) | Q(period_start__lte=F("period_end")),
+                name="certificate_period_in_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["holder", "-issued_at"], name="certificate_holder_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} · {self.holder_name} · {self.code}"
+
+
+class Reconfirmation(models.Model):
+    """A confirmed resident asked to reconfirm their place before one session (`activities.noshow`).
+
+    Asked RECONFIRM_ASK_HOURS before the session when the class has a waiting list (or the resident is under
+    the no-show rule); a place not reconfirmed by RECONFIRM_DEADLINE_HOURS before goes to the waiting list.
+    The rows are the resident's timeline of these steps.
+    """
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="reconfirmations"
+    )
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="reconfirmations")
+    # Copied from the registration so the resident's list and the sweep need no join.
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="reconfirmations"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ReconfirmationReason.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReconfirmationStatus.choices, default=ReconfirmationStatus.ASKED
+    )
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    deadline = models.DateTimeField(_("answer by"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reconfirmation")
+        verbose_name_plural = _("reconfirmations")
+        ordering = ["-asked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "session"], name="reconfirmation_once_per_session"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="reconfirmation_due_idx"),
+            models.Index(fields=["resident", "-asked_at"], name="reconfirmation_resident_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.session}"
+
+
+class NoShowRule(models.Model):
+    """A resident absent without notice from NOSHOW_LIMIT sessions of a term must reconfirm every session of
+    that term. Imposed by `activities.noshow.noshow_rules_impose`; staff lift it (`noshow_rule_lift`)."""
+
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="noshow_rules"
+    )
+    term = models.ForeignKey(Term, verbose_name=_("term"), on_delete=models.CASCADE, related_name="noshow_rules")
+    # Whose staff may lift it: the resident's home community (else the community of their classes).
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    absences = models.PositiveIntegerField(_("absences without notice"))
+    imposed_at = models.DateTimeField(_("imposed at"), default=timezone.now)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lifted by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lift_reason = models.CharField(_("reason for lifting"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("no-show rule")
+        verbose_name_plural = _("no-show rules")
+        ordering = ["-imposed_at", "-id"]
+        # Once per term: a rule staff lifted is not imposed again in the same term.
+        constraints = [models.UniqueConstraint(fields=["resident", "term"], name="noshow_rule_once_per_term")]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.term}"
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+
+class VolunteerShift(models.Model):
+    """Hours a volunteer helped at one session, recorded by the class's teacher or staff and confirmed by staff
+    (`activities.volunteering`). Only confirmed hours count and go on the hours certificate."""
+
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="volunteer_shifts"
+    )
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="volunteer_shifts")
+    hours = models.DecimalField(
+        _("hours"), max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+    )
+    task = models.CharField(_("what they did"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=VolunteerShiftStatus.choices, default=VolunteerShiftStatus.RECORDED
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("volunteer hours")
+        verbose_name_plural = _("volunteer hours")
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "session"], name="volunteer_shift_once_per_session"),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="volunteer_shift_hours_positive"),
+        ]
+        indexes = [models.Index(fields=["volunteer", "status"], name="volunteer_shift_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.session} · {self.hours}"

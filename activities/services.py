@@ -630,4 +630,12 @@ def lifecycle_advance(*, now=None) -> dict[str, int]:
     for course_id in finished_courses(now=now).values_list("pk", flat=True):
         course_close(course=Course(pk=course_id))
         closed += 1
+    # Certificates of ended terms, each term a task of its own (issuing is idempotent; the term is marked
+    # done when its certificates are out, so a term is enqueued again only until then).
+    from ops import outbox
+
+    from .completion import terms_awaiting_certificates
+
+    for term_id in terms_awaiting_certificates():
+        outbox.enqueue("activities.tasks.issue_term_certificates", term_id)
     return {"sessions_held": held, "terms_changed": terms, "courses_closed": closed}

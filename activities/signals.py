@@ -20,3 +20,14 @@ registration_changed = Signal()
 
 # A class changed for its residents: course_id, kind ("changed", "cancelled").
 course_changed = Signal()
+
+# A certificate was issued (not sent again when issuing is repeated): certificate_id.
+certificate_issued = Signal()
+
+# Reconfirmation of places (no-shows): reconfirmation_id, kind — "asked" (please reconfirm) or "released"
+# (not reconfirmed in time: the place went to the waiting list).
+reconfirmation_changed = Signal()
+
+# A resident missed too many sessions without notice and must reconfirm every session ("imposed"), or
+# staff lifted the rule ("lifted"): rule_id, kind.
+noshow_rule_changed = Signal()

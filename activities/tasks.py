@@ -32,3 +32,34 @@ def advance_lifecycle() -> dict[str, int]:
     from activities.services import lifecycle_advance
 
     return lifecycle_advance()
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def issue_term_certificates(term_id: int) -> dict[str, int]:
+    """After a term ends: completion certificates for residents, teaching hours for teachers (idempotent)."""
+    from activities.completion import term_certificates_issue
+
+    outcome = term_certificates_issue(term_id=term_id)
+    return {"course_certificates": outcome.course_certificates, "teacher_certificates": outcome.teacher_certificates}
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def sweep_reconfirmations() -> dict[str, int]:
+    """Beat: the no-show rule where due, then one task per session to ask or to release (activities.noshow)."""
+    from activities.noshow import reconfirmations_sweep
+
+    return reconfirmations_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def ask_reconfirmations(session_id: int) -> int:
+    from activities.noshow import reconfirmations_ask
+
+    return len(reconfirmations_ask(session_id=session_id))
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def release_unconfirmed_places(session_id: int) -> dict[str, int]:
+    from activities.noshow import reconfirmations_release
+
+    return reconfirmations_release(session_id=session_id)

@@ -363,4 +363,5 @@ DEMO_ACCOUNTS = [
     DemoAccount("district_office", "13800000005", "刘洋"),
     DemoAccount("department_liaison", "13800000006", "赵磊"),
     DemoAccount("venue_owner", "13800000007", "周静"),
+    DemoAccount("volunteer", "13800000008", "孙志红"),
 ]

@@ -235,6 +235,7 @@ class _Seeder(
             ("star ratings", self.stage_stars),
             ("funds", self.stage_funds),
             ("teachers' portal", self.stage_teachers_portal),
+            ("certificates and volunteers", self.stage_certificates),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -254,3 +255,14 @@ class _Seeder(
 
         owner = next(a for a in DEMO_ACCOUNTS if a.role == Role.VENUE_OWNER)
         seed_teachers_portal(self, owner_phone=owner.phone, owner_name=owner.name)
+    def stage_certificates(self) -> None:
+        """A certificate and a pending reconfirmation for the demo resident, a volunteer with hours."""
+        from demo.certificates import seed_certificates
+
+        demo = {a.role: a for a in DEMO_ACCOUNTS}
+        seed_certificates(
+            self,
+            resident_phone=demo["resident"].phone,
+            volunteer_phone=demo["volunteer"].phone,
+            volunteer_name=demo["volunteer"].name,
+        )

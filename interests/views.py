@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from activities import orders, resident_selectors
 from activities.models import Order
+from activities.noshow import resident_active_rules, resident_reconfirmations
 from community_college.errors import ConflictError
 
 from . import selectors, services
@@ -229,6 +230,9 @@ def my_orders(request: HttpRequest) -> HttpResponse:
         request,
         "interests/my_orders.html",
         {
+            # Places to reconfirm (no-shows): their requests and the rule, on the same timeline.
+            "reconfirmations": list(resident_reconfirmations(user=request.user)),
+            "noshow_rules": list(resident_active_rules(user=request.user)),
             "profile": profile,
             "timelines": timelines,
             "registrations": registrations,

@@ -11,3 +11,7 @@ class NoticesConfig(AppConfig):
         from . import hooks
 
         hooks.connect()
+        # Certificates, reconfirmation of places and the no-show rule (notices/noshow.py).
+        from . import noshow
+
+        noshow.connect()

@@ -24,6 +24,12 @@ class Purpose(models.TextChoices):
     CONSULTATION_TASK = "consultation_task", _("A matter awaits your action")
     CONSULTATION_INVITATION = "consultation_invitation", _("Invitation to a deliberation meeting")
     CONSULTATION_CONFIRM = "consultation_confirm", _("Is the matter really done?")
+    # Certificates and the reconfirmation of places (no-shows)
+    CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
+    RECONFIRM_REQUEST = "reconfirm_request", _("Please reconfirm your place")
+    PLACE_RELEASED = "place_released", _("Place released: not reconfirmed")
+    NOSHOW_RULE = "noshow_rule", _("Reconfirm every session (missed sessions)")
+    NOSHOW_RULE_LIFTED = "noshow_rule_lifted", _("Reconfirmation rule lifted")
 
 
 # The digest is the one purpose the resident did not ask for by acting (a recommendation, close to

@@ -100,3 +100,27 @@ def thank_donor(pledge_id: int) -> int:
     from . import funds
 
     return funds.pledge_thank(pledge_id=pledge_id)
+
+
+# --- Certificates and the reconfirmation of places (activities.signals → notices.noshow) ----------------------
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_certificate(certificate_id: int) -> int:
+    from . import noshow
+
+    return noshow.notify_certificate(certificate_id=certificate_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_reconfirmation(reconfirmation_id: int, kind: str) -> int:
+    from . import noshow
+
+    return noshow.notify_reconfirmation(reconfirmation_id=reconfirmation_id, kind=kind)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_noshow_rule(rule_id: int, kind: str) -> int:
+    from . import noshow
+
+    return noshow.notify_noshow_rule(rule_id=rule_id, kind=kind)

@@ -76,6 +76,7 @@ def make_node(community) -> Node:
     PolicyTalkFactory(session=session)
     SessionRatingFactory(session=session, resident=resident, comment="老师讲得很好")
     teacher_recommendation_submit(resident=resident, name=f"推荐{community.code}", categories=[category])
+    _noshow_rows(community, resident, session, registration)
     node = Node(community, resident, order, venue, booking, course, session, registration, group, course.teacher)
     # Every activities model needs a row in each node for the scope matrix: matching proposals too.
     from tests.dispatch.helpers import proposal_for_node
@@ -85,6 +86,26 @@ def make_node(community) -> Node:
 
     api_token_create(user=resident, name="phone")
     return node
+
+
+def _noshow_rows(community, resident, session, registration) -> None:
+    """A certificate, a reconfirmation request, a no-show rule and volunteer hours of the community."""
+    from datetime import timedelta
+
+    from accounts.enums import Role as Roles
+    from activities.certificates import certificate_issue
+    from activities.models import NoShowRule, Reconfirmation, VolunteerShift
+    from tests.factories import RoleAssignmentFactory, TermFactory, UserFactory
+
+    certificate_issue(kind="course_completion", holder=resident, subject=f"course:{session.course_id}", title="结业证书")
+    Reconfirmation.objects.create(
+        registration=registration, session=session, resident=resident, reason="waiting_list",
+        deadline=session.starts_at - timedelta(hours=2),
+    )
+    NoShowRule.objects.create(resident=resident, term=TermFactory(), community=community, absences=3)
+    helper = UserFactory(name=f"志愿者{community.code}")
+    RoleAssignmentFactory(user=helper, role=Roles.VOLUNTEER)
+    VolunteerShift.objects.create(volunteer=helper, session=session, hours=2)
 
 
 def admin_url(model, view: str, *args) -> str:

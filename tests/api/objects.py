@@ -40,6 +40,9 @@ class Owned:
     teacher: object
     group: object
     college: object
+    certificate: object = None
+    reconfirmation: object = None
+    shift: object = None
 
 
 def owned_by(world) -> Owned:
@@ -72,7 +75,30 @@ def owned_by(world) -> Owned:
     group = InterestGroupFactory(category=world.leaf, community=world.home, name="太极拳小组")
     college = CollegeFactory(community=world.home)
     CollegeStarRecordFactory(college=college)
-    return Owned(order, course, registration, upcoming, notice, rating, token, venue, teacher, group, college)
+    certificate, reconfirmation, shift = _noshow_things(owner, course, upcoming, past, registration)
+    return Owned(
+        order, course, registration, upcoming, notice, rating, token, venue, teacher, group, college,
+        certificate, reconfirmation, shift,
+    )
+
+
+def _noshow_things(owner, course, upcoming, past, registration):
+    """The owner's certificate and reconfirmation request; the owner volunteers too, with hours at `past`."""
+    from accounts.enums import Role
+    from accounts.models import RoleAssignment
+    from activities.certificates import certificate_issue
+    from activities.models import Reconfirmation, VolunteerShift
+
+    certificate = certificate_issue(
+        kind="course_completion", holder=owner, subject=f"course:{course.pk}", title="结业证书", course_title=course.title
+    )
+    reconfirmation = Reconfirmation.objects.create(
+        registration=registration, session=upcoming, resident=owner, reason="waiting_list",
+        deadline=upcoming.starts_at - timedelta(hours=2),
+    )
+    RoleAssignment.objects.create(user=owner, role=Role.VOLUNTEER)
+    shift = VolunteerShift.objects.create(volunteer=owner, session=past, hours=1)
+    return certificate, reconfirmation, shift
 
 
 def proposal_of(world, owned, *, venue_consent: str = "pending"):

@@ -53,6 +53,18 @@ MATRIX = [
     _row("get", "/api/v1/notices/unread-count/", 401, 200, 200, 200, 200),
     _row("get", "/api/v1/auth/tokens/", 401, 200, 200, 200, 200),
     _row("delete", "/api/v1/auth/tokens/{token}/", 401, 204, 404, 404, 404),
+    # Certificates, reconfirmation of places, volunteer hours (issues 14 and 16).
+    _row("get", "/api/v1/me/certificates/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/me/certificates/{certificate}/", 401, 200, 404, 404, 404),
+    _row("get", "/api/v1/me/certificates/{certificate}/pdf/", 401, 200, 404, 404, 404),
+    _row("get", "/api/v1/me/reconfirmations/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/me/reconfirmations/{reconfirmation}/", 401, 200, 404, 404, 404),
+    _row("post", "/api/v1/me/reconfirmations/{reconfirmation}/confirm/", 401, 200, 404, 404, 404),
+    _row("get", "/api/v1/me/volunteer-hours/", 401, 200, 404, 404, 404),
+    _row("post", "/api/v1/me/volunteer-hours/certificate/", 401, 409, 404, 404, 404),
+    _row("get", "/api/v1/staff/volunteer-shifts/", 401, 403, 403, 200, 200),
+    _row("get", "/api/v1/staff/volunteer-shifts/{shift}/", 401, 403, 403, 404, 200),
+    _row("post", "/api/v1/staff/volunteer-shifts/{shift}/confirm/", 401, 403, 403, 404, 403),
     _row("get", "/api/v1/staff/orders/", 401, 403, 403, 200, 200),
     _row("get", "/api/v1/staff/orders/{order}/", 401, 403, 403, 404, 200),
     _row("post", "/api/v1/staff/orders/{order}/accept/", 401, 403, 403, 404, 403, {}),
@@ -168,6 +180,9 @@ def test_access_matrix(world, api, actor, method, url, body, expected):
         token=owned.token.pk,
         course=owned.course.pk,
         teacher=owned.teacher.pk,
+        certificate=owned.certificate.pk,
+        reconfirmation=owned.reconfirmation.pk,
+        shift=owned.shift.pk,
     )
     response = (
         getattr(api(user), method)(path, body, format="json")

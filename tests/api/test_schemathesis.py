@@ -159,7 +159,28 @@ def _world():
         venue_consent="pending",
     )
     ProposedPlacement.objects.create(proposed_class=proposed, order=order)
+    _noshow_world(resident, staff, SessionFactory(course=CourseFactory(community=community, venue=venue)))
     return resident, staff, teacher.user, owner
+
+
+def _noshow_world(resident, staff, session):
+    """The resident's certificate and reconfirmation request; the resident volunteers, with hours to confirm."""
+    from datetime import timedelta
+
+    from accounts.enums import Role
+    from accounts.models import RoleAssignment
+    from activities.certificates import certificate_issue
+    from activities.models import Reconfirmation, VolunteerShift
+    from activities.services import registration_create
+
+    certificate_issue(kind="course_completion", holder=resident, subject="course:1", title="结业证书")
+    registration = registration_create(course=session.course, resident=resident)
+    Reconfirmation.objects.create(
+        registration=registration, session=session, resident=resident, reason="waiting_list",
+        deadline=session.starts_at - timedelta(hours=2),
+    )
+    RoleAssignment.objects.create(user=resident, role=Role.VOLUNTEER)
+    VolunteerShift.objects.create(volunteer=resident, session=session, hours=1)
 
 
 # The runs are separate tests, so that pytest-xdist can give them to different workers: together they
