@@ -42,11 +42,14 @@ def main() -> int:
     import django
 
     django.setup()
+    from importlib import import_module
+
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    import community_college.wsgi as wsgi
+    # BENCH_APP=bench.bare_urls: the application bench/booking.py serves (the same chains, its URLs).
+    wsgi = import_module(os.environ.get("BENCH_APP", "community_college.wsgi"))
 
     fx = booking._setup(residents=2 * args.requests + 50, places=5)
     application = getattr(wsgi, "application", None) or WSGIHandler()
