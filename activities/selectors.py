@@ -210,8 +210,19 @@ def registration_state(*, course: Course, user, registration=_UNKNOWN) -> Regist
     """The status block's facts; refreshes `course.status` and `course.confirmed_count` as it reads them.
 
     One query (the class with its queue counted), plus one to find the resident's live registration
-    unless the caller passes it (`registration=` the live one, or None).
+    unless the caller passes it (`registration=` the live one, or None). None at all for a registration
+    that carries the queue as its write left it (`registration.queue`, from `registration_create`).
     """
+    queue = getattr(registration, "queue", None)
+    if queue is not None and registration.course_id == course.pk:
+        course.status, course.confirmed_count = queue.course_status, queue.confirmed_count
+        return RegistrationState(
+            registration=registration,
+            position=queue.position,
+            waiting=queue.waiting,
+            free_places=course.free_places,
+            is_open=course.status == CourseStatus.OPEN,
+        )
     if not user.is_authenticated:
         registration = None
     elif registration is _UNKNOWN:

@@ -6,7 +6,9 @@ Capacity is guarded by the database: a registration takes a place with one condi
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import require_change, scope_for
 from community_college.errors import ConflictError, ScopeError
+from ops import outbox
 from venues.enums import BookingStatus
 from venues.models import Booking
 from venues.services import booking_cancel, booking_create, booking_move
@@ -44,11 +47,16 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
     """Register `resident` for `course`: a place when one is free, else the end of the waiting list.
 
     Idempotent: registering twice (a double-click, a retried request) returns the live registration.
+    The registration returned carries `queue` (QueueFacts: the class's places and the waiting list as the
+    write left them) when they are known without another query, else None.
     """
     if placed_by is not None and placed_by != resident and not scope_for(placed_by).can_change_community(course.community_id):
         raise ScopeError(_("You can only register residents for classes of your own community."), code="scope")
+    if connection.vendor == "postgresql":
+        return _registration_create_lean(course=course, resident=resident, placed_by=placed_by, order=order)
     existing = Registration.objects.filter(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES).first()
     if existing:
+        existing.queue = None
         return existing
     refusal = course_registration_refusal(course=course)
     if refusal is not None:
@@ -66,10 +74,110 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
                 course=course, resident=resident, status=status, placed_by=placed_by or resident, order=order
             )
             signals.registration_changed.send(sender=Registration, registration_id=registration.pk, kind=status)
+            registration.queue = None
             return registration
     except IntegrityError:
         # Another request of the same resident won the race; the unique index kept one registration.
-        return Registration.objects.get(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES)
+        registration = Registration.objects.get(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES)
+        registration.queue = None
+        return registration
+
+
+@dataclass(frozen=True)
+class QueueFacts:
+    """A class's places and waiting list right after a registration wrote them, and the resident's place."""
+
+    course_status: str
+    capacity: int
+    confirmed_count: int
+    waiting: int
+    position: int | None  # 1 = first in line; None for a confirmed place
+
+
+def _history_user_id() -> int | None:
+    # As simple-history would record it: the signed-in user of the request its middleware saw, if any.
+    from simple_history.models import HistoricalRecords
+
+    user = getattr(getattr(HistoricalRecords.context, "request", None), "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def _registration_create_lean(*, course: Course, resident: User, placed_by: User | None, order) -> Registration:
+    """PostgreSQL: one statement (activities/registration_sql.py) with the ORM path's guarantees."""
+    from . import registration_sql
+
+    pk = registration_sql.reserve_id()
+    # The notice is written by the statement in the same transaction: the hook's outbox message is held,
+    # once for each outcome, and the statement keeps the one that happened.
+    with outbox.held() as held:
+        signals.registration_changed.send(sender=Registration, registration_id=pk, kind=RegistrationStatus.CONFIRMED)
+        confirmed_messages = len(held)
+        signals.registration_changed.send(sender=Registration, registration_id=pk, kind=RegistrationStatus.WAITLISTED)
+    messages = [
+        (RegistrationStatus.CONFIRMED.value if i < confirmed_messages else RegistrationStatus.WAITLISTED.value, m)
+        for i, m in enumerate(held)
+    ]
+    now = timezone.now()
+    placed_by_id = (placed_by or resident).pk
+    try:
+        row = registration_sql.register(
+            registration_id=pk,
+            course_id=course.pk,
+            resident_id=resident.pk,
+            order_id=getattr(order, "pk", order),
+            placed_by_id=placed_by_id,
+            history_user_id=_history_user_id(),
+            now=now,
+            today=timezone.localdate(now),
+            messages=messages,
+        )
+    except IntegrityError:
+        # Not a double-click (ON CONFLICT takes those): the reserved id was taken after all (a sequence reset
+        # under a running process). Forget the reserve; the next call reserves afresh.
+        registration_sql.ids.clear()
+        raise
+    if row.outcome != "created":
+        registration_sql.ids.give_back(pk)
+    if row.outcome == "missing":
+        raise Course.DoesNotExist
+    if row.outcome == "refused":
+        if row.refusal == "course_past:term":
+            raise ConflictError(_("This class's term has ended."), code="course_past")
+        if row.refusal == "course_past:meetings":
+            raise ConflictError(_("This class has no meeting left."), code="course_past")
+        raise ConflictError(_("This class is not open for registration."), code="course_closed")
+    if row.outcome == "conflict":
+        # The resident's other request committed while this one waited for the class: answer with it.
+        registration = Registration.objects.get(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES)
+        registration.queue = None
+        return registration
+    for message in row.outbox:
+        outbox.written(message)
+    registration = Registration(
+        pk=row.registration_id,
+        course=course,
+        resident=resident,
+        status=row.status,
+        order_id=row.order_id,
+        placed_by_id=row.placed_by_id,
+        created=row.created,
+        status_changed=row.status_changed,
+    )
+    registration._state.adding = False
+    registration._state.db = connection.alias
+    course.status, course.confirmed_count = row.course_status, row.confirmed_count
+    registration.queue = (
+        QueueFacts(
+            course_status=row.course_status,
+            capacity=row.capacity,
+            confirmed_count=row.confirmed_count,
+            waiting=row.waiting,
+            position=row.ahead + 1 if row.ahead is not None else None,
+        )
+        if row.fresh
+        else None
+    )
+    return registration
 
 
 @transaction.atomic

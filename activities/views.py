@@ -229,7 +229,8 @@ def course_register(request: HttpRequest, pk: int) -> HttpResponse:
     elif _is_htmx(request):
         notice = _("The class is full, so you are on the waiting list.")  # the block shows the position
     else:
-        position = services.waitlist_position(registration=registration)
+        queue = registration.queue
+        position = queue.position if queue is not None else services.waitlist_position(registration=registration)
         notice = _("The class is full. You are number %(position)s on the waiting list.") % {"position": position}
     return _answer(request, course, notice=notice, registration=registration)
 

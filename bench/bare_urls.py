@@ -2,7 +2,8 @@
 
 `bench/booking.py` starts gunicorn on `bench.bare_urls:application`. The settings are the portal's own
 (community_college.settings, from the same environment); only ROOT_URLCONF is pointed here, before the
-first request, so the bare view runs behind exactly the same middleware as the portal's register view.
+first request, so the bare view runs behind exactly the same middleware as the portal's register view,
+and /api/ behind the API's chain, as community_college/wsgi.py routes them.
 
 The bare view does only the database work of a registration: the conditional UPDATE that takes a place
 and the INSERT of the registration (through the model, so simple_history's row is written as it is for
@@ -19,10 +20,12 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community_college.settings")
 
 from django.conf import settings  # noqa: E402 — the settings module must be chosen first
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from community_college.handlers import get_application  # noqa: E402
 
 settings.ROOT_URLCONF = __name__
-django_application = get_wsgi_application()
+# As community_college/wsgi.py serves it: /api/ through the API's middleware chain, pages through the whole.
+django_application = get_application()
 
 # Imported after django.setup(): the project URLconf imports the admin and the apps' views.
 from django.db import transaction  # noqa: E402

@@ -66,6 +66,8 @@ def _server_env(database_url: str) -> dict[str, str]:
         # Plain HTTP on the loopback: no redirect to https.
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_LOG_LEVEL="WARNING",
+        # As community_college/wsgi.py sets it for gunicorn: the web statement and lock timeouts.
+        DJANGO_WEB_PROCESS="1",
         # WhiteNoise scans STATIC_ROOT at start-up; the benchmark serves no static files.
         DJANGO_STATIC_ROOT=tempfile.mkdtemp(prefix="cc-bench-static-"),
     )

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -93,10 +95,40 @@ class MessageData:
     headers: dict
 
 
+# Set while a caller holds messages back to write them in a statement of its own (see `held`).
+_held: ContextVar[list[MessageData] | None] = ContextVar("outbox_held", default=None)
+
+
+@contextmanager
+def held():
+    """Inside, `enqueue` writes nothing: it collects the messages (pk 0) into the list this yields.
+
+    For a hot path that writes its change and its outbox rows in one statement (the registration's lean
+    path): the caller inserts the rows in that statement and then calls `written` with their ids, so the
+    outbox's guarantee (a row in the same transaction, published on commit) holds as with `enqueue`.
+    """
+    messages: list[MessageData] = []
+    token = _held.set(messages)
+    try:
+        yield messages
+    finally:
+        _held.reset(token)
+
+
+def written(message: MessageData) -> None:
+    """A held message that the caller's own statement has inserted (as row `message.pk`): publish it on
+    commit, as `enqueue` would have."""
+    transaction.on_commit(partial(_fast_path, message))
+
+
 def enqueue(task_name: str, *args, **kwargs) -> None:
     """Send `task_name(*args, **kwargs)` once the surrounding transaction commits; never lost, never
     an error for the caller. Arguments must be JSON (ids, strings, ISO datetimes)."""
     headers = {"request_id": current_request_id()} if current_request_id() else {}
+    holding = _held.get()
+    if holding is not None:
+        holding.append(MessageData(0, task_name, list(args), kwargs, headers))
+        return
     # One INSERT in the caller's transaction (no savepoint of its own: it is a single statement). In
     # autocommit it is committed at once, and on_commit runs the fast path straight away.
     row = OutboxMessage.objects.create(task_name=task_name, args=list(args), kwargs=kwargs, headers=headers)
@@ -121,7 +153,32 @@ def _fast_path(data: MessageData) -> None:
         return
     _note_broker(True)
     _count("published")
-    OutboxMessage.objects.filter(pk=data.pk).delete()
+    _forget(data.pk)
+
+
+def _forget(pk: int) -> None:
+    """Delete a published row. On PostgreSQL in autocommit (where on-commit work runs) this is one round
+    trip that does not wait for the WAL flush: a delete lost in a crash only means the relay publishes the
+    message once more, which delivery already allows (at least once). The request's own change was
+    committed durably before this runs."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "BEGIN; SET LOCAL synchronous_commit TO OFF;"
+                    f" DELETE FROM {OutboxMessage._meta.db_table} WHERE id = %s; COMMIT",
+                    [pk],
+                )
+        except Exception:
+            # The string's own transaction is left aborted: end it, so the connection is usable again.
+            # The row stays for the relay.
+            logger.warning("outbox: could not delete published #%s; the relay will publish it again", pk)
+            if connection.connection is not None and not connection.connection.closed:
+                connection.connection.rollback()
+        return
+    OutboxMessage.objects.filter(pk=pk).delete()
 
 
 def relay(*, limit: int | None = None, grace: timedelta | None = None) -> int:

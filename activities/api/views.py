@@ -103,12 +103,16 @@ class CourseViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def register(self, request, pk=None):
-        course = self.get_object()
+        # The class row alone (the serializer needs its title): the hot path of a popular class's opening.
+        course = get_object_or_404(Course.objects.exclude(status=CourseStatus.PROPOSED), pk=pk)
         registration = services.registration_create(course=course, resident=request.user)
-        # The answer comes from the row the service returned and the class read above: no second read of
-        # the registration; a place in the queue is counted only for the waiting list.
+        # The answer comes from what the write returned (on PostgreSQL its place in the queue too): no
+        # second read of the registration; otherwise a place in the queue is counted for the waiting list.
         registration.course = course
-        registration.waiting_position = registration_waiting_position(registration=registration)
+        queue = registration.queue
+        registration.waiting_position = (
+            queue.position if queue is not None else registration_waiting_position(registration=registration)
+        )
         return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
 

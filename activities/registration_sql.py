@@ -1,0 +1,319 @@
+"""The registration's lean path on PostgreSQL: one statement that registers, written once per process.
+
+`registration_create` runs it (activities/services.py); SQLite keeps the ORM path, with the same tests on
+both. One statement, in the caller's transaction or as its own (autocommit), does what the ORM path does in
+eight queries:
+
+- finds the resident's live registration (a double-click answers with it, nothing written);
+- locks the class row (FOR UPDATE: registrations of one class queue here, as the conditional UPDATE of the
+  ORM path makes them) and refuses a class whose term has ended, whose meetings are all behind it, or that
+  is not open;
+- inserts the registration, confirmed while a place is free and on the waiting list otherwise, with ON
+  CONFLICT DO NOTHING on the "one live registration" index for the double-click that raced past the first
+  check; `created` is read after the lock, so the waiting list is served in the order the lock was granted;
+- counts the place on the class row (the CheckConstraint `course_not_oversold` stays the backstop) — a
+  waiting registration writes the row too, unchanged, which is what lets a later statement know whether its
+  snapshot is older than the version it locked (below);
+- writes simple-history's row and the notices' outbox rows (ops/outbox.py: held by `outbox.held`, one for
+  each outcome the statement may have, the one that happened is written);
+- answers with the registration, the class's places, the waiting list's length and the resident's place in
+  it, and whether those counts are fresh: a statement that waited for the lock reads an older snapshot
+  than the class version it locked, and the caller then counts again (`queue_facts`).
+
+The registration's id is taken before the statement, from ids this process reserves from the table's
+sequence (the statement reserves the next batch when few are left), because the notice's outbox message
+names it. Ids are unique; under several processes they are not in time order — the waiting list is
+ordered by `created` (then id), never by id alone.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+
+from ops.outbox import MessageData
+
+ID_BATCH = 32
+# Reserve the next batch when fewer than this are left, in the registration statement itself.
+ID_LOW_WATER = 8
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the statement answers. `outcome`: "created", "existing", "refused", "conflict" (the double-click
+    that lost the race: the live registration is read afresh) or "missing" (no such class)."""
+
+    outcome: str
+    refusal: str | None
+    registration_id: int | None
+    status: str | None
+    created: datetime | None
+    status_changed: datetime | None
+    order_id: int | None
+    placed_by_id: int | None
+    course_status: str | None
+    capacity: int | None
+    confirmed_count: int | None
+    waiting: int | None
+    ahead: int | None
+    fresh: bool
+    outbox: list[MessageData]
+
+
+class _Ids:
+    """Registration ids reserved from the sequence, per process, handed out once each."""
+
+    def __init__(self) -> None:
+        self._free: list[int] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> int | None:
+        with self._lock:
+            return self._free.pop() if self._free else None
+
+    def give_back(self, pk: int) -> None:
+        with self._lock:
+            self._free.append(pk)
+
+    def add(self, pks) -> None:
+        with self._lock:
+            # Smallest last: popped first, so one process's registrations keep rising ids.
+            self._free.extend(sorted(pks, reverse=True))
+
+    def want(self) -> int:
+        with self._lock:
+            return ID_BATCH if len(self._free) < ID_LOW_WATER else 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._free.clear()
+
+
+ids = _Ids()
+
+
+def _tables() -> dict[str, str]:
+    from ops.models import OutboxMessage
+
+    from .models import Course, Registration, Session, Term
+
+    return {
+        "course": Course._meta.db_table,
+        "reg": Registration._meta.db_table,
+        "hist": Registration.history.model._meta.db_table,
+        "session": Session._meta.db_table,
+        "term": Term._meta.db_table,
+        "outbox": OutboxMessage._meta.db_table,
+    }
+
+
+_RESERVE = "SELECT nextval(pg_get_serial_sequence('{reg}', 'id')) FROM generate_series(1, %s)"
+
+_REGISTER = """
+WITH existing AS (
+    SELECT id, status, created, status_changed, order_id, placed_by_id
+    FROM {reg}
+    WHERE course_id = %(course)s AND resident_id = %(resident)s AND status IN ('confirmed', 'waitlisted')
+    LIMIT 1  -- at most one (registration_one_live_per_course); its index finds it
+),
+seen AS (
+    SELECT status, capacity, confirmed_count, xmin::text AS version FROM {course} WHERE id = %(course)s
+),
+c AS (
+    SELECT c.id, c.status, c.capacity, c.confirmed_count, c.xmin::text AS version,
+           (t.ends_on IS NOT NULL AND t.ends_on < %(today)s) AS term_over,
+           EXISTS (SELECT 1 FROM {session} s WHERE s.course_id = c.id AND s.status <> 'cancelled') AS has_live,
+           EXISTS (
+               SELECT 1 FROM {session} s
+               WHERE s.course_id = c.id AND s.status = 'scheduled' AND s.starts_at > %(now)s
+           ) AS has_to_come
+    FROM {course} c LEFT JOIN {term} t ON t.id = c.term_id
+    WHERE c.id = %(course)s AND NOT EXISTS (SELECT 1 FROM existing)
+    FOR UPDATE OF c
+),
+ok AS (
+    SELECT id, capacity, confirmed_count FROM c
+    WHERE NOT term_over AND NOT (has_live AND NOT has_to_come) AND status = 'open'
+),
+ins AS (
+    INSERT INTO {reg} (id, course_id, resident_id, status, order_id, placed_by_id, created, status_changed)
+    SELECT %(id)s, x.id, %(resident)s,
+           CASE WHEN x.confirmed_count < x.capacity THEN 'confirmed' ELSE 'waitlisted' END,
+           %(order)s, %(placed_by)s, x.ts, x.ts
+    FROM (SELECT ok.*, clock_timestamp() AS ts FROM ok) x
+    ON CONFLICT (course_id, resident_id) WHERE status IN ('confirmed', 'waitlisted') DO NOTHING
+    RETURNING id, status, created, status_changed
+),
+bump AS (
+    UPDATE {course} AS u
+    SET confirmed_count = u.confirmed_count + CASE WHEN ins.status = 'confirmed' THEN 1 ELSE 0 END
+    FROM ins
+    WHERE u.id = %(course)s
+    RETURNING u.confirmed_count
+),
+hist AS (
+    INSERT INTO {hist} (id, course_id, resident_id, status, order_id, placed_by_id, created, status_changed,
+                        history_date, history_change_reason, history_type, history_user_id)
+    SELECT id, %(course)s, %(resident)s, status, %(order)s, %(placed_by)s, created, status_changed,
+           created, NULL, '+', %(history_user)s
+    FROM ins
+),
+out AS (
+    INSERT INTO {outbox} (task_name, args, kwargs, headers, created, available_at, attempts, last_error)
+    SELECT m.task_name, m.args, m.kwargs, m.headers, ins.created, ins.created, 0, ''
+    FROM ins
+    JOIN jsonb_to_recordset(%(messages)s::jsonb) AS m(kind text, task_name text, args jsonb, kwargs jsonb, headers jsonb)
+      ON m.kind = ins.status
+    RETURNING id, task_name, args, kwargs, headers
+),
+me AS (
+    SELECT i.id, i.status, i.created FROM ins i
+    UNION ALL
+    SELECT e.id, e.status, e.created FROM existing e
+)
+SELECT
+    (SELECT count(*) FROM existing) AS has_existing,
+    (SELECT count(*) FROM c) AS locked,
+    (SELECT count(*) FROM ins) AS inserted,
+    (SELECT CASE WHEN term_over OR (has_live AND NOT has_to_come) THEN 'course_past'
+                 WHEN status <> 'open' THEN 'course_closed' END FROM c) AS refusal,
+    (SELECT CASE WHEN term_over THEN 'term' ELSE 'meetings' END FROM c) AS past_why,
+    coalesce((SELECT id FROM ins), (SELECT id FROM existing)) AS registration_id,
+    coalesce((SELECT status FROM ins), (SELECT status FROM existing)) AS status,
+    coalesce((SELECT created FROM ins), (SELECT created FROM existing)) AS created,
+    coalesce((SELECT status_changed FROM ins), (SELECT status_changed FROM existing)) AS status_changed,
+    (SELECT order_id FROM existing) AS existing_order_id,
+    (SELECT placed_by_id FROM existing) AS existing_placed_by_id,
+    coalesce((SELECT status FROM c), (SELECT status FROM seen)) AS course_status,
+    coalesce((SELECT capacity FROM c), (SELECT capacity FROM seen)) AS capacity,
+    coalesce((SELECT confirmed_count FROM bump), (SELECT confirmed_count FROM c), (SELECT confirmed_count FROM seen))
+        AS confirmed_count,
+    (SELECT count(*) FROM {reg} w WHERE w.course_id = %(course)s AND w.status = 'waitlisted')
+        + (SELECT count(*) FROM ins WHERE status = 'waitlisted') AS waiting,
+    (SELECT count(*) FROM {reg} w, me
+       WHERE w.course_id = %(course)s AND w.status = 'waitlisted' AND me.status = 'waitlisted'
+         AND (w.created, w.id) < (me.created, me.id)) AS ahead,
+    coalesce((SELECT version FROM c) = (SELECT version FROM seen), true) AS fresh,
+    (SELECT coalesce(jsonb_agg(jsonb_build_array(o.id, o.task_name, o.args, o.kwargs, o.headers)), '[]'::jsonb)
+       FROM out o) AS outbox,
+    (SELECT coalesce(array_agg(nextval(pg_get_serial_sequence('{reg}', 'id'))), '{{}}')
+       FROM generate_series(1, %(reserve)s)) AS reserved
+"""
+
+_compiled: dict[str, str] = {}
+
+
+def _sql(name: str, template: str) -> str:
+    # Table names from the models, formatted once per process; the statement text is then constant.
+    text = _compiled.get(name)
+    if text is None:
+        text = _compiled[name] = template.format(**_tables())
+    return text
+
+
+def reserve_id() -> int:
+    """An id for the next registration: from this process's reserve, refilled when empty."""
+    pk = ids.take()
+    if pk is not None:
+        return pk
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("reserve", _RESERVE), [ID_BATCH])
+        ids.add(r[0] for r in cursor.fetchall())
+    return ids.take()
+
+
+def register(
+    *,
+    registration_id: int,
+    course_id: int,
+    resident_id: int,
+    order_id: int | None,
+    placed_by_id: int | None,
+    history_user_id: int | None,
+    now: datetime,
+    today,
+    messages: list[tuple[str, MessageData]],
+) -> Row:
+    """Run the statement (see the module's docstring); `messages` are (registration status, held message)."""
+    params = {
+        "id": registration_id,
+        "course": course_id,
+        "resident": resident_id,
+        "order": order_id,
+        "placed_by": placed_by_id,
+        "history_user": history_user_id,
+        "now": now,
+        "today": today,
+        "messages": json.dumps(
+            [
+                {
+                    "kind": kind,
+                    "task_name": m.task_name,
+                    "args": m.args,
+                    "kwargs": m.kwargs,
+                    "headers": m.headers,
+                }
+                for kind, m in messages
+            ]
+        ),
+        "reserve": ids.want(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("register", _REGISTER), params)
+        (
+            has_existing,
+            locked,
+            inserted,
+            refusal,
+            past_why,
+            reg_id,
+            status,
+            created,
+            status_changed,
+            existing_order_id,
+            existing_placed_by_id,
+            course_status,
+            capacity,
+            confirmed_count,
+            waiting,
+            ahead,
+            fresh,
+            outbox,
+            reserved,
+        ) = cursor.fetchone()
+    if reserved:
+        ids.add(reserved)
+    if inserted:
+        outcome = "created"
+    elif has_existing:
+        outcome = "existing"
+    elif refusal:
+        outcome = "refused"
+        refusal = f"{refusal}:{past_why}" if refusal == "course_past" else refusal
+    elif locked:
+        outcome = "conflict"
+    else:
+        outcome = "missing"
+    if isinstance(outbox, str):  # psycopg2 decodes jsonb; a driver that does not hands back text
+        outbox = json.loads(outbox)
+    return Row(
+        outcome=outcome,
+        refusal=refusal if outcome == "refused" else None,
+        registration_id=reg_id,
+        status=status,
+        created=created,
+        status_changed=status_changed,
+        order_id=order_id if inserted else existing_order_id,
+        placed_by_id=placed_by_id if inserted else existing_placed_by_id,
+        course_status=course_status,
+        capacity=capacity,
+        confirmed_count=confirmed_count,
+        waiting=waiting,
+        ahead=ahead if status == "waitlisted" else None,
+        fresh=bool(fresh),
+        outbox=[MessageData(pk, task, args, kwargs, headers) for pk, task, args, kwargs, headers in outbox],
+    )

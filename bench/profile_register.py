@@ -1,0 +1,108 @@
+"""Profile one registration path in-process with cProfile: where a request's CPU goes.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench .venv/bin/python bench/profile_register.py \
+        [--path api|portal] [--requests 300] [--top 25]
+
+Sets up signed-in residents and a class as bench/booking.py does, warms up on another class, then sends
+`--requests` registrations through Django's WSGI handler with the production middleware (DEBUG off, no
+network, one thread) under cProfile, and prints the functions with the most cumulative and own time, the
+mean time per request, and the queries per request. Deletes what it created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+# BENCH_ROOT: profile another checkout (e.g. main, for a before/after pair) with this script.
+ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parent.parent)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--path", choices=["api", "portal"], default="api")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database")
+    sys.path.insert(0, str(ROOT))
+    from bench import booking
+
+    env = booking._server_env(database_url)
+    env["DJANGO_WEB_PROCESS"] = "1"
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from importlib import import_module
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    # BENCH_APP=bench.bare_urls: the application bench/booking.py serves (the same chains, its URLs).
+    wsgi = import_module(os.environ.get("BENCH_APP", "community_college.wsgi"))
+
+    fx = booking._setup(residents=2 * args.requests + 50, places=5)
+    application = getattr(wsgi, "application", None) or WSGIHandler()
+
+    def request(kind: str, course_id: int, i: int) -> None:
+        if kind == "api":
+            path, headers = booking._api_requests(fx, course_id)[i]
+        else:
+            path, headers = booking._portal_requests(fx, course_id)[i]
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "CONTENT_LENGTH": "0",
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+        for name, value in headers.items():
+            key = name.upper().replace("-", "_")
+            environ[key if key in ("CONTENT_LENGTH", "CONTENT_TYPE") else f"HTTP_{key}"] = value
+        status = []
+        body = b"".join(application(environ, lambda s, h, exc_info=None: status.append(s)))
+        if not status or not status[0].startswith(("200", "201")):
+            raise SystemExit(f"{path}: {status} {body[:300]!r}")
+
+    try:
+        for i in range(50):
+            request(args.path, fx.warmup_course_id, args.requests + i)
+        reset_queries()
+        with CaptureQueriesContext(connection) as queries:
+            profiler = cProfile.Profile()
+            began = time.perf_counter()
+            profiler.enable()
+            for i in range(args.requests):
+                request(args.path, fx.api_course_id if args.path == "api" else fx.portal_course_id, i)
+            profiler.disable()
+            elapsed = time.perf_counter() - began
+        print(
+            f"{args.path}: {args.requests} requests, {elapsed / args.requests * 1000:.2f} ms each under the "
+            f"profiler, {len(queries) / args.requests:.1f} queries each"
+        )
+        for order in ("cumulative", "tottime"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
+            print(out.getvalue())
+    finally:
+        connection.close()
+        booking._teardown(fx)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
