@@ -30,6 +30,13 @@ What goes in, for a community, a street or the district (the *scope*) and a term
 "The term still to come" runs from the later of the term's first day and tomorrow to its last day; the
 service schedules the weekly sessions of a confirmed class over the same days.
 
+For the near misses (``activities.matching.near_miss``), optional fields the solver ignores: an order whose
+resident chose slots gets ``free_slots``, every slot inside the resident's free times; each category names
+its ``parent`` when the parent is in the instance (the parents of the orders' categories are added, with the
+teachers who teach them); a teacher gives ``min_class`` when they accept a class below the interest's
+minimum; and the scope's active interest groups of those categories are ``groups``, placed at their
+community's centre, with the room left under their maximum (else the interest's maximum class size).
+
 Everything is read in id order, so the same database gives the same instance, byte for byte.
 """
 
@@ -42,6 +49,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,7 +68,7 @@ from activities.models import (
 from community_college.errors import ConflictError
 from community_college.geo import walking_circle_km
 from interests.enums import OrderStatus
-from interests.models import Category, Order, ResidentAvailability
+from interests.models import Category, GroupMembership, InterestGroup, Order, ResidentAvailability
 from teachers.models import Teacher, TeacherAvailability, TeacherSkill
 from venues.enums import HOLDING_STATUSES
 from venues.models import Booking, OpeningHours, Venue
@@ -362,6 +370,7 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     slot_rank = {s.code: i for i, s in enumerate(slots)}
     facts: dict[int, OrderFacts] = {}
     order_slots: dict[int, tuple[str, ...]] = {}
+    order_free: dict[int, tuple[str, ...]] = {}
     no_slot: list[int] = []
     unlocated: list[int] = []
     for pk, community_id, category_id, resident_id, weight, p_lat, p_lon, c_lat, c_lon in pool.order_by(
@@ -387,6 +396,9 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         facts[pk] = OrderFacts(pk, community_id, category_id, resident_id, weight, lat, lon)
         if preferred.get(pk):
             codes = preferred[pk]
+            wider = cal.inside(free_times[resident_id]) if free_times.get(resident_id) else set()
+            if wider - codes:
+                order_free[pk] = tuple(sorted(wider | codes, key=slot_rank.__getitem__))
         elif free_times.get(resident_id):
             codes = cal.inside(free_times[resident_id])
             if not codes:
@@ -397,8 +409,12 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         order_slots[pk] = tuple(sorted(codes, key=slot_rank.__getitem__))
     solvable = [facts[pk] for pk in sorted(order_slots)]
 
-    # --- categories
-    category_ids = sorted({f.category_id for f in solvable})
+    # --- categories: the orders' and their parents (a near miss may pool orders under their parent)
+    order_categories = {f.category_id for f in solvable}
+    parent_of = dict(
+        Category.objects.filter(pk__in=order_categories, parent__isnull=False).values_list("pk", "parent_id")
+    )
+    category_ids = sorted(order_categories | set(parent_of.values()))
     needs: defaultdict[int, list[str]] = defaultdict(list)
     for category_id, code in (
         Category.facilities.through.objects.filter(category_id__in=category_ids)
@@ -407,7 +423,14 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     ):
         needs[category_id].append(code)
     categories = [
-        spec.Category(id=pk, name=name, facilities=tuple(needs[pk]), min_size=min_size, max_size=max_size)
+        spec.Category(
+            id=pk,
+            name=name,
+            facilities=tuple(needs[pk]),
+            min_size=min_size,
+            max_size=max_size,
+            parent=parent_of.get(pk),
+        )
         for pk, name, min_size, max_size in Category.objects.filter(pk__in=category_ids)
         .order_by("pk")
         .values_list("pk", "name", "min_size", "max_size")
@@ -476,15 +499,18 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     ).values_list("teacher_id", "weekday", "start", "end"):
         available[teacher_id].append((weekday, start, end))
     candidates = []
-    for pk, lat, lon, max_weekly, max_km in (
+    smallest: dict[int, int] = {}
+    for pk, lat, lon, max_weekly, max_km, min_class in (
         Teacher.objects.filter(pk__in=list(skills), latitude__isnull=False, longitude__isnull=False)
         .order_by("pk")
-        .values_list("pk", "latitude", "longitude", "max_weekly_sessions", "max_travel_km")
+        .values_list("pk", "latitude", "longitude", "max_weekly_sessions", "max_travel_km", "min_class_size")
     ):
         free = cal.inside(available[pk]) - teacher_busy[pk]
         left = max_weekly - teacher_load[pk]
         if free and left > 0:
             candidates.append((pk, lat, lon, left, max_km, free))
+            if min_class is not None:
+                smallest[pk] = min_class
     reach = _near(
         [(t[1], t[2]) for t in candidates], [(v.lat, v.lon) for v in venues], [t[4] for t in candidates]
     )
@@ -497,9 +523,39 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
             lat=lat,
             lon=lon,
             max_km=max_km,
+            min_class=smallest.get(pk),
         )
         for (pk, lat, lon, left, max_km, free), ok in zip(candidates, reach, strict=True)
         if ok
+    ]
+
+    # --- interest groups the scope's waiting residents could join (near misses only)
+    max_size = {c.id: c.max_size for c in categories}
+    members = dict(
+        GroupMembership.objects.filter(
+            group__is_active=True, group__community_id__in=community_ids, group__category_id__in=category_ids
+        )
+        .values_list("group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    groups = [
+        spec.Group(
+            id=pk,
+            category=category_id,
+            lat=lat,
+            lon=lon,
+            room=max(0, (max_members or max_size[category_id]) - members.get(pk, 0)),
+        )
+        for pk, category_id, max_members, lat, lon in InterestGroup.objects.filter(
+            is_active=True,
+            community_id__in=community_ids,
+            category_id__in=category_ids,
+            community__latitude__isnull=False,
+            community__longitude__isnull=False,
+        )
+        .order_by("pk")
+        .values_list("pk", "category_id", "max_members", "community__latitude", "community__longitude")
     ]
 
     instance = spec.Instance(
@@ -515,11 +571,13 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
                 slots=order_slots[f.id],
                 weight=f.weight,
                 resident=f.resident_id,
+                free_slots=order_free.get(f.id, ()),
             )
             for f in solvable
         ),
         teachers=tuple(teachers),
         venues=tuple(venues),
+        groups=tuple(groups),
     )
     return Built(
         instance=instance,
