@@ -1,0 +1,189 @@
+"""Near misses in the portal: stored by a run, applied by staff, agreed by residents (frozen clock)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+
+from activities import signals
+from activities.dispatch.enums import MemberConsent, NearMissStatus, ProposedClassStatus
+from activities.dispatch.near_miss import (
+    describe,
+    near_miss_answer,
+    near_miss_apply,
+    near_misses_expire,
+    waiting_orders_notice,
+)
+from activities.dispatch.service import match_run, proposed_class_confirm
+from activities.models import NearMiss, NearMissMember, ProposedClass, UnassignedOrder, WaitingNotice
+from community_college.errors import ConflictError, InvalidTransition, ScopeError
+from interests.models import Order
+
+from .helpers import accepted, category, resident, teacher, venue
+
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def calligraphy(town):
+    """Two residents of A next to the room want 书法; a third lives 1.6 km away (beyond the 1.2 km circle).
+    Community B has its own pair, 5 km away, that no relaxation reaches."""
+    cat = category("书法", min_size=3, max_size=10)
+    near = [accepted(resident(town.a, km=0.2), cat, town.staff_a) for _ in range(2)]
+    far = accepted(resident(town.a, km=1.6), cat, town.staff_a)
+    others = [accepted(resident(town.b, km=5.1), cat, town.staff_b) for _ in range(2)]
+    room = venue(town.a, km=0.0)
+    venue(town.b, km=5.0)
+    tutor = teacher([cat], km=0.0)
+    return {"category": cat, "near": near, "far": far, "others": others, "venue": room, "teacher": tutor}
+
+
+@pytest.fixture
+def asked():
+    """The near_miss_asked announcements, as a listener sees them."""
+    seen = []
+
+    def listener(sender, near_miss_id, order_ids, **kwargs):
+        seen.append((near_miss_id, sorted(order_ids)))
+
+    signals.near_miss_asked.connect(listener)
+    yield seen
+    signals.near_miss_asked.disconnect(listener)
+
+
+def _run(town):
+    return match_run(node=town.street, greedy=True, time_limit=5.0, today=T0.date())
+
+
+def test_run_stores_the_radius_near_miss_and_gathering_counts(town, calligraphy):
+    outcome = _run(town)
+    assert outcome.near_misses.by_relaxation()["radius"] == 1
+    nm = NearMiss.objects.get()
+    assert (nm.relaxation, nm.venue, nm.teacher, nm.status, nm.needed) == (
+        "radius",
+        calligraphy["venue"],
+        calligraphy["teacher"],
+        NearMissStatus.OPEN,
+        3,
+    )
+    members = {m.order_id: m.extra for m in nm.members.all()}
+    assert members == {**{o.pk: False for o in calligraphy["near"]}, calligraphy["far"].pk: True}
+    with translation.override("en"):
+        assert describe(nm) == "2 of 3, 1 more resident within 1.6 km"
+    # Gathering counts: each near resident sees the other one; the far one is beyond the circle of both;
+    # B's pair counts each other only.
+    counts = dict(UnassignedOrder.objects.filter(latest=True).values_list("order_id", "neighbours"))
+    assert counts == {
+        calligraphy["near"][0].pk: 1,
+        calligraphy["near"][1].pk: 1,
+        calligraphy["far"].pk: 0,
+        calligraphy["others"][0].pk: 1,
+        calligraphy["others"][1].pk: 1,
+    }
+    assert outcome.run.solution["near_misses"][0]["relaxation"] == "radius"
+
+
+def test_consent_flow_proposes_the_class_when_enough_agree(town, calligraphy, asked):
+    _run(town)
+    nm = NearMiss.objects.get()
+    near_miss_apply(near_miss=nm, actor=town.staff_a, now=T0)
+    nm.refresh_from_db()
+    assert (nm.status, nm.asked_at, nm.deadline) == (NearMissStatus.ASKING, T0, T0 + timedelta(days=3))
+    assert asked == [(nm.pk, [calligraphy["far"].pk])]
+    far_member = NearMissMember.objects.get(order=calligraphy["far"])
+    assert far_member.consent == MemberConsent.PENDING
+    # The near residents are not asked: their walk and time do not change.
+    assert set(nm.members.filter(extra=False).values_list("consent", flat=True)) == {MemberConsent.NOT_ASKED}
+
+    # Someone else cannot answer for the resident.
+    with pytest.raises(ScopeError):
+        near_miss_answer(member=far_member, accept=True, actor=calligraphy["others"][0].resident, now=T0)
+    near_miss_answer(
+        member=far_member, accept=True, actor=calligraphy["far"].resident, now=T0 + timedelta(days=1)
+    )
+    nm.refresh_from_db()
+    assert nm.status == NearMissStatus.PROPOSED
+    pc = nm.proposed_class
+    assert pc.status == ProposedClassStatus.PROPOSED
+    assert sorted(pc.placements.values_list("order_id", flat=True)) == sorted(
+        [o.pk for o in calligraphy["near"]] + [calligraphy["far"].pk]
+    )
+    course = proposed_class_confirm(proposed=pc, actor=town.staff_a, today=T0.date())
+    assert course.registrations.count() == 3
+    # B's orders were never touched.
+    assert set(
+        Order.objects.filter(pk__in=[o.pk for o in calligraphy["others"]]).values_list("status", flat=True)
+    ) == {"accepted"}
+
+
+def test_decline_lapses_and_an_answer_after_the_deadline_is_refused(town, calligraphy):
+    _run(town)
+    nm = NearMiss.objects.get()
+    near_miss_apply(near_miss=nm, actor=town.staff_a, now=T0)
+    member = NearMissMember.objects.get(order=calligraphy["far"])
+    with pytest.raises(ConflictError):
+        near_miss_answer(
+            member=member, accept=True, actor=calligraphy["far"].resident, now=T0 + timedelta(days=4)
+        )
+    near_miss_answer(
+        member=member, accept=False, actor=calligraphy["far"].resident, now=T0 + timedelta(hours=2)
+    )
+    nm.refresh_from_db()
+    assert nm.status == NearMissStatus.LAPSED
+    assert not ProposedClass.objects.exists()
+    with pytest.raises(InvalidTransition):
+        near_miss_apply(near_miss=nm, actor=town.staff_a, now=T0)
+
+
+def test_overdue_answers_lapse_on_the_beat(town, calligraphy):
+    _run(town)
+    nm = NearMiss.objects.get()
+    near_miss_apply(near_miss=nm, actor=town.staff_a, now=T0)
+    assert near_misses_expire(now=T0 + timedelta(days=2)) == 0  # not due yet
+    assert near_misses_expire(now=T0 + timedelta(days=3, minutes=1)) == 1
+    nm.refresh_from_db()
+    assert nm.status == NearMissStatus.LAPSED
+    assert NearMissMember.objects.get(order=calligraphy["far"]).consent == MemberConsent.LAPSED
+
+
+def test_staff_of_another_community_cannot_apply(town, calligraphy):
+    _run(town)
+    nm = NearMiss.objects.get()
+    with pytest.raises(ScopeError):
+        near_miss_apply(near_miss=nm, actor=town.staff_b, now=T0)
+    assert NearMiss.objects.get().status == NearMissStatus.OPEN
+
+
+def test_smaller_class_is_proposed_at_once_and_confirmed_with_its_size(town):
+    cat = category("合唱", min_size=3, max_size=10)
+    pair = [accepted(resident(town.a, km=0.2), cat, town.staff_a) for _ in range(2)]
+    venue(town.a, km=0.0)
+    teacher([cat], km=0.0, min_class_size=2)
+    _run(town)
+    nm = NearMiss.objects.get(relaxation="smaller")
+    near_miss_apply(near_miss=nm, actor=town.staff_a, now=T0)
+    nm.refresh_from_db()
+    assert nm.status == NearMissStatus.PROPOSED and nm.proposed_class.min_size == 2
+    course = proposed_class_confirm(proposed=nm.proposed_class, actor=town.staff_a, today=T0.date())
+    assert sorted(course.registrations.values_list("order_id", flat=True)) == sorted(o.pk for o in pair)
+
+
+def test_long_waiting_orders_are_announced_once(town, calligraphy):
+    _run(town)
+    waited = []
+
+    def listener(sender, order_ids, **kwargs):
+        waited.append(sorted(order_ids))
+
+    signals.order_waiting_long.connect(listener)
+    try:
+        Order.objects.filter(pk=calligraphy["far"].pk).update(accepted_at=T0 - timedelta(days=31))
+        assert waiting_orders_notice(now=T0) == [calligraphy["far"].pk]
+        assert waiting_orders_notice(now=T0) == []
+    finally:
+        signals.order_waiting_long.disconnect(listener)
+    assert waited == [[calligraphy["far"].pk]]
+    assert WaitingNotice.objects.count() == 1
