@@ -24,6 +24,9 @@ class Purpose(models.TextChoices):
     CONSULTATION_TASK = "consultation_task", _("A matter awaits your action")
     CONSULTATION_INVITATION = "consultation_invitation", _("Invitation to a deliberation meeting")
     CONSULTATION_CONFIRM = "consultation_confirm", _("Is the matter really done?")
+    # Thin demand (issue 22): a class could open if the resident agrees; an order waiting a long time.
+    NEAR_MISS_ASK = "near_miss_ask", _("A class could open if you agree")
+    WAITING_OPTIONS = "waiting_options", _("Still waiting: your options")
 
 
 # The digest is the one purpose the resident did not ask for by acting (a recommendation, close to

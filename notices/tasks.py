@@ -93,3 +93,17 @@ def notify_consultation_invitations(meeting_id: int) -> int:
     from . import consultation
 
     return consultation.notify_invitations(meeting_id=meeting_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_near_miss_ask(near_miss_id: int, order_ids: list[int]) -> int:
+    from .demand import notify_near_miss_ask as ask
+
+    return ask(near_miss_id=near_miss_id, order_ids=order_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_waiting_options(order_ids: list[int]) -> int:
+    from .demand import notify_waiting_options as waiting
+
+    return waiting(order_ids=order_ids)

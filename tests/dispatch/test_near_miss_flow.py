@@ -187,3 +187,25 @@ def test_long_waiting_orders_are_announced_once(town, calligraphy):
         signals.order_waiting_long.disconnect(listener)
     assert waited == [[calligraphy["far"].pk]]
     assert WaitingNotice.objects.count() == 1
+
+
+def test_residents_asked_and_long_waiting_get_notices(town, calligraphy, django_capture_on_commit_callbacks):
+    from notices.models import Notice
+
+    _run(town)
+    nm = NearMiss.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        near_miss_apply(near_miss=nm, actor=town.staff_a, now=T0)
+    far = calligraphy["far"]
+    assert list(Notice.objects.values_list("recipient_id", "purpose", "object_key")) == [
+        (far.resident_id, "near_miss_ask", f"near_miss:{nm.pk}:{far.pk}")
+    ]
+    Order.objects.filter(pk=far.pk).update(accepted_at=T0 - timedelta(days=40))
+    type(far.resident).objects.filter(pk=far.resident_id).update(language="en")  # the notice's language
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting_orders_notice(now=T0)
+    notice = Notice.objects.get(purpose="waiting_options")
+    assert notice.recipient_id == far.resident_id
+    # Its option is the asking near miss: a class farther away; no neighbour is named.
+    assert "up to 1.6 km from your home" in notice.body
+    assert Notice.objects.count() == 2
