@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from activities import signals
@@ -19,6 +20,7 @@ from activities.dispatch.near_miss import (
 )
 from activities.dispatch.service import match_run, proposed_class_confirm
 from activities.models import NearMiss, NearMissMember, ProposedClass, UnassignedOrder, WaitingNotice
+from activities.views_demand import share_url
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests.models import Order
 
@@ -209,3 +211,60 @@ def test_residents_asked_and_long_waiting_get_notices(town, calligraphy, django_
     # Its option is the asking near miss: a class farther away; no neighbour is named.
     assert "up to 1.6 km from your home" in notice.body
     assert Notice.objects.count() == 2
+
+
+def _as(client, user):
+    client.force_login(user, backend="accounts.backends.PhoneOrEmailBackend")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def test_order_page_shows_the_gathering_count_and_never_other_communities(client, town, calligraphy):
+    _run(town)
+    near = calligraphy["near"][0]
+    page = _as(client, near.resident).get(reverse("interests:my_orders")).content.decode()
+    assert "1 neighbour wants to learn 书法 too (within a 15-minute walk)." in page
+    assert "1 more and a class can open." in page
+    # B's two residents (5 km away, same interest) are not counted, nor named; nor is the neighbour.
+    for other in [*calligraphy["others"], calligraphy["near"][1], calligraphy["far"]]:
+        assert other.resident.name not in page and other.resident.phone not in page
+
+
+def test_the_resident_answers_on_the_order_page(client, town, calligraphy):
+    _run(town)
+    nm = NearMiss.objects.get()
+    near_miss_apply(near_miss=nm, actor=town.staff_a)
+    far = calligraphy["far"]
+    member = NearMissMember.objects.get(order=far)
+    page = _as(client, far.resident).get(reverse("interests:my_orders")).content.decode()
+    assert "up to 1.6 km from your home. Will you walk that far?" in page
+    # Another resident cannot answer for them.
+    _as(client, calligraphy["near"][0].resident)
+    assert (
+        client.post(reverse("activities:near_miss_answer", args=[member.pk]), {"accept": "1"}).status_code
+        == 404
+    )
+    _as(client, far.resident)
+    response = client.post(reverse("activities:near_miss_answer", args=[member.pk]), {"accept": "1"})
+    assert response.status_code == 302
+    nm.refresh_from_db()
+    assert nm.status == NearMissStatus.PROPOSED
+
+
+def test_share_link_lets_a_neighbour_order_in_two_taps(client, town, calligraphy, settings):
+    _run(town)
+    near = calligraphy["near"][0]
+    link = share_url(near.pk)
+    neighbour = resident(town.a, km=0.3)
+    page = _as(client, neighbour).get(link).content.decode()
+    # The sharer and the one neighbour counted by the run: counts only.
+    assert "2 residents near" in page and "1 more and a class can open." in page
+    assert near.resident.name not in page
+    response = client.post(reverse("interests:order_create"), {"category": calligraphy["category"].pk})
+    assert response.status_code == 302
+    assert Order.objects.filter(resident=neighbour, category=calligraphy["category"]).count() == 1
+    assert "You have already ordered this interest." in client.get(link).content.decode()
+    # A tampered or expired link is a 404.
+    assert client.get(link.replace(link.split("/")[-2][:5], "AAAAA")).status_code == 404
+    settings.SHARE_LINK_DAYS = 0
+    assert client.get(link).status_code == 404
