@@ -25,7 +25,14 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Community
 from accounts.selectors import Scope
-from activities.models import MatchRun, NearMissMember, ProposedClass, ProposedPlacement, UnassignedOrder
+from activities.models import (
+    MatchRun,
+    NearMiss,
+    NearMissMember,
+    ProposedClass,
+    ProposedPlacement,
+    UnassignedOrder,
+)
 from interests.enums import OrderStatus
 from teachers.models import Teacher
 
@@ -157,3 +164,46 @@ def near_miss_questions(*, user) -> dict[int, list]:
     ):
         out.setdefault(member.order_id, []).append(member)
     return out
+
+
+class NearMissRow(NamedTuple):
+    """A near miss still open or asking its residents, for the unmet-demand page."""
+
+    id: int
+    community_id: int
+    category_id: int
+    relaxation: str
+    status: str
+    summary: str
+
+
+def live_near_misses(
+    *, community_ids: Iterable[int] | None = None, category_ids: Iterable[int] | None = None, limit: int = 200
+) -> list[NearMissRow]:
+    """Near misses staff can still act on (open, or asking residents), newest run first. One query."""
+    from .near_miss import describe
+
+    queryset = NearMiss.objects.filter(status__in=[NearMissStatus.OPEN, NearMissStatus.ASKING])
+    if community_ids is not None:
+        queryset = queryset.filter(community_id__in=sorted(community_ids))
+    if category_ids is not None:
+        queryset = queryset.filter(category_id__in=sorted(category_ids))
+    rows = (
+        queryset.select_related("category", "slot", "group")
+        .annotate(
+            n_base=Count("members", filter=Q(members__extra=False)),
+            n_extra=Count("members", filter=Q(members__extra=True)),
+        )
+        .order_by("-run__created", "id")[:limit]
+    )
+    return [
+        NearMissRow(
+            n.pk,
+            n.community_id,
+            n.category_id,
+            n.relaxation,
+            n.status,
+            describe(n, base=n.n_base, extra=n.n_extra),
+        )
+        for n in rows
+    ]
