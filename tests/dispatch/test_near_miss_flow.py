@@ -268,3 +268,27 @@ def test_share_link_lets_a_neighbour_order_in_two_taps(client, town, calligraphy
     assert client.get(link.replace(link.split("/")[-2][:5], "AAAAA")).status_code == 404
     settings.SHARE_LINK_DAYS = 0
     assert client.get(link).status_code == 404
+
+
+def test_match_command_prints_near_misses(town, calligraphy):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "match",
+        "--scope",
+        "street",
+        "--node",
+        str(town.street.pk),
+        "--greedy",
+        "--near-misses",
+        "--time-limit",
+        "5",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "Near misses: radius 1, slot 0, smaller 0, parent 0, group 0" in text
+    assert f"radius  category {calligraphy['category'].pk} at venue {calligraphy['venue'].pk}" in text
+    assert "2 of 3, 1 more within 1.60 km" in text
