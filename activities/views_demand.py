@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from activities.models import Order
 from interests.enums import OrderStatus
-from interests.models import Order
 
 from .dispatch.near_miss import near_miss_answer
 from .dispatch.selectors import gathering_for_orders

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from activities.dispatch.enums import MemberConsent, NearMissRelaxation, NearMissStatus
-from activities.models import NearMiss, NearMissMember, UnassignedOrder
-from interests.models import Order
+from activities.models import NearMiss, NearMissMember, Order, UnassignedOrder
 from ops import outbox
 
 from .enums import Purpose

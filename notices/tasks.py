@@ -96,6 +96,13 @@ def notify_consultation_invitations(meeting_id: int) -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def thank_donor(pledge_id: int) -> int:
+    from . import funds
+
+    return funds.pledge_thank(pledge_id=pledge_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
 def notify_near_miss_ask(near_miss_id: int, order_ids: list[int]) -> int:
     from .demand import notify_near_miss_ask as ask
 

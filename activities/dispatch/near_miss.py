@@ -38,6 +38,7 @@ from activities.models import (
     MatchRun,
     NearMiss,
     NearMissMember,
+    Order,
     ProposedClass,
     ProposedPlacement,
     UnassignedOrder,
@@ -45,7 +46,7 @@ from activities.models import (
 )
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests.enums import OrderStatus
-from interests.models import InterestGroup, Order
+from interests.models import InterestGroup
 from interests.services import group_join
 
 from .build import Built

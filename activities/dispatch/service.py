@@ -50,16 +50,16 @@ from activities.matching.near_miss import (
 from activities.models import (
     Course,
     MatchRun,
+    Order,
     ProposedClass,
     ProposedPlacement,
     Session,
     UnassignedOrder,
 )
+from activities.orders import order_dispatch
 from activities.services import registration_create, session_schedule
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests.enums import OrderStatus
-from interests.models import Order
-from interests.services import order_dispatch
 from venues.enums import BookingStatus
 from venues.models import Booking, Venue
 from venues.services import booking_confirm
@@ -236,21 +236,10 @@ def _persist(
     near: NearMissReport | None = None,
     gathering: dict[int, int] | None = None,
 ) -> MatchRun:
-    instance = built.instance
-    # Lock the scope's open orders (in id order, as every locker here does, so two runs never deadlock) and
-    # keep those still accepted: a resident may have cancelled, or staff dispatched by hand, meanwhile.
-    still = set(
-        Order.objects.select_for_update()
-        .filter(status=OrderStatus.ACCEPTED, community_id__in=built.community_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    ) & set(built.orders)
-    node = built.node
+    still = _orders_still_accepted(built)
     run = MatchRun.objects.create(
+        **_run_scope(built.node),
         scope=built.scope,
-        community=node if isinstance(node, Community) else None,
-        street=node if isinstance(node, Street) else None,
-        district=node if isinstance(node, District) else None,
         term=built.term,
         created_by=actor,
         solver=solver,
@@ -258,24 +247,71 @@ def _persist(
         time_limit=time_limit,
         orders_total=len(built.orders),
         orders_unlocated=len(built.unlocated),
-        teachers=len(instance.teachers),
-        venues=len(instance.venues),
+        teachers=len(built.instance.teachers),
+        venues=len(built.instance.venues),
         total_weight=sum(f.weight for f in built.orders.values()),
         seconds=seconds,
-        instance=instance.to_dict() if keep_json else None,
+        instance=built.instance.to_dict() if keep_json else None,
         solution=_solution_json(solution, near) if keep_json else None,
     )
+    unassigned: list[tuple[int, str]] = [(u.order, u.reason) for u in solution.unassigned]
+    unassigned += [(pk, UnassignedReason.NO_COMMON_SLOT) for pk in built.no_slot]
+    classes, members, too_small = _proposed_classes(built, solution, run, still)
+    unassigned += too_small
+    ProposedClass.objects.bulk_create(classes)
+    ProposedPlacement.objects.bulk_create(
+        [
+            ProposedPlacement(proposed_class=pc, order_id=o, walk_km=km)
+            for pc, placed in zip(classes, members, strict=True)
+            for o, km in placed
+        ]
+    )
+    _record_unassigned(built, run, unassigned, still, gathering or {})
+    if near is not None:
+        near_misses_store(run=run, built=built, report=near, still=still)
+    run.classes = len(classes)
+    run.orders_assigned = sum(pc.size for pc in classes)
+    run.assigned_weight = sum(pc.weight for pc in classes)
+    run.walk_km = round(sum(pc.walk_km for pc in classes), 4)
+    run.status = MatchRunStatus.OPEN if classes else MatchRunStatus.CLOSED
+    run.save(update_fields=["classes", "orders_assigned", "assigned_weight", "walk_km", "status"])
+    return run
+
+
+def _orders_still_accepted(built: Built) -> set[int]:
+    """Lock the scope's open orders (in id order, as every locker here does, so two runs never deadlock)
+    and keep those still accepted: a resident may have cancelled, or staff dispatched by hand, meanwhile."""
+    return set(
+        Order.objects.select_for_update()
+        .filter(status=OrderStatus.ACCEPTED, community_id__in=built.community_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ) & set(built.orders)
+
+
+def _run_scope(node: Node) -> dict:
+    return {
+        "community": node if isinstance(node, Community) else None,
+        "street": node if isinstance(node, Street) else None,
+        "district": node if isinstance(node, District) else None,
+    }
+
+
+def _proposed_classes(
+    built: Built, solution: spec.Solution, run: MatchRun, still: set[int]
+) -> tuple[list[ProposedClass], list[list[tuple[int, float]]], list[tuple[int, str]]]:
+    """The solution's classes as unsaved rows, with their members (order, walking km); the orders of a class
+    left below its minimum size by orders closed while the solver ran come back as unassigned."""
     needs_owner = dict(
         Venue.objects.filter(pk__in={c.venue for c in solution.classes}).values_list(
             "pk", "requires_confirmation"
         )
     )
-    categories = instance.category_by_id
-    venues = instance.venue_by_id
-    unassigned: list[tuple[int, str]] = [(u.order, u.reason) for u in solution.unassigned]
-    unassigned += [(pk, UnassignedReason.NO_COMMON_SLOT) for pk in built.no_slot]
+    categories = built.instance.category_by_id
+    venues = built.instance.venue_by_id
     classes: list[ProposedClass] = []
     members: list[list[tuple[int, float]]] = []
+    too_small: list[tuple[int, str]] = []
     for c in solution.classes:
         venue = venues[c.venue]
         placed = [
@@ -284,8 +320,7 @@ def _persist(
             if o in still
         ]
         if len(placed) < categories[c.category].min_size:
-            # Orders closed while the solver ran: too few are left for this class.
-            unassigned += [(o, UnassignedReason.BELOW_MIN_SIZE) for o, _km in placed]
+            too_small += [(o, UnassignedReason.BELOW_MIN_SIZE) for o, _km in placed]
             continue
         classes.append(
             ProposedClass(
@@ -303,17 +338,23 @@ def _persist(
             )
         )
         members.append(placed)
-    ProposedClass.objects.bulk_create(classes)
-    ProposedPlacement.objects.bulk_create(
-        [
-            ProposedPlacement(proposed_class=pc, order_id=o, walk_km=km)
-            for pc, placed in zip(classes, members, strict=True)
-            for o, km in placed
-        ]
-    )
+    return classes, members, too_small
+
+
+def _solution_json(solution: spec.Solution, near: NearMissReport | None) -> dict:
+    data = solution.to_dict()
+    if near is not None:
+        data["near_misses"] = near_misses_json(near.near_misses)
+    return data
+
+
+def _record_unassigned(
+    built: Built, run: MatchRun, unassigned: list[tuple[int, str]], still: set[int], gathering: dict[int, int]
+) -> None:
+    # The gathering counts and minimum sizes come from the run's instance (the order's page shows them).
+    categories = built.instance.category_by_id
     # Every open order of the scope was reconsidered: the explanations of earlier runs are history now.
     UnassignedOrder.objects.filter(latest=True, community_id__in=built.community_ids).update(latest=False)
-    counts = gathering or {}
     UnassignedOrder.objects.bulk_create(
         [
             UnassignedOrder(
@@ -322,7 +363,7 @@ def _persist(
                 community_id=built.orders[pk].community_id,
                 category_id=built.orders[pk].category_id,
                 reason=reason,
-                neighbours=counts.get(pk),
+                neighbours=gathering.get(pk),
                 min_size=categories[built.orders[pk].category_id].min_size
                 if built.orders[pk].category_id in categories
                 else None,
@@ -331,22 +372,6 @@ def _persist(
             if pk in still
         ]
     )
-    if near is not None:
-        near_misses_store(run=run, built=built, report=near, still=still)
-    run.classes = len(classes)
-    run.orders_assigned = sum(pc.size for pc in classes)
-    run.assigned_weight = sum(pc.weight for pc in classes)
-    run.walk_km = round(sum(pc.walk_km for pc in classes), 4)
-    run.status = MatchRunStatus.OPEN if classes else MatchRunStatus.CLOSED
-    run.save(update_fields=["classes", "orders_assigned", "assigned_weight", "walk_km", "status"])
-    return run
-
-
-def _solution_json(solution: spec.Solution, near: NearMissReport | None) -> dict:
-    data = solution.to_dict()
-    if near is not None:
-        data["near_misses"] = near_misses_json(near.near_misses)
-    return data
 
 
 def _refresh_run(run_id: int) -> None:
@@ -444,6 +469,30 @@ def proposed_class_confirm(
     """
     pc = _locked_proposal(proposed)
     _require_class(actor, pc)
+    placements, locked, open_orders = _confirmable_orders(pc)
+    meetings = _meetings(pc, today)
+    _refuse_teacher_clash(pc, meetings)
+    course = _open_course(pc)
+    _schedule_meetings(course, pc, meetings, actor)
+    for order in open_orders:
+        registration_create(course=course, resident=order.resident, placed_by=actor, order=order)
+        order_dispatch(order=order, actor=actor, course=course)
+        waitlist_entry_release(order=order, course=course)
+    closed = [p.pk for p in placements if locked[p.order_id].status != OrderStatus.ACCEPTED]
+    ProposedPlacement.objects.filter(pk__in=closed).update(active=False)
+    pc.status = ProposedClassStatus.CONFIRMED
+    pc.course = course
+    pc.decided_by = actor
+    pc.decided_at = timezone.now()
+    pc.save(update_fields=["status", "course", "decided_by", "decided_at"])
+    _refresh_run(pc.run_id)
+    course.refresh_from_db()  # places were taken with conditional UPDATEs
+    return course
+
+
+def _confirmable_orders(pc: ProposedClass) -> tuple[list[ProposedPlacement], dict[int, Order], list[Order]]:
+    """The class's placements, their orders locked, and those still open; refused unless the class is
+    still proposed, nobody declined it and enough of its orders are open."""
     if pc.status != ProposedClassStatus.PROPOSED:
         raise InvalidTransition(
             _("This class is “%(status)s”: only a proposed class can be confirmed.")
@@ -473,6 +522,11 @@ def proposed_class_confirm(
             % {"open": len(open_orders), "interest": pc.category.name, "min": least},
             code="too_few_orders",
         )
+    return placements, locked, open_orders
+
+
+def _meetings(pc: ProposedClass, today: date | None) -> list[tuple]:
+    """(starts_at, ends_at) of the class's weekly meetings left in its term; refused when none is left."""
     first_day, last_day = term_window(pc.term, today)
     days = session_dates(pc.slot.weekday, first_day, last_day)
     if not days:
@@ -480,9 +534,10 @@ def proposed_class_confirm(
             _("No %(slot)s is left in the term %(term)s.") % {"slot": pc.slot, "term": pc.term},
             code="no_week_left",
         )
-    meetings = [(at(day, pc.slot.start), at(day, pc.slot.end)) for day in days]
-    _refuse_teacher_clash(pc, meetings)
+    return [(at(day, pc.slot.start), at(day, pc.slot.end)) for day in days]
 
+
+def _open_course(pc: ProposedClass) -> Course:
     course = Course(
         title=_course_title(pc),
         category=pc.category,
@@ -496,6 +551,11 @@ def proposed_class_confirm(
     )
     course.full_clean()
     course.save()
+    return course
+
+
+def _schedule_meetings(course: Course, pc: ProposedClass, meetings: list[tuple], actor: User | None) -> None:
+    """One session a week, each with its venue booking; confirmed at once when the owner accepted."""
     for starts_at, ends_at in meetings:
         try:
             session_schedule(course=course, starts_at=starts_at, ends_at=ends_at, venue=pc.venue, actor=actor)
@@ -516,20 +576,6 @@ def proposed_class_confirm(
         for booking in Booking.objects.filter(session__course=course).order_by("starts_at"):
             if booking.status != BookingStatus.CONFIRMED:
                 booking_confirm(booking=booking, actor=actor)
-    for order in open_orders:
-        registration_create(course=course, resident=order.resident, placed_by=actor, order=order)
-        order_dispatch(order=order, actor=actor, course=course)
-        waitlist_entry_release(order=order, course=course)
-    closed = [p.pk for p in placements if locked[p.order_id].status != OrderStatus.ACCEPTED]
-    ProposedPlacement.objects.filter(pk__in=closed).update(active=False)
-    pc.status = ProposedClassStatus.CONFIRMED
-    pc.course = course
-    pc.decided_by = actor
-    pc.decided_at = timezone.now()
-    pc.save(update_fields=["status", "course", "decided_by", "decided_at"])
-    _refresh_run(pc.run_id)
-    course.refresh_from_db()  # places were taken with conditional UPDATEs
-    return course
 
 
 def _refuse_teacher_clash(pc: ProposedClass, meetings: list[tuple]) -> None:

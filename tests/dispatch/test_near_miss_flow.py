@@ -19,10 +19,9 @@ from activities.dispatch.near_miss import (
     waiting_orders_notice,
 )
 from activities.dispatch.service import match_run, proposed_class_confirm
-from activities.models import NearMiss, NearMissMember, ProposedClass, UnassignedOrder, WaitingNotice
+from activities.models import NearMiss, NearMissMember, Order, ProposedClass, UnassignedOrder, WaitingNotice
 from activities.views_demand import share_url
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
-from interests.models import Order
 
 from .helpers import accepted, category, resident, teacher, venue
 
