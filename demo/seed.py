@@ -667,6 +667,7 @@ class _Seeder:
             ("attendance", self.stage_attendance),
             ("star ratings", self.stage_stars),
             ("funds", self.stage_funds),
+            ("thin demand", self.stage_thin_demand),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -2055,6 +2056,12 @@ class _Seeder:
         from demo.funds import seed_funds
 
         seed_funds(self)
+
+    def stage_thin_demand(self) -> None:
+        """Teachers who accept a smaller class; the demo resident waiting with two neighbours (`demo.demand`)."""
+        from demo.demand import seed_thin_demand
+
+        seed_thin_demand(self)
 
     def stage_stars(self) -> None:
         """Six months of star ratings per college; the college's level is its latest record."""

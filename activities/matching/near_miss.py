@@ -89,18 +89,18 @@ class NearMiss:
 
     def describe(self) -> str:
         """One line in English for logs and the command line; the portal writes its own translated text."""
-        head = f"{len(self.orders)} of {self.needed}"
         n = len(self.extra)
+        if self.relaxation == Relaxation.GROUP:
+            return f"{n} could join group {self.group} (within {self.radius_km:.2f} km)"
+        head = f"{len(self.orders)} of {self.needed}"
         if self.relaxation == Relaxation.RADIUS:
             tail = f"{n} more within {self.radius_km:.2f} km"
         elif self.relaxation == Relaxation.SLOT:
             tail = f"{n} more if the class meets in {self.slot}"
         elif self.relaxation == Relaxation.SMALLER:
             tail = f"teacher {self.teacher} accepts a class of {self.min_size}"
-        elif self.relaxation == Relaxation.PARENT:
-            tail = f"{n} more from narrower interests join a class of category {self.category}"
         else:
-            tail = f"{n} join group {self.group}"
+            tail = f"{n} more from narrower interests join a class of category {self.category}"
         return f"{head}, {tail}"
 
     def to_dict(self) -> dict[str, Any]:
