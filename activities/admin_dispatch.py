@@ -33,11 +33,21 @@ from accounts.admin_scoping import ReadOnlyInlineMixin, ScopedAdminMixin, run_se
 from accounts.models import Street, mask_phone
 from accounts.selectors import scope_for
 
+from .dispatch import near_miss as near_misses
 from .dispatch import selectors as dispatch_selectors
 from .dispatch import service as dispatch
 from .dispatch.build import default_term
-from .dispatch.enums import MatchScope, MatchSolver, UnassignedReason
-from .models import MatchRun, ProposedClass, ProposedPlacement, Term, UnassignedOrder
+from .dispatch.enums import MatchScope, MatchSolver, NearMissStatus, UnassignedReason
+from .models import (
+    MatchRun,
+    NearMiss,
+    NearMissMember,
+    ProposedClass,
+    ProposedPlacement,
+    Term,
+    UnassignedOrder,
+    WaitingNotice,
+)
 
 # A run from the admin solves inside the request: keep it short (the command has no such limit).
 ADMIN_MAX_TIME_LIMIT = float(getattr(settings, "MATCH_ADMIN_MAX_TIME_LIMIT", 60.0))
@@ -133,6 +143,42 @@ class ProposedClassInline(ReadOnlyInlineMixin, admin.TabularInline):
         return ", ".join(f"{p.order.resident} (#{p.order_id})" for p in obj.placements.all())
 
 
+class NearMissInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """What one relaxation would open, beside the proposal: staff apply it from the near misses' list."""
+
+    model = NearMiss
+    fk_name = "run"
+    fields = (
+        "near_miss_link",
+        "relaxation",
+        "category",
+        "what",
+        "venue",
+        "slot",
+        "teacher",
+        "group",
+        "status",
+    )
+    verbose_name_plural = gettext_lazy("near misses: one relaxation would open a class (in your scope)")
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("category", "venue", "slot", "teacher", "group")
+            .prefetch_related("members")
+        )
+        return scope_for(request.user).filter(queryset, "community")
+
+    @admin.display(description=gettext_lazy("near miss"))
+    def near_miss_link(self, obj):
+        return _change_link(obj, f"#{obj.pk}")
+
+    @admin.display(description=gettext_lazy("what is missing"))
+    def what(self, obj):
+        return near_misses.describe(obj)
+
+
 @admin.register(MatchRun)
 class MatchRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = MatchRunForm
@@ -160,7 +206,7 @@ class MatchRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ordering = ("-created", "-id")
     date_hierarchy = "created"
     actions = ["confirm_runs", "discard_runs"]
-    inlines = [ProposedClassInline]
+    inlines = [ProposedClassInline, NearMissInline]
     fieldsets = (
         (None, {"fields": ("scope", "node", "term", "status", "created", "created_by")}),
         (
@@ -629,3 +675,180 @@ class UnassignedOrderAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("matching run"), ordering="run__created")
     def run_link(self, obj):
         return _change_link(obj.run, f"#{obj.run_id}")
+
+
+# --- near misses ---------------------------------------------------------------------------------------------
+
+
+class _ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Rows written by the services only: read here, changed by actions elsewhere."""
+
+    community_path = "order__community"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NearMissMember)
+class NearMissMemberAdmin(_ReadOnlyAdmin):
+    list_display = ("id", "order", "near_miss", "extra", "consent", "answered_at")
+    list_select_related = ("order__category", "order__resident", "near_miss__category")
+    list_filter = ("consent", "extra")
+    search_fields = ("=order__id", "=near_miss__id")
+    ordering = ("-id",)
+    fields = ("near_miss", "order", "extra", "consent", "answered_at")
+    readonly_fields = fields
+
+
+@admin.register(WaitingNotice)
+class WaitingNoticeAdmin(_ReadOnlyAdmin):
+    list_display = ("order", "sent_at")
+    list_select_related = ("order__category", "order__resident")
+    search_fields = ("=order__id",)
+    ordering = ("-sent_at",)
+    fields = ("order", "sent_at")
+    readonly_fields = fields
+
+
+class NearMissMemberInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = NearMissMember
+    fields = ("order_link", "resident", "community", "extra", "consent", "answered_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order__resident", "order__community")
+
+    @admin.display(description=gettext_lazy("order"))
+    def order_link(self, obj):
+        return _change_link(obj.order, f"#{obj.order_id}")
+
+    @admin.display(description=gettext_lazy("resident"))
+    def resident(self, obj):
+        return obj.order.resident
+
+    @admin.display(description=gettext_lazy("community"))
+    def community(self, obj):
+        return obj.order.community
+
+
+@admin.register(NearMiss)
+class NearMissAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Near misses of the runs: apply one (its residents are asked, the class is proposed when enough agree)
+    or set it aside. Everything is read-only; the actions call `activities.dispatch.near_miss`."""
+
+    staff_may_delete = False
+    list_display = (
+        "id",
+        "category",
+        "relaxation",
+        "what",
+        "community",
+        "venue",
+        "slot",
+        "status",
+        "deadline",
+        "class_link",
+        "run_link",
+    )
+    list_select_related = ("category", "community", "venue", "slot", "group", "run", "proposed_class")
+    list_filter = (
+        RunFilter,
+        "status",
+        "relaxation",
+        ("community", RelatedOnlyFieldListFilter),
+        ("category", RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("=id", "category__name", "category__pinyin", "venue__name")
+    ordering = ("-run__created", "id")
+    actions = ["apply_near_misses", "dismiss_near_misses"]
+    inlines = [NearMissMemberInline]
+    fields = (
+        "run_link",
+        "relaxation",
+        "what",
+        "category",
+        "community",
+        "venue",
+        "slot",
+        "teacher",
+        "group",
+        "needed",
+        "min_size",
+        "radius_km",
+        "status",
+        "asked_at",
+        "deadline",
+        "decided_by",
+        "class_link",
+        "recruit",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("members")
+
+    def has_add_permission(self, request):
+        return False  # near misses are found by a run
+
+    @admin.display(description=gettext_lazy("what is missing"))
+    def what(self, obj):
+        return near_misses.describe(obj)
+
+    @admin.display(description=gettext_lazy("proposed class"))
+    def class_link(self, obj):
+        return _change_link(obj.proposed_class)
+
+    @admin.display(description=gettext_lazy("matching run"), ordering="run__created")
+    def run_link(self, obj):
+        return _change_link(obj.run, f"#{obj.run_id}")
+
+    @admin.display(description=gettext_lazy("teachers of this interest"))
+    def recruit(self, obj):
+        return recruit_links(obj.category_id)
+
+    def _act(self, request, queryset, call, done):
+        run_service_action(self, request, queryset.order_by("pk"), call, done=done)
+
+    @admin.action(
+        description=gettext_lazy(
+            "Apply the relaxation (ask the residents it changes; propose when enough agree)"
+        ),
+        permissions=["change"],
+    )
+    def apply_near_misses(self, request, queryset):
+        self._act(
+            request,
+            queryset.filter(status=NearMissStatus.OPEN),
+            lambda nm: near_misses.near_miss_apply(near_miss=nm, actor=request.user),
+            lambda n: (
+                ngettext("%(count)d near miss applied.", "%(count)d near misses applied.", n) % {"count": n}
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Set the selected near misses aside"), permissions=["change"])
+    def dismiss_near_misses(self, request, queryset):
+        self._act(
+            request,
+            queryset,
+            lambda nm: near_misses.near_miss_dismiss(near_miss=nm, actor=request.user),
+            lambda n: (
+                ngettext("%(count)d near miss set aside.", "%(count)d near misses set aside.", n)
+                % {"count": n}
+            ),
+        )
+
+
+def recruit_links(category_id: int) -> str:
+    """Links into the teacher pool for an interest: its teachers, and residents' recommendations of teachers."""
+    teachers = reverse("admin:teachers_teacher_changelist") + f"?skills__category__id__exact={category_id}"
+    links = [(teachers, _("Teachers with this skill"))]
+    with contextlib.suppress(Exception):  # the recommendations' admin may be absent
+        recommendations = reverse("admin:teachers_teacherrecommendation_changelist")
+        links.append((recommendations, _("Residents' teacher recommendations")))
+    return format_html_join(" · ", '<a href="{}">{}</a>', links)

@@ -19,6 +19,9 @@ from .dispatch.enums import (
     MatchRunStatus,
     MatchScope,
     MatchSolver,
+    MemberConsent,
+    NearMissRelaxation,
+    NearMissStatus,
     ProposedClassStatus,
     UnassignedReason,
 )
@@ -524,6 +527,8 @@ class ProposedClass(models.Model):
     )
     venue_answered_at = models.DateTimeField(_("venue owner answered at"), null=True, blank=True)
     size = models.PositiveSmallIntegerField(_("residents"), default=0)
+    # Set when a near miss's "smaller class" relaxation proposed it: the size the teacher accepted.
+    min_size = models.PositiveSmallIntegerField(_("smallest size accepted"), null=True, blank=True)
     weight = models.FloatField(_("priority"), default=0.0)
     walk_km = models.FloatField(_("walking distance (km)"), default=0.0)
     course = models.OneToOneField(
@@ -616,6 +621,10 @@ class UnassignedOrder(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=20, choices=UnassignedReason.choices)
     latest = models.BooleanField(_("latest explanation"), default=True)
+    # From the run's instance: other residents waiting for the same interest within the walking circle,
+    # and the interest's minimum class size, for the order's page ("3 neighbours …, 2 more to open").
+    neighbours = models.PositiveIntegerField(_("neighbours waiting"), null=True, blank=True)
+    min_size = models.PositiveSmallIntegerField(_("minimum class size"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("unplaced order")
@@ -913,3 +922,88 @@ class VolunteerShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} · {self.session} · {self.hours}"
+class NearMiss(models.Model):
+    """A group of unplaced orders that one relaxation would turn into a class (or into members of a group).
+
+    Found by a run (`activities.matching.near_miss` on the run's instance); staff apply it, the residents
+    whose walk, time or interest would change are asked, and the class is proposed once enough agree.
+    Written only by `activities.dispatch.near_miss`.
+    """
+
+    run = models.ForeignKey(MatchRun, verbose_name=_("matching run"), on_delete=models.CASCADE, related_name="near_misses")
+    relaxation = models.CharField(_("relaxation"), max_length=10, choices=NearMissRelaxation.choices)
+    category = models.ForeignKey("interests.Category", verbose_name=_("interest"), on_delete=models.PROTECT, related_name="+")
+    # The venue's community (or the group's): scope and dashboards filter on it.
+    community = models.ForeignKey("accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
+    venue = models.ForeignKey("venues.Venue", verbose_name=_("venue"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    slot = models.ForeignKey(WeeklySlot, verbose_name=_("weekly time"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    teacher = models.ForeignKey("teachers.Teacher", verbose_name=_("teacher"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    group = models.ForeignKey(
+        "interests.InterestGroup", verbose_name=_("interest group"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    needed = models.PositiveSmallIntegerField(_("minimum class size"))
+    min_size = models.PositiveSmallIntegerField(_("size it opens with"))
+    radius_km = models.FloatField(_("farthest walk (km)"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=NearMissStatus.choices, default=NearMissStatus.OPEN)
+    asked_at = models.DateTimeField(_("residents asked at"), null=True, blank=True)
+    deadline = models.DateTimeField(_("answers due by"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applied by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_class = models.OneToOneField(
+        ProposedClass, verbose_name=_("proposed class"), on_delete=models.SET_NULL, null=True, blank=True, related_name="near_miss"
+    )
+
+    class Meta:
+        verbose_name = _("near miss")
+        verbose_name_plural = _("near misses")
+        ordering = ["run_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=NearMissStatus.values), name="nearmiss_status_valid"),
+            models.CheckConstraint(condition=Q(min_size__gte=1) & Q(min_size__lte=F("needed")), name="nearmiss_min_size_range"),
+            models.CheckConstraint(
+                condition=~Q(status=NearMissStatus.ASKING) | Q(deadline__isnull=False), name="nearmiss_asking_has_deadline"
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "status"], name="nearmiss_community_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.get_relaxation_display()}"
+
+
+class NearMissMember(models.Model):
+    """An order of a near miss; `extra` orders join only under the relaxation and are asked first."""
+
+    near_miss = models.ForeignKey(NearMiss, verbose_name=_("near miss"), on_delete=models.CASCADE, related_name="members")
+    order = models.ForeignKey("Order", verbose_name=_("order"), on_delete=models.CASCADE, related_name="near_misses")
+    extra = models.BooleanField(_("joins under the relaxation"), default=False)
+    consent = models.CharField(_("answer"), max_length=10, choices=MemberConsent.choices, default=MemberConsent.NOT_ASKED)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("near-miss order")
+        verbose_name_plural = _("near-miss orders")
+        ordering = ["near_miss_id", "order_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["near_miss", "order"], name="nearmissmember_unique"),
+            models.CheckConstraint(
+                condition=Q(extra=True) | Q(consent=MemberConsent.NOT_ASKED), name="nearmissmember_only_extra_asked"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} · {self.near_miss}"
+
+
+class WaitingNotice(models.Model):
+    """The one "still waiting" notice an accepted order gets after WAIT_NOTICE_DAYS (sent once per order)."""
+
+    order = models.OneToOneField("Order", verbose_name=_("order"), on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("waiting notice")
+        verbose_name_plural = _("waiting notices")
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} @ {self.sent_at:%Y-%m-%d}"

@@ -31,3 +31,8 @@ reconfirmation_changed = Signal()
 # A resident missed too many sessions without notice and must reconfirm every session ("imposed"), or
 # staff lifted the rule ("lifted"): rule_id, kind.
 noshow_rule_changed = Signal()
+# Staff applied a near miss: the residents of `order_ids` are asked whether they agree (near_miss_id, order_ids).
+near_miss_asked = Signal()
+
+# Accepted orders that have waited longer than WAIT_NOTICE_DAYS (order_ids).
+order_waiting_long = Signal()

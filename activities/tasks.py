@@ -63,3 +63,16 @@ def release_unconfirmed_places(session_id: int) -> dict[str, int]:
     from activities.noshow import reconfirmations_release
 
     return reconfirmations_release(session_id=session_id)
+def expire_near_misses() -> int:
+    """Beat: near misses whose residents did not answer in time settle (proposed, or lapsed)."""
+    from activities.dispatch.near_miss import near_misses_expire
+
+    return near_misses_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notice_waiting_orders() -> list[int]:
+    """Beat: accepted orders waiting longer than WAIT_NOTICE_DAYS get one notice with their options (ids)."""
+    from activities.dispatch.near_miss import waiting_orders_notice
+
+    return waiting_orders_notice()

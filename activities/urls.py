@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import certificate_views, noshow_views, views
+from . import certificate_views, noshow_views, views, views_demand
 from .certificates import CODE_PATTERN
 
 app_name = "activities"
@@ -19,5 +19,8 @@ urlpatterns = [
     path("reconfirm/<str:token>/", noshow_views.reconfirm_link, name="reconfirm_link"),
     path("me/reconfirmations/<int:pk>/keep/", noshow_views.reconfirmation_keep, name="reconfirmation_keep"),
     path("me/reconfirmations/<int:pk>/give-up/", noshow_views.reconfirmation_give_up, name="reconfirmation_give_up"),
+    path("near-miss/<int:pk>/answer/", views_demand.near_miss_answer_view, name="near_miss_answer"),
+    # A signed, expiring token (django.core.signing): letters, digits, "-", "_", ":" and ".".
+    re_path(r"^share/(?P<token>[A-Za-z0-9_:.-]{8,200})/$", views_demand.share, name="share"),
     re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", views.calendar_feed, name="ical"),
 ]

@@ -471,6 +471,20 @@ CELERY_BEAT_SCHEDULE["activities-lifecycle"] = {
     "task": "activities.tasks.advance_lifecycle",
     "schedule": crontab(minute="*/15"),
 }
+
+# Thin demand (issue 22): how long residents have to answer a near miss's question, after how many days
+# of waiting an accepted order gets a notice with its options, and how long a share link stays valid.
+NEAR_MISS_ANSWER_DAYS = int(os.environ.get("NEAR_MISS_ANSWER_DAYS", "3"))
+WAIT_NOTICE_DAYS = int(os.environ.get("WAIT_NOTICE_DAYS", "30"))
+SHARE_LINK_DAYS = int(os.environ.get("SHARE_LINK_DAYS", "14"))
+CELERY_BEAT_SCHEDULE["activities-near-misses-expire"] = {
+    "task": "activities.tasks.expire_near_misses",
+    "schedule": crontab(minute="*/30"),
+}
+CELERY_BEAT_SCHEDULE["activities-waiting-orders"] = {
+    "task": "activities.tasks.notice_waiting_orders",
+    "schedule": crontab(hour=10, minute=5),
+}
 # The roll call's present / absent / excused in the API schema (issue 11).
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AttendanceStatusEnum"] = "activities.enums.AttendanceStatus"
 # --- Funds (钱有来源) ----------------------------------------------------------------------------------------

@@ -257,7 +257,44 @@ def demand(data: selectors.DemandData, names: Names, f: selectors.Filters) -> Pa
             for (category, reason), n in sorted(reasons.by_category_reason.items(), key=lambda kv: -kv[1])
         ],
     ))
+    # Issue 22: the groups one relaxation would open, each linked to the admin page where staff apply it;
+    # and, for interests nobody can teach, links into the teacher pool.
+    relaxations = relaxation_labels()
+    page.tables.append(Table(
+        "near_misses",
+        _("Near misses: classes one relaxation would open"),
+        [Column(_("Community")), Column(_("Interest")), Column(_("Relaxation")), Column(_("What is missing")),
+         Column(_("Status"))],
+        [
+            [names.community(n.community_id), names.category(n.category_id), relaxations.get(n.relaxation, n.relaxation),
+             Link(n.summary, reverse("admin:activities_nearmiss_change", args=[n.id])),
+             _("Residents asked") if n.status == "asking" else _("Open")]
+            for n in data.near_misses
+        ],
+        note=_("Staff apply a near miss in the admin: the residents whose walk or time would change are asked first."),
+    ))
+    recruit = sorted(
+        ((category, n) for (category, reason), n in reasons.by_category_reason.items() if reason == "no_teacher"),
+        key=lambda kv: -kv[1],
+    )
+    page.tables.append(Table(
+        "recruit",
+        _("Recruit a teacher: orders waiting for want of one"),
+        [Column(_("Interest")), Column(_("Orders"), "int"), Column(_("Teacher pool"))],
+        [
+            [names.category(category), n,
+             Link(_("Teachers and recommendations"),
+                  reverse("admin:teachers_teacher_changelist") + f"?skills__category__id__exact={category}")]
+            for category, n in recruit
+        ],
+    ))
     return page
+
+
+def relaxation_labels() -> dict[str, str]:
+    from activities.dispatch.enums import NearMissRelaxation
+
+    return {str(value): str(label) for value, label in NearMissRelaxation.choices}
 
 
 # --- Venues --------------------------------------------------------------------------------------------------------------

@@ -543,6 +543,8 @@ class DemandData:
     cells: list[DemandRow]
     categories: list[CategoryDemand]
     reasons: ReasonCounts
+    # Near misses staff can act on (issue 22): `activities.dispatch.selectors.NearMissRow`s.
+    near_misses: list = field(default_factory=list)
 
 
 def demand(f: Filters) -> DemandData:
@@ -574,7 +576,14 @@ def demand(f: Filters) -> DemandData:
     for row in skills.values("category_id").order_by().annotate(n=Count("teacher_id", distinct=True)):
         categories[row["category_id"]].teachers = row["n"]
     ordered = sorted(categories.values(), key=lambda c: (-c.unmet, -c.submitted, c.category_id))
-    return DemandData(cells=cells, categories=ordered, reasons=unassigned_reasons(f))
+    return DemandData(cells=cells, categories=ordered, reasons=unassigned_reasons(f), near_misses=near_misses(f))
+
+
+def near_misses(f: Filters) -> list:
+    """The near misses staff can still act on, for the filters (the matching service's own reader)."""
+    from activities.dispatch.selectors import live_near_misses
+
+    return live_near_misses(community_ids=f.community_ids, category_ids=f.category_ids)
 
 
 # --- Venues ------------------------------------------------------------------------------------------------------

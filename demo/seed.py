@@ -236,6 +236,7 @@ class _Seeder(
             ("funds", self.stage_funds),
             ("teachers' portal", self.stage_teachers_portal),
             ("certificates and volunteers", self.stage_certificates),
+            ("thin demand", self.stage_thin_demand),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -266,3 +267,9 @@ class _Seeder(
             volunteer_phone=demo["volunteer"].phone,
             volunteer_name=demo["volunteer"].name,
         )
+    def stage_thin_demand(self) -> None:
+        """Teachers who accept a smaller class; the demo resident waiting with two neighbours (`demo.demand`)."""
+        from demo.demand import seed_thin_demand
+
+        seed_thin_demand(self)
+

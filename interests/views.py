@@ -19,11 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities import orders, resident_selectors
+from activities.dispatch import selectors as dispatch_selectors
 from activities.models import Order
 from activities.noshow import resident_active_rules, resident_reconfirmations
+from activities.views_demand import share_url
 from community_college.errors import ConflictError
 
 from . import selectors, services
+from .enums import OrderStatus
 from .forms import CancelForm, OrderForm, ProfileForm, SearchForm
 from .models import Category, InterestGroup, ResidentProfile
 from .search import MAX_QUERY, clean_query
@@ -206,6 +209,12 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('interests:my_orders')}#order-{order.pk}")
 
 
+def _share_url(order: Order) -> str | None:
+    if order.status not in (OrderStatus.SUBMITTED, OrderStatus.ACCEPTED):
+        return None
+    return share_url(order.pk)
+
+
 def _ical_url(request: HttpRequest, profile: ResidentProfile | None) -> str | None:
     # The feed itself lives in activities; until it exists the page simply leaves the link out.
     if profile is None:
@@ -226,6 +235,14 @@ def my_orders(request: HttpRequest) -> HttpResponse:
     registrations = list(resident_selectors.resident_registrations(user=request.user))
     sessions = resident_selectors.resident_upcoming_sessions(user=request.user)
     ical_url = _ical_url(request, profile)
+    # Thin demand (issue 22): how many neighbours wait with each order, the questions of near misses, and a
+    # share link for each open order. Two queries whatever the number of orders.
+    gathering = dispatch_selectors.gathering_for_orders([o.pk for o in orders])
+    questions = dispatch_selectors.near_miss_questions(user=request.user)
+    timelines = [
+        (order, steps, gathering.get(order.pk), questions.get(order.pk, ()), _share_url(order))
+        for order, steps in timelines
+    ]
     return render(
         request,
         "interests/my_orders.html",

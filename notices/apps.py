@@ -15,3 +15,14 @@ class NoticesConfig(AppConfig):
         from . import noshow
 
         noshow.connect()
+
+        from activities import signals as activities_signals
+
+        from . import demand
+
+        activities_signals.near_miss_asked.connect(
+            demand.on_near_miss_asked, dispatch_uid="notices.near_miss_asked"
+        )
+        activities_signals.order_waiting_long.connect(
+            demand.on_order_waiting_long, dispatch_uid="notices.order_waiting_long"
+        )

@@ -30,6 +30,9 @@ class Purpose(models.TextChoices):
     PLACE_RELEASED = "place_released", _("Place released: not reconfirmed")
     NOSHOW_RULE = "noshow_rule", _("Reconfirm every session (missed sessions)")
     NOSHOW_RULE_LIFTED = "noshow_rule_lifted", _("Reconfirmation rule lifted")
+    # Thin demand (issue 22): a class could open if the resident agrees; an order waiting a long time.
+    NEAR_MISS_ASK = "near_miss_ask", _("A class could open if you agree")
+    WAITING_OPTIONS = "waiting_options", _("Still waiting: your options")
 
 
 # The digest is the one purpose the resident did not ask for by acting (a recommendation, close to

@@ -124,3 +124,15 @@ def notify_noshow_rule(rule_id: int, kind: str) -> int:
     from . import noshow
 
     return noshow.notify_noshow_rule(rule_id=rule_id, kind=kind)
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_near_miss_ask(near_miss_id: int, order_ids: list[int]) -> int:
+    from .demand import notify_near_miss_ask as ask
+
+    return ask(near_miss_id=near_miss_id, order_ids=order_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_waiting_options(order_ids: list[int]) -> int:
+    from .demand import notify_waiting_options as waiting
+
+    return waiting(order_ids=order_ids)

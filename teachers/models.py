@@ -48,6 +48,14 @@ class Teacher(Located):
         blank=True,
         related_name="recommended_teachers",
     )
+    # Read by the matching's near misses: a teacher who would start with fewer residents than the interest asks.
+    min_class_size = models.PositiveSmallIntegerField(
+        _("smallest class accepted"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("The fewest residents this teacher agrees to start a class with; blank: the interest's minimum."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()

@@ -30,6 +30,13 @@ What goes in, for a community, a street or the district (the *scope*) and a term
 "The term still to come" runs from the later of the term's first day and tomorrow to its last day; the
 service schedules the weekly sessions of a confirmed class over the same days.
 
+For the near misses (``activities.matching.near_miss``), optional fields the solver ignores: an order whose
+resident chose slots gets ``free_slots``, every slot inside the resident's free times; each category names
+its ``parent`` when the parent is in the instance (the parents of the orders' categories are added, with the
+teachers who teach them); a teacher gives ``min_class`` when they accept a class below the interest's
+minimum; and the scope's active interest groups of those categories are ``groups``, placed at their
+community's centre, with the room left under their maximum (else the interest's maximum class size).
+
 Everything is read in id order, so the same database gives the same instance, byte for byte.
 """
 
@@ -42,6 +49,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,7 +69,7 @@ from activities.models import (
 )
 from community_college.errors import ConflictError
 from interests.enums import OrderStatus
-from interests.models import Category, ResidentAvailability
+from interests.models import Category, GroupMembership, InterestGroup, ResidentAvailability
 from teachers.models import Teacher, TeacherAvailability, TeacherSkill
 from venues.enums import HOLDING_STATUSES
 from venues.models import Booking, OpeningHours, Venue
@@ -268,6 +276,8 @@ class _Orders:
 
     facts: dict[int, OrderFacts]
     slots: dict[int, tuple[str, ...]]
+    # Near misses: every slot inside the resident's free times, for orders whose resident chose fewer.
+    free: dict[int, tuple[str, ...]]
     no_slot: list[int]
     unlocated: list[int]
     held: int
@@ -294,17 +304,23 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     _hold_sessions_and_courses(holds, cal, term_overlaps)
     orders = _accepted_orders(community_ids, cal, slot_rank)
     solvable = orders.solvable
-    category_ids = sorted({f.category_id for f in solvable})
-    categories = _spec_categories(category_ids)
+    # The orders' categories and their parents (a near miss may pool orders under their parent).
+    order_categories = {f.category_id for f in solvable}
+    parent_of = dict(
+        Category.objects.filter(pk__in=order_categories, parent__isnull=False).values_list("pk", "parent_id")
+    )
+    category_ids = sorted(order_categories | set(parent_of.values()))
+    categories = _spec_categories(category_ids, parent_of)
     venue_rows = _open_venues(community_ids, cal, holds, solvable, max_walk)
     venues = _spec_venues(venue_rows, slot_rank)
     instance = spec.Instance(
         max_walk_km=max_walk,
         slots=tuple(spec.Slot(s.code, s.weekday, f"{s.start:%H:%M}", f"{s.end:%H:%M}") for s in slots),
         categories=tuple(categories),
-        orders=tuple(_spec_order(f, orders.slots[f.id]) for f in solvable),
+        orders=tuple(_spec_order(f, orders.slots[f.id], orders.free.get(f.id, ())) for f in solvable),
         teachers=tuple(_spec_teachers(category_ids, cal, holds, venues, slot_rank)),
         venues=tuple(venues),
+        groups=tuple(_spec_groups(community_ids, category_ids, categories)),
     )
     return Built(
         instance=instance,
@@ -401,6 +417,7 @@ def _accepted_orders(community_ids: frozenset[int], cal: _Calendar, slot_rank: d
     waited_at = _waited_at(pool)
     facts: dict[int, OrderFacts] = {}
     order_slots: dict[int, tuple[str, ...]] = {}
+    order_free: dict[int, tuple[str, ...]] = {}
     no_slot: list[int] = []
     unlocated: list[int] = []
     for pk, community_id, category_id, resident_id, weight, p_lat, p_lon, c_lat, c_lon in pool.order_by(
@@ -426,6 +443,9 @@ def _accepted_orders(community_ids: frozenset[int], cal: _Calendar, slot_rank: d
         facts[pk] = OrderFacts(pk, community_id, category_id, resident_id, weight, lat, lon)
         if preferred.get(pk):
             codes = preferred[pk]
+            wider = cal.inside(free_times[resident_id]) if free_times.get(resident_id) else set()
+            if wider - codes:
+                order_free[pk] = tuple(sorted(wider | codes, key=slot_rank.__getitem__))
         elif free_times.get(resident_id):
             codes = cal.inside(free_times[resident_id])
             if not codes:
@@ -434,7 +454,9 @@ def _accepted_orders(community_ids: frozenset[int], cal: _Calendar, slot_rank: d
         else:
             codes = set()
         order_slots[pk] = tuple(sorted(codes, key=slot_rank.__getitem__))
-    return _Orders(facts=facts, slots=order_slots, no_slot=no_slot, unlocated=unlocated, held=held)
+    return _Orders(
+        facts=facts, slots=order_slots, free=order_free, no_slot=no_slot, unlocated=unlocated, held=held
+    )
 
 
 def _preferred_slots(pool) -> defaultdict[int, set[str]]:
@@ -473,7 +495,7 @@ def _waited_at(pool) -> dict[int, tuple[float, float]]:
     return waited_at
 
 
-def _spec_order(facts: OrderFacts, slots: tuple[str, ...]) -> spec.Order:
+def _spec_order(facts: OrderFacts, slots: tuple[str, ...], free: tuple[str, ...] = ()) -> spec.Order:
     return spec.Order(
         id=facts.id,
         category=facts.category_id,
@@ -482,11 +504,12 @@ def _spec_order(facts: OrderFacts, slots: tuple[str, ...]) -> spec.Order:
         slots=slots,
         weight=facts.weight,
         resident=facts.resident_id,
+        free_slots=free,
     )
 
 
-def _spec_categories(category_ids: list[int]) -> list[spec.Category]:
-    """The orders' categories, with the codes of the facilities they need and their sizes."""
+def _spec_categories(category_ids: list[int], parent_of: dict[int, int]) -> list[spec.Category]:
+    """The categories, with the codes of the facilities they need, their sizes and their parent."""
     needs: defaultdict[int, list[str]] = defaultdict(list)
     for category_id, code in (
         Category.facilities.through.objects.filter(category_id__in=category_ids)
@@ -495,7 +518,14 @@ def _spec_categories(category_ids: list[int]) -> list[spec.Category]:
     ):
         needs[category_id].append(code)
     return [
-        spec.Category(id=pk, name=name, facilities=tuple(needs[pk]), min_size=min_size, max_size=max_size)
+        spec.Category(
+            id=pk,
+            name=name,
+            facilities=tuple(needs[pk]),
+            min_size=min_size,
+            max_size=max_size,
+            parent=parent_of.get(pk),
+        )
         for pk, name, min_size, max_size in Category.objects.filter(pk__in=category_ids)
         .order_by("pk")
         .values_list("pk", "name", "min_size", "max_size")
@@ -580,15 +610,18 @@ def _spec_teachers(
     ).values_list("teacher_id", "weekday", "start", "end"):
         available[teacher_id].append((weekday, start, end))
     candidates = []
-    for pk, lat, lon, max_weekly, max_km in (
+    smallest: dict[int, int] = {}
+    for pk, lat, lon, max_weekly, max_km, min_class in (
         Teacher.objects.filter(pk__in=list(skills), latitude__isnull=False, longitude__isnull=False)
         .order_by("pk")
-        .values_list("pk", "latitude", "longitude", "max_weekly_sessions", "max_travel_km")
+        .values_list("pk", "latitude", "longitude", "max_weekly_sessions", "max_travel_km", "min_class_size")
     ):
         free = cal.inside(available[pk]) - holds.teacher_busy[pk]
         left = max_weekly - holds.teacher_load[pk]
         if free and left > 0:
             candidates.append((pk, lat, lon, left, max_km, free))
+            if min_class is not None:
+                smallest[pk] = min_class
     reach = _near(
         [(t[1], t[2]) for t in candidates], [(v.lat, v.lon) for v in venues], [t[4] for t in candidates]
     )
@@ -601,7 +634,41 @@ def _spec_teachers(
             lat=lat,
             lon=lon,
             max_km=max_km,
+            min_class=smallest.get(pk),
         )
         for (pk, lat, lon, left, max_km, free), ok in zip(candidates, reach, strict=True)
         if ok
+    ]
+
+
+def _spec_groups(
+    community_ids: frozenset[int], category_ids: list[int], categories: list[spec.Category]
+) -> list[spec.Group]:
+    """The scope's active interest groups of these categories, at their community's centre (near misses)."""
+    max_size = {c.id: c.max_size for c in categories}
+    members = dict(
+        GroupMembership.objects.filter(
+            group__is_active=True, group__community_id__in=community_ids, group__category_id__in=category_ids
+        )
+        .values_list("group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        spec.Group(
+            id=pk,
+            category=category_id,
+            lat=lat,
+            lon=lon,
+            room=max(0, (max_members or max_size[category_id]) - members.get(pk, 0)),
+        )
+        for pk, category_id, max_members, lat, lon in InterestGroup.objects.filter(
+            is_active=True,
+            community_id__in=community_ids,
+            category_id__in=category_ids,
+            community__latitude__isnull=False,
+            community__longitude__isnull=False,
+        )
+        .order_by("pk")
+        .values_list("pk", "category_id", "max_members", "community__latitude", "community__longitude")
     ]

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from activities.matching.near_miss import Relaxation
 from activities.matching.problem import Reason
 
 
@@ -50,3 +51,33 @@ class UnassignedReason(models.TextChoices):
     NO_COMMON_SLOT = Reason.NO_COMMON_SLOT.value, _("No time that suits the resident, a venue and a teacher")
     BELOW_MIN_SIZE = Reason.BELOW_MIN_SIZE.value, _("Too few residents to open a class")
     CAPACITY = Reason.CAPACITY.value, _("Suitable classes are full and no new one can open")
+
+
+class NearMissRelaxation(models.TextChoices):
+    """The one rule a near miss relaxes; the values are the matching core's."""
+
+    RADIUS = Relaxation.RADIUS.value, _("Walk up to 2 km")
+    SLOT = Relaxation.SLOT.value, _("Another time within their free times")
+    SMALLER = Relaxation.SMALLER.value, _("A smaller class the teacher accepts")
+    PARENT = Relaxation.PARENT.value, _("The broader interest")
+    GROUP = Relaxation.GROUP.value, _("Join an existing interest group")
+
+
+class NearMissStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("near miss", "Open")
+    ASKING = "asking", pgettext_lazy("near miss", "Residents asked")
+    PROPOSED = "proposed", pgettext_lazy("near miss", "Class proposed")
+    JOINED = "joined", pgettext_lazy("near miss", "Joined the group")
+    LAPSED = "lapsed", pgettext_lazy("near miss", "Too few agreed")
+    DISMISSED = "dismissed", pgettext_lazy("near miss", "Dismissed")
+    SUPERSEDED = "superseded", pgettext_lazy("near miss", "Replaced by a later run")
+
+
+class MemberConsent(models.TextChoices):
+    """A resident's answer to a relaxation that changes their walk, time or interest."""
+
+    NOT_ASKED = "not_asked", _("Not needed")
+    PENDING = "pending", _("No answer yet")
+    ACCEPTED = "accepted", _("Agreed")
+    DECLINED = "declined", _("Declined")
+    LAPSED = "lapsed", _("No answer in time")

@@ -25,11 +25,18 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Community
 from accounts.selectors import Scope
-from activities.models import MatchRun, ProposedClass, ProposedPlacement, UnassignedOrder
+from activities.models import (
+    MatchRun,
+    NearMiss,
+    NearMissMember,
+    ProposedClass,
+    ProposedPlacement,
+    UnassignedOrder,
+)
 from interests.enums import OrderStatus
 from teachers.models import Teacher
 
-from .enums import Consent, ProposedClassStatus
+from .enums import Consent, MemberConsent, NearMissStatus, ProposedClassStatus
 
 
 class ReasonCount(NamedTuple):
@@ -116,3 +123,87 @@ def classes_awaiting_teacher(teacher: Teacher) -> QuerySet[ProposedClass]:
         .select_related("category", "venue", "slot", "term")
         .order_by("slot__weekday", "slot__start", "pk")
     )
+
+
+# --- thin demand: what a resident sees of the neighbours who wait with them (counts only, never names) ---
+
+
+class Gathering(NamedTuple):
+    """For one waiting order: other residents waiting for the same interest within the walking circle of its
+    home, as the latest run's instance counted them, and how many more would reach the minimum class size."""
+
+    neighbours: int
+    missing: int
+
+
+def gathering_for_orders(order_ids: Iterable[int]) -> dict[int, Gathering]:
+    """The gathering count of each still-accepted order a run left unplaced, by order id. One query.
+
+    The count comes from the run's own instance (the same orders the solver saw, within the walking
+    circle), so it never reaches beyond the circle nor names anyone.
+    """
+    rows = UnassignedOrder.objects.filter(
+        order_id__in=list(order_ids),
+        latest=True,
+        neighbours__isnull=False,
+        min_size__isnull=False,
+        order__status=OrderStatus.ACCEPTED,
+    ).values_list("order_id", "neighbours", "min_size")
+    return {pk: Gathering(n, max(0, size - n - 1)) for pk, n, size in rows}
+
+
+def near_miss_questions(*, user) -> dict[int, list]:
+    """The near-miss questions waiting for `user`'s answer, by order id. One query."""
+    out: dict[int, list] = {}
+    for member in (
+        NearMissMember.objects.filter(
+            order__resident=user, consent=MemberConsent.PENDING, near_miss__status=NearMissStatus.ASKING
+        )
+        .select_related("near_miss__category", "near_miss__venue", "near_miss__slot", "near_miss__group")
+        .order_by("order_id", "near_miss_id")
+    ):
+        out.setdefault(member.order_id, []).append(member)
+    return out
+
+
+class NearMissRow(NamedTuple):
+    """A near miss still open or asking its residents, for the unmet-demand page."""
+
+    id: int
+    community_id: int
+    category_id: int
+    relaxation: str
+    status: str
+    summary: str
+
+
+def live_near_misses(
+    *, community_ids: Iterable[int] | None = None, category_ids: Iterable[int] | None = None, limit: int = 200
+) -> list[NearMissRow]:
+    """Near misses staff can still act on (open, or asking residents), newest run first. One query."""
+    from .near_miss import describe
+
+    queryset = NearMiss.objects.filter(status__in=[NearMissStatus.OPEN, NearMissStatus.ASKING])
+    if community_ids is not None:
+        queryset = queryset.filter(community_id__in=sorted(community_ids))
+    if category_ids is not None:
+        queryset = queryset.filter(category_id__in=sorted(category_ids))
+    rows = (
+        queryset.select_related("category", "slot", "group")
+        .annotate(
+            n_base=Count("members", filter=Q(members__extra=False)),
+            n_extra=Count("members", filter=Q(members__extra=True)),
+        )
+        .order_by("-run__created", "id")[:limit]
+    )
+    return [
+        NearMissRow(
+            n.pk,
+            n.community_id,
+            n.category_id,
+            n.relaxation,
+            n.status,
+            describe(n, base=n.n_base, extra=n.n_extra),
+        )
+        for n in rows
+    ]

@@ -41,7 +41,13 @@ from accounts.models import Community, District, Street, User
 from accounts.selectors import scope_for
 from activities.enums import CourseStatus, SessionStatus
 from activities.matching import problem as spec
-from activities.matching.checker import Objective, check, objective
+from activities.matching.checker import Objective, check, check_near_misses, objective
+from activities.matching.near_miss import (
+    NearMissReport,
+    find_near_misses,
+    gathering_counts,
+    near_misses_json,
+)
 from activities.models import (
     Course,
     MatchRun,
@@ -67,6 +73,7 @@ from .enums import (
     ProposedClassStatus,
     UnassignedReason,
 )
+from .near_miss import near_misses_store
 from .waitlist import waitlist_demand_prepare, waitlist_entry_release
 
 
@@ -82,6 +89,10 @@ class MatchOutcome:
     greedy_weight: float | None = None
     # Orders made before building, for residents on a waiting list long enough for a second class.
     waitlist_orders: int = 0
+    # The groups one relaxation would open, found on the same instance within the run's time limit.
+    near_misses: NearMissReport | None = None
+    # Per unassigned order: other residents waiting for the same interest within the walking circle.
+    gathering: dict[int, int] | None = None
 
 
 # --- scope ---------------------------------------------------------------------------------------------------
@@ -160,8 +171,21 @@ def match_run(
         raise RuntimeError(f"the solver returned an infeasible solution: {report.violations[:3]}")
     slot_rank = {s.id: i for i, s in enumerate(instance.slots)}
     solution = solution.normalized(slot_rank)
+    # Near misses share the run's time limit: the solver stops short of it, they use what is left.
+    near = find_near_misses(instance, solution, deadline=started + max(time_limit, seconds + 1.0))
+    near_violations = check_near_misses(instance, solution, near.near_misses)
+    if near_violations:  # pragma: no cover - a last guard, as for the solution
+        raise RuntimeError(f"the near-miss finder broke a rule: {near_violations[:3]}")
     outcome = MatchOutcome(
-        built, solution, objective(instance, solution), seconds, None, greedy_weight, waitlist_orders
+        built,
+        solution,
+        objective(instance, solution),
+        seconds,
+        None,
+        greedy_weight,
+        waitlist_orders,
+        near,
+        gathering_counts(instance, solution),
     )
     if dry_run:
         return outcome
@@ -175,6 +199,8 @@ def match_run(
             time_limit=time_limit,
             seconds=seconds,
             keep_json=keep_json,
+            near=near,
+            gathering=outcome.gathering,
         )
     except IntegrityError as exc:
         raise ConflictError(
@@ -214,6 +240,8 @@ def _persist(
     time_limit: float,
     seconds: float,
     keep_json: bool,
+    near: NearMissReport | None = None,
+    gathering: dict[int, int] | None = None,
 ) -> MatchRun:
     still = _orders_still_accepted(built)
     run = MatchRun.objects.create(
@@ -231,7 +259,7 @@ def _persist(
         total_weight=sum(f.weight for f in built.orders.values()),
         seconds=seconds,
         instance=built.instance.to_dict() if keep_json else None,
-        solution=solution.to_dict() if keep_json else None,
+        solution=_solution_json(solution, near) if keep_json else None,
     )
     unassigned: list[tuple[int, str]] = [(u.order, u.reason) for u in solution.unassigned]
     unassigned += [(pk, UnassignedReason.NO_COMMON_SLOT) for pk in built.no_slot]
@@ -245,7 +273,9 @@ def _persist(
             for o, km in placed
         ]
     )
-    _record_unassigned(built, run, unassigned, still)
+    _record_unassigned(built, run, unassigned, still, gathering or {})
+    if near is not None:
+        near_misses_store(run=run, built=built, report=near, still=still)
     run.classes = len(classes)
     run.orders_assigned = sum(pc.size for pc in classes)
     run.assigned_weight = sum(pc.weight for pc in classes)
@@ -318,7 +348,18 @@ def _proposed_classes(
     return classes, members, too_small
 
 
-def _record_unassigned(built: Built, run: MatchRun, unassigned: list[tuple[int, str]], still: set[int]) -> None:
+def _solution_json(solution: spec.Solution, near: NearMissReport | None) -> dict:
+    data = solution.to_dict()
+    if near is not None:
+        data["near_misses"] = near_misses_json(near.near_misses)
+    return data
+
+
+def _record_unassigned(
+    built: Built, run: MatchRun, unassigned: list[tuple[int, str]], still: set[int], gathering: dict[int, int]
+) -> None:
+    # The gathering counts and minimum sizes come from the run's instance (the order's page shows them).
+    categories = built.instance.category_by_id
     # Every open order of the scope was reconsidered: the explanations of earlier runs are history now.
     UnassignedOrder.objects.filter(latest=True, community_id__in=built.community_ids).update(latest=False)
     UnassignedOrder.objects.bulk_create(
@@ -329,6 +370,10 @@ def _record_unassigned(built: Built, run: MatchRun, unassigned: list[tuple[int, 
                 community_id=built.orders[pk].community_id,
                 category_id=built.orders[pk].category_id,
                 reason=reason,
+                neighbours=gathering.get(pk),
+                min_size=categories[built.orders[pk].category_id].min_size
+                if built.orders[pk].category_id in categories
+                else None,
             )
             for pk, reason in sorted(unassigned)
             if pk in still
@@ -474,12 +519,14 @@ def _confirmable_orders(pc: ProposedClass) -> tuple[list[ProposedPlacement], dic
     open_orders = [
         locked[p.order_id] for p in placements if locked[p.order_id].status == OrderStatus.ACCEPTED
     ]
-    if len(open_orders) < pc.category.min_size:
+    # A class proposed from a near miss's "smaller class" opens with the size its teacher accepted.
+    least = pc.min_size or pc.category.min_size
+    if len(open_orders) < least:
         raise ConflictError(
             _(
                 "Only %(open)d of the class's orders are still open; %(interest)s needs at least %(min)d. Discard it and run the matching again."
             )
-            % {"open": len(open_orders), "interest": pc.category.name, "min": pc.category.min_size},
+            % {"open": len(open_orders), "interest": pc.category.name, "min": least},
             code="too_few_orders",
         )
     return placements, locked, open_orders

@@ -1,23 +1,28 @@
 """Command line of the matching core, working without a database.
 
-    python -m activities.matching solve INSTANCE.json [--time-limit SECONDS] [--greedy] [--seed N] [-o SOLUTION.json]
+    python -m activities.matching solve INSTANCE.json [--time-limit SECONDS] [--greedy] [--seed N] [--near-misses] [-o SOLUTION.json]
     python -m activities.matching check INSTANCE.json SOLUTION.json
     python -m activities.matching generate --orders N --teachers T --venues V --seed S [--slots K] [-o FILE]
 
-Exit codes: 0 success (``check``: the solution is feasible), 1 ``check`` found violations,
+``--near-misses`` adds the optional ``near_misses`` list to the solution (``activities.matching.near_miss``);
+``check`` verifies it when present.
+
+Exit codes: 0 success (``check``: the solution is feasible and every near miss opens its class), 1 ``check`` found violations,
 2 bad input (unreadable file, invalid JSON, an instance or solution that breaks the format).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from .checker import check, objective
+from .checker import check, check_near_misses, objective
+from .near_miss import find_near_misses, near_misses_json, read_near_misses
 from .problem import FormatError, Instance, Solution
 
 EXIT_OK = 0
@@ -54,15 +59,26 @@ def _solve(args: argparse.Namespace) -> int:
         from .solver import solve
 
         solution = solve(instance, time_limit=args.time_limit, seed=args.seed, num_workers=args.workers)
+    near = ""
+    if args.near_misses:
+        # Within the run's budget: what the solver left of the time limit.
+        report = find_near_misses(instance, solution, deadline=started + args.time_limit)
+        data = solution.to_dict()
+        data["near_misses"] = near_misses_json(report.near_misses)
+        text = json.dumps(data, ensure_ascii=False)
+        counts = ", ".join(f"{r} {n}" for r, n in report.by_relaxation().items())
+        near = f"; near misses: {counts}{'' if report.complete else ' (cut short)'}"
+    else:
+        text = solution.to_json()
     seconds = time.perf_counter() - started
-    _write(solution.to_json(), args.output)
+    _write(text, args.output)
     obj = objective(instance, solution)
     reasons = Counter(u.reason for u in solution.unassigned)
     why = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())) or "none"
     print(
         f"{'greedy' if args.greedy else 'solver'}: assigned weight {obj.weight:.2f} of {obj.total_weight:.2f} "
         f"({100 * obj.weight_share:.1f}%), walking {obj.walk_km:.2f} km, {obj.classes} classes, "
-        f"{seconds:.2f} s; unassigned: {why}",
+        f"{seconds:.2f} s; unassigned: {why}{near}",
         file=sys.stderr,
     )
     return EXIT_OK
@@ -70,11 +86,21 @@ def _solve(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     instance = Instance.from_json(_read(args.instance))
-    solution = Solution.from_json(_read(args.solution))
+    text = _read(args.solution)
+    solution = Solution.from_json(text)
     report = check(instance, solution)
     for violation in report.violations:
         print(violation)
     print(f"objective: {report.objective.summary()}")
+    near_misses = read_near_misses(json.loads(text))
+    near_violations = check_near_misses(instance, solution, near_misses) if near_misses else []
+    for violation in near_violations:
+        print(violation)
+    if near_misses and not near_violations:
+        print(f"near misses: {len(near_misses)}, each opens its class under its one relaxation")
+    if near_violations:
+        print(f"near misses: {len(near_violations)} violations")
+        return EXIT_INFEASIBLE
     if report.feasible:
         print("feasible: every rule holds")
         return EXIT_OK
@@ -106,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--greedy", action="store_true", help="use the greedy baseline only")
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same solution")
     p.add_argument("--workers", type=int, default=1, help="CP-SAT workers per sub-problem (default 1)")
+    p.add_argument(
+        "--near-misses",
+        action="store_true",
+        help="also list the groups one relaxation would open (radius, slot, smaller, parent, group)",
+    )
     p.add_argument("-o", "--output", help="solution file (default: standard output)")
     p.set_defaults(func=_solve)
 

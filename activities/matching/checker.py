@@ -9,6 +9,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from .near_miss import (
+    ELIGIBLE,
+    ELIGIBLE_BROADER,
+    ELIGIBLE_FAR,
+    RADIUS_LIMIT_KM,
+    NearMiss,
+    Occupancy,
+    Relaxation,
+)
 from .problem import Instance, Reason, Solution, haversine_km, within
 
 VALID_REASONS = frozenset(r.value for r in Reason)
@@ -230,3 +239,138 @@ def check(instance: Instance, solution: Solution) -> CheckReport:
         objective=objective(instance, solution),
         rules_broken=frozenset(v.rule for v in found),
     )
+
+
+def check_near_misses(
+    instance: Instance, solution: Solution, near_misses: tuple[NearMiss, ...] | list[NearMiss]
+) -> list[Violation]:
+    """Verify that each near miss would really open its class (or fill its group) under its one relaxation,
+    with what the solution leaves free, and that the rules alone would not: the listed ``orders`` keep
+    every rule, each ``extra`` order breaks exactly the rule named, and nothing else is bent (a slot outside a
+    resident's free times, a busy teacher or venue, a walk beyond 2 km are never near misses)."""
+    found: list[Violation] = []
+    used = Occupancy(instance, solution)
+    orders = instance.order_by_id
+    categories = instance.category_by_id
+    relaxations = {r.value for r in Relaxation}
+
+    for n, nm in enumerate(near_misses):
+        label = f"near miss #{n} ({nm.relaxation}, category {nm.category})"
+
+        def bad(message: str, label: str = label) -> None:
+            found.append(Violation("near_miss", f"{label}: {message}"))
+
+        if nm.relaxation not in relaxations:
+            bad(f"unknown relaxation {nm.relaxation!r}")
+            continue
+        category = categories.get(nm.category)
+        if category is None:
+            bad("unknown category")
+            continue
+        members = [*nm.orders, *nm.extra]
+        if len(set(members)) != len(members):
+            bad("an order is listed twice")
+        unknown = [o for o in members if o not in orders]
+        if unknown:
+            bad(f"unknown orders {unknown}")
+            continue
+        wider = {Relaxation.RADIUS: ELIGIBLE_FAR, Relaxation.PARENT: ELIGIBLE_BROADER}.get(nm.relaxation)
+        for oid in members:
+            if not used.eligible(oid, wider if wider and oid in nm.extra else ELIGIBLE):
+                bad(f"order {oid} is placed or not left for want of neighbours or of a common time")
+        residents = [orders[o].resident_key for o in members]
+        if len(set(residents)) != len(residents):
+            bad("a resident is counted twice")
+        if nm.needed != (1 if nm.relaxation == Relaxation.GROUP else category.min_size):
+            bad(f"needed {nm.needed} is not the minimum class size {category.min_size}")
+        if not nm.extra and nm.relaxation != Relaxation.SMALLER:
+            bad("nobody joins under the relaxation")
+
+        if nm.relaxation == Relaxation.GROUP:
+            groups = {g.id: g for g in instance.groups}
+            group = groups.get(nm.group) if nm.group is not None else None
+            if group is None:
+                bad(f"unknown group {nm.group}")
+                continue
+            if nm.orders:
+                bad("a group near miss lists only the orders that would join it")
+            if group.category != nm.category:
+                bad(f"group {group.id} is of category {group.category}")
+            if len(nm.extra) > group.room:
+                bad(f"{len(nm.extra)} orders for {group.room} places in group {group.id}")
+            for oid in nm.extra:
+                o = orders[oid]
+                d = haversine_km(o.lat, o.lon, group.lat, group.lon)
+                if o.category != group.category:
+                    bad(f"order {oid} is for category {o.category}")
+                if not within(d, RADIUS_LIMIT_KM):
+                    bad(f"order {oid} lives {d:.3f} km from group {group.id}, beyond {RADIUS_LIMIT_KM} km")
+                if group.slot is not None and (
+                    not o.accepts_slot(group.slot) or not used.resident_free(o, group.slot)
+                ):
+                    bad(f"order {oid} cannot attend group {group.id} in slot {group.slot}")
+            continue
+
+        teacher = instance.teacher_by_id.get(nm.teacher) if nm.teacher is not None else None
+        venue = instance.venue_by_id.get(nm.venue) if nm.venue is not None else None
+        slot = nm.slot
+        if teacher is None or venue is None or slot not in instance.slot_by_id:
+            bad("a class needs a known teacher, venue and slot")
+            continue
+        if nm.category not in teacher.skills:
+            bad(f"teacher {teacher.id} does not teach category {nm.category}")
+        if not used.teacher_free(instance, teacher.id, slot):
+            bad(f"teacher {teacher.id} is not free in slot {slot} or has no session left")
+        if not within(haversine_km(teacher.lat, teacher.lon, venue.lat, venue.lon), teacher.max_km):
+            bad(f"venue {venue.id} is beyond teacher {teacher.id}'s reach")
+        if slot not in venue.slots or (venue.id, slot) in used.venue:
+            bad(f"venue {venue.id} is not free in slot {slot}")
+        if not set(category.facilities) <= set(venue.facilities):
+            bad(f"venue {venue.id} lacks the category's facilities")
+        cap = min(category.max_size, venue.capacity)
+        if nm.size > cap:
+            bad(f"{nm.size} orders, above the limit {cap}")
+        if nm.relaxation == Relaxation.SMALLER:
+            if teacher.min_class is None or teacher.min_class >= category.min_size:
+                bad(f"teacher {teacher.id} accepts no class smaller than {category.min_size}")
+            elif nm.min_size != teacher.min_class:
+                bad(f"min_size {nm.min_size} is not the size teacher {teacher.id} accepts")
+            if nm.extra:
+                bad("a smaller class takes no extra orders")
+        elif nm.min_size != category.min_size:
+            bad(f"min_size {nm.min_size} is not the category's {category.min_size}")
+        if nm.size < nm.min_size:
+            bad(f"{nm.size} orders do not open a class of at least {nm.min_size}")
+        if len(nm.orders) >= category.min_size:
+            bad("the rules alone open this class: it is no near miss")
+
+        def walk(o, venue=venue) -> float:
+            return haversine_km(o.lat, o.lon, venue.lat, venue.lon)
+
+        for oid in members:
+            if not used.resident_free(orders[oid], slot):
+                bad(f"the resident of order {oid} already has a class in slot {slot}")
+        for oid in nm.orders:
+            o = orders[oid]
+            if o.category != nm.category:
+                bad(f"order {oid} is for category {o.category}")
+            if not o.accepts_slot(slot):
+                bad(f"order {oid} does not list slot {slot}")
+            if not within(walk(o), instance.max_walk_km):
+                bad(f"order {oid} lives beyond the walking limit")
+        for oid in nm.extra:
+            o = orders[oid]
+            d = walk(o)
+            near = within(d, instance.max_walk_km)
+            same = o.category == nm.category
+            if nm.relaxation == Relaxation.RADIUS:
+                ok = same and o.accepts_slot(slot) and not near and within(d, RADIUS_LIMIT_KM)
+                if nm.radius_km is None or not within(d, nm.radius_km + 1e-3):
+                    bad(f"order {oid} walks {d:.3f} km, beyond the reported radius")
+            elif nm.relaxation == Relaxation.SLOT:
+                ok = same and near and not o.accepts_slot(slot) and slot in o.free_slots
+            else:  # parent
+                ok = categories[o.category].parent == nm.category and near and o.accepts_slot(slot)
+            if not ok:
+                bad(f"order {oid} does not join by relaxing {nm.relaxation} alone")
+    return found

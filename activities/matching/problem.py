@@ -78,6 +78,8 @@ class Category:
     facilities: tuple[str, ...]
     min_size: int
     max_size: int
+    # Optional (near misses): the broader interest in the V-tree, so 民族舞 orders may join a 舞蹈 class.
+    parent: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,9 @@ class Order:
     slots: tuple[str, ...] = ()
     weight: float = 1.0
     resident: int | None = None
+    # Optional (near misses): every slot inside the resident's weekly free times, when the order lists
+    # fewer (the resident chose some). Empty: ``slots`` is all the resident can take.
+    free_slots: tuple[str, ...] = ()
 
     @property
     def resident_key(self) -> tuple[str, int]:
@@ -115,6 +120,20 @@ class Teacher:
     lat: float
     lon: float
     max_km: float
+    # Optional (near misses): the smallest class the teacher agrees to teach, when below the interest's.
+    min_class: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Optional (near misses): an existing interest group (兴趣小组) an order could join instead."""
+
+    id: int
+    category: int
+    lat: float
+    lon: float
+    room: int
+    slot: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +159,7 @@ class Instance:
     teachers: tuple[Teacher, ...]
     venues: tuple[Venue, ...]
     version: int = FORMAT_VERSION
+    groups: tuple[Group, ...] = ()
 
     def __post_init__(self) -> None:
         _validate_instance(self)
@@ -192,6 +212,9 @@ class Instance:
                     _read_teacher(t, i) for i, t in enumerate(_list(data, "teachers", "instance"))
                 ),
                 venues=tuple(_read_venue(v, i) for i, v in enumerate(_list(data, "venues", "instance"))),
+                groups=tuple(
+                    _read_group(g, i) for i, g in enumerate(_optional_list(data, "groups", "instance"))
+                ),
             )
         except InstanceError:
             raise
@@ -215,8 +238,11 @@ class Instance:
             if o.resident is not None:
                 item["resident"] = o.resident
             item.update(category=o.category, lat=o.lat, lon=o.lon, slots=list(o.slots), weight=o.weight)
+            if o.free_slots:
+                item["free_slots"] = list(o.free_slots)
             orders.append(item)
-        return {
+        # The optional near-miss fields are written only when present, so older readers see the same JSON.
+        out: dict[str, Any] = {
             "version": self.version,
             "max_walk_km": self.max_walk_km,
             "slots": [{"id": s.id, "weekday": s.weekday, "start": s.start, "end": s.end} for s in self.slots],
@@ -227,6 +253,7 @@ class Instance:
                     "facilities": list(c.facilities),
                     "min_size": c.min_size,
                     "max_size": c.max_size,
+                    **({"parent": c.parent} if c.parent is not None else {}),
                 }
                 for c in self.categories
             ],
@@ -240,6 +267,7 @@ class Instance:
                     "lat": t.lat,
                     "lon": t.lon,
                     "max_km": t.max_km,
+                    **({"min_class": t.min_class} if t.min_class is not None else {}),
                 }
                 for t in self.teachers
             ],
@@ -255,6 +283,19 @@ class Instance:
                 for v in self.venues
             ],
         }
+        if self.groups:
+            out["groups"] = [
+                {
+                    "id": g.id,
+                    "category": g.category,
+                    "lat": g.lat,
+                    "lon": g.lon,
+                    "room": g.room,
+                    **({"slot": g.slot} if g.slot is not None else {}),
+                }
+                for g in self.groups
+            ]
+        return out
 
     def to_json(self, indent: int | None = None) -> str:
         """Serialise to JSON text (UTF-8 friendly: Chinese names are kept as they are)."""
@@ -385,6 +426,17 @@ def _list(data: Mapping[str, Any], key: str, where: str) -> list[Any]:
     return value
 
 
+def _optional_list(data: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    if key not in data:
+        return []
+    return _list(data, key, where)
+
+
+def _optional_int(data: Mapping[str, Any], key: str, where: str) -> int | None:
+    value = data.get(key)
+    return None if value is None else _int_value(value, f"{where}.{key}")
+
+
 def _int_value(value: Any, where: str, error: type[FormatError] = InstanceError) -> int:
     # bool is an int subclass in Python, but `true` is never a valid id or count.
     if isinstance(value, bool) or not isinstance(value, int):
@@ -469,6 +521,7 @@ def _read_category(raw: Any, i: int) -> Category:
         facilities=_strs(d, "facilities", where),
         min_size=_int(d, "min_size", where),
         max_size=_int(d, "max_size", where),
+        parent=_optional_int(d, "parent", where),
     )
 
 
@@ -484,6 +537,7 @@ def _read_order(raw: Any, i: int) -> Order:
         lon=_number(d, "lon", where, minimum=-180.0, maximum=180.0),
         slots=_strs(d, "slots", where),
         weight=_number(d, "weight", where, default=1.0),
+        free_slots=_strs(d, "free_slots", where),
     )
 
 
@@ -498,6 +552,23 @@ def _read_teacher(raw: Any, i: int) -> Teacher:
         lat=_number(d, "lat", where, minimum=-90.0, maximum=90.0),
         lon=_number(d, "lon", where, minimum=-180.0, maximum=180.0),
         max_km=_number(d, "max_km", where, minimum=0.0),
+        min_class=_optional_int(d, "min_class", where),
+    )
+
+
+def _read_group(raw: Any, i: int) -> Group:
+    where = f"groups[{i}]"
+    d = _object(raw, where)
+    slot = d.get("slot")
+    if slot is not None and not isinstance(slot, str):
+        raise InstanceError(f"{where}.slot must be a string")
+    return Group(
+        id=_int(d, "id", where),
+        category=_int(d, "category", where),
+        lat=_number(d, "lat", where, minimum=-90.0, maximum=90.0),
+        lon=_number(d, "lon", where, minimum=-180.0, maximum=180.0),
+        room=_int(d, "room", where),
+        slot=slot,
     )
 
 
@@ -545,12 +616,15 @@ def _validate_instance(inst: Instance) -> None:
             raise InstanceError(f"category {c.id}: min_size must be at least 1, got {c.min_size}")
         if c.max_size < c.min_size:
             raise InstanceError(f"category {c.id}: max_size {c.max_size} is below min_size {c.min_size}")
+        if c.parent is not None and (c.parent not in category_ids or c.parent == c.id):
+            raise InstanceError(f"category {c.id} refers to unknown parent category {c.parent}")
     for o in inst.orders:
         if o.category not in category_ids:
             raise InstanceError(f"order {o.id} refers to unknown category {o.category}")
         if not (o.weight > 0 and math.isfinite(o.weight)):
             raise InstanceError(f"order {o.id}: weight must be a positive number, got {o.weight!r}")
         known_slots(o.slots, f"order {o.id}")
+        known_slots(o.free_slots, f"order {o.id}")
     for t in inst.teachers:
         for skill in t.skills:
             if skill not in category_ids:
@@ -560,7 +634,17 @@ def _validate_instance(inst: Instance) -> None:
         if t.max_km < 0:
             raise InstanceError(f"teacher {t.id}: max_km must not be negative")
         known_slots(t.slots, f"teacher {t.id}")
+        if t.min_class is not None and t.min_class < 1:
+            raise InstanceError(f"teacher {t.id}: min_class must be at least 1, got {t.min_class}")
     for v in inst.venues:
         if v.capacity < 0:
             raise InstanceError(f"venue {v.id}: capacity must not be negative")
         known_slots(v.slots, f"venue {v.id}")
+    _unique((g.id for g in inst.groups), "group")
+    for g in inst.groups:
+        if g.category not in category_ids:
+            raise InstanceError(f"group {g.id} refers to unknown category {g.category}")
+        if g.room < 0:
+            raise InstanceError(f"group {g.id}: room must not be negative")
+        if g.slot is not None:
+            known_slots([g.slot], f"group {g.id}")

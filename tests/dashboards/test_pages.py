@@ -5,7 +5,7 @@ from io import BytesIO
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from accounts.enums import Role
@@ -246,3 +246,43 @@ def test_demand_counts_the_matching_services_reasons_for_unmet_orders(world, log
     assert table(own, "reasons").rows == rows
     street_b = StaffFactory(role=Role.STREET_STAFF, street=world.street_b)
     assert table(login(street_b).get(reverse("dashboards:demand")), "reasons").rows == []
+
+
+def test_demand_lists_near_misses_and_teachers_to_recruit_within_scope(world, login):
+    from activities.models import MatchRun, NearMiss, NearMissMember, UnassignedOrder
+    from tests.factories import TermFactory, VenueFactory
+
+    category = CategoryFactory(name="书法", min_size=3)
+    now = timezone.now()
+    run = MatchRun.objects.create(scope="community", community=world.a1, term=TermFactory())
+    near = NearMiss.objects.create(
+        run=run, relaxation="radius", category=category, community=world.a1,
+        venue=VenueFactory(community=world.a1), needed=3, min_size=3, radius_km=1.6,
+    )
+    waiting = [
+        OrderFactory(resident=ResidentFactory(profile__community=world.a1), category=category,
+                     status=OrderStatus.ACCEPTED, accepted_at=now)
+        for _ in range(3)
+    ]
+    for order, extra in zip(waiting, [False, False, True], strict=True):
+        NearMissMember.objects.create(near_miss=near, order=order, extra=extra)
+        UnassignedOrder.objects.create(run=run, order=order, community=world.a1, category=category,
+                                       reason="no_venue" if extra else "below_min_size")
+    piano = CategoryFactory(name="钢琴")
+    lonely = OrderFactory(resident=ResidentFactory(profile__community=world.a1), category=piano,
+                          status=OrderStatus.ACCEPTED, accepted_at=now)
+    UnassignedOrder.objects.create(run=run, order=lonely, community=world.a1, category=piano, reason="no_teacher")
+
+    with translation.override("en"):
+        response = login(world.district_office).get(reverse("dashboards:demand"), HTTP_ACCEPT_LANGUAGE="en")
+    rows = table(response, "near_misses").rows
+    assert [[str(c) for c in row] for row in rows] == [
+        [world.a1.name, "书法", "Walk up to 2 km", "2 of 3, 1 more resident within 1.6 km", "Open"]
+    ]
+    assert rows[0][3].url == reverse("admin:activities_nearmiss_change", args=[near.pk])
+    recruit = table(response, "recruit").rows
+    assert [[str(c) for c in row] for row in recruit] == [["钢琴", "1", "Teachers and recommendations"]]
+    # Street B's staff see neither.
+    street_b = StaffFactory(role=Role.STREET_STAFF, street=world.street_b)
+    other = login(street_b).get(reverse("dashboards:demand"))
+    assert (table(other, "near_misses").rows, table(other, "recruit").rows) == ([], [])

@@ -25,8 +25,8 @@ PAGE_QUERIES = {
     # day and per community; the order funnel with medians
     "overview": 7,
     # unmet orders by community and interest; orders of the period by interest; teachers per skill; the
-    # matching service's reasons
-    "demand": 4,
+    # matching service's reasons; the near misses staff can act on
+    "demand": 5,
     # venues; opening hours per venue and weekday; bookings per venue, weekday and hour
     "venues": 3,
     # the pool; meetings this week and in the period; teacher scores; the lowest-scored sessions; their titles

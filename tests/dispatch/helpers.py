@@ -229,6 +229,22 @@ def proposal_for_node(node):
     UnassignedOrder.objects.create(
         run=run, order=node.order, community=node.community, category=node.order.category, reason="no_teacher"
     )
+    # A near miss with its order, and the order's waiting notice (issue 22).
+    from activities.models import NearMiss, NearMissMember, WaitingNotice
+
+    near = NearMiss.objects.create(
+        run=run,
+        relaxation="smaller",
+        category=node.order.category,
+        community=node.community,
+        venue=node.venue,
+        slot=proposed.slot,
+        teacher=node.teacher,
+        needed=3,
+        min_size=2,
+    )
+    NearMissMember.objects.create(near_miss=near, order=node.order)
+    WaitingNotice.objects.create(order=node.order)
     return run
 
 

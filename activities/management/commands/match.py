@@ -63,6 +63,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-json", action="store_true", help="Do not keep the instance and solution JSON on the run."
         )
+        parser.add_argument(
+            "--near-misses",
+            action="store_true",
+            help="List each near miss (the groups one relaxation would open); their counts are always printed.",
+        )
 
     def handle(
         self,
@@ -78,6 +83,7 @@ class Command(BaseCommand):
         dry_run,
         user,
         no_json,
+        near_misses=False,
         **options,
     ):
         if time_limit <= 0:
@@ -105,6 +111,14 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self._summary(outcome, greedy=greedy, export=export, verbosity=options["verbosity"])
+        if near_misses and options["verbosity"] and outcome.near_misses is not None:
+            for n in outcome.near_misses.near_misses:
+                where = (
+                    f"group {n.group}"
+                    if n.group is not None
+                    else f"venue {n.venue} {n.slot} teacher {n.teacher}"
+                )
+                self.stdout.write(f"  {n.relaxation:<7} category {n.category} at {where}: {n.describe()}")
 
     @staticmethod
     def _user(ref: str | None) -> User | None:
@@ -154,6 +168,11 @@ class Command(BaseCommand):
         reasons.update({"no_common_slot": len(built.no_slot)} if built.no_slot else {})
         why = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items())) or "none"
         self.stdout.write(f"Unassigned: {why}")
+        near = outcome.near_misses
+        if near is not None:
+            counts = ", ".join(f"{r} {n}" for r, n in near.by_relaxation().items())
+            cut = "" if near.complete else ", cut short by the time limit"
+            self.stdout.write(f"Near misses: {counts} ({near.seconds:.2f} s{cut})")
         if run is not None:
             if run.orders_assigned != obj.assigned:
                 self.stdout.write(

@@ -183,8 +183,8 @@ def test_my_orders_queries_do_not_grow_with_orders_and_registrations(
         RegistrationFactory(course=mine, resident=resident, status=RegistrationStatus.CONFIRMED)
         PolicyTalkFactory(session=SessionFactory(course=mine))
     # session, user, profile, orders, their events with actors, registrations with positions, sessions,
-    # reconfirmation requests, the no-show rule
-    with django_assert_num_queries(9):
+    # reconfirmation requests, the no-show rule, the gathering counts, the near-miss questions
+    with django_assert_num_queries(11):
         response = resident_client.get(reverse("interests:my_orders"))
     assert len(response.context["timelines"]) == size
     assert len(response.context["registrations"]) == 2 * size
