@@ -262,6 +262,16 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return self.body[:40]
 
+    @property
+    def removed_note(self) -> str:
+        """What readers see instead of a comment that is gone ("" while it stands): one a moderator removed,
+        or one blanked when its author closed their account (the row stays so the counts stay right)."""
+        if self.status == CommentStatus.REMOVED:
+            return str(CommentStatus.REMOVED.label)
+        if not self.body.strip():
+            return str(_("Removed at its author's request"))
+        return ""
+
 
 class CommentReport(models.Model):
     """One resident's report of a comment (one each); enough of them hide it until a moderator reviews it."""

@@ -22,9 +22,14 @@ class ConsultationEventSerializer(serializers.ModelSerializer):
 
 
 class ConsultationCommentSerializer(serializers.ModelSerializer):
+    removed = serializers.SerializerMethodField(help_text=_("Why the text is gone (\"\" while the comment stands)."))
+
     class Meta:
         model = Comment
-        fields = ("id", "body", "created")
+        fields = ("id", "body", "removed", "created")
+
+    def get_removed(self, comment) -> str:
+        return comment.removed_note
 
 
 class ConsultationUpdateSerializer(serializers.ModelSerializer):
