@@ -363,6 +363,14 @@ class MatterPhotoAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # Deleting goes through the service, so the stored files go with the row (on commit).
+    def delete_model(self, request, obj):
+        services.photo_delete(photo=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for photo in queryset:
+            services.photo_delete(photo=photo, actor=request.user)
+
     @admin.action(description=gettext_lazy("Show to residents"))
     def approve_photos(self, request, queryset):
         run_service_action(

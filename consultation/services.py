@@ -325,25 +325,61 @@ def photo_add(*, matter: Matter, upload, actor: User) -> MatterPhoto:
     if MatterPhoto.objects.filter(matter=matter).count() >= MAX_PHOTOS:
         raise ConflictError(_("A matter has at most %(count)d photos.") % {"count": MAX_PHOTOS}, code="too_many_photos")
     stored = uploads.store_image(upload, folder=f"matters/{matter.pk}")
-    photo = MatterPhoto(
-        matter=matter,
-        name=stored.name,
-        thumbnail=stored.thumbnail,
-        content_type=stored.content_type,
-        width=stored.width,
-        height=stored.height,
-        uploaded_by=actor,
-    )
-    photo.full_clean()
-    photo.save()
+    try:
+        photo = MatterPhoto(
+            matter=matter,
+            name=stored.name,
+            thumbnail=stored.thumbnail,
+            content_type=stored.content_type,
+            width=stored.width,
+            height=stored.height,
+            uploaded_by=actor,
+        )
+        photo.full_clean()
+        photo.save()
+    except Exception:
+        # The files were written before the row: a row that is not saved must not leave them behind.
+        uploads.delete_stored(stored.name, stored.thumbnail)
+        raise
     return photo
 
 
+def _drop_files_on_commit(photo: MatterPhoto) -> None:
+    """Remove a photo's stored files once the transaction that refused or deleted it commits (a rolled-back
+    refusal keeps them)."""
+    from community_college import uploads
+
+    names = (photo.name, photo.thumbnail)
+    transaction.on_commit(lambda: uploads.delete_stored(*names))
+
+
+@transaction.atomic
 def photo_moderate(*, photo: MatterPhoto, actor: User, approve: bool) -> MatterPhoto:
-    _require_staff(actor, photo.matter.community_id)
-    photo.status = PhotoStatus.APPROVED if approve else PhotoStatus.REJECTED
-    photo.save(update_fields=["status"])
-    return photo
+    """Show a photo to neighbours, or refuse it: a refused photo's files are removed (on commit); the row
+    stays as the record that a photo was refused, and cannot be shown again."""
+    locked = MatterPhoto.objects.select_for_update().select_related("matter").get(pk=photo.pk)
+    _require_staff(actor, locked.matter.community_id)
+    if locked.status == PhotoStatus.REJECTED:
+        raise ConflictError(_("This photo was refused and its file removed."), code="photo_refused")
+    target = PhotoStatus.APPROVED if approve else PhotoStatus.REJECTED
+    if locked.status != target:
+        locked.status = target
+        locked.save(update_fields=["status"])
+        if target == PhotoStatus.REJECTED:
+            _drop_files_on_commit(locked)
+    return locked
+
+
+@transaction.atomic
+def photo_delete(*, photo: MatterPhoto, actor: User) -> None:
+    """Delete a photo and (on commit) its stored files: the raiser of the matter or staff of its community."""
+    locked = MatterPhoto.objects.select_for_update().select_related("matter").filter(pk=photo.pk).first()
+    if locked is None:
+        return
+    if actor.pk != locked.matter.raised_by_id:
+        _require_staff(actor, locked.matter.community_id)
+    locked.delete()
+    _drop_files_on_commit(locked)
 
 
 # --- Triage ---------------------------------------------------------------------------------------------------
