@@ -301,6 +301,16 @@ class Meeting(models.Model):
     booking = models.OneToOneField(
         "venues.Booking", verbose_name=_("booking"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Held as a session of a class instead of its own booking (the session holds the room); check-in then goes
+    # through the class's roll call (`activities.services.attendance_record`).
+    session = models.ForeignKey(
+        "activities.Session",
+        verbose_name=_("class session"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliberations",
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     matters = models.ManyToManyField(Matter, verbose_name=_("matters"), related_name="meetings", blank=True)
@@ -318,6 +328,13 @@ class Meeting(models.Model):
         ordering = ["-starts_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="meeting_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(booking__isnull=True) | Q(session__isnull=True), name="meeting_booking_or_session"
+            ),
+            # One meeting per class session (a cancelled one frees it).
+            models.UniqueConstraint(
+                fields=["session"], condition=~Q(status=MeetingStatus.CANCELLED), name="meeting_once_per_session"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,17 @@ from accounts.selectors import scope_for
 
 from . import similar
 from .enums import CommentStatus, MatterStatus, PhotoStatus
-from .models import Comment, Decision, Matter, MatterCategory, MatterEvent, MatterPhoto, Meeting, Support
+from .models import (
+    Comment,
+    Decision,
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    MatterPhoto,
+    Meeting,
+    Participant,
+    Support,
+)
 
 
 def home_community_id(user: User) -> int | None:
@@ -148,6 +158,20 @@ def meetings_for_user(user: User) -> QuerySet[Meeting]:
     if community_id is not None:
         query |= Q(community_id=community_id, agenda_published_at__isnull=False)
     return Meeting.objects.filter(pk__in=Meeting.objects.filter(query).values("pk"))
+
+
+def meeting_present(meeting: Meeting) -> QuerySet[User]:
+    """Who is present at a meeting: checked in at the door, or, for a meeting held in a class session, marked
+    present on that session's roll call (the attendance service's record is the one that counts)."""
+    if meeting.session_id is not None:
+        from activities.models import Attendance
+
+        return User.objects.filter(
+            pk__in=Attendance.objects.filter(session_id=meeting.session_id, attended=True).values("resident_id")
+        )
+    return User.objects.filter(
+        pk__in=Participant.objects.filter(meeting_id=meeting.pk, present_at__isnull=False).values("user_id")
+    )
 
 
 def decisions_for_owner(user: User) -> QuerySet[Decision]:
