@@ -134,7 +134,7 @@ class ConsultationMeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ("id", "community", "title", "venue", "venue_name", "starts_at", "ends_at", "status", "agenda", "agenda_published_at", "minutes", "matters")
+        fields = ("id", "community", "title", "venue", "venue_name", "session", "starts_at", "ends_at", "status", "agenda", "agenda_published_at", "minutes", "matters")
 
     def get_agenda(self, obj) -> str:
         return obj.agenda if obj.agenda_published_at else ""

@@ -63,6 +63,11 @@ def test_meeting_in_a_session_takes_its_room_and_time_and_books_nothing(world, c
     )
     assert meeting.booking_id is None and Booking.objects.filter(venue=session.venue, purpose__startswith="议事会").count() == 0
     assert Participant.objects.filter(meeting=meeting).count() == 4  # the raiser and three supporters
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.residents[1])
+    assert api.get(f"/api/v1/consultation/meetings/{meeting.pk}/").json()["session"] == session.pk
     # The same session cannot hold a second meeting; another community's session is refused.
     other = world.raise_matter("第二件", resident=world.residents[2])
     services.matter_to_deliberation(matter=other, actor=world.staff)
