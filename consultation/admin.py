@@ -363,6 +363,14 @@ class MatterPhotoAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # Deleting goes through the service, so the stored files go with the row (on commit).
+    def delete_model(self, request, obj):
+        services.photo_delete(photo=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for photo in queryset:
+            services.photo_delete(photo=photo, actor=request.user)
+
     @admin.action(description=gettext_lazy("Show to residents"))
     def approve_photos(self, request, queryset):
         run_service_action(
@@ -398,14 +406,27 @@ class DecisionInline(ReadOnlyInlineMixin, admin.TabularInline):
 class MeetingAddForm(forms.ModelForm):
     class Meta:
         model = Meeting
-        fields = ("community", "title", "venue", "starts_at", "ends_at", "matters")
+        fields = ("community", "title", "session", "venue", "starts_at", "ends_at", "matters")
+        help_texts = {"session": gettext_lazy("Held as this session of a class: its room and time, no booking.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("venue", "starts_at", "ends_at"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("session") and not all(data.get(name) for name in ("venue", "starts_at", "ends_at")):
+            raise forms.ValidationError(gettext_lazy("Choose a class session, or a venue with a start and an end."))
+        return data
 
 
 @admin.register(Meeting)
 class MeetingAdmin(AddedByServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
     staff_may_delete = False
     add_form = MeetingAddForm
-    add_fields = ("community", "title", "venue", "starts_at", "ends_at", "matters")
+    add_fields = ("community", "title", "session", "venue", "starts_at", "ends_at", "matters")
     list_display = ("title", "community", "venue", "starts_at", "status", "agenda_published_at")
     list_select_related = ("community", "venue")
     list_filter = ("status",)
@@ -414,7 +435,7 @@ class MeetingAdmin(AddedByServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
     actions = ["publish_agenda", "record_minutes", "cancel_meetings"]
     inlines = [ParticipantInline, DecisionInline]
     readonly_fields = (
-        "community", "title", "venue", "booking", "starts_at", "ends_at", "matters", "agenda",
+        "community", "title", "venue", "booking", "session", "starts_at", "ends_at", "matters", "agenda",
         "agenda_published_at", "minutes", "status", "held_at", "created_by", "created",
     )
 
@@ -424,11 +445,25 @@ class MeetingAdmin(AddedByServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
             field.queryset = scope_for(request.user).filter(Matter.objects.filter(status="deliberation"))
         return field
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "session":
+            from django.utils import timezone
+
+            from activities.enums import SessionStatus
+            from activities.models import Session
+
+            kwargs["queryset"] = scope_for(request.user).filter(
+                Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now(), venue__isnull=False),
+                community_path="course__community",
+            ).select_related("course")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def create_object(self, request, obj, form):
         data = form.cleaned_data
         return services.meeting_schedule(
-            community=data["community"], venue=data["venue"], starts_at=data["starts_at"], ends_at=data["ends_at"],
-            title=data["title"], actor=request.user, matters=data.get("matters") or [],
+            community=data["community"], venue=data.get("venue"), starts_at=data.get("starts_at"),
+            ends_at=data.get("ends_at"), session=data.get("session"), title=data["title"], actor=request.user,
+            matters=data.get("matters") or [],
         )
 
     def save_related(self, request, form, formsets, change):

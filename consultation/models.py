@@ -262,6 +262,16 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return self.body[:40]
 
+    @property
+    def removed_note(self) -> str:
+        """What readers see instead of a comment that is gone ("" while it stands): one a moderator removed,
+        or one blanked when its author closed their account (the row stays so the counts stay right)."""
+        if self.status == CommentStatus.REMOVED:
+            return str(CommentStatus.REMOVED.label)
+        if not self.body.strip():
+            return str(_("Removed at its author's request"))
+        return ""
+
 
 class CommentReport(models.Model):
     """One resident's report of a comment (one each); enough of them hide it until a moderator reviews it."""
@@ -291,6 +301,16 @@ class Meeting(models.Model):
     booking = models.OneToOneField(
         "venues.Booking", verbose_name=_("booking"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Held as a session of a class instead of its own booking (the session holds the room); check-in then goes
+    # through the class's roll call (`activities.services.attendance_record`).
+    session = models.ForeignKey(
+        "activities.Session",
+        verbose_name=_("class session"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliberations",
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     matters = models.ManyToManyField(Matter, verbose_name=_("matters"), related_name="meetings", blank=True)
@@ -308,6 +328,13 @@ class Meeting(models.Model):
         ordering = ["-starts_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="meeting_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(booking__isnull=True) | Q(session__isnull=True), name="meeting_booking_or_session"
+            ),
+            # One meeting per class session (a cancelled one frees it).
+            models.UniqueConstraint(
+                fields=["session"], condition=~Q(status=MeetingStatus.CANCELLED), name="meeting_once_per_session"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ Visibility (one place):
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.enums import Role
 from accounts.models import RoleAssignment, User
@@ -17,7 +17,17 @@ from accounts.selectors import scope_for
 
 from . import similar
 from .enums import CommentStatus, MatterStatus, PhotoStatus
-from .models import Comment, Decision, Matter, MatterCategory, MatterEvent, MatterPhoto, Meeting, Support
+from .models import (
+    Comment,
+    Decision,
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    MatterPhoto,
+    Meeting,
+    Participant,
+    Support,
+)
 
 
 def home_community_id(user: User) -> int | None:
@@ -148,6 +158,20 @@ def meetings_for_user(user: User) -> QuerySet[Meeting]:
     if community_id is not None:
         query |= Q(community_id=community_id, agenda_published_at__isnull=False)
     return Meeting.objects.filter(pk__in=Meeting.objects.filter(query).values("pk"))
+
+
+def meeting_present(meeting: Meeting) -> QuerySet[User]:
+    """Who is present at a meeting: checked in at the door, or, for a meeting held in a class session, marked
+    present on that session's roll call (the attendance service's record is the one that counts)."""
+    if meeting.session_id is not None:
+        from activities.models import Attendance
+
+        return User.objects.filter(
+            pk__in=Attendance.objects.filter(session_id=meeting.session_id, attended=True).values("resident_id")
+        )
+    return User.objects.filter(
+        pk__in=Participant.objects.filter(meeting_id=meeting.pk, present_at__isnull=False).values("user_id")
+    )
 
 
 def decisions_for_owner(user: User) -> QuerySet[Decision]:
@@ -298,4 +322,90 @@ def dashboard_figures(queryset: QuerySet[Matter]) -> dict:
         "by_street": rows(tables["street"], "community__street_id", "community__street__name"),
         "by_community": rows(tables["community"], "community_id", "community__name"),
         "by_category": rows(tables["category"], "category_id", "category__name"),
+    }
+
+
+# --- Heat map of matters by place ---------------------------------------------------------------------------
+
+HEAT_CELLS = 16  # the grid is at most HEAT_CELLS × HEAT_CELLS, whatever the area or the number of matters
+
+
+def matter_heat(queryset: QuerySet[Matter], *, cells: int = HEAT_CELLS) -> dict:
+    """Matters with a place, counted on a grid over the box that holds them (rows north to south).
+
+    Two queries whatever the number of matters: the box (min/max of the coordinates), then one grouped scan
+    by cell, which returns at most `cells`² rows. Open matters are counted beside all of them.
+    """
+    from django.db.models import Count, FloatField, IntegerField, Max, Min, Value
+    from django.db.models.functions import Cast, Floor, Least
+
+    located = queryset.filter(latitude__isnull=False, longitude__isnull=False).order_by()
+    box = located.aggregate(
+        n=Count("id"), south=Min("latitude"), north=Max("latitude"), west=Min("longitude"), east=Max("longitude")
+    )
+    empty = {"rows": [], "located": 0, "max": 0, "lat_step": None, "lng_step": None}
+    if not box["n"]:
+        return empty
+    # A box of one point (or one line) still needs a cell size; 0.001° is about 100 m.
+    lat_step = max((box["north"] - box["south"]) / cells, 0.001)
+    lng_step = max((box["east"] - box["west"]) / cells, 0.001)
+
+    def index(field, origin, step):
+        raw = Floor((F(field) - Value(origin, output_field=FloatField())) / Value(step, output_field=FloatField()))
+        # The northern and eastern edges belong to the last cell, not to one beyond the grid.
+        return Least(Cast(raw, IntegerField()), Value(cells - 1, output_field=IntegerField()))
+
+    counted = (
+        located.annotate(r=index("latitude", box["south"], lat_step), c=index("longitude", box["west"], lng_step))
+        .values("r", "c")
+        .annotate(n=Count("id"), open=Count("id", filter=~Q(status=MatterStatus.CLOSED)))
+    )
+    by_cell = {(row["r"], row["c"]): (row["n"], row["open"]) for row in counted}
+    used_rows = range(max(r for r, _c in by_cell) + 1)
+    used_cols = range(max(c for _r, c in by_cell) + 1)
+    rows = []
+    for r in reversed(used_rows):
+        rows.append(
+            {
+                "lat": round(box["south"] + (r + 0.5) * lat_step, 5),
+                "cells": [
+                    {
+                        "lng": round(box["west"] + (c + 0.5) * lng_step, 5),
+                        "n": by_cell.get((r, c), (0, 0))[0],
+                        "open": by_cell.get((r, c), (0, 0))[1],
+                    }
+                    for c in used_cols
+                ],
+            }
+        )
+    return {
+        "rows": rows,
+        "located": box["n"],
+        "max": max(n for n, _o in by_cell.values()),
+        "lat_step": lat_step,
+        "lng_step": lng_step,
+    }
+
+
+def heat_chart(heat: dict, *, title: str, label_matters: str) -> dict:
+    """The ECharts options of the heat map (drawn by static/js/dashboards.js); labels already translated."""
+    if not heat["rows"]:
+        return {}
+    lngs = [f"{cell['lng']:.4f}" for cell in heat["rows"][0]["cells"]]
+    lats = [f"{row['lat']:.4f}" for row in reversed(heat["rows"])]
+    data = []
+    for y, row in enumerate(reversed(heat["rows"])):
+        for x, cell in enumerate(row["cells"]):
+            if cell["n"]:
+                data.append([x, y, cell["n"]])
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"position": "top"},
+        "grid": {"top": 40, "bottom": 70, "left": 70, "right": 20},
+        "xAxis": {"type": "category", "data": lngs, "splitArea": {"show": True}, "axisLabel": {"rotate": 45}},
+        "yAxis": {"type": "category", "data": lats, "splitArea": {"show": True}},
+        "visualMap": {
+            "min": 0, "max": heat["max"], "calculable": True, "orient": "horizontal", "left": "center", "bottom": 0,
+        },
+        "series": [{"name": label_matters, "type": "heatmap", "data": data, "label": {"show": True}}],
     }

@@ -324,25 +324,61 @@ def photo_add(*, matter: Matter, upload, actor: User) -> MatterPhoto:
     if MatterPhoto.objects.filter(matter=matter).count() >= MAX_PHOTOS:
         raise ConflictError(_("A matter has at most %(count)d photos.") % {"count": MAX_PHOTOS}, code="too_many_photos")
     stored = uploads.store_image(upload, folder=f"matters/{matter.pk}")
-    photo = MatterPhoto(
-        matter=matter,
-        name=stored.name,
-        thumbnail=stored.thumbnail,
-        content_type=stored.content_type,
-        width=stored.width,
-        height=stored.height,
-        uploaded_by=actor,
-    )
-    photo.full_clean()
-    photo.save()
+    try:
+        photo = MatterPhoto(
+            matter=matter,
+            name=stored.name,
+            thumbnail=stored.thumbnail,
+            content_type=stored.content_type,
+            width=stored.width,
+            height=stored.height,
+            uploaded_by=actor,
+        )
+        photo.full_clean()
+        photo.save()
+    except Exception:
+        # The files were written before the row: a row that is not saved must not leave them behind.
+        uploads.delete_stored(stored.name, stored.thumbnail)
+        raise
     return photo
 
 
+def _drop_files_on_commit(photo: MatterPhoto) -> None:
+    """Remove a photo's stored files once the transaction that refused or deleted it commits (a rolled-back
+    refusal keeps them)."""
+    from community_college import uploads
+
+    names = (photo.name, photo.thumbnail)
+    transaction.on_commit(lambda: uploads.delete_stored(*names))
+
+
+@transaction.atomic
 def photo_moderate(*, photo: MatterPhoto, actor: User, approve: bool) -> MatterPhoto:
-    _require_staff(actor, photo.matter.community_id)
-    photo.status = PhotoStatus.APPROVED if approve else PhotoStatus.REJECTED
-    photo.save(update_fields=["status"])
-    return photo
+    """Show a photo to neighbours, or refuse it: a refused photo's files are removed (on commit); the row
+    stays as the record that a photo was refused, and cannot be shown again."""
+    locked = MatterPhoto.objects.select_for_update().select_related("matter").get(pk=photo.pk)
+    _require_staff(actor, locked.matter.community_id)
+    if locked.status == PhotoStatus.REJECTED:
+        raise ConflictError(_("This photo was refused and its file removed."), code="photo_refused")
+    target = PhotoStatus.APPROVED if approve else PhotoStatus.REJECTED
+    if locked.status != target:
+        locked.status = target
+        locked.save(update_fields=["status"])
+        if target == PhotoStatus.REJECTED:
+            _drop_files_on_commit(locked)
+    return locked
+
+
+@transaction.atomic
+def photo_delete(*, photo: MatterPhoto, actor: User) -> None:
+    """Delete a photo and (on commit) its stored files: the raiser of the matter or staff of its community."""
+    locked = MatterPhoto.objects.select_for_update().select_related("matter").filter(pk=photo.pk).first()
+    if locked is None:
+        return
+    if actor.pk != locked.matter.raised_by_id:
+        _require_staff(actor, locked.matter.community_id)
+    locked.delete()
+    _drop_files_on_commit(locked)
 
 
 # --- Triage ---------------------------------------------------------------------------------------------------
@@ -481,22 +517,47 @@ def matters_escalate_due(*, now: datetime | None = None, batch: int = 1000) -> i
 # --- Deliberation (议事会) ---------------------------------------------------------------------------------------
 
 
+def _session_for_meeting(session, community, actor: User):
+    """The class session a meeting is held in: a coming, scheduled session with a room, of a class of the
+    meeting's community, holding no other meeting. Locked, so two meetings cannot take it together."""
+    from activities.enums import SessionStatus
+    from activities.models import Session
+
+    locked = Session.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
+    if locked.course.community_id != community.pk:
+        raise ValidationError({"session": [_("Choose a session of a class of this community.")]})
+    if locked.status != SessionStatus.SCHEDULED or locked.starts_at <= timezone.now():
+        raise ConflictError(_("Choose a coming session that is still scheduled."), code="session_not_open")
+    if locked.venue_id is None:
+        raise ValidationError({"session": [_("This session has no room yet.")]})
+    if Meeting.objects.filter(session=locked).exclude(status=MeetingStatus.CANCELLED).exists():
+        raise ConflictError(_("Another meeting is already held in this session."), code="session_taken")
+    return locked
+
+
 @transaction.atomic
 def meeting_schedule(
     *,
     community,
-    venue,
-    starts_at: datetime,
-    ends_at: datetime,
     title: str,
     actor: User,
+    venue=None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
     matters=(),
+    session=None,
 ) -> Meeting:
-    """A meeting in a venue of the community, held through the booking service (never overlapping), with
-    its matters; the residents who raised or supported them are invited."""
+    """A meeting in a venue of the community, held through the booking service (never overlapping), or as a
+    session of a class of the community (its room and time; no booking of its own), with its matters; the
+    residents who raised or supported them are invited."""
     from venues.services import booking_create
 
     _require_staff(actor, community.pk)
+    if session is not None:
+        session = _session_for_meeting(session, community, actor)
+        venue, starts_at, ends_at = session.venue, session.starts_at, session.ends_at
+    if venue is None:
+        raise ValidationError({"venue": [_("Choose a venue or a class session.")]})
     if venue.community_id != community.pk and not scope_for(actor).can_change_community(venue.community_id):
         raise ValidationError({"venue": [_("Choose a venue of this community.")]})
     # Read again: the caller's copies may predate the step that took them to deliberation.
@@ -507,12 +568,19 @@ def meeting_schedule(
                 {"matters": [_("Only matters of this community taken to deliberation can be on the agenda.")]}
             )
     meeting = Meeting(
-        community=community, venue=venue, starts_at=starts_at, ends_at=ends_at, title=(title or "").strip(), created_by=actor
+        community=community,
+        venue=venue,
+        session=session,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        title=(title or "").strip(),
+        created_by=actor,
     )
-    meeting.full_clean(exclude=["booking"], validate_constraints=False)
-    meeting.booking = booking_create(
-        venue=venue, starts_at=starts_at, ends_at=ends_at, booked_by=actor, purpose=f"议事会 {meeting.title}"[:200]
-    )
+    meeting.full_clean(exclude=["booking", "session"], validate_constraints=False)
+    if session is None:
+        meeting.booking = booking_create(
+            venue=venue, starts_at=starts_at, ends_at=ends_at, booked_by=actor, purpose=f"议事会 {meeting.title}"[:200]
+        )
     meeting.save()
     if matters:
         meeting.matters.set(matters)
@@ -579,13 +647,25 @@ def meeting_publish_agenda(*, meeting: Meeting, actor: User, agenda: str) -> Mee
 def meeting_check_in(*, meeting: Meeting, user: User, actor: User) -> Participant:
     """Record that a participant is present (staff at the door); a resident present may vote.
 
-    Someone who turns up uninvited is added as a resident of the community, if they live there."""
+    Someone who turns up uninvited is added as a resident of the community, if they live there. A meeting held
+    in a class session records the check-in on the session's roll call through the attendance service (the
+    class's residents as present, anyone else as a walk-in while the room has a seat), which then decides
+    who is present."""
     _require_staff(actor, meeting.community_id)
     participant = Participant.objects.select_for_update().filter(meeting=meeting, user=user).first()
     if participant is None:
         if selectors.home_community_id(user) != meeting.community_id:
             raise ScopeError(_("Only invited people and residents of this community can check in."), code="scope")
-        participant = Participant.objects.create(meeting=meeting, user=user, kind=ParticipantKind.RESIDENT)
+        participant = Participant(meeting=meeting, user=user, kind=ParticipantKind.RESIDENT)
+    if meeting.session_id is not None:
+        from activities.enums import AttendanceStatus
+        from activities.services import attendance_record
+
+        attendance_record(
+            session=meeting.session, resident=user, status=AttendanceStatus.PRESENT, actor=actor, walk_in=True
+        )
+    if participant.pk is None:
+        participant.save()
     if participant.present_at is None:
         participant.present_at = timezone.now()
         participant.save(update_fields=["present_at"])
@@ -675,9 +755,7 @@ def vote_cast(*, decision: Decision, voter: User, choice: str) -> Vote:
         raise ValidationError({"choice": [_("Choose for, against or abstain.")]})
     if not decision.needs_vote:
         raise ConflictError(_("This decision is not put to a vote."), code="no_vote")
-    present = Participant.objects.filter(
-        meeting_id=decision.meeting_id, user=voter, present_at__isnull=False
-    ).exists()
+    present = selectors.meeting_present(decision.meeting).filter(pk=voter.pk).exists()
     if not present or selectors.home_community_id(voter) != decision.meeting.community_id:
         raise ScopeError(_("Only residents checked in at the meeting can vote."), code="scope")
     try:
@@ -688,7 +766,12 @@ def vote_cast(*, decision: Decision, voter: User, choice: str) -> Vote:
 
 
 def vote_tally(decision: Decision) -> dict[str, int]:
-    counts = dict(decision.votes.values_list("choice").annotate(n=Count("id")).values_list("choice", "n"))
+    """The votes of residents present at the meeting (a resident the roll call later marks absent no longer
+    counts)."""
+    present = selectors.meeting_present(decision.meeting).values("pk")
+    counts = dict(
+        decision.votes.filter(voter__in=present).values_list("choice").annotate(n=Count("id")).values_list("choice", "n")
+    )
     return {choice: counts.get(choice, 0) for choice in VoteChoice.values}
 
 

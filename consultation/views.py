@@ -293,7 +293,9 @@ def dashboard(request: HttpRequest, export: bool = False) -> HttpResponse:
     )
     figures = cache.get(key)
     if figures is None:
-        figures = selectors.dashboard_figures(scope.filter(Matter.objects.filter(raised_at__gte=since)))
+        matters = scope.filter(Matter.objects.filter(raised_at__gte=since))
+        figures = selectors.dashboard_figures(matters)
+        figures["heat"] = selectors.matter_heat(matters)
         cache.set(key, figures, DASHBOARD_TTL)
     if export:
         from .export import dashboard_workbook
@@ -303,4 +305,7 @@ def dashboard(request: HttpRequest, export: bool = False) -> HttpResponse:
         )
         response["Content-Disposition"] = 'attachment; filename="consultation.xlsx"'
         return response
-    return render(request, "consultation/dashboard.html", {"figures": figures, "days": days})
+    charts = {
+        "heat": selectors.heat_chart(figures["heat"], title=_("Matters by place"), label_matters=_("Matters"))
+    }
+    return render(request, "consultation/dashboard.html", {"figures": figures, "days": days, "charts": charts})

@@ -22,9 +22,14 @@ class ConsultationEventSerializer(serializers.ModelSerializer):
 
 
 class ConsultationCommentSerializer(serializers.ModelSerializer):
+    removed = serializers.SerializerMethodField(help_text=_("Why the text is gone (\"\" while the comment stands)."))
+
     class Meta:
         model = Comment
-        fields = ("id", "body", "created")
+        fields = ("id", "body", "removed", "created")
+
+    def get_removed(self, comment) -> str:
+        return comment.removed_note
 
 
 class ConsultationUpdateSerializer(serializers.ModelSerializer):
@@ -129,7 +134,7 @@ class ConsultationMeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ("id", "community", "title", "venue", "venue_name", "starts_at", "ends_at", "status", "agenda", "agenda_published_at", "minutes", "matters")
+        fields = ("id", "community", "title", "venue", "venue_name", "session", "starts_at", "ends_at", "status", "agenda", "agenda_published_at", "minutes", "matters")
 
     def get_agenda(self, obj) -> str:
         return obj.agenda if obj.agenda_published_at else ""

@@ -28,6 +28,26 @@ def _detail_queryset(queryset):
     )
 
 
+def _act(request, serializer_class, service, rename=(), **known):
+    """The shape every action shares: validate the body (400 in the API's shape), then call the service
+    with the object and the validated fields (`rename` maps a field to the service's keyword). Services
+    refuse the rest (403 / 409)."""
+    data = {}
+    if serializer_class is not None:
+        incoming = serializer_class(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+    for field, keyword in rename:
+        data[keyword] = data.pop(field)
+    return service(**known, **data)
+
+
+def _no_content(*args, **kwargs) -> Response:
+    """`_act`, answered 204."""
+    _act(*args, **kwargs)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 @extend_schema(tags=["consultation"])
 @extend_schema_view(
     list=extend_schema(summary="The matter categories (flat, with parent ids)", responses={200: s.ConsultationCategorySerializer(many=True), **errors(404)}),
@@ -64,9 +84,7 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(summary="Raise a matter (说事) in my home community", request=s.ConsultationRaiseSerializer, responses={201: s.ConsultationMatterDetailSerializer, **errors(400, 409)})
     def create(self, request):
-        incoming = s.ConsultationRaiseSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        matter = services.matter_raise(resident=request.user, **incoming.validated_data)
+        matter = _act(request, s.ConsultationRaiseSerializer, services.matter_raise, resident=request.user)
         return self._fresh(matter, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -106,9 +124,7 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         matter = self.get_object()
-        incoming = s.ConsultationConfirmSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        services.matter_confirm(matter=matter, resident=request.user, **incoming.validated_data)
+        _act(request, s.ConsultationConfirmSerializer, services.matter_confirm, matter=matter, resident=request.user)
         return self._fresh(matter)
 
 
@@ -123,11 +139,9 @@ class CommentViewSet(viewsets.GenericViewSet):
     @extend_schema(summary="Report a comment (once each; enough reports hide it for review)", request=s.ConsultationReportSerializer, responses={204: None, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"])
     def report(self, request, pk=None):
-        comment = self.get_object()
-        incoming = s.ConsultationReportSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        services.comment_report(comment=comment, reporter=request.user, reason=incoming.validated_data["reason"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _no_content(
+            request, s.ConsultationReportSerializer, services.comment_report, comment=self.get_object(), reporter=request.user
+        )
 
 
 @extend_schema(tags=["consultation-staff"])
@@ -150,18 +164,14 @@ class StaffMatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         matter = self.get_object()
-        incoming = s.ConsultationTextSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        services.matter_answer(matter=matter, actor=request.user, answer=incoming.validated_data["text"])
+        _act(request, s.ConsultationTextSerializer, services.matter_answer, [("text", "answer")], matter=matter, actor=request.user)
         return self._answer(matter)
 
     @extend_schema(summary="Refer to a department", request=s.ConsultationReferSerializer, responses={200: s.ConsultationStaffMatterSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"])
     def refer(self, request, pk=None):
         matter = self.get_object()
-        incoming = s.ConsultationReferSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        services.matter_refer(matter=matter, actor=request.user, **incoming.validated_data)
+        _act(request, s.ConsultationReferSerializer, services.matter_refer, matter=matter, actor=request.user)
         return self._answer(matter)
 
     @extend_schema(summary="Merge into another open matter of the community", request=s.ConsultationMergeSerializer, responses={200: s.ConsultationStaffMatterSerializer, **errors(400, 404, 409)})
@@ -183,7 +193,7 @@ class StaffMatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def deliberate(self, request, pk=None):
         matter = self.get_object()
-        services.matter_to_deliberation(matter=matter, actor=request.user)
+        _act(request, None, services.matter_to_deliberation, matter=matter, actor=request.user)
         return self._answer(matter)
 
 
@@ -203,9 +213,10 @@ class LiaisonMatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         matter = self.get_object()
-        incoming = s.ConsultationTextSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        services.matter_department_answer(matter=matter, actor=request.user, answer=incoming.validated_data["text"])
+        _act(
+            request, s.ConsultationTextSerializer, services.matter_department_answer, [("text", "answer")],
+            matter=matter, actor=request.user,
+        )
         return Response(s.ConsultationStaffMatterSerializer(self.get_queryset().get(pk=matter.pk)).data)
 
 
@@ -224,11 +235,9 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(summary="Confirm or decline my invitation", request=s.ConsultationRespondSerializer, responses={204: None, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"])
     def respond(self, request, pk=None):
-        meeting = self.get_object()
-        incoming = s.ConsultationRespondSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        services.meeting_respond(meeting=meeting, user=request.user, attend=incoming.validated_data["attend"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _no_content(
+            request, s.ConsultationRespondSerializer, services.meeting_respond, meeting=self.get_object(), user=request.user
+        )
 
 
 @extend_schema(tags=["consultation"])
@@ -259,25 +268,19 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def progress(self, request, pk=None):
         decision = self.get_object()
-        incoming = s.ConsultationProgressSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        services.decision_progress(decision=decision, actor=request.user, **incoming.validated_data)
+        _act(request, s.ConsultationProgressSerializer, services.decision_progress, decision=decision, actor=request.user)
         return self._answer(decision)
 
     @extend_schema(summary="Mark done: residents are asked to confirm", request=s.ConsultationDoneSerializer, responses={200: s.ConsultationDecisionSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"])
     def done(self, request, pk=None):
         decision = self.get_object()
-        incoming = s.ConsultationDoneSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        services.decision_mark_done(decision=decision, actor=request.user, text=incoming.validated_data["text"])
+        _act(request, s.ConsultationDoneSerializer, services.decision_mark_done, decision=decision, actor=request.user)
         return self._answer(decision)
 
     @extend_schema(summary="Vote (residents checked in at the meeting, once each)", request=s.ConsultationVoteSerializer, responses={204: None, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"])
     def vote(self, request, pk=None):
-        decision = self.get_object()
-        incoming = s.ConsultationVoteSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        services.vote_cast(decision=decision, voter=request.user, choice=incoming.validated_data["choice"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _no_content(
+            request, s.ConsultationVoteSerializer, services.vote_cast, decision=self.get_object(), voter=request.user
+        )
