@@ -13,8 +13,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from community_college.geo import haversine_km, walking_circle_km
-
+from activities.geo import haversine_km, walking_circle_km
 from activities.models import Order, OrderEvent
 from interests.enums import OrderStatus
 from interests.models import Category, ResidentProfile
