@@ -54,11 +54,14 @@ def test_withdrawn_consent_skips_those_rows_only_and_sends_nothing_for_them(cloc
 
 
 class _Recorder:
+    """apply_async that records each chunk; the attempt numbered `fail_on` (0-based) finds the broker away once."""
+
     def __init__(self, fail_on=None):
-        self.calls, self.fail_on = [], fail_on
+        self.calls, self.fail_on, self.attempts = [], fail_on, 0
 
     def __call__(self, *, args, retry):
-        if len(self.calls) == self.fail_on:
+        attempt, self.attempts = self.attempts, self.attempts + 1
+        if attempt == self.fail_on:
             raise KombuOperationalError("broker away")
         self.calls.append((tuple(args[0]), retry))
 
@@ -89,5 +92,6 @@ def test_enqueue_stops_at_the_first_broker_failure(settings, monkeypatch, caplog
     monkeypatch.setattr(tasks.deliver, "apply_async", recorder)
     settings.NOTICES_DELIVER_CHUNK = 2
     services.enqueue_deliveries([1, 2, 3, 4, 5, 6])
-    assert recorder.calls == [((1, 2), False)]
+    # Nothing after the failed chunk is tried (the broker would be back for the third): the sweeper has them.
+    assert recorder.calls == [((1, 2), False)] and recorder.attempts == 2
     assert "broker unavailable" in caplog.text
