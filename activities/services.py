@@ -27,6 +27,7 @@ from .enums import (
     SessionStatus,
     TermStatus,
 )
+from . import priority
 from .models import Attendance, Course, Registration, Session, Term, held_q
 
 
@@ -44,6 +45,7 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
 
     Idempotent: registering twice (a double-click, a retried request) returns the live registration.
     """
+    priority.ensure_registration_open(course=course, resident=resident)
     if placed_by is not None and placed_by != resident and not scope_for(placed_by).can_change_community(course.community_id):
         raise ScopeError(_("You can only register residents for classes of your own community."), code="scope")
     existing = Registration.objects.filter(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES).first()

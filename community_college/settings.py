@@ -594,3 +594,6 @@ PRIVACY_RETENTION_DAYS = int(os.environ.get("PRIVACY_RETENTION_DAYS", "180"))
 CELERY_BEAT_SCHEDULE.update(
     {"privacy-retention-purge": {"task": "privacy.tasks.purge_old_records", "schedule": crontab(hour=3, minute=30)}}
 )
+
+# 榜样评选: how many days a recognition round's public notice (公示, voting and objections) lasts by default.
+RECOGNITION_NOTICE_DAYS = int(os.environ.get("RECOGNITION_NOTICE_DAYS", "7"))
