@@ -19,6 +19,7 @@ from venues.enums import BookingStatus
 from venues.models import Booking
 from venues.services import booking_cancel, booking_create, booking_move
 
+from . import priority
 from .enums import (
     ACTIVE_REGISTRATION_STATUSES,
     AttendanceStatus,
@@ -27,7 +28,6 @@ from .enums import (
     SessionStatus,
     TermStatus,
 )
-from . import priority
 from .models import Attendance, Course, Registration, Session, Term, held_q
 
 

@@ -385,7 +385,7 @@ def story_write(*, candidate: Candidate, actor: User, story: str) -> Candidate:
 @transaction.atomic
 def story_answer(*, candidate: Candidate, person: User, approve: bool) -> Candidate:
     """The recognised person approves the publication of their story on the wall, or declines it."""
-    locked = Candidate.objects.select_for_update().select_related("teacher__user", "person").get(pk=candidate.pk)
+    locked = Candidate.objects.select_for_update(of=("self",)).select_related("teacher__user", "person").get(pk=candidate.pk)
     _require_winner(locked)
     holder = subject_person(locked)
     if holder is None or holder.pk != person.pk:
@@ -402,7 +402,7 @@ def story_answer(*, candidate: Candidate, person: User, approve: bool) -> Candid
 def priority_pass_claim(*, candidate: Candidate, holder: User, course: Course) -> PriorityPass:
     """A winner of a round that gives priority registration chooses a class of the round's area: they may
     register for it `priority_days` before everyone (enforced by the registration service)."""
-    locked = Candidate.objects.select_for_update().select_related("round", "teacher__user", "person").get(pk=candidate.pk)
+    locked = Candidate.objects.select_for_update(of=("self",)).select_related("round", "category", "teacher__user", "person").get(pk=candidate.pk)
     _require_winner(locked)
     round = locked.round
     if round.status != RoundStatus.CLOSED or not round.gives_priority:
