@@ -27,7 +27,9 @@ def registration_refusal(*, course: Course, resident, now: datetime | None = Non
     if opens_at is None or opens_at <= now:
         return None
     days = (
-        PriorityPass.objects.filter(holder=resident, course=course).values_list("days_early", flat=True).first()
+        PriorityPass.objects.filter(holder=resident, course=course)
+        .values_list("days_early", flat=True)
+        .first()
         if getattr(resident, "pk", None)
         else None
     )

@@ -96,7 +96,9 @@ def eligible(kind: str, area: Area, ids: Iterable[int] | None = None) -> list[Su
     if kind == CandidateKind.TEACHER:
         qs = Teacher.objects.filter(area.q("community")).values_list("pk", "name", "community_id")
     elif kind == CandidateKind.GROUP:
-        qs = InterestGroup.objects.filter(area.q("community"), is_active=True).values_list("pk", "name", "community_id")
+        qs = InterestGroup.objects.filter(area.q("community"), is_active=True).values_list(
+            "pk", "name", "community_id"
+        )
     else:
         qs = User.objects.filter(area.q("profile__community"), is_active=True)
         if kind == CandidateKind.VOLUNTEER:
@@ -104,7 +106,9 @@ def eligible(kind: str, area: Area, ids: Iterable[int] | None = None) -> list[Su
         qs = qs.values_list("pk", "name", "profile__community_id")
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    return [Subject(id=pk, name=name, community_id=community_id) for pk, name, community_id in qs.order_by("pk")]
+    return [
+        Subject(id=pk, name=name, community_id=community_id) for pk, name, community_id in qs.order_by("pk")
+    ]
 
 
 # --- Providers ----------------------------------------------------------------------------------------------
@@ -125,10 +129,15 @@ def _held_sessions(kind: str, area: Area, ids: list[int] | None) -> dict[int, in
 def _attendance(kind: str, area: Area, ids: list[int] | None) -> dict[int, int]:
     """Attendances at held meetings of the term in the area: per teacher or group (residents taught), or per
     resident (meetings attended)."""
-    path = {**_SUBJECT_PATH, CandidateKind.RESIDENT: "resident_id", CandidateKind.VOLUNTEER: "resident_id"}[kind]
+    path = {**_SUBJECT_PATH, CandidateKind.RESIDENT: "resident_id", CandidateKind.VOLUNTEER: "resident_id"}[
+        kind
+    ]
     path = path if path == "resident_id" else f"session__{path}"
     qs = Attendance.objects.filter(
-        held_q("session__"), area.q("session__course__community"), session__course__term_id=area.term_id, attended=True
+        held_q("session__"),
+        area.q("session__course__community"),
+        session__course__term_id=area.term_id,
+        attended=True,
     )
     if ids is not None:
         qs = qs.filter(**{f"{path}__in": ids})
@@ -146,6 +155,7 @@ def _members(kind: str, area: Area, ids: list[int] | None) -> dict[int, int]:
     if ids is not None:
         qs = qs.filter(group_id__in=ids)
     return {row["group_id"]: row["n"] for row in qs.values("group_id").order_by().annotate(n=Count("id"))}
+
 
 TEACHER, GROUP, VOLUNTEER, RESIDENT = (
     CandidateKind.TEACHER.value,

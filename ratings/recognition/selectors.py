@@ -39,7 +39,9 @@ class CandidateLine:
     votes: int | None  # None while totals are hidden
 
 
-def candidate_lines(*, round: RecognitionRound, viewer=None, now: datetime | None = None) -> list[CandidateLine]:
+def candidate_lines(
+    *, round: RecognitionRound, viewer=None, now: datetime | None = None
+) -> list[CandidateLine]:
     """The round's candidates with the figures beside each (computed, per category one query per provider)
     and, once totals may be shown (`totals_visible`), their votes."""
     items = list(candidates(round=round))
@@ -47,7 +49,10 @@ def candidate_lines(*, round: RecognitionRound, viewer=None, now: datetime | Non
     by_kind: dict[str, set[int]] = defaultdict(set)
     for c in items:
         by_kind[c.category.kind].add(c.subject_id)
-    computed = {kind: {row.subject.id: row.figures for row in figures.figures(kind, area, ids)} for kind, ids in by_kind.items()}
+    computed = {
+        kind: {row.subject.id: row.figures for row in figures.figures(kind, area, ids)}
+        for kind, ids in by_kind.items()
+    }
     totals = vote_totals(round=round) if totals_visible(round=round, viewer=viewer, now=now) else None
     return [
         CandidateLine(
@@ -79,7 +84,11 @@ def my_votes(*, round: RecognitionRound, user) -> dict[int, int]:
 
 
 def objections(*, round: RecognitionRound) -> QuerySet[Objection]:
-    return Objection.objects.filter(candidate__round=round).select_related("candidate", "raised_by").order_by("created", "id")
+    return (
+        Objection.objects.filter(candidate__round=round)
+        .select_related("candidate", "raised_by")
+        .order_by("created", "id")
+    )
 
 
 def published_q(prefix: str = "") -> Q:
@@ -112,15 +121,27 @@ class Badge:
 def badges(*, teacher_ids=(), group_ids=(), person_ids=()) -> dict[tuple[str, int], list[Badge]]:
     """Badges of the recognised, for profiles, classes and groups: ("teacher"|"group"|"person", id) → badges.
     Winners of closed rounds that give a badge (whether or not their story is published). One query."""
-    wanted = Q(teacher_id__in=list(teacher_ids)) | Q(group_id__in=list(group_ids)) | Q(person_id__in=list(person_ids))
+    wanted = (
+        Q(teacher_id__in=list(teacher_ids))
+        | Q(group_id__in=list(group_ids))
+        | Q(person_id__in=list(person_ids))
+    )
     rows = (
-        Candidate.objects.filter(wanted, decision=Decision.WON, round__status=RoundStatus.CLOSED, round__gives_badge=True)
+        Candidate.objects.filter(
+            wanted, decision=Decision.WON, round__status=RoundStatus.CLOSED, round__gives_badge=True
+        )
         .order_by("-round__closed_at", "id")
         .values_list("teacher_id", "group_id", "person_id", "category__name", "round__title")
     )
     out: dict[tuple[str, int], list[Badge]] = defaultdict(list)
     for teacher_id, group_id, person_id, name, title in rows:
-        key = ("teacher", teacher_id) if teacher_id else ("group", group_id) if group_id else ("person", person_id)
+        key = (
+            ("teacher", teacher_id)
+            if teacher_id
+            else ("group", group_id)
+            if group_id
+            else ("person", person_id)
+        )
         out[key].append(Badge(title=name, round=title))
     return dict(out)
 

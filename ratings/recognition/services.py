@@ -44,8 +44,12 @@ def may_manage(actor: User, round: RecognitionRound) -> bool:
     if actor.is_superuser:
         return True
     if round.district_id is not None:
-        return RoleAssignment.objects.filter(user=actor, role=Role.DISTRICT_OFFICE, district_id=round.district_id).exists()
-    return RoleAssignment.objects.filter(user=actor, role=Role.STREET_STAFF, street_id=round.street_id).exists()
+        return RoleAssignment.objects.filter(
+            user=actor, role=Role.DISTRICT_OFFICE, district_id=round.district_id
+        ).exists()
+    return RoleAssignment.objects.filter(
+        user=actor, role=Role.STREET_STAFF, street_id=round.street_id
+    ).exists()
 
 
 def _require_manager(actor: User, round: RecognitionRound) -> None:
@@ -65,7 +69,11 @@ def subject_person(candidate: Candidate) -> User | None:
         return candidate.person
     if candidate.teacher_id:
         return candidate.teacher.user
-    leader = GroupMembership.objects.filter(group_id=candidate.group_id, role=GroupRole.LEADER).select_related("user").first()
+    leader = (
+        GroupMembership.objects.filter(group_id=candidate.group_id, role=GroupRole.LEADER)
+        .select_related("user")
+        .first()
+    )
     return leader.user if leader else None
 
 
@@ -119,7 +127,9 @@ def _subject(kind: str, subject_id: int):
         teacher = Teacher.objects.select_related("community").filter(pk=subject_id).first()
         return ("teacher", teacher, teacher.community) if teacher else None
     if kind == CandidateKind.GROUP:
-        group = InterestGroup.objects.select_related("community").filter(pk=subject_id, is_active=True).first()
+        group = (
+            InterestGroup.objects.select_related("community").filter(pk=subject_id, is_active=True).first()
+        )
         return ("group", group, group.community) if group else None
     person = User.objects.select_related("profile__community").filter(pk=subject_id, is_active=True).first()
     if person is None or getattr(person, "profile", None) is None:
@@ -129,11 +139,15 @@ def _subject(kind: str, subject_id: int):
     return ("person", person, person.profile.community)
 
 
-def _candidate_for(*, category: RecognitionCategory, field: str, subject, community, source: str) -> Candidate:
+def _candidate_for(
+    *, category: RecognitionCategory, field: str, subject, community, source: str
+) -> Candidate:
     existing = Candidate.objects.filter(category=category, **{field: subject}).first()
     if existing is not None:
         return existing
-    candidate = Candidate(category=category, round_id=category.round_id, community=community, source=source, **{field: subject})
+    candidate = Candidate(
+        category=category, round_id=category.round_id, community=community, source=source, **{field: subject}
+    )
     candidate.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
@@ -154,7 +168,12 @@ def candidates_from_data(*, category: RecognitionCategory, actor: User, limit: i
     candidates (existing candidates stay)."""
     round = category.round
     _require_manager(actor, round)
-    _require_status(round, RoundStatus.NOMINATING, _("Candidates are added only while nominations are open."), "round_not_nominating")
+    _require_status(
+        round,
+        RoundStatus.NOMINATING,
+        _("Candidates are added only while nominations are open."),
+        "round_not_nominating",
+    )
     rows = sorted(figures.figures(category.kind, figures.Area.of(round)), key=figures.rank_key)
     field = {CandidateKind.TEACHER: "teacher", CandidateKind.GROUP: "group"}.get(category.kind, "person")
     model = {"teacher": Teacher, "group": InterestGroup, "person": User}[field]
@@ -180,11 +199,15 @@ def _community(pk: int):
 
 
 @transaction.atomic
-def nomination_create(*, category: RecognitionCategory, nominator: User, subject_id: int, reason: str) -> Nomination:
+def nomination_create(
+    *, category: RecognitionCategory, nominator: User, subject_id: int, reason: str
+) -> Nomination:
     """A nomination by staff (in whose scope the nominee is) or by a resident of the round's area, with a
     reason of at most 500 characters. The nominee must be in the round's area."""
     round = category.round
-    _require_status(round, RoundStatus.NOMINATING, _("Nominations for this round are closed."), "round_not_nominating")
+    _require_status(
+        round, RoundStatus.NOMINATING, _("Nominations for this round are closed."), "round_not_nominating"
+    )
     reason = (reason or "").strip()
     if not reason:
         raise ConflictError(_("Say why you nominate them."), code="reason_required")
@@ -193,25 +216,38 @@ def nomination_create(*, category: RecognitionCategory, nominator: User, subject
     found = _subject(category.kind, subject_id)
     if found is None:
         raise ConflictError(
-            _("There is no %(kind)s with this id.") % {"kind": CandidateKind(category.kind).label}, code="no_such_nominee"
+            _("There is no %(kind)s with this id.") % {"kind": CandidateKind(category.kind).label},
+            code="no_such_nominee",
         )
     field, subject, community = found
     if not figures.Area.of(round).covers(community):
-        raise ConflictError(_("Only someone of this round's area can be nominated."), code="nominee_outside_area")
+        raise ConflictError(
+            _("Only someone of this round's area can be nominated."), code="nominee_outside_area"
+        )
     scope = scope_for(nominator)
     by_staff = not scope.is_empty
     if by_staff and not scope.covers(community.pk):
         raise ScopeError(_("Staff nominate only within their own communities."), code="scope")
     if not by_staff and not lives_in_area(nominator, round):
-        raise ConflictError(_("Only residents of this round's area may nominate."), code="nominator_outside_area")
-    candidate = _candidate_for(category=category, field=field, subject=subject, community=community, source=CandidateSource.NOMINATION)
+        raise ConflictError(
+            _("Only residents of this round's area may nominate."), code="nominator_outside_area"
+        )
+    candidate = _candidate_for(
+        category=category,
+        field=field,
+        subject=subject,
+        community=community,
+        source=CandidateSource.NOMINATION,
+    )
     nomination = Nomination(candidate=candidate, nominator=nominator, reason=reason, by_staff=by_staff)
     nomination.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             nomination.save()
     except IntegrityError:
-        raise ConflictError(_("You have already nominated this candidate."), code="already_nominated") from None
+        raise ConflictError(
+            _("You have already nominated this candidate."), code="already_nominated"
+        ) from None
     return nomination
 
 
@@ -219,11 +255,15 @@ def nomination_create(*, category: RecognitionCategory, nominator: User, subject
 
 
 @transaction.atomic
-def round_start_notice(*, round: RecognitionRound, actor: User, days: int | None = None, now: datetime | None = None) -> RecognitionRound:
+def round_start_notice(
+    *, round: RecognitionRound, actor: User, days: int | None = None, now: datetime | None = None
+) -> RecognitionRound:
     """Close nominations and open the public notice (公示) for `days` (RECOGNITION_NOTICE_DAYS by default)."""
     locked = RecognitionRound.objects.select_for_update().get(pk=round.pk)
     _require_manager(actor, locked)
-    _require_status(locked, RoundStatus.NOMINATING, _("The public notice has already started."), "round_not_nominating")
+    _require_status(
+        locked, RoundStatus.NOMINATING, _("The public notice has already started."), "round_not_nominating"
+    )
     if not Candidate.objects.filter(round=locked).exists():
         raise ConflictError(_("A round needs candidates before its public notice."), code="no_candidates")
     now = now or timezone.now()
@@ -239,13 +279,17 @@ def round_start_notice(*, round: RecognitionRound, actor: User, days: int | None
 
 def voting_open(round: RecognitionRound, now: datetime | None = None) -> bool:
     now = now or timezone.now()
-    return round.status == RoundStatus.NOTICE and round.notice_ends_at is not None and now < round.notice_ends_at
+    return (
+        round.status == RoundStatus.NOTICE and round.notice_ends_at is not None and now < round.notice_ends_at
+    )
 
 
 def voting_over(round: RecognitionRound, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     return round.status == RoundStatus.CLOSED or (
-        round.status == RoundStatus.NOTICE and round.notice_ends_at is not None and now >= round.notice_ends_at
+        round.status == RoundStatus.NOTICE
+        and round.notice_ends_at is not None
+        and now >= round.notice_ends_at
     )
 
 
@@ -270,7 +314,9 @@ def vote_cast(*, candidate: Candidate, voter: User, now: datetime | None = None)
 
 
 @transaction.atomic
-def objection_raise(*, candidate: Candidate, resident: User, reason: str, now: datetime | None = None) -> Objection:
+def objection_raise(
+    *, candidate: Candidate, resident: User, reason: str, now: datetime | None = None
+) -> Objection:
     """An objection to a candidate during the public notice, by a resident of the area, with a reason."""
     round = candidate.round
     if not voting_open(round, now):
@@ -308,7 +354,9 @@ def objection_answer(*, objection: Objection, actor: User, answer: str) -> Objec
 
 
 @transaction.atomic
-def candidate_decide(*, candidate: Candidate, actor: User, won: bool, reason: str, now: datetime | None = None) -> Candidate:
+def candidate_decide(
+    *, candidate: Candidate, actor: User, won: bool, reason: str, now: datetime | None = None
+) -> Candidate:
     """Staff decide a candidate once voting is over, with the reason recorded; no more winners than places."""
     locked = Candidate.objects.select_for_update().select_related("round", "category").get(pk=candidate.pk)
     round = locked.round
@@ -323,7 +371,9 @@ def candidate_decide(*, candidate: Candidate, actor: User, won: bool, reason: st
     if won:
         # The category's row serialises decisions in it, so two staff cannot both fill the last place.
         category = RecognitionCategory.objects.select_for_update().get(pk=locked.category_id)
-        taken = Candidate.objects.filter(category=category, decision=Decision.WON).exclude(pk=locked.pk).count()
+        taken = (
+            Candidate.objects.filter(category=category, decision=Decision.WON).exclude(pk=locked.pk).count()
+        )
         if taken >= category.winners:
             raise ConflictError(
                 _("This category has %(n)d places, all taken.") % {"n": category.winners}, code="places_taken"
@@ -343,13 +393,16 @@ def round_close(*, round: RecognitionRound, actor: User, now: datetime | None = 
     nominators are told (a signal, ids only), and certificates go out where the round gives them."""
     locked = RecognitionRound.objects.select_for_update().get(pk=round.pk)
     _require_manager(actor, locked)
-    _require_status(locked, RoundStatus.NOTICE, _("Only a round in its public notice can close."), "round_not_in_notice")
+    _require_status(
+        locked, RoundStatus.NOTICE, _("Only a round in its public notice can close."), "round_not_in_notice"
+    )
     if not voting_over(locked, now):
         raise ConflictError(_("The public notice has not ended yet."), code="voting_not_over")
     open_objections = Objection.objects.filter(candidate__round=locked, answered_at__isnull=True).count()
     if open_objections:
         raise ConflictError(
-            _("%(n)d objections still wait for an answer.") % {"n": open_objections}, code="objections_unanswered"
+            _("%(n)d objections still wait for an answer.") % {"n": open_objections},
+            code="objections_unanswered",
         )
     locked.status = RoundStatus.CLOSED
     locked.closed_at = now or timezone.now()
@@ -385,7 +438,11 @@ def story_write(*, candidate: Candidate, actor: User, story: str) -> Candidate:
 @transaction.atomic
 def story_answer(*, candidate: Candidate, person: User, approve: bool) -> Candidate:
     """The recognised person approves the publication of their story on the wall, or declines it."""
-    locked = Candidate.objects.select_for_update(of=("self",)).select_related("teacher__user", "person").get(pk=candidate.pk)
+    locked = (
+        Candidate.objects.select_for_update(of=("self",))
+        .select_related("teacher__user", "person")
+        .get(pk=candidate.pk)
+    )
     _require_winner(locked)
     holder = subject_person(locked)
     if holder is None or holder.pk != person.pk:
@@ -402,7 +459,11 @@ def story_answer(*, candidate: Candidate, person: User, approve: bool) -> Candid
 def priority_pass_claim(*, candidate: Candidate, holder: User, course: Course) -> PriorityPass:
     """A winner of a round that gives priority registration chooses a class of the round's area: they may
     register for it `priority_days` before everyone (enforced by the registration service)."""
-    locked = Candidate.objects.select_for_update(of=("self",)).select_related("round", "category", "teacher__user", "person").get(pk=candidate.pk)
+    locked = (
+        Candidate.objects.select_for_update(of=("self",))
+        .select_related("round", "category", "teacher__user", "person")
+        .get(pk=candidate.pk)
+    )
     _require_winner(locked)
     round = locked.round
     if round.status != RoundStatus.CLOSED or not round.gives_priority:
@@ -412,7 +473,12 @@ def priority_pass_claim(*, candidate: Candidate, holder: User, course: Course) -
         raise ScopeError(_("Only the recognised person chooses their classes."), code="scope")
     if not figures.Area.of(round).covers(course.community):
         raise ConflictError(_("Choose a class of this round's area."), code="course_outside_area")
-    if PriorityPass.objects.filter(holder=holder, reason__startswith=_pass_reason_prefix(locked) + " ").count() >= PRIORITY_CLASSES_MAX:
+    if (
+        PriorityPass.objects.filter(
+            holder=holder, reason__startswith=_pass_reason_prefix(locked) + " "
+        ).count()
+        >= PRIORITY_CLASSES_MAX
+    ):
         raise ConflictError(
             _("You may choose up to %(n)d classes.") % {"n": PRIORITY_CLASSES_MAX}, code="priority_limit"
         )

@@ -58,14 +58,23 @@ def recognition_world(**honours) -> RecognitionWorld:
     )
     teachers, groups, stars = round.categories.order_by("sort_order")
     return RecognitionWorld(
-        pair=pair, outside=outside, term=term, round=round, teachers=teachers, groups=groups, stars=stars, manager=pair.street_staff
+        pair=pair,
+        outside=outside,
+        term=term,
+        round=round,
+        teachers=teachers,
+        groups=groups,
+        stars=stars,
+        manager=pair.street_staff,
     )
 
 
 def held_session(course, *, attended=(), days_ago=3):
     """A held meeting of `course` a few days ago, attended by `attended`."""
     start = timezone.now() - timedelta(days=days_ago)
-    session = SessionFactory(course=course, starts_at=start, ends_at=start + timedelta(hours=1), status=SessionStatus.HELD)
+    session = SessionFactory(
+        course=course, starts_at=start, ends_at=start + timedelta(hours=1), status=SessionStatus.HELD
+    )
     for person in attended:
         AttendanceFactory(session=session, resident=person, attended=True)
     return session

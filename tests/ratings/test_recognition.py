@@ -65,7 +65,11 @@ def test_round_is_opened_only_by_its_level():
         )
     office = StaffFactory(role=Role.DISTRICT_OFFICE, district=world.pair.district)
     district_round = services.round_open(
-        actor=office, title="区级评选", term=world.term, district=world.pair.district, categories=[{"name": "学习之星", "kind": "resident"}]
+        actor=office,
+        title="区级评选",
+        term=world.term,
+        district=world.pair.district,
+        categories=[{"name": "学习之星", "kind": "resident"}],
     )
     assert RecognitionRound.objects.count() == 2
     assert list(district_round.categories.values_list("name", flat=True)) == ["学习之星"]
@@ -88,7 +92,9 @@ def _figured_world():
     from tests.factories import SessionFactory
 
     SessionFactory(course=pair.a1)
-    held_session(CourseFactory(community=pair.a, teacher=pair.a1.teacher, term=TermFactory()), attended=[ann, bob])
+    held_session(
+        CourseFactory(community=pair.a, teacher=pair.a1.teacher, term=TermFactory()), attended=[ann, bob]
+    )
     held_session(CourseFactory(community=world.outside, term=world.term), attended=[bob])
     for person in (ann, bob, cat):
         GroupMembershipFactory(group=pair.group_a if person is not cat else pair.group_b, user=person)
@@ -125,7 +131,10 @@ def test_candidates_from_data_take_the_best_figures_and_leave_others():
     chosen = services.candidates_from_data(category=world.teachers, actor=world.manager, limit=2)
     assert [c.teacher_id for c in chosen] == [world.pair.a1.teacher_id, world.pair.b1.teacher_id]
     assert Candidate.objects.filter(category=world.groups).count() == 0
-    lines = {line.candidate.subject_id: (line.figures, line.votes) for line in selectors.candidate_lines(round=world.round)}
+    lines = {
+        line.candidate.subject_id: (line.figures, line.votes)
+        for line in selectors.candidate_lines(round=world.round)
+    }
     assert lines[ann.pk] == ({"attendance": 2}, None)
     assert lines[world.pair.b1.teacher_id] == ({"sessions": 1, "attendance": 1, "rating": None}, None)
 
@@ -210,11 +219,20 @@ def test_totals_are_hidden_until_voting_is_over():
     world = recognition_world()
     a, b = _in_notice(world)
     services.vote_cast(candidate=a, voter=world.resident())
-    assert [line.votes for line in selectors.candidate_lines(round=world.round, viewer=world.manager)] == [None, None]
+    assert [line.votes for line in selectors.candidate_lines(round=world.round, viewer=world.manager)] == [
+        None,
+        None,
+    ]
     end_notice(world.round)
-    assert [line.votes for line in selectors.candidate_lines(round=world.round, viewer=world.manager)] == [1, 0]
+    assert [line.votes for line in selectors.candidate_lines(round=world.round, viewer=world.manager)] == [
+        1,
+        0,
+    ]
     # The public waits for the close.
-    assert [line.votes for line in selectors.candidate_lines(round=world.round, viewer=world.resident())] == [None, None]
+    assert [line.votes for line in selectors.candidate_lines(round=world.round, viewer=world.resident())] == [
+        None,
+        None,
+    ]
 
 
 def test_notice_lasts_the_setting(settings):
@@ -313,7 +331,9 @@ def test_the_wall_shows_winners_who_approved_their_story():
     assert Candidate.objects.get(pk=winner.pk).story_status == StoryStatus.DECLINED
     assert list(selectors.wall()) == []
     # The badge does not depend on the story.
-    assert [b.title for b in selectors.badges(teacher_ids=[winner.teacher_id])[("teacher", winner.teacher_id)]] == ["优秀教师"]
+    assert [
+        b.title for b in selectors.badges(teacher_ids=[winner.teacher_id])[("teacher", winner.teacher_id)]
+    ] == ["优秀教师"]
     assert selectors.badges(teacher_ids=[world.pair.b1.teacher_id]) == {}
 
 
@@ -327,7 +347,9 @@ def test_a_group_story_is_answered_by_its_leader():
     services.candidate_decide(candidate=c, actor=world.manager, won=True, reason="展演出色")
     services.round_close(round=world.round, actor=world.manager)
     services.story_write(candidate=c, actor=world.manager, story="合唱团的故事")
-    assert services.story_answer(candidate=c, person=leader, approve=True).story_status == StoryStatus.APPROVED
+    assert (
+        services.story_answer(candidate=c, person=leader, approve=True).story_status == StoryStatus.APPROVED
+    )
 
 
 # --- 礼遇: priority registration, enforced by the registration service ---------------------------------------
