@@ -294,7 +294,8 @@ class RoleAssignment(models.Model):
                     | Q(role=Role.STREET_STAFF, street__isnull=False, community__isnull=True, district__isnull=True)
                     | Q(role=Role.DISTRICT_OFFICE, district__isnull=False, street__isnull=True, community__isnull=True)
                     | Q(role=Role.DEPARTMENT_LIAISON, department__isnull=False)
-                    | Q(role__in=[Role.RESIDENT, Role.TEACHER])
+                    # Personal roles: bound to no node (a venue owner is bound to venues by venues.VenueManager).
+                    | Q(role__in=[Role.RESIDENT, Role.TEACHER, Role.VOLUNTEER, Role.VENUE_OWNER])
                 ),
                 name="role_bound_to_its_node",
             ),

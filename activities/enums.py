@@ -55,3 +55,12 @@ class PolicyTalkSide(models.TextChoices):
 
     DEPARTMENT = "department", _("Department")
     COMMUNITY = "community", _("Community")
+
+
+class CertificateKind(models.TextChoices):
+    """What a certificate attests. A new kind is one more choice here; the service and the PDF take any."""
+
+    COURSE_COMPLETION = "course_completion", _("Course completion")
+    TEACHER_HOURS = "teacher_hours", _("Teaching hours")
+    VOLUNTEER_HOURS = "volunteer_hours", _("Volunteer hours")
+    RECOGNITION = "recognition", _("Recognition")

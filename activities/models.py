@@ -22,6 +22,7 @@ from .dispatch.enums import (
 from .enums import (
     ACCEPTED_TALK_STATUSES,
     AttendanceStatus,
+    CertificateKind,
     CourseStatus,
     PolicyTalkSide,
     PolicyTalkStatus,
@@ -646,3 +647,53 @@ class UnassignedOrder(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.order_id}: {self.get_reason_display()}"
+
+
+class Certificate(models.Model):
+    """A certificate (证书) issued to one person: its facts are copied in when it is issued and never change.
+
+    Issued only by `activities.certificates.certificate_issue`, once per (kind, holder, subject): `subject`
+    names what it is for ("course:12", "term:3:teacher", "round:4:category:2"), so issuing again returns
+    the same certificate. The public page /certificates/<code>/ shows these facts and nothing else.
+    """
+
+    kind = models.CharField(_("kind"), max_length=30, choices=CertificateKind.choices)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    subject = models.CharField(_("subject"), max_length=100)
+    code = models.CharField(_("verification code"), max_length=20, unique=True)
+    holder_name = models.CharField(_("name"), max_length=60)
+    college_name = models.CharField(_("college"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=120)
+    course_title = models.CharField(_("class or category"), max_length=200, blank=True)
+    teacher_name = models.CharField(_("teacher"), max_length=60, blank=True)
+    hours = models.DecimalField(
+        _("hours"), max_digits=7, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("until"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    # What it was issued for, when that is a class or a term: for lists and the recognition round's figures.
+    course = models.ForeignKey(
+        Course, verbose_name=_("class"), on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates"
+    )
+    term = models.ForeignKey(
+        Term, verbose_name=_("term"), on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates"
+    )
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "holder", "subject"], name="certificate_once_per_subject"),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True) | Q(period_end__isnull=True) | Q(period_start__lte=F("period_end")),
+                name="certificate_period_in_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["holder", "-issued_at"], name="certificate_holder_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} · {self.holder_name} · {self.code}"

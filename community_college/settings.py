@@ -597,3 +597,20 @@ CELERY_BEAT_SCHEDULE.update(
 
 # 榜样评选: how many days a recognition round's public notice (公示, voting and objections) lasts by default.
 RECOGNITION_NOTICE_DAYS = int(os.environ.get("RECOGNITION_NOTICE_DAYS", "7"))
+
+# --- Certificates, reconfirmation of places, volunteer hours (issue 14 items 4-5, issue 16 item 2) ----------
+# Debian's fonts-noto-cjk; in a .ttc the face at CERTIFICATE_FONT_INDEX (2 = Noto Sans CJK SC).
+CERTIFICATE_FONT = os.environ.get("CERTIFICATE_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+CERTIFICATE_FONT_INDEX = int(os.environ.get("CERTIFICATE_FONT_INDEX", "2"))
+# The address printed on a certificate for its public verification page.
+CERTIFICATE_SITE_URL = os.environ.get("CERTIFICATE_SITE_URL", NOTICES_SITE_URL)
+# A course completion certificate needs at least this share of the class's held sessions attended.
+CERTIFICATE_MIN_ATTENDANCE = float(os.environ.get("CERTIFICATE_MIN_ATTENDANCE", "0.8"))
+# Classes with a waiting list ask their confirmed residents to reconfirm this long before each session...
+RECONFIRM_ASK_HOURS = float(os.environ.get("RECONFIRM_ASK_HOURS", "24"))
+# ...and places not reconfirmed this long before the session go to the waiting list.
+RECONFIRM_DEADLINE_HOURS = float(os.environ.get("RECONFIRM_DEADLINE_HOURS", "2"))
+# Absences without notice in one term after which a resident must reconfirm every session of that term.
+NOSHOW_LIMIT = int(os.environ.get("NOSHOW_LIMIT", "3"))
+# How long a one-tap reconfirmation link in a notice stays valid (it also dies with the deadline).
+RECONFIRM_LINK_MAX_AGE_HOURS = float(os.environ.get("RECONFIRM_LINK_MAX_AGE_HOURS", "48"))
