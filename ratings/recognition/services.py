@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from accounts.enums import Role
 from accounts.models import District, RoleAssignment, Street, User
 from accounts.selectors import scope_for
+from activities.certificates import certificate_issue
+from activities.enums import CertificateKind
 from activities.models import Course, PriorityPass, Term
 from community_college.errors import ConflictError, ScopeError
 from interests.enums import GroupRole
@@ -407,8 +409,49 @@ def round_close(*, round: RecognitionRound, actor: User, now: datetime | None = 
     locked.status = RoundStatus.CLOSED
     locked.closed_at = now or timezone.now()
     locked.save(update_fields=["status", "closed_at"])
+    if locked.gives_certificate:
+        for winner in _winners(locked):
+            winner_certificate(candidate=winner)
     signals.recognition_round_closed.send(sender=None, round_id=locked.pk)
     return locked
+
+
+def _winners(round: RecognitionRound) -> list[Candidate]:
+    return list(
+        Candidate.objects.filter(round=round, decision=Decision.WON)
+        .select_related(
+            "round__term",
+            "round__street",
+            "round__district",
+            "category",
+            "teacher__user",
+            "person",
+            "group",
+            "community",
+        )
+        .order_by("id")
+    )
+
+
+def winner_certificate(*, candidate: Candidate):
+    """The recognition certificate of a winner (the one certificate service), for the person who answers
+    for the candidate; idempotent per round and category. None when nobody answers (a group without a leader)."""
+    holder = subject_person(candidate)
+    if holder is None:
+        return None
+    round, category = candidate.round, candidate.category
+    return certificate_issue(
+        kind=CertificateKind.RECOGNITION,
+        holder=holder,
+        subject=f"round:{round.pk}:category:{category.pk}",
+        title=category.name,
+        holder_name=candidate.name,
+        college_name=str(round.area),
+        course_title=round.title,
+        period_start=round.term.starts_on,
+        period_end=round.term.ends_on,
+        term=round.term,
+    )
 
 
 # --- Stories and honours ------------------------------------------------------------------------------------

@@ -401,3 +401,23 @@ def test_priority_pass_only_for_winners_of_rounds_that_give_it():
         services.priority_pass_claim(candidate=winner, holder=winner.teacher.user, course=world.pair.a2)
     assert excinfo.value.code == "no_priority"
     assert PriorityPass.objects.count() == 0
+
+
+def test_closing_a_round_issues_each_winner_one_certificate():
+    from activities.models import Certificate
+
+    world = recognition_world()
+    winner = _winner(world)
+    certificates = list(Certificate.objects.values_list("holder_id", "kind", "subject"))
+    assert certificates == [
+        (winner.teacher.user_id, "recognition", f"round:{world.round.pk}:category:{world.teachers.pk}")
+    ]
+    assert services.winner_certificate(candidate=winner).pk == Certificate.objects.get().pk
+
+
+def test_a_round_without_certificates_issues_none():
+    from activities.models import Certificate
+
+    world = recognition_world(gives_certificate=False)
+    _winner(world)
+    assert Certificate.objects.count() == 0
