@@ -24,6 +24,10 @@ class Purpose(models.TextChoices):
     CONSULTATION_TASK = "consultation_task", _("A matter awaits your action")
     CONSULTATION_INVITATION = "consultation_invitation", _("Invitation to a deliberation meeting")
     CONSULTATION_CONFIRM = "consultation_confirm", _("Is the matter really done?")
+    # 榜样评选 (recognition rounds)
+    RECOGNITION_WINNER = "recognition_winner", _("You are recognised")
+    RECOGNITION_NOMINEE = "recognition_nominee", _("Someone you nominated is recognised")
+    RECOGNITION_STORY = "recognition_story", _("Your story awaits your approval")
 
 
 # The digest is the one purpose the resident did not ask for by acting (a recommendation, close to

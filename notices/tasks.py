@@ -93,3 +93,17 @@ def notify_consultation_invitations(meeting_id: int) -> int:
     from . import consultation
 
     return consultation.notify_invitations(meeting_id=meeting_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_recognition_round(round_id: int) -> int:
+    from . import recognition
+
+    return recognition.notify_round(round_id=round_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_recognition_story(candidate_id: int) -> int:
+    from . import recognition
+
+    return recognition.notify_story(candidate_id=candidate_id)

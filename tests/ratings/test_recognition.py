@@ -421,3 +421,24 @@ def test_a_round_without_certificates_issues_none():
     world = recognition_world(gives_certificate=False)
     _winner(world)
     assert Certificate.objects.count() == 0
+
+
+def test_winners_and_their_nominators_are_told_when_the_round_closes(django_capture_on_commit_callbacks):
+    from notices.models import Notice
+
+    world = recognition_world(priority_days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        winner = _winner(world)
+    nominators = set(Nomination.objects.filter(candidate=winner).values_list("nominator_id", flat=True))
+    got = sorted(Notice.objects.values_list("recipient_id", "purpose"))
+    assert got == sorted(
+        [(winner.teacher.user_id, "recognition_winner"), *[(n, "recognition_nominee") for n in nominators]]
+    )
+    # The losing candidate's nominator hears nothing of this round.
+    loser_nominators = Nomination.objects.exclude(candidate=winner).values_list("nominator_id", flat=True)
+    assert not Notice.objects.filter(recipient_id__in=list(loser_nominators)).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.story_write(candidate=winner, actor=world.manager, story="故事")
+    assert (
+        Notice.objects.filter(recipient_id=winner.teacher.user_id, purpose="recognition_story").count() == 1
+    )
