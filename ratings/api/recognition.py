@@ -187,6 +187,10 @@ class RoundOpenSerializer(serializers.Serializer):
         return data
 
 
+class NoBodySerializer(serializers.Serializer):
+    """No request body (an OPTIONS request describes it as empty)."""
+
+
 class CandidateDecideSerializer(serializers.Serializer):
     won = serializers.BooleanField()
     reason = serializers.CharField(max_length=1000)
@@ -299,7 +303,7 @@ class NominationCreateView(GenericAPIView):
 @extend_schema(tags=["recognition"])
 class VoteView(GenericAPIView):
     permission_classes = [IsAuthenticated]
-    serializer_class = None
+    serializer_class = NoBodySerializer
 
     @extend_schema(
         summary="Vote for a candidate (residents of the round's area, once per category)",
@@ -415,7 +419,7 @@ class StaffRoundOpenView(GenericAPIView):
 
 class _StaffRoundAction(GenericAPIView):
     permission_classes = [IsStaffInScope]
-    serializer_class = None
+    serializer_class = NoBodySerializer
 
 
 @extend_schema(tags=["staff"])
