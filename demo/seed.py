@@ -667,6 +667,7 @@ class _Seeder:
             ("attendance", self.stage_attendance),
             ("star ratings", self.stage_stars),
             ("funds", self.stage_funds),
+            ("recognition", self.stage_recognition),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -2055,6 +2056,12 @@ class _Seeder:
         from demo.funds import seed_funds
 
         seed_funds(self)
+
+    def stage_recognition(self) -> None:
+        """A closed district round on the 榜样 wall and a street round in its public notice (`demo.recognition`)."""
+        from demo.recognition import seed_recognition
+
+        seed_recognition(self)
 
     def stage_stars(self) -> None:
         """Six months of star ratings per college; the college's level is its latest record."""
