@@ -317,6 +317,7 @@ def main() -> int:
             "Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/cc_recognition"
         )
     env = _server_env(database_url)
+    env["DJANGO_LOG_LEVEL"] = "ERROR"  # every refused second vote is a 409 the log would report as a warning
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY")})
     import django
 
