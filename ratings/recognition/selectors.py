@@ -118,13 +118,17 @@ class Badge:
     round: str
 
 
-def badges(*, teacher_ids=(), group_ids=(), person_ids=()) -> dict[tuple[str, int], list[Badge]]:
-    """Badges of the recognised, for profiles, classes and groups: ("teacher"|"group"|"person", id) → badges.
-    Winners of closed rounds that give a badge (whether or not their story is published). One query."""
+def badges(
+    *, teacher_ids=(), group_ids=(), person_ids=(), teacher_user_ids=()
+) -> dict[tuple[str, int], list[Badge]]:
+    """Badges of the recognised, for profiles, classes and groups: ("teacher"|"group"|"person", id) → badges
+    (`teacher_user_ids`: the teachers who sign in as these users, for a profile page). Winners of closed
+    rounds that give a badge (whether or not their story is published). One query."""
     wanted = (
         Q(teacher_id__in=list(teacher_ids))
         | Q(group_id__in=list(group_ids))
         | Q(person_id__in=list(person_ids))
+        | Q(teacher__user_id__in=list(teacher_user_ids))
     )
     rows = (
         Candidate.objects.filter(

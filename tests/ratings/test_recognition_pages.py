@@ -74,3 +74,24 @@ def test_the_staff_page_belongs_to_the_rounds_level_and_the_wall_shows_published
     assert "二十位老人的合唱团" not in client.get(reverse("ratings:recognition_wall")).content.decode()
     Candidate.objects.filter(pk=candidate.pk).update(story_status="approved")
     assert "二十位老人的合唱团" in client.get(reverse("ratings:recognition_wall")).content.decode()
+
+
+def test_a_winners_badge_shows_on_their_class_and_profile(client):
+    from tests.factories import UserFactory
+
+    world = recognition_world()
+    teacher = world.pair.a1.teacher
+    teacher.user = UserFactory()
+    teacher.save(update_fields=["user"])
+    candidate = services.nomination_create(
+        category=world.teachers, nominator=world.resident(), subject_id=teacher.pk, reason="好老师"
+    ).candidate
+    services.round_start_notice(round=world.round, actor=world.manager)
+    course_url = reverse("activities:course_detail", args=[world.pair.a1.pk])
+    assert "recognition-badges" not in client.get(course_url).content.decode()
+    end_notice(world.round)
+    services.candidate_decide(candidate=candidate, actor=world.manager, won=True, reason="第一")
+    services.round_close(round=world.round, actor=world.manager)
+    page = client.get(course_url).content.decode()
+    assert "recognition-badges" in page and "🏅 优秀教师" in page
+    assert "recognition-badges" not in client.get(reverse("activities:course_detail", args=[world.pair.b1.pk])).content.decode()
