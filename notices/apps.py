@@ -7,6 +7,11 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Notices")
 
     def ready(self) -> None:
+        # Notices listens to the domain's signals; the domain never imports notices (docs/architecture.md).
+        from . import hooks
+
+        hooks.connect()
+
         from . import recognition
 
         recognition.connect()

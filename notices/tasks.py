@@ -107,3 +107,10 @@ def notify_recognition_story(candidate_id: int) -> int:
     from . import recognition
 
     return recognition.notify_story(candidate_id=candidate_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def thank_donor(pledge_id: int) -> int:
+    from . import funds
+
+    return funds.pledge_thank(pledge_id=pledge_id)
