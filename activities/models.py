@@ -128,6 +128,8 @@ class Course(models.Model):
     # refuses an oversold class even when two residents take the last place at once.
     confirmed_count = models.PositiveIntegerField(_("places taken"), default=0, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=CourseStatus.choices, default=CourseStatus.OPEN)
+    # Before this moment only holders of a priority pass (activities.priority) may register; empty: open now.
+    registration_opens_at = models.DateTimeField(_("registration opens at"), null=True, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -249,6 +251,33 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident} · {self.course}"
+
+
+class PriorityPass(models.Model):
+    """A pass to register for one class `days_early` days before registration opens to everyone.
+
+    Granted by a layer above (a recognition's honours, ratings.recognition) and enforced by the registration
+    service through `activities.priority`; `reason` says where the pass came from, for staff and the holder.
+    """
+
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("holder"), on_delete=models.CASCADE, related_name="priority_passes"
+    )
+    course = models.ForeignKey(Course, verbose_name=_("class"), on_delete=models.CASCADE, related_name="priority_passes")
+    days_early = models.PositiveSmallIntegerField(_("days before everyone"), validators=[MinValueValidator(1)])
+    reason = models.CharField(_("reason"), max_length=200)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("priority pass")
+        verbose_name_plural = _("priority passes")
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "course"], name="priority_pass_once_per_class"),
+            models.CheckConstraint(condition=Q(days_early__gte=1), name="priority_pass_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} · {self.course}"
 
 
 class Attendance(models.Model):

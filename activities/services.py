@@ -21,7 +21,7 @@ from venues.enums import BookingStatus
 from venues.models import Booking
 from venues.services import booking_cancel, booking_create, booking_move
 
-from . import signals
+from . import priority, signals
 from .enums import (
     ACTIVE_REGISTRATION_STATUSES,
     AttendanceSource,
@@ -50,6 +50,7 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
     The registration returned carries `queue` (QueueFacts: the class's places and the waiting list as the
     write left them) when they are known without another query, else None.
     """
+    priority.ensure_registration_open(course=course, resident=resident)
     if placed_by is not None and placed_by != resident and not scope_for(placed_by).can_change_community(course.community_id):
         raise ScopeError(_("You can only register residents for classes of your own community."), code="scope")
     if connection.vendor == "postgresql":

@@ -651,6 +651,9 @@ CELERY_BEAT_SCHEDULE.update(
     {"privacy-retention-purge": {"task": "privacy.tasks.purge_old_records", "schedule": crontab(hour=3, minute=30)}}
 )
 
+# 榜样评选: how many days a recognition round's public notice (公示, voting and objections) lasts by default.
+RECOGNITION_NOTICE_DAYS = int(os.environ.get("RECOGNITION_NOTICE_DAYS", "7"))
+
 # --- Certificates, reconfirmation of places, volunteer hours (issue 14 items 4-5, issue 16 item 2) ----------
 # Debian's fonts-noto-cjk; in a .ttc the face at CERTIFICATE_FONT_INDEX (2 = Noto Sans CJK SC).
 CERTIFICATE_FONT = os.environ.get("CERTIFICATE_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")

@@ -237,6 +237,7 @@ class _Seeder(
             ("teachers' portal", self.stage_teachers_portal),
             ("certificates and volunteers", self.stage_certificates),
             ("thin demand", self.stage_thin_demand),
+            ("recognition", self.stage_recognition),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -272,4 +273,9 @@ class _Seeder(
         from demo.demand import seed_thin_demand
 
         seed_thin_demand(self)
+    def stage_recognition(self) -> None:
+        """A closed district round on the 榜样 wall and a street round in its public notice (`demo.recognition`)."""
+        from demo.recognition import seed_recognition
+
+        seed_recognition(self)
 

@@ -26,3 +26,7 @@ class NoticesConfig(AppConfig):
         activities_signals.order_waiting_long.connect(
             demand.on_order_waiting_long, dispatch_uid="notices.order_waiting_long"
         )
+
+        from . import recognition
+
+        recognition.connect()

@@ -33,6 +33,10 @@ class Purpose(models.TextChoices):
     # Thin demand (issue 22): a class could open if the resident agrees; an order waiting a long time.
     NEAR_MISS_ASK = "near_miss_ask", _("A class could open if you agree")
     WAITING_OPTIONS = "waiting_options", _("Still waiting: your options")
+    # 榜样评选 (recognition rounds)
+    RECOGNITION_WINNER = "recognition_winner", _("You are recognised")
+    RECOGNITION_NOMINEE = "recognition_nominee", _("Someone you nominated is recognised")
+    RECOGNITION_STORY = "recognition_story", _("Your story awaits your approval")
 
 
 # The digest is the one purpose the resident did not ask for by acting (a recommendation, close to

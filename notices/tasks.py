@@ -96,6 +96,20 @@ def notify_consultation_invitations(meeting_id: int) -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_recognition_round(round_id: int) -> int:
+    from . import recognition
+
+    return recognition.notify_round(round_id=round_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_recognition_story(candidate_id: int) -> int:
+    from . import recognition
+
+    return recognition.notify_story(candidate_id=candidate_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
 def thank_donor(pledge_id: int) -> int:
     from . import funds
 

@@ -160,6 +160,7 @@ def _world():
     )
     ProposedPlacement.objects.create(proposed_class=proposed, order=order)
     _noshow_world(resident, staff, SessionFactory(course=CourseFactory(community=community, venue=venue)))
+    _recognition_round(community=community, term=term, teacher=teacher, resident=resident)
     return resident, staff, teacher.user, owner
 
 
@@ -181,6 +182,19 @@ def _noshow_world(resident, staff, session):
     )
     RoleAssignment.objects.create(user=resident, role=Role.VOLUNTEER)
     VolunteerShift.objects.create(volunteer=resident, session=session, hours=1)
+
+
+def _recognition_round(*, community, term, teacher, resident):
+    """A recognition round of the community's street in its public notice, with a nominated teacher."""
+    from accounts.enums import Role
+    from ratings.recognition import services as recognition
+
+    manager = StaffFactory(role=Role.STREET_STAFF, street=community.street)
+    round = recognition.round_open(
+        actor=manager, title="榜样评选", term=term, street=community.street, categories=[{"name": "优秀教师", "kind": "teacher"}]
+    )
+    recognition.nomination_create(category=round.categories.get(), nominator=resident, subject_id=teacher.pk, reason="认真")
+    recognition.round_start_notice(round=round, actor=manager)
 
 
 # The runs are separate tests, so that pytest-xdist can give them to different workers: together they

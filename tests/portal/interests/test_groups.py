@@ -177,7 +177,7 @@ def test_group_page_queries_do_not_grow_with_activities(resident_client, communi
     course = CourseFactory(community=community, group=group)
     for n in range(size):
         SessionFactory(course=course, starts_at=timezone.now() + timedelta(days=1, hours=n))
-    # session, user, the group, profile, sessions
-    with django_assert_num_queries(5):
+    # session, user, the group, profile, sessions, the group's 榜样 badges
+    with django_assert_num_queries(6):
         response = resident_client.get(reverse("interests:group_detail", args=[group.pk]))
     assert len(response.context["sessions"]) == min(size, 20)

@@ -153,8 +153,9 @@ def test_profile_page_queries_do_not_grow_with_the_trees(client, django_assert_n
         category = CategoryFactory(parent=taiji.parent, name=f"兴趣项{n}")
         resident.profile.interests.add(category)
     client.force_login(resident)
-    # session, user, profile (+community, street), communities, categories, my interests, my free times
-    with django_assert_num_queries(7):
+    # session, user, profile (+community, street), communities, categories, my interests, my free times,
+    # my 榜样 badges
+    with django_assert_num_queries(8):
         response = client.get(reverse("interests:profile"))
     assert response.status_code == 200
 
