@@ -171,8 +171,11 @@ def match_run(
         raise RuntimeError(f"the solver returned an infeasible solution: {report.violations[:3]}")
     slot_rank = {s.id: i for i, s in enumerate(instance.slots)}
     solution = solution.normalized(slot_rank)
-    # Near misses share the run's time limit: the solver stops short of it, they use what is left.
-    near = find_near_misses(instance, solution, deadline=started + max(time_limit, seconds + 1.0))
+    # Near misses share the run's time limit: the solver's work budget stops short of it and they use what is
+    # left, but never less than a tenth of the limit (a loaded machine can make the solver overrun its clock).
+    near = find_near_misses(
+        instance, solution, deadline=started + max(time_limit, seconds + max(1.0, 0.1 * time_limit))
+    )
     near_violations = check_near_misses(instance, solution, near.near_misses)
     if near_violations:  # pragma: no cover - a last guard, as for the solution
         raise RuntimeError(f"the near-miss finder broke a rule: {near_violations[:3]}")
