@@ -843,4 +843,5 @@ class PolicyTalkAdmin(_TalkAccessMixin, ScopedAdminMixin, admin.ModelAdmin):
         )
 
 
-from . import admin_dispatch  # noqa: E402, F401 — the matching service's admins register themselves
+# The matching service's admins, and the showcases' (their photos and stories), register themselves.
+from . import admin_dispatch, admin_showcases  # noqa: E402, F401

@@ -594,3 +594,12 @@ PRIVACY_RETENTION_DAYS = int(os.environ.get("PRIVACY_RETENTION_DAYS", "180"))
 CELERY_BEAT_SCHEDULE.update(
     {"privacy-retention-purge": {"task": "privacy.tasks.purge_old_records", "schedule": crontab(hour=3, minute=30)}}
 )
+# --- Showcases (兴趣展示) and stories (人物故事) ---------------------------------------------------------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ShowcaseStatusEnum": "activities.enums.ShowcaseStatus",
+        "ShowcaseKindEnum": "activities.enums.ShowcaseKind",
+        "MediaStatusEnum": "activities.enums.MediaStatus",
+        "StoryStatusEnum": "activities.enums.StoryStatus",
+    }
+)

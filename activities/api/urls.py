@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import showcases, views
 
 router = SimpleRouter()
 router.register("courses", views.CourseViewSet, basename="course")
@@ -11,9 +11,15 @@ router.register("staff/teachers", views.TeacherViewSet, basename="staff-teacher"
 router.register("staff/match-runs", views.MatchRunViewSet, basename="staff-match-run")
 router.register("staff/proposed-classes", views.ProposedClassViewSet, basename="staff-proposed-class")
 router.register("staff/sessions", views.SessionRollCallViewSet, basename="staff-session")
+router.register("showcases", showcases.ShowcaseViewSet, basename="showcase")
+router.register("me/showcases", showcases.MyShowcaseViewSet, basename="my-showcase")
+router.register("stories", showcases.StoryViewSet, basename="story")
+router.register("staff/showcase-media", showcases.StaffMediaViewSet, basename="staff-showcase-media")
+router.register("staff/stories", showcases.StaffStoryViewSet, basename="staff-story")
 
 urlpatterns = [
     path("me/calendar/", views.CalendarLinkView.as_view(), name="calendar-link"),
+    path("staff/showcases.xlsx", showcases.StaffShowcasesXlsxView.as_view(), name="staff-showcases-xlsx"),
     path("staff/venues/occupancy/", views.VenueOccupancyView.as_view(), name="venue-occupancy"),
     *router.urls,
 ]
