@@ -67,8 +67,23 @@ class ShowcaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "starts_at"
     # A proposal comes from the portal or the API (the room is booked as it is saved); staff decide here.
     readonly_fields = (
-        "title", "kind", "community", "group", "course", "venue", "starts_at", "ends_at", "programme",
-        "participants", "status", "proposed_by", "decided_by", "decided_at", "decision_note", "seats", "created",
+        "title",
+        "kind",
+        "community",
+        "group",
+        "course",
+        "venue",
+        "starts_at",
+        "ends_at",
+        "programme",
+        "participants",
+        "status",
+        "proposed_by",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "seats",
+        "created",
     )
     fields = readonly_fields
     inlines = [MediaInline]
@@ -89,7 +104,9 @@ class ShowcaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda s: services.showcase_approve(showcase=s, actor=request.user),
-            done=lambda n: ngettext("%(count)d showcase approved.", "%(count)d showcases approved.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d showcase approved.", "%(count)d showcases approved.", n) % {"count": n}
+            ),
         )
 
     @admin.action(description=gettext_lazy("Reject or cancel the selected showcases"), permissions=["change"])
@@ -100,20 +117,42 @@ class ShowcaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda s: services.showcase_reject(showcase=s, actor=request.user, reason=reason),
-            done=lambda n: ngettext("%(count)d showcase rejected.", "%(count)d showcases rejected.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d showcase rejected.", "%(count)d showcases rejected.", n) % {"count": n}
+            ),
         )
 
 
 @admin.register(ShowcaseMedia)
 class ShowcaseMediaAdmin(ScopedAdminMixin, admin.ModelAdmin):
     staff_may_delete = False
-    list_display = ("preview", "caption", "showcase", "story", "community", "status", "consent_confirmed", "created")
+    list_display = (
+        "preview",
+        "caption",
+        "showcase",
+        "story",
+        "community",
+        "status",
+        "consent_confirmed",
+        "created",
+    )
     list_select_related = ("showcase", "story", "community")
     list_filter = ("status", ("community", RelatedOnlyFieldListFilter))
     ordering = ("status", "-created")
     readonly_fields = (
-        "preview", "showcase", "story", "community", "caption", "width", "height", "consent_confirmed", "status",
-        "uploaded_by", "moderated_by", "moderated_at", "created",
+        "preview",
+        "showcase",
+        "story",
+        "community",
+        "caption",
+        "width",
+        "height",
+        "consent_confirmed",
+        "status",
+        "uploaded_by",
+        "moderated_by",
+        "moderated_at",
+        "created",
     )
     fields = readonly_fields
     actions = ["approve_media", "reject_media"]
@@ -131,7 +170,9 @@ class ShowcaseMediaAdmin(ScopedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda item: services.media_moderate(item=item, actor=request.user, approve=approve),
-            done=lambda n: ngettext("%(count)d photo moderated.", "%(count)d photos moderated.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d photo moderated.", "%(count)d photos moderated.", n) % {"count": n}
+            ),
         )
 
     @admin.action(description=gettext_lazy("Show the selected photos on the walls"), permissions=["change"])
@@ -153,7 +194,14 @@ class StoryAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("subject",)
     readonly_fields = ("status", "published_at", "written_by", "created", "photo_link")
     fields = (
-        "community", "title", "subject_name", "subject", "showcase", "body", "consent_recorded", "consent_note",
+        "community",
+        "title",
+        "subject_name",
+        "subject",
+        "showcase",
+        "body",
+        "consent_recorded",
+        "consent_note",
         *readonly_fields,
     )
     actions = ["publish_stories", "withdraw_stories"]
@@ -170,9 +218,21 @@ class StoryAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def create_object(self, request, obj, form):
         self.check_can_save(request, obj)
-        data = {k: v for k, v in form.cleaned_data.items() if k in (
-            "community", "title", "body", "subject_name", "subject", "showcase", "consent_recorded", "consent_note"
-        )}
+        data = {
+            k: v
+            for k, v in form.cleaned_data.items()
+            if k
+            in (
+                "community",
+                "title",
+                "body",
+                "subject_name",
+                "subject",
+                "showcase",
+                "consent_recorded",
+                "consent_note",
+            )
+        }
         return services.story_create(actor=request.user, **data)
 
     @admin.display(description=gettext_lazy("photos"))
@@ -220,7 +280,9 @@ class StoryAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda s: services.story_publish(story=s, actor=request.user),
-            done=lambda n: ngettext("%(count)d story published.", "%(count)d stories published.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d story published.", "%(count)d stories published.", n) % {"count": n}
+            ),
         )
 
     @admin.action(description=gettext_lazy("Withdraw the selected stories"), permissions=["change"])
@@ -230,5 +292,7 @@ class StoryAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda s: services.story_withdraw(story=s, actor=request.user),
-            done=lambda n: ngettext("%(count)d story withdrawn.", "%(count)d stories withdrawn.", n) % {"count": n},
+            done=lambda n: (
+                ngettext("%(count)d story withdrawn.", "%(count)d stories withdrawn.", n) % {"count": n}
+            ),
         )

@@ -86,7 +86,9 @@ def showcases_near(
     home = home_point(user)
     if home is not None:
         south, north, west, east = bounding_box(*home, SEARCH_RADIUS_KM)
-        showcases = showcases.filter(venue__latitude__range=(south, north), venue__longitude__range=(west, east))
+        showcases = showcases.filter(
+            venue__latitude__range=(south, north), venue__longitude__range=(west, east)
+        )
     elif user.is_authenticated and getattr(user, "profile", None) is not None:
         showcases = showcases.filter(community__street_id=user.profile.community.street_id)
     circle = settings.WALKING_CIRCLE_KM
@@ -120,7 +122,9 @@ def may_manage(*, user, showcase: Showcase) -> bool:
     if user.pk == showcase.proposed_by_id or scope_for(user).covers(showcase.community_id):
         return True
     if showcase.group_id is not None:
-        return GroupMembership.objects.filter(group_id=showcase.group_id, user=user, role=GroupRole.LEADER).exists()
+        return GroupMembership.objects.filter(
+            group_id=showcase.group_id, user=user, role=GroupRole.LEADER
+        ).exists()
     return showcase.course.teacher_id is not None and showcase.course.teacher.user_id == user.pk
 
 
@@ -173,9 +177,11 @@ def media_visible(*, user, item: ShowcaseMedia) -> bool:
 
 def media_for_moderation(*, user) -> QuerySet[ShowcaseMedia]:
     """Photos in the staff member's scope, the ones awaiting moderation first."""
-    return scope_for(user).filter(
-        ShowcaseMedia.objects.select_related("showcase", "story", "community", "uploaded_by")
-    ).order_by("-created", "-id")
+    return (
+        scope_for(user)
+        .filter(ShowcaseMedia.objects.select_related("showcase", "story", "community", "uploaded_by"))
+        .order_by("-created", "-id")
+    )
 
 
 def approved_media(*, showcase: Showcase) -> list[ShowcaseMedia]:
@@ -187,7 +193,9 @@ def approved_media(*, showcase: Showcase) -> list[ShowcaseMedia]:
 
 def _shown_media() -> Prefetch:
     return Prefetch(
-        "media", queryset=ShowcaseMedia.objects.filter(status=MediaStatus.APPROVED).order_by("id"), to_attr="shown"
+        "media",
+        queryset=ShowcaseMedia.objects.filter(status=MediaStatus.APPROVED).order_by("id"),
+        to_attr="shown",
     )
 
 
@@ -217,13 +225,19 @@ def wall(*, community_id: int | None = None, now: datetime | None = None) -> Wal
         upcoming = upcoming.filter(community_id=community_id)
     return Wall(
         showcases=list(held.prefetch_related(_shown_media()).order_by("-starts_at", "-id")[:WALL_SHOWCASES]),
-        stories=list(stories.prefetch_related(_shown_media()).order_by("-published_at", "-id")[:WALL_STORIES]),
+        stories=list(
+            stories.prefetch_related(_shown_media()).order_by("-published_at", "-id")[:WALL_STORIES]
+        ),
         upcoming=list(upcoming[:WALL_SHOWCASES]),
     )
 
 
 def published_stories() -> QuerySet[Story]:
-    return Story.objects.filter(status=StoryStatus.PUBLISHED).select_related("community").order_by("-published_at", "-id")
+    return (
+        Story.objects.filter(status=StoryStatus.PUBLISHED)
+        .select_related("community")
+        .order_by("-published_at", "-id")
+    )
 
 
 # --- Figures per community (dashboards, the star rating) ------------------------------------------------------
@@ -238,7 +252,9 @@ class ShowcaseFigures:
     photos: int = 0
 
 
-def showcase_figures(*, community_ids=None, start: datetime | None = None, end: datetime | None = None, now=None):
+def showcase_figures(
+    *, community_ids=None, start: datetime | None = None, end: datetime | None = None, now=None
+):
     """Per community: showcases held (approved and over) and coming, confirmed audience, published stories and
     approved photos. `start`/`end` bound the showcases' start and the stories' publication. Three queries."""
     now = now or timezone.now()
@@ -272,9 +288,13 @@ def showcase_figures(*, community_ids=None, start: datetime | None = None, end: 
     ):
         fig = figures[row["community_id"]]
         fig.held, fig.upcoming, fig.audience = row["held"], row["upcoming"], row["audience"]
-    for community, n in stories.values("community_id").order_by().annotate(n=Count("id")).values_list("community_id", "n"):
+    for community, n in (
+        stories.values("community_id").order_by().annotate(n=Count("id")).values_list("community_id", "n")
+    ):
         figures[community].stories = n
-    for community, n in photos.values("community_id").order_by().annotate(n=Count("id")).values_list("community_id", "n"):
+    for community, n in (
+        photos.values("community_id").order_by().annotate(n=Count("id")).values_list("community_id", "n")
+    ):
         figures[community].photos = n
     return dict(figures)
 
@@ -283,7 +303,9 @@ def showcases_held(*, start: datetime, end: datetime, now: datetime) -> dict[int
     """Approved showcases per community that started in [start, end) and were over by `now`: one query.
     The star rating's `showcases_held` indicator."""
     return dict(
-        Showcase.objects.filter(status=ShowcaseStatus.APPROVED, starts_at__gte=start, starts_at__lt=end, ends_at__lte=now)
+        Showcase.objects.filter(
+            status=ShowcaseStatus.APPROVED, starts_at__gte=start, starts_at__lt=end, ends_at__lte=now
+        )
         .values("community_id")
         .order_by()
         .annotate(n=Count("id"))

@@ -45,8 +45,12 @@ def showcase_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "rows": [
-            {"showcase": r.showcase, "distance": distance_label(r.distance_km), "within_walk": r.within_walk,
-             "status": mine.get(r.showcase.pk)}
+            {
+                "showcase": r.showcase,
+                "distance": distance_label(r.distance_km),
+                "within_walk": r.within_walk,
+                "status": mine.get(r.showcase.pk),
+            }
             for r in rows
         ],
         "walking_distance": distance_label(settings.WALKING_CIRCLE_KM),
@@ -117,7 +121,11 @@ def _proposable(user):
     )
     scope = scope_for(user)
     if scope.can_change:
-        groups += list(scope.filter(InterestGroup.objects.filter(is_active=True)).exclude(pk__in=[g.pk for g in groups])[:200])
+        groups += list(
+            scope.filter(InterestGroup.objects.filter(is_active=True)).exclude(pk__in=[g.pk for g in groups])[
+                :200
+            ]
+        )
     return groups, courses
 
 

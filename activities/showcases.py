@@ -71,10 +71,14 @@ def showcase_propose(
     staff decide; a room already booked at that time refuses the whole proposal and nothing is saved.
     """
     if (group is None) == (course is None):
-        raise field_error("group", _("Choose the group or the class that shows its work."), code="group_or_class")
+        raise field_error(
+            "group", _("Choose the group or the class that shows its work."), code="group_or_class"
+        )
     if not may_speak_for(actor=actor, group=group, course=course):
         raise ScopeError(
-            _("Only the group's leader or the class's teacher (or their community's staff) can propose a showcase."),
+            _(
+                "Only the group's leader or the class's teacher (or their community's staff) can propose a showcase."
+            ),
             code="scope",
         )
     if starts_at is None or starts_at <= timezone.now():
@@ -152,7 +156,9 @@ def showcase_reject(*, showcase: Showcase, actor: User, reason: str) -> Showcase
     if locked.status not in (ShowcaseStatus.PROPOSED, ShowcaseStatus.APPROVED):
         raise ConflictError(_("This showcase was already decided."), code="decided")
     course_cancel(course=locked.audience, actor=actor)
-    locked.status = ShowcaseStatus.REJECTED if locked.status == ShowcaseStatus.PROPOSED else ShowcaseStatus.CANCELLED
+    locked.status = (
+        ShowcaseStatus.REJECTED if locked.status == ShowcaseStatus.PROPOSED else ShowcaseStatus.CANCELLED
+    )
     locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), reason[:300]
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     signals.showcase_changed.send(sender=Showcase, showcase_id=locked.pk, kind=locked.status)
@@ -188,7 +194,8 @@ def _media_owner(*, actor: User, showcase: Showcase | None, story: Story | None)
         require_change(actor, story.community_id, elsewhere=_("This story belongs to another community."))
         if ShowcaseMedia.objects.filter(story=story).count() >= MAX_MEDIA_PER_STORY:
             raise ConflictError(
-                _("A story has at most %(count)d photos.") % {"count": MAX_MEDIA_PER_STORY}, code="too_many_photos"
+                _("A story has at most %(count)d photos.") % {"count": MAX_MEDIA_PER_STORY},
+                code="too_many_photos",
             )
         return story.community_id, f"stories/{story.pk}"
     if actor.pk != showcase.proposed_by_id and not may_speak_for(
@@ -201,7 +208,8 @@ def _media_owner(*, actor: User, showcase: Showcase | None, story: Story | None)
         raise ConflictError(_("Photos are posted once the showcase has taken place."), code="not_yet")
     if ShowcaseMedia.objects.filter(showcase=showcase).count() >= MAX_MEDIA_PER_SHOWCASE:
         raise ConflictError(
-            _("A showcase has at most %(count)d photos.") % {"count": MAX_MEDIA_PER_SHOWCASE}, code="too_many_photos"
+            _("A showcase has at most %(count)d photos.") % {"count": MAX_MEDIA_PER_SHOWCASE},
+            code="too_many_photos",
         )
     return showcase.community_id, f"showcases/{showcase.pk}"
 

@@ -91,7 +91,9 @@ class ShowcaseSerializer(serializers.ModelSerializer):
 
 class NearShowcaseSerializer(ShowcaseSerializer):
     distance_km = serializers.FloatField(read_only=True, allow_null=True)
-    within_walk = serializers.BooleanField(read_only=True, help_text=_("Within the 15-minute walking circle."))
+    within_walk = serializers.BooleanField(
+        read_only=True, help_text=_("Within the 15-minute walking circle.")
+    )
     my_registration = serializers.CharField(
         read_only=True, allow_null=True, help_text=_("confirmed, waitlisted or null.")
     )
@@ -128,7 +130,17 @@ class StorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Story
-        fields = ["id", "title", "body", "subject_name", "community", "community_name", "showcase", "published_at", "photos"]
+        fields = [
+            "id",
+            "title",
+            "body",
+            "subject_name",
+            "community",
+            "community_name",
+            "showcase",
+            "published_at",
+            "photos",
+        ]
         read_only_fields = fields
 
 
@@ -213,7 +225,9 @@ class ShowcaseViewSet(viewsets.GenericViewSet):
             daypart=f.get("daypart"),
         )
         page = self.paginate_queryset(rows)
-        mine = selectors.showcase_registration_ids(user=request.user, showcase_ids=[r.showcase.pk for r in page])
+        mine = selectors.showcase_registration_ids(
+            user=request.user, showcase_ids=[r.showcase.pk for r in page]
+        )
         out = []
         for r in page:
             showcase = r.showcase
@@ -228,7 +242,8 @@ class ShowcaseViewSet(viewsets.GenericViewSet):
         return Response(ShowcaseSerializer(get_object_or_404(self._approved(), pk=pk)).data)
 
     @extend_schema(
-        summary="The approved photos of a showcase", responses={200: MediaSerializer(many=True), **errors(404)}
+        summary="The approved photos of a showcase",
+        responses={200: MediaSerializer(many=True), **errors(404)},
     )
     @action(detail=True)
     def photos(self, request, pk=None):
@@ -264,7 +279,10 @@ class MyShowcaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Published stories (人物故事)", responses={200: StorySerializer(many=True), **errors(400, 404)}),
+    list=extend_schema(
+        summary="Published stories (人物故事)",
+        responses={200: StorySerializer(many=True), **errors(400, 404)},
+    ),
     retrieve=extend_schema(summary="One published story", responses={200: StorySerializer, **errors(404)}),
 )
 @extend_schema(tags=["resident"])
@@ -294,7 +312,9 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Photos of showcases and stories in my scope, newest first",
         responses={200: StaffMediaSerializer(many=True), **errors(400, 404)},
     ),
-    retrieve=extend_schema(summary="One photo in my scope", responses={200: StaffMediaSerializer, **errors(404)}),
+    retrieve=extend_schema(
+        summary="One photo in my scope", responses={200: StaffMediaSerializer, **errors(404)}
+    ),
 )
 @extend_schema(tags=["staff"])
 class StaffMediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -326,9 +346,12 @@ class StaffMediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Stories of my scope, drafts included", responses={200: StaffStorySerializer(many=True), **errors(400, 404)}
+        summary="Stories of my scope, drafts included",
+        responses={200: StaffStorySerializer(many=True), **errors(400, 404)},
     ),
-    retrieve=extend_schema(summary="One story of my scope", responses={200: StaffStorySerializer, **errors(404)}),
+    retrieve=extend_schema(
+        summary="One story of my scope", responses={200: StaffStorySerializer, **errors(404)}
+    ),
 )
 @extend_schema(tags=["staff"])
 class StaffStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -337,7 +360,11 @@ class StaffStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     queryset = Story.objects.none()
 
     def get_queryset(self):
-        return scope_for(self.request.user).filter(Story.objects.select_related("community")).order_by("-created", "-id")
+        return (
+            scope_for(self.request.user)
+            .filter(Story.objects.select_related("community"))
+            .order_by("-created", "-id")
+        )
 
 
 @extend_schema(tags=["staff"])
@@ -348,9 +375,11 @@ class StaffShowcasesXlsxView(XlsxView):
         responses={**XLSX_RESPONSE, **_json_errors(404)},
     )
     def get(self, request):
-        showcases = scope_for(request.user).filter(
-            Showcase.objects.select_related("community", "venue", "group", "course", "audience")
-        ).order_by("-starts_at", "-id")
+        showcases = (
+            scope_for(request.user)
+            .filter(Showcase.objects.select_related("community", "venue", "group", "course", "audience"))
+            .order_by("-starts_at", "-id")
+        )
         table = Table(
             "showcases",
             str(_("Showcases")),

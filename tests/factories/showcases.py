@@ -23,8 +23,17 @@ def leader_of(group, user=None):
     return user
 
 
-def propose(*, group, leader, venue, starts_at=None, hours: int = 2, capacity: int = 10, title: str = "汇报演出",
-            kind: str = "performance"):
+def propose(
+    *,
+    group,
+    leader,
+    venue,
+    starts_at=None,
+    hours: int = 2,
+    capacity: int = 10,
+    title: str = "汇报演出",
+    kind: str = "performance",
+):
     from activities.showcases import showcase_propose
 
     starts_at = starts_at or timezone.now().replace(microsecond=0) + timedelta(days=3)
@@ -55,7 +64,9 @@ def backdate(showcase, *, days: int = 2):
     from activities.models import Session, Showcase
 
     delta = timedelta(days=days) + (showcase.ends_at - timezone.now())
-    Showcase.objects.filter(pk=showcase.pk).update(starts_at=showcase.starts_at - delta, ends_at=showcase.ends_at - delta)
+    Showcase.objects.filter(pk=showcase.pk).update(
+        starts_at=showcase.starts_at - delta, ends_at=showcase.ends_at - delta
+    )
     Session.objects.filter(course_id=showcase.audience_id).update(
         starts_at=showcase.starts_at - delta, ends_at=showcase.ends_at - delta
     )

@@ -13,7 +13,14 @@ from django.utils import timezone, translation
 from PIL import ExifTags, Image
 
 from activities import showcase_selectors as selectors
-from activities.enums import CourseKind, CourseStatus, MediaStatus, RegistrationStatus, ShowcaseStatus, StoryStatus
+from activities.enums import (
+    CourseKind,
+    CourseStatus,
+    MediaStatus,
+    RegistrationStatus,
+    ShowcaseStatus,
+    StoryStatus,
+)
 from activities.models import Course, Registration, Showcase, ShowcaseMedia, Story
 from activities.selectors import open_courses
 from activities.services import registration_cancel
@@ -47,10 +54,18 @@ def test_proposal_books_the_venue_and_waits_for_approval(pair):
     showcase = propose(group=pair.group_a, leader=leader, venue=pair.venue_a, capacity=50)
     assert showcase.status == ShowcaseStatus.PROPOSED
     audience = showcase.audience
-    assert (audience.kind, audience.status, audience.community_id) == (CourseKind.SHOWCASE, CourseStatus.PROPOSED, pair.a.pk)
+    assert (audience.kind, audience.status, audience.community_id) == (
+        CourseKind.SHOWCASE,
+        CourseStatus.PROPOSED,
+        pair.a.pk,
+    )
     assert audience.capacity == pair.venue_a.capacity  # never more seats than the room has
     booking = Booking.objects.get(session__course=audience)
-    assert (booking.venue_id, booking.starts_at, booking.ends_at) == (pair.venue_a.pk, showcase.starts_at, showcase.ends_at)
+    assert (booking.venue_id, booking.starts_at, booking.ends_at) == (
+        pair.venue_a.pk,
+        showcase.starts_at,
+        showcase.ends_at,
+    )
     # A showcase's audience is not a class: classes near me do not list it.
     assert audience not in open_courses()
 
@@ -60,20 +75,36 @@ def test_a_showcase_in_a_booked_room_is_refused_and_nothing_is_saved(pair):
     first = propose(group=pair.group_a, leader=leader, venue=pair.venue_a)
     before = (Showcase.objects.count(), Course.objects.count(), Booking.objects.count())
     with translation.override("en"), pytest.raises(ConflictError) as refused:
-        propose(group=pair.group_a, leader=leader, venue=pair.venue_a, starts_at=first.starts_at + timedelta(minutes=30))
+        propose(
+            group=pair.group_a,
+            leader=leader,
+            venue=pair.venue_a,
+            starts_at=first.starts_at + timedelta(minutes=30),
+        )
     assert "already booked" in " ".join(refused.value.messages)
     assert (Showcase.objects.count(), Course.objects.count(), Booking.objects.count()) == before
     # The other community's room at the same time is free.
-    other = propose(group=pair.group_b, leader=leader_of(pair.group_b), venue=pair.venue_b, starts_at=first.starts_at)
+    other = propose(
+        group=pair.group_b, leader=leader_of(pair.group_b), venue=pair.venue_b, starts_at=first.starts_at
+    )
     assert other.venue_id == pair.venue_b.pk
 
 
 def test_a_showcase_in_a_room_a_class_holds_is_refused(pair):
     start = timezone.now().replace(microsecond=0) + timedelta(days=5)
-    session = SessionFactory(course=pair.a1, venue=pair.venue_a, starts_at=start, ends_at=start + timedelta(hours=2))
-    Booking.objects.create(venue=pair.venue_a, starts_at=start, ends_at=start + timedelta(hours=2), session=session)
+    session = SessionFactory(
+        course=pair.a1, venue=pair.venue_a, starts_at=start, ends_at=start + timedelta(hours=2)
+    )
+    Booking.objects.create(
+        venue=pair.venue_a, starts_at=start, ends_at=start + timedelta(hours=2), session=session
+    )
     with pytest.raises(ConflictError):
-        propose(group=pair.group_a, leader=leader_of(pair.group_a), venue=pair.venue_a, starts_at=start + timedelta(hours=1))
+        propose(
+            group=pair.group_a,
+            leader=leader_of(pair.group_a),
+            venue=pair.venue_a,
+            starts_at=start + timedelta(hours=1),
+        )
     assert not Showcase.objects.exists()
 
 
@@ -119,11 +150,19 @@ def test_rejection_frees_the_room_and_needs_a_reason(pair):
 
 
 def test_audience_takes_seats_then_the_waiting_list_and_moves_up(pair):
-    a = approved(group=pair.group_a, leader=leader_of(pair.group_a), venue=pair.venue_a, staff=pair.staff_a, capacity=2)
-    b = approved(group=pair.group_b, leader=leader_of(pair.group_b), venue=pair.venue_b, staff=pair.staff_b, capacity=2)
+    a = approved(
+        group=pair.group_a, leader=leader_of(pair.group_a), venue=pair.venue_a, staff=pair.staff_a, capacity=2
+    )
+    b = approved(
+        group=pair.group_b, leader=leader_of(pair.group_b), venue=pair.venue_b, staff=pair.staff_b, capacity=2
+    )
     residents = [pair.resident() for _ in range(3)]
     regs = [showcase_register(showcase=a, resident=r) for r in residents]
-    assert [r.status for r in regs] == [RegistrationStatus.CONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+    assert [r.status for r in regs] == [
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.WAITLISTED,
+    ]
     a.audience.refresh_from_db()
     assert a.audience.confirmed_count == 2
     b.audience.refresh_from_db()
@@ -158,7 +197,9 @@ def test_photo_is_stripped_of_exif_and_gps_and_waits_for_moderation(pair, upload
     raw = jpeg_with_gps()
     with Image.open(io.BytesIO(raw)) as original:  # the control: the upload does carry a position
         assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo)
-    item = media_add(actor=leader, showcase=a, upload=photo_upload(data=raw), consent_confirmed=True, caption="合影")
+    item = media_add(
+        actor=leader, showcase=a, upload=photo_upload(data=raw), consent_confirmed=True, caption="合影"
+    )
     assert (item.status, item.community_id) == (MediaStatus.PENDING, pair.a.pk)
     for name in (item.name, item.thumbnail):
         assert (upload_root / name).is_file()
@@ -177,7 +218,12 @@ def test_bad_uploads_are_refused_with_nothing_saved(pair, upload_root, settings)
     a = backdate(approved(group=pair.group_a, leader=leader, venue=pair.venue_a, staff=pair.staff_a))
     with translation.override("en"):
         with pytest.raises(ValidationError) as not_image:
-            media_add(actor=leader, showcase=a, upload=photo_upload("x.jpg", b"<?php echo 1; ?>"), consent_confirmed=True)
+            media_add(
+                actor=leader,
+                showcase=a,
+                upload=photo_upload("x.jpg", b"<?php echo 1; ?>"),
+                consent_confirmed=True,
+            )
         assert "JPEG, PNG or WebP" in not_image.value.messages[0]
         settings.UPLOAD_MAX_BYTES = 1000
         with pytest.raises(ValidationError) as too_large:
@@ -219,8 +265,12 @@ def test_moderation_is_scoped(pair):
 
 
 def test_story_is_published_only_with_consent(pair):
-    story = story_create(actor=pair.staff_a, community=pair.a, title="王阿姨的太极人生", body="……", subject_name="王阿姨")
-    other = story_create(actor=pair.staff_b, community=pair.b, title="合唱团", body="……", consent_recorded=True)
+    story = story_create(
+        actor=pair.staff_a, community=pair.a, title="王阿姨的太极人生", body="……", subject_name="王阿姨"
+    )
+    other = story_create(
+        actor=pair.staff_b, community=pair.b, title="合唱团", body="……", consent_recorded=True
+    )
     with pytest.raises(ScopeError):
         story_create(actor=pair.staff_b, community=pair.a, title="x", body="y")
     with pytest.raises(ConflictError):
@@ -241,11 +291,18 @@ def test_figures_per_community_count_held_audience_and_stories(pair):
     held = approved(group=pair.group_a, leader=la, venue=pair.venue_a, staff=pair.staff_a)
     showcase_register(showcase=held, resident=pair.resident())
     backdate(held)
-    coming = approved(group=pair.group_a, leader=la, venue=pair.venue_a, staff=pair.staff_a,
-                      starts_at=timezone.now().replace(microsecond=0) + timedelta(days=9))
+    coming = approved(
+        group=pair.group_a,
+        leader=la,
+        venue=pair.venue_a,
+        staff=pair.staff_a,
+        starts_at=timezone.now().replace(microsecond=0) + timedelta(days=9),
+    )
     showcase_register(showcase=coming, resident=pair.resident())
     showcase_register(showcase=coming, resident=pair.resident())
-    propose(group=pair.group_b, leader=leader_of(pair.group_b), venue=pair.venue_b)  # not approved: not counted
+    propose(
+        group=pair.group_b, leader=leader_of(pair.group_b), venue=pair.venue_b
+    )  # not approved: not counted
     story = story_create(actor=pair.staff_a, community=pair.a, title="t", body="b", consent_recorded=True)
     story_publish(story=story, actor=pair.staff_a)
     figures = selectors.showcase_figures()
