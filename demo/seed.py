@@ -667,6 +667,7 @@ class _Seeder:
             ("attendance", self.stage_attendance),
             ("star ratings", self.stage_stars),
             ("funds", self.stage_funds),
+            ("showcases", self.stage_showcases),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -2055,6 +2056,12 @@ class _Seeder:
         from demo.funds import seed_funds
 
         seed_funds(self)
+
+    def stage_showcases(self) -> None:
+        """Showcases with photos and audience, and stories (`demo.showcases`)."""
+        from demo.showcases import seed_showcases
+
+        seed_showcases(self)
 
     def stage_stars(self) -> None:
         """Six months of star ratings per college; the college's level is its latest record."""

@@ -62,12 +62,16 @@ def approved(*, group, leader, venue, staff, **kwargs):
 def backdate(showcase, *, days: int = 2):
     """Move a showcase (and its audience's meeting) into the past, as if it had taken place."""
     from activities.models import Session, Showcase
+    from venues.models import Booking
 
     delta = timedelta(days=days) + (showcase.ends_at - timezone.now())
     Showcase.objects.filter(pk=showcase.pk).update(
         starts_at=showcase.starts_at - delta, ends_at=showcase.ends_at - delta
     )
     Session.objects.filter(course_id=showcase.audience_id).update(
+        starts_at=showcase.starts_at - delta, ends_at=showcase.ends_at - delta
+    )
+    Booking.objects.filter(session__course_id=showcase.audience_id).update(
         starts_at=showcase.starts_at - delta, ends_at=showcase.ends_at - delta
     )
     showcase.refresh_from_db()
