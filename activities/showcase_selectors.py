@@ -256,7 +256,8 @@ def showcase_figures(
     *, community_ids=None, start: datetime | None = None, end: datetime | None = None, now=None
 ):
     """Per community: showcases held (approved and over) and coming, confirmed audience, published stories and
-    approved photos. `start`/`end` bound the showcases' start and the stories' publication. Three queries."""
+    approved photos. `start`/`end` bound the showcases' start (coming ones count whatever `end` says) and the
+    stories' publication and photos' upload. Three queries."""
     now = now or timezone.now()
     figures: dict[int, ShowcaseFigures] = defaultdict(ShowcaseFigures)
     showcases = Showcase.objects.filter(status=ShowcaseStatus.APPROVED)
@@ -271,7 +272,7 @@ def showcase_figures(
         stories = stories.filter(published_at__gte=start)
         photos = photos.filter(created__gte=start)
     if end is not None:
-        showcases = showcases.filter(starts_at__lt=end)
+        showcases = showcases.filter(Q(starts_at__lt=end) | Q(ends_at__gt=now))
         stories = stories.filter(published_at__lt=end)
         photos = photos.filter(created__lt=end)
     for row in (
