@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from community_college.models import Weekday
+from interests.enums import OrderChannel, OrderStatus
 
 from .dispatch.enums import (
     Consent,
@@ -216,7 +217,7 @@ class Registration(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=RegistrationStatus.choices)
     order = models.ForeignKey(
-        "interests.Order",
+        "activities.Order",
         verbose_name=_("order"),
         on_delete=models.SET_NULL,
         null=True,
@@ -580,7 +581,7 @@ class ProposedPlacement(models.Model):
     proposed_class = models.ForeignKey(
         ProposedClass, verbose_name=_("proposed class"), on_delete=models.CASCADE, related_name="placements"
     )
-    order = models.ForeignKey("interests.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="placements")
+    order = models.ForeignKey("activities.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="placements")
     walk_km = models.FloatField(_("walking distance (km)"), default=0.0)
     # True while the class is proposed or confirmed; a declined or discarded class frees its orders.
     active = models.BooleanField(_("holds the order"), default=True)
@@ -603,7 +604,7 @@ class UnassignedOrder(models.Model):
     """An order a run left out, with the spec's reason; `latest` marks the order's current explanation."""
 
     run = models.ForeignKey(MatchRun, verbose_name=_("matching run"), on_delete=models.CASCADE, related_name="unassigned")
-    order = models.ForeignKey("interests.Order", verbose_name=_("order"), on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey("activities.Order", verbose_name=_("order"), on_delete=models.CASCADE, related_name="+")
     # The order's community and interest, copied so that reason counts need no join.
     community = models.ForeignKey(
         "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
@@ -631,6 +632,121 @@ class UnassignedOrder(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.order_id}: {self.get_reason_display()}"
+
+
+class Order(models.Model):
+    """点单: a resident asks for a class in an interest. Moves only through `activities.orders`.
+
+    Its tables keep the names they had when orders lived in `interests` (moved in activities 0006).
+    """
+
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="orders"
+    )
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="orders"
+    )
+    category = models.ForeignKey(
+        "interests.Category", verbose_name=_("interest"), on_delete=models.PROTECT, related_name="orders")
+    note = models.TextField(_("note"), blank=True, max_length=500)
+    preferred_slots = models.ManyToManyField(
+        WeeklySlot, verbose_name=_("preferred times"), blank=True, related_name="+"
+    )
+    weight = models.FloatField(
+        _("priority"), default=1.0, validators=[MinValueValidator(0.01), MaxValueValidator(100)]
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.SUBMITTED, db_index=True
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=OrderChannel.choices, default=OrderChannel.WEB)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("placed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Who entered the order: the resident, or staff taking it by phone or at the desk."),
+    )
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("class"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    reject_reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
+    # Stamps of the loop, kept on the row so funnel medians need no join; OrderEvent holds who acted.
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    history = HistoricalRecords(table_name="interests_historicalorder")
+
+    class Meta:
+        db_table = "interests_order"
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OrderStatus.REJECTED) | ~Q(reject_reason=""), name="order_rejection_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[OrderStatus.ACCEPTED, OrderStatus.DISPATCHED, OrderStatus.COMPLETED])
+                | Q(accepted_at__isnull=False),
+                name="order_accepted_is_stamped",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[OrderStatus.DISPATCHED, OrderStatus.COMPLETED]) | Q(dispatched_at__isnull=False),
+                name="order_dispatched_is_stamped",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OrderStatus.COMPLETED) | Q(completed_at__isnull=False),
+                name="order_completed_is_stamped",
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="order_weight_positive"),
+            # One open order per resident and interest: a double-click makes one order.
+            models.UniqueConstraint(
+                fields=["resident", "category"],
+                condition=Q(status__in=["submitted", "accepted", "dispatched"]),
+                name="order_one_open_per_interest",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status", "submitted_at"], name="order_inbox_idx"),
+            models.Index(fields=["category", "status"], name="order_category_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category} · {self.resident}"
+
+
+class OrderEvent(models.Model):
+    """One step of an order's timeline: who moved it, from what to what, when."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        db_table = "interests_orderevent"
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["order", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} {self.from_status or '∅'} → {self.to_status}"
 
 
 # --- Showcases (兴趣展示) and stories (人物故事) -------------------------------------------------------------

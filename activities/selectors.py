@@ -1,18 +1,19 @@
 """Reads about classes and sessions."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import College, Community, User
+from activities.models import Order
 from community_college.geo import bounding_box
-from interests.models import Category, InterestGroup, Order
-from ratings.models import SessionRating
+from interests.models import Category, InterestGroup
 from teachers.models import Teacher
 from venues.models import Venue
 
@@ -55,19 +56,20 @@ DAYPARTS = {"morning": (time(0, 0), time(12, 0)), "afternoon": (time(12, 0), tim
 SEARCH_RADIUS_KM = 5.0
 
 
-def resident_taste(*, user) -> Taste:
-    """The resident's profile as the recommender sees it: three queries, whatever their history."""
+# What the resident thought of past classes, per interest: {category id: mean stars}. Ratings sit above
+# activities, so the page passes their selector in (`ratings.selectors.liked_interests`).
+LikedInterests = Callable[..., dict[int, float]]
+
+
+def resident_taste(*, user, liked: LikedInterests | None = None) -> Taste:
+    """The resident's profile as the recommender sees it: three queries (two without `liked`), whatever
+    their history."""
     profile = getattr(user, "profile", None)
     if profile is None:
         return Taste(walking_km=settings.WALKING_CIRCLE_KM)
     interests = list(profile.interests.values_list("id", "parent_id"))
     free = tuple(profile.availability.values_list("weekday", "start", "end"))
-    liked = dict(
-        SessionRating.objects.filter(resident=user)
-        .values("session__course__category_id")
-        .annotate(mean=Avg("stars"))
-        .values_list("session__course__category_id", "mean")
-    )
+    liked = liked(user=user) if liked is not None else {}
     return Taste(
         interest_ids=frozenset(i for i, _p in interests),
         field_ids=frozenset(p for _i, p in interests if p is not None),
@@ -101,13 +103,14 @@ def nearby_courses(
     daypart: str | None = None,
     community_id: int | None = None,
     personalised: bool | None = None,
+    liked: LikedInterests | None = None,
 ) -> list[Ranked]:
     """Upcoming open classes around the resident's home: inside the walking circle nearest first, then the
     rest best recommendation first; with distances.
 
     One query for the classes (plus the taste's three), however many there are.
     """
-    taste = resident_taste(user=user) if user.is_authenticated else Taste(walking_km=settings.WALKING_CIRCLE_KM)
+    taste = resident_taste(user=user, liked=liked) if user.is_authenticated else Taste(walking_km=settings.WALKING_CIRCLE_KM)
     profile = getattr(user, "profile", None) if user.is_authenticated else None
     if personalised is None:
         personalised = bool(profile and profile.consent_recommendations)
@@ -350,3 +353,27 @@ def courses_open_for_orders(*, actor: User, category_ids=None, now=None) -> Quer
     if category_ids is not None:
         courses = courses.filter(category_id__in=category_ids)
     return scope.filter(courses)
+
+
+# --- The teacher pool's load (the admin's column reads classes, so it is read here) --------------------
+
+
+def this_week() -> tuple[datetime, datetime]:
+    """Monday 00:00 to next Monday 00:00 in local time."""
+    today = timezone.localdate()
+    start = datetime.combine(today - timedelta(days=today.weekday()), time.min, tzinfo=timezone.get_current_timezone())
+    return start, start + timedelta(days=7)
+
+
+def teacher_sessions_this_week():
+    """An annotation for Teacher rows: how many of their sessions, not cancelled, fall in this week."""
+    start, end = this_week()
+    sessions = (
+        Session.objects.filter(course__teacher=OuterRef("pk"), starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by()
+        .values("course__teacher")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sessions, output_field=IntegerField()), 0)

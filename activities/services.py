@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import require_change, scope_for
 from community_college.errors import ConflictError, ScopeError
-from notices import hooks as notice_hooks
 from venues.enums import BookingStatus
 from venues.models import Booking
 from venues.services import booking_cancel, booking_create, booking_move
 
+from . import signals
 from .enums import (
     ACTIVE_REGISTRATION_STATUSES,
     AttendanceStatus,
@@ -64,7 +64,7 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
             registration = Registration.objects.create(
                 course=course, resident=resident, status=status, placed_by=placed_by or resident, order=order
             )
-            notice_hooks.registration_changed(registration.pk, status)
+            signals.registration_changed.send(sender=Registration, registration_id=registration.pk, kind=status)
             return registration
     except IntegrityError:
         # Another request of the same resident won the race; the unique index kept one registration.
@@ -87,7 +87,7 @@ def registration_cancel(*, registration: Registration, actor: User) -> Registrat
     reg.status_changed = timezone.now()
     reg.save(update_fields=["status", "status_changed"])
     registration.status = reg.status
-    notice_hooks.registration_changed(reg.pk, "cancelled")
+    signals.registration_changed.send(sender=Registration, registration_id=reg.pk, kind="cancelled")
     if not was_confirmed:
         return None
     Course.objects.filter(pk=reg.course_id).update(confirmed_count=F("confirmed_count") - 1)
@@ -107,7 +107,7 @@ def promote_from_waitlist(*, course_id: int) -> Registration | None:
     first.status = RegistrationStatus.CONFIRMED
     first.status_changed = timezone.now()
     first.save(update_fields=["status", "status_changed"])
-    notice_hooks.registration_changed(first.pk, "promoted")
+    signals.registration_changed.send(sender=Registration, registration_id=first.pk, kind="promoted")
     return first
 
 
@@ -172,7 +172,7 @@ def course_cancel(*, course: Course, actor: User) -> Course:
     locked.confirmed_count = 0
     locked.save(update_fields=["status", "confirmed_count"])
     # One notice per registered resident, sent by the notices app after commit.
-    notice_hooks.course_changed(locked.pk, "cancelled")
+    signals.course_changed.send(sender=Course, course_id=locked.pk, kind="cancelled")
     course.status, course.confirmed_count = locked.status, locked.confirmed_count
     return locked
 
@@ -372,7 +372,7 @@ def course_update(
         while promote_from_waitlist(course_id=locked.pk) is not None:
             pass
     if moved:
-        notice_hooks.course_changed(locked.pk, "changed")
+        signals.course_changed.send(sender=Course, course_id=locked.pk, kind="changed")
     locked.refresh_from_db()
     for field in ("venue_id", "slot_id", "teacher_id", "capacity", "confirmed_count"):
         setattr(course, field, getattr(locked, field))
@@ -397,7 +397,7 @@ def session_cancel(*, session: Session, actor: User) -> Session:
     booking = Booking.objects.filter(session=locked).first()
     if booking is not None:
         booking_cancel(booking=booking, actor=actor)
-    notice_hooks.course_changed(locked.course_id, "changed")
+    signals.course_changed.send(sender=Course, course_id=locked.course_id, kind="changed")
     session.status = locked.status
     return locked
 
@@ -415,7 +415,7 @@ def session_reschedule(*, session: Session, actor: User, starts_at, ends_at, ven
         session=locked, venue=new_venue, starts_at=starts_at, ends_at=ends_at,
         teacher_id=locked.course.teacher_id, actor=actor,
     )
-    notice_hooks.course_changed(locked.course_id, "changed")
+    signals.course_changed.send(sender=Course, course_id=locked.course_id, kind="changed")
     session.venue_id, session.starts_at, session.ends_at = locked.venue_id, locked.starts_at, locked.ends_at
     return locked
 
@@ -534,7 +534,7 @@ def course_close(*, course: Course, actor: User | None = None) -> Course:
     for registration in waiting:
         registration.status, registration.status_changed = RegistrationStatus.CANCELLED, now
         registration.save(update_fields=["status", "status_changed"])
-        notice_hooks.registration_changed(registration.pk, "cancelled")
+        signals.registration_changed.send(sender=Registration, registration_id=registration.pk, kind="cancelled")
     locked.status = CourseStatus.CLOSED
     locked.save(update_fields=["status"])
     course.status = locked.status

@@ -16,7 +16,7 @@ def place_accepted_order(order_id: int, actor_id: int | None) -> int | None:
     """
     from accounts.models import User
     from activities.dispatch.incremental import order_place_in_open_class
-    from interests.models import Order
+    from activities.models import Order
 
     order = Order.objects.filter(pk=order_id).first()
     actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
@@ -24,18 +24,6 @@ def place_accepted_order(order_id: int, actor_id: int | None) -> int | None:
         return None
     registration = order_place_in_open_class(order=order, actor=actor)
     return registration.pk if registration is not None else None
-
-
-def place_accepted_order_on_commit(order_id: int, actor_id: int | None) -> None:
-    """Enqueue `place_accepted_order` once the acceptance is committed (at once outside a transaction).
-
-    Through the transactional outbox (ops/outbox.py): the acceptance is already saved when it is
-    published, so a broker that is away (or, with eager Celery, a failed placement) is logged and retried
-    by the relay rather than turned into an error for the staff member who accepted.
-    """
-    from ops import outbox
-
-    outbox.enqueue("activities.tasks.place_accepted_order", order_id, actor_id)
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)

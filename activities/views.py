@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from interests.models import ResidentProfile
-from ratings.selectors import teacher_rating
+from ratings.selectors import liked_interests, teacher_rating
 
 from . import ical, services
 from .enums import CourseStatus, PolicyTalkStatus, RegistrationStatus, SessionStatus
@@ -117,7 +117,7 @@ def nearby(request: HttpRequest) -> HttpResponse:
     """
     form = CourseFilterForm(request.GET)
     filters = form.filters()
-    ranked = nearby_courses(user=request.user, **filters)
+    ranked = nearby_courses(user=request.user, liked=liked_interests, **filters)
     profile = getattr(request.user, "profile", None) if request.user.is_authenticated else None
     personalised = bool(profile and profile.consent_recommendations)
     page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -58,8 +58,7 @@ def main() -> int:
     from activities.matching.checker import objective
     from activities.matching.generate import generate
     from activities.matching.greedy import greedy
-    from activities.models import Session
-    from interests.models import Order
+    from activities.models import Order, Session
     from teachers.models import Teacher
     from venues.models import Booking, Venue
 
@@ -130,9 +129,9 @@ def _load(inst, today):
     from django.utils import timezone
 
     from accounts.models import Community, District, Street, User
-    from activities.models import Term, WeeklySlot
+    from activities.models import Order, Term, WeeklySlot
     from interests.enums import OrderStatus
-    from interests.models import Category, Order, ResidentProfile
+    from interests.models import Category, ResidentProfile
     from teachers.enums import TeacherKind, TeacherSource
     from teachers.models import Teacher, TeacherAvailability, TeacherSkill
     from venues.enums import OwnerType

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Before anything reads an address: the client's address as the trusted proxies report it.
     "community_college.client_ip.ClientIPMiddleware",
+    # Read-only pages may read the replica; writers stay on the primary (no-op without DATABASE_REPLICA_URL).
+    "community_college.db_router.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every answer.
     "community_college.csp.ContentSecurityPolicyMiddleware",
@@ -115,6 +117,26 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A PostgreSQL streaming replica for the read-heavy pages (community_college/db_router.py). In tests it
+# mirrors the default database unless a test points it at a real standby (tests/ops/test_replica.py).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["community_college.db_router.PrimaryReplicaRouter"]
+# Pages that only read and tolerate the replica's lag (GET and HEAD only).
+REPLICA_READ_PATHS = env_list("REPLICA_READ_PATHS", "/dashboards/,/api/v1/staff/,/consultation/dashboard/")
+# After a write, the writer's browser reads the primary this long (longer than the replica's usual lag).
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "15"))
+# PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer): no session state may outlive a transaction, so
+# no server-side cursors and no per-connection settings (set timeouts on the database role instead).
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
+if DATABASE_POOLER == "pgbouncer":
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Residents register at the same moment; SQLite must wait for the write lock, not fail at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -429,7 +451,7 @@ CELERY_BEAT_SCHEDULE.update(
         },
         # Last month's star rating of every college, on the 1st after the night's rebuild.
         "ratings-college-stars": {
-            "task": "ratings.tasks.recompute_college_stars",
+            "task": "dashboards.tasks.recompute_college_stars",
             "schedule": crontab(day_of_month=1, hour=4, minute=0),
         },
     }
@@ -536,6 +558,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The worker logs through LOGGING below (JSON lines, request id, redaction), not Celery's own handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# The tables a restore must bring back exactly: `manage.py db_fingerprint` checksums them (ops/backup.py).
+BACKUP_KEY_MODELS = (
+    "accounts.User",
+    "activities.Order",
+    "activities.Course",
+    "activities.Registration",
+    "activities.Attendance",
+    "ratings.SessionRating",
+    "notices.Notice",
+)
 # The transactional outbox (ops/outbox.py).
 OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "30"))
 # The relay leaves messages younger than this to their on-commit fast path.
@@ -568,8 +600,8 @@ OPS_QUEUES = env_list("OPS_QUEUES", "celery")
 _WEB_PROCESS = env_bool("DJANGO_WEB_PROCESS")
 DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "15000" if _WEB_PROCESS else "0"))
 DATABASE_LOCK_TIMEOUT_MS = int(os.environ.get("DATABASE_LOCK_TIMEOUT_MS", "5000" if _WEB_PROCESS else "0"))
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+for _alias in (a for a in DATABASES.values() if a["ENGINE"].endswith("postgresql")):
+    _db_options = _alias.setdefault("OPTIONS", {})
     # A database host that does not answer fails the connection in seconds, not at the TCP timeout.
     _db_options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")))
     _pg_settings = []
@@ -577,7 +609,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         _pg_settings.append(f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}")
     if DATABASE_LOCK_TIMEOUT_MS:
         _pg_settings.append(f"-c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}")
-    if _pg_settings:
+    if _pg_settings and DATABASE_POOLER != "pgbouncer":
         _db_options["options"] = " ".join([_db_options.get("options", ""), *_pg_settings]).strip()
 
 # JSON lines in production (or DJANGO_LOG_FORMAT=json), readable lines in development; redaction always.

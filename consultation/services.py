@@ -1,7 +1,7 @@
 """Writes of 协商议事: raise (说事) → support, comment → triage → deliberation (议事) → decisions carried out
 (办成事) → residents confirm. Every step is a function here; the portal, the admin, the API and the beat
 tasks call the same ones, and each step writes the matter's public timeline and announces itself to the
-notices (after commit) through `notices.hooks.consultation_event`.
+notices (after commit) through `consultation.signals.matter_events`, which notices listens to.
 
 Who may do what:
 - residents raise matters in their home community, support and comment on its matters, confirm the
@@ -26,9 +26,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, User
 from accounts.selectors import scope_for
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
-from notices import hooks as notice_hooks
 
-from . import selectors
+from . import selectors, signals
 from .enums import (
     AWAITING_ANSWER,
     OPEN_STATUSES,
@@ -85,7 +84,7 @@ def reports_to_hide() -> int:
 
 def _event(matter: Matter, kind: str, actor: User | None, note: str = "", at: datetime | None = None) -> MatterEvent:
     event = MatterEvent.objects.create(matter=matter, kind=kind, actor=actor, at=at or timezone.now(), note=note[:2000])
-    notice_hooks.consultation_event(event.pk)
+    signals.matter_events.send(sender=MatterEvent, event_ids=[event.pk])
     return event
 
 
@@ -473,7 +472,7 @@ def matters_escalate_due(*, now: datetime | None = None, batch: int = 1000) -> i
             created = MatterEvent.objects.bulk_create(events, batch_size=1000)
             event_ids = [e.pk for e in created if e.pk]
             if event_ids:
-                notice_hooks.consultation_events(event_ids)
+                signals.matter_events.send(sender=MatterEvent, event_ids=event_ids)
             moved += len(ids)
         if len(ids) < batch:
             return moved
@@ -529,7 +528,7 @@ def _invite_followers(meeting: Meeting, matter_ids: list[int]) -> None:
     rows = [Participant(meeting=meeting, user_id=uid, kind=ParticipantKind.RAISER) for uid in sorted(raisers)]
     rows += [Participant(meeting=meeting, user_id=uid, kind=ParticipantKind.SUPPORTER) for uid in sorted(supporters)]
     Participant.objects.bulk_create(rows, ignore_conflicts=True)
-    notice_hooks.consultation_invitations(meeting.pk)
+    signals.meeting_invitations.send(sender=Meeting, meeting_id=meeting.pk)
 
 
 @transaction.atomic
@@ -540,7 +539,7 @@ def meeting_invite(*, meeting: Meeting, user: User, kind: str, actor: User) -> P
         raise ValidationError({"kind": [_("Choose how this person is invited.")]})
     participant, created = Participant.objects.get_or_create(meeting=meeting, user=user, defaults={"kind": kind})
     if created:
-        notice_hooks.consultation_invitations(meeting.pk)
+        signals.meeting_invitations.send(sender=Meeting, meeting_id=meeting.pk)
     return participant
 
 
@@ -763,7 +762,7 @@ def decisions_flag_overdue(*, now: datetime | None = None) -> int:
         events = MatterEvent.objects.bulk_create(
             [MatterEvent(matter_id=mid, kind=EventKind.DECISION_OVERDUE, at=now, note=text[:2000]) for _i, mid, text in rows]
         )
-        notice_hooks.consultation_events([e.pk for e in events if e.pk])
+        signals.matter_events.send(sender=MatterEvent, event_ids=[e.pk for e in events if e.pk])
         flagged = len(rows)
     return flagged
 
@@ -823,5 +822,5 @@ def matters_close_unconfirmed(*, now: datetime | None = None) -> int:
             status=MatterStatus.CLOSED, outcome=Outcome.TIMEOUT, closed_at=now
         )
         events = MatterEvent.objects.bulk_create([MatterEvent(matter_id=pk, kind=EventKind.TIMEOUT, at=now) for pk in ids])
-        notice_hooks.consultation_events([e.pk for e in events if e.pk])
+        signals.matter_events.send(sender=MatterEvent, event_ids=[e.pk for e in events if e.pk])
     return len(ids)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DatabaseError
+
+# One retry policy for every task that touches the database (ops/retry.py).
+from ops.retry import DB_RETRY
 
 from . import services
-
-DB_RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": 5, "max_retries": 5, "retry_jitter": True}
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)

@@ -43,10 +43,10 @@ from django.utils.translation import get_language
 from accounts.models import College, Community
 from accounts.selectors import Scope
 from activities.enums import PolicyTalkStatus, SessionStatus
-from activities.models import Attendance, PolicyTalk, Session
+from activities.models import Attendance, Order, PolicyTalk, Session
 from activities.models import held_q as session_held_q
 from interests.enums import OrderStatus
-from interests.models import Category, InterestGroup, Order
+from interests.models import Category, InterestGroup
 from ratings import scores, stars
 from ratings.models import CollegeStarRecord, SessionRating
 from teachers.models import Teacher, TeacherSkill
@@ -819,7 +819,26 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
     colleges = list(College.objects.select_related("community").order_by("id"))
     figures = {c.pk: stars.CollegeFigures(population=c.community.population) for c in colleges}
     by_community = {c.community_id: figures[c.pk] for c in colleges}
+    month_sessions = Session.objects.filter(starts_at__gte=w.start_at, starts_at__lt=w.end_at)
+    _venue_figures(by_community, w)
+    _teacher_figures(by_community, month_sessions, until)
+    _offer_figures(by_community, month_sessions)
+    _order_figures(by_community, w)
+    held_sessions = held_q(now=until, prefix="session__")
+    _attendance_figures(by_community, w, held_sessions)
+    _rating_figures(by_community, w, held_sessions, until)
+    _talk_and_group_figures(by_community, w)
+    _money_figures(by_community, w)
+    _matter_figures(by_community, w, until)
+    _showcase_figures(by_community, w, until)
+    return colleges, figures
 
+
+_Figures = dict[int, stars.CollegeFigures]
+
+
+def _venue_figures(by_community: _Figures, w: StarWindow) -> None:
+    """Opening hours a week and in the month, and hours booked in the month, of the community's venues."""
     weekday_count = defaultdict(int)
     day = w.start
     while day < w.end:
@@ -850,7 +869,9 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
         if community in by_community:
             by_community[community].booked_hours = hours(total)
 
-    month_sessions = Session.objects.filter(starts_at__gte=w.start_at, starts_at__lt=w.end_at)
+
+def _teacher_figures(by_community: _Figures, month_sessions, until: datetime) -> None:
+    """Teachers who gave a session this month, their shown scores, and the community's pool."""
     active: dict[int, set[int]] = defaultdict(set)
     for community, teacher in (
         month_sessions.filter(held_q(now=until), course__teacher__isnull=False)
@@ -874,6 +895,9 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
         if community in by_community:
             by_community[community].pool_teachers = n
 
+
+def _offer_figures(by_community: _Figures, month_sessions) -> None:
+    """How many interests the month's sessions covered."""
     for community, n in (
         month_sessions.exclude(status=SessionStatus.CANCELLED)
         .values("course__community_id")
@@ -884,6 +908,9 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
         if community in by_community:
             by_community[community].categories_offered = n
 
+
+def _order_figures(by_community: _Figures, w: StarWindow) -> None:
+    """Orders of the order window: how many, how many dispatched, hours to accept and to dispatch."""
     orders = Order.objects.filter(submitted_at__gte=w.orders_start_at, submitted_at__lt=w.end_at).exclude(
         status=OrderStatus.CANCELLED, dispatched_at__isnull=True
     )
@@ -904,7 +931,8 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
         fig.hours_to_accept = tuple(to_accept.get(community, ()))
         fig.hours_to_dispatch = tuple(to_dispatch.get(community, ()))
 
-    held_sessions = held_q(now=until, prefix="session__")
+
+def _attendance_figures(by_community: _Figures, w: StarWindow, held_sessions: Q) -> None:
     for row in (
         Attendance.objects.filter(held_sessions, session__starts_at__gte=w.start_at, session__starts_at__lt=w.end_at)
         .values(community=F("session__course__community_id"))
@@ -919,6 +947,8 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
         if fig is not None:
             fig.attendance_records, fig.attendance_present, fig.active_residents = row["records"], row["present"], row["residents"]
 
+
+def _rating_figures(by_community: _Figures, w: StarWindow, held_sessions: Q, until: datetime) -> None:
     for row in (
         SessionRating.objects.filter(
             held_sessions,
@@ -935,6 +965,8 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
         if fig is not None:
             fig.ratings_count, fig.ratings_sum = row["n"], row["total"]
 
+
+def _talk_and_group_figures(by_community: _Figures, w: StarWindow) -> None:
     for community, n in (
         PolicyTalk.objects.filter(
             status=PolicyTalkStatus.HELD, session__starts_at__gte=w.start_at, session__starts_at__lt=w.end_at
@@ -957,7 +989,8 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
         if community in by_community:
             by_community[community].groups_active = n
 
-    _money_figures(by_community, w)
+
+def _matter_figures(by_community: _Figures, w: StarWindow, until: datetime) -> None:
     # 协商议事: matters raised in the order window that were answered, or are overdue, by the end of the month.
     from consultation.models import Matter
 
@@ -972,12 +1005,15 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
         fig = by_community.get(row["community_id"])
         if fig is not None:
             fig.matters_due, fig.matters_on_time = row["due"], row["on_time"]
+
+
+def _showcase_figures(by_community: _Figures, w: StarWindow, until: datetime) -> None:
+    """兴趣展示: approved showcases that started in the month and were over by its end (or by now)."""
     from activities.showcase_selectors import showcases_held
 
     for community, n in showcases_held(start=w.start_at, end=w.end_at, now=until).items():
         if community in by_community:
             by_community[community].showcases_held = n
-    return colleges, figures
 
 
 def _money_figures(by_community: dict[int, stars.CollegeFigures], w: StarWindow) -> None:

@@ -15,15 +15,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import College
 from activities.enums import PolicyTalkStatus, SessionStatus
-from activities.models import Attendance, PolicyTalk, Session
-from interests.models import Order, ResidentProfile
+from activities.models import Attendance, Order, PolicyTalk, Session
+from interests.models import ResidentProfile
 from ratings import stars
 from ratings.models import CollegeStarRecord, SessionRating
 
@@ -97,13 +97,25 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
     counters: dict[tuple[date, int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(CategoryDay.COUNTERS, 0))
-
-    def add(rows, mapping: dict[str, str]) -> None:
+    for rows, mapping in _category_day_queries(start, end, now, tz):
         for row in rows:
             bucket = counters[(row["day"], row["community"], row["category"])]
             for counter, key in mapping.items():
                 bucket[counter] += row[key]
+    category_days = [
+        CategoryDay(day=day, community_id=community, category_id=category, **values)
+        for (day, community, category), values in counters.items()
+        if community is not None and category is not None
+    ]
+    community_days = _community_days(start, end, tz)
+    last_seen = _last_seen(start, end, tz)
+    _swap_rollups(start, end, now, category_days, community_days, last_seen)
+    return RollupReport(start, end, len(category_days), len(community_days), clock.monotonic() - began)
 
+
+def _category_day_queries(start: date | None, end: date | None, now: datetime, tz) -> list[tuple[QuerySet, dict[str, str]]]:
+    """The grouped queries behind CategoryDay, each with how its columns add to the counters (unevaluated:
+    the caller reads them in this order)."""
     sessions = (
         Session.objects.filter(_in_days("starts_at", start, end))
         .annotate(day=TruncDate("starts_at", tzinfo=tz))
@@ -115,8 +127,6 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
             cancelled=Count("id", filter=Q(status=SessionStatus.CANCELLED)),
         )
     )
-    add(sessions, {"sessions": "n", "sessions_held": "held", "sessions_cancelled": "cancelled"})
-
     attendance = (
         Attendance.objects.filter(_in_days("session__starts_at", start, end))
         .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
@@ -124,8 +134,6 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
         .order_by()
         .annotate(records=Count("id"), present=Count("id", filter=Q(attended=True)))
     )
-    add(attendance, {"attendance_records": "records", "attendance_present": "present"})
-
     ratings = (
         SessionRating.objects.filter(_in_days("session__starts_at", start, end), is_hidden=False)
         .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
@@ -133,8 +141,6 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
         .order_by()
         .annotate(n=Count("id"), total=Sum("stars"))
     )
-    add(ratings, {"ratings": "n", "rating_stars": "total"})
-
     talks = (
         PolicyTalk.objects.filter(_in_days("session__starts_at", start, end), status=PolicyTalkStatus.HELD)
         .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
@@ -142,8 +148,12 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
         .order_by()
         .annotate(n=Count("id"))
     )
-    add(talks, {"talks_held": "n"})
-
+    queries = [
+        (sessions, {"sessions": "n", "sessions_held": "held", "sessions_cancelled": "cancelled"}),
+        (attendance, {"attendance_records": "records", "attendance_present": "present"}),
+        (ratings, {"ratings": "n", "rating_stars": "total"}),
+        (talks, {"talks_held": "n"}),
+    ]
     for stamp, counter in (
         ("submitted_at", "orders_submitted"),
         ("accepted_at", "orders_accepted"),
@@ -157,8 +167,11 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
             .order_by()
             .annotate(n=Count("id"))
         )
-        add(orders, {counter: "n"})
+        queries.append((orders, {counter: "n"}))
+    return queries
 
+
+def _community_days(start: date | None, end: date | None, tz) -> list[CommunityDay]:
     joined = (
         ResidentProfile.objects.filter(_in_days("created", start, end))
         .annotate(day=TruncDate("created", tzinfo=tz))
@@ -166,14 +179,12 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
         .order_by()
         .annotate(n=Count("id"))
     )
-    category_days = [
-        CategoryDay(day=day, community_id=community, category_id=category, **values)
-        for (day, community, category), values in counters.items()
-        if community is not None and category is not None
-    ]
-    community_days = [CommunityDay(day=row["day"], community_id=row["community"], residents_joined=row["n"]) for row in joined]
+    return [CommunityDay(day=row["day"], community_id=row["community"], residents_joined=row["n"]) for row in joined]
 
-    last_seen = [
+
+def _last_seen(start: date | None, end: date | None, tz) -> list[ResidentActivity]:
+    """The last day each resident was present in the range, per community and interest."""
+    return [
         ResidentActivity(
             resident_id=row["resident_id"], community_id=row["community"], category_id=row["category"], last_day=row["last"]
         )
@@ -184,6 +195,16 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
         .annotate(last=Max("day"))
     ]
 
+
+def _swap_rollups(
+    start: date | None,
+    end: date | None,
+    now: datetime,
+    category_days: list[CategoryDay],
+    community_days: list[CommunityDay],
+    last_seen: list[ResidentActivity],
+) -> None:
+    """One transaction replaces the range's rows, so readers see either the old or the new figures."""
     day_range = Q()
     if start is not None:
         day_range &= Q(day__gte=start)
@@ -209,7 +230,6 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
                 update_fields=["last_day"],
             )
         transaction.on_commit(bump_generation)
-    return RollupReport(start, end, len(category_days), len(community_days), clock.monotonic() - began)
 
 
 def rollups_refresh_recent(*, now: datetime | None = None) -> RollupReport:

@@ -1769,7 +1769,7 @@ class _Seeder:
 
     def stage_orders(self) -> None:
         """Orders (点单): those that became a place in a class, then the rest of the loop's states."""
-        from interests.models import Order, OrderEvent
+        from activities.models import Order, OrderEvent
 
         rng = self.rng
         target = self.scale.orders

@@ -31,6 +31,7 @@ from activities.models import Session, Term
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from teachers.enums import TeacherSource
 
+from . import signals
 from .enums import (
     ACCOUNT_CODES,
     CampaignStatus,
@@ -433,10 +434,8 @@ def pledge_receive(
             course_id=locked.campaign.course_id,
         )
         if locked.pledger_id:
-            # Through the transactional outbox like every notice: a broker that is away delays the thanks.
-            from ops import outbox
-
-            outbox.enqueue("funds.tasks.thank_donor", locked.pk)
+            # Notices thanks the giver (through the outbox, after commit).
+            signals.pledge_received.send(sender=Pledge, pledge_id=locked.pk)
     return locked
 
 

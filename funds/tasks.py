@@ -4,16 +4,11 @@ import logging
 
 from celery import shared_task
 
-from notices.tasks import DB_RETRY
+from ops.retry import DB_RETRY
 
-from . import services, thanks
+from . import services
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
-def thank_donor(pledge_id: int) -> int:
-    return thanks.pledge_thank(pledge_id=pledge_id)
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)

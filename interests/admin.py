@@ -32,19 +32,14 @@ from accounts.admin_scoping import (
 from accounts.models import Grid, mask_phone
 from accounts.resources import ScopedImportExportMixin
 from accounts.selectors import scope_for
+from activities import desk_services as desk
+from activities import orders
+from activities.models import Order, OrderEvent
 from activities.selectors import courses_open_for_orders
 
-from . import desk, services
+from . import services
 from .enums import OrderChannel, OrderStatus
-from .models import (
-    Category,
-    GroupMembership,
-    InterestGroup,
-    Order,
-    OrderEvent,
-    ResidentAvailability,
-    ResidentProfile,
-)
+from .models import Category, GroupMembership, InterestGroup, ResidentAvailability, ResidentProfile
 from .resources import InterestGroupResource, ResidentResource
 
 
@@ -307,7 +302,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     action_form = OrderActionForm
     actions = ["accept_orders", "reject_orders", "dispatch_orders"]
     inlines = [OrderEventInline]
-    change_list_template = "admin/interests/order/change_list.html"
+    change_list_template = "admin/activities/order/change_list.html"
     fieldsets = (
         (None, {"fields": ("resident", "community", "category", "channel", "placed_by", "note", "weight")}),
         (gettext_lazy("Preferred times"), {"fields": ("preferred_slots",)}),
@@ -377,7 +372,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return field
 
     def create_object(self, request, obj, form):
-        return services.order_place(
+        return orders.order_place(
             resident=form.cleaned_data["resident"],
             category=form.cleaned_data["category"],
             note=form.cleaned_data.get("note", ""),
@@ -391,7 +386,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             self,
             request,
             queryset,
-            lambda order: services.order_accept(order=order, actor=request.user),
+            lambda order: orders.order_accept(order=order, actor=request.user),
             done=lambda n: ngettext("%(count)d order accepted.", "%(count)d orders accepted.", n) % {"count": n},
         )
 
@@ -408,7 +403,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             self,
             request,
             queryset,
-            lambda order: services.order_reject(order=order, actor=request.user, reason=reason),
+            lambda order: orders.order_reject(order=order, actor=request.user, reason=reason),
             done=lambda n: ngettext("%(count)d order rejected.", "%(count)d orders rejected.", n) % {"count": n},
         )
 
@@ -475,7 +470,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "media": self.media,
         }
-        return TemplateResponse(request, "admin/interests/order/dispatch.html", context)
+        return TemplateResponse(request, "admin/activities/order/dispatch.html", context)
 
     # --- orders and registrations taken by phone ------------------------------------------------------------
     def get_urls(self):
@@ -491,12 +486,12 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         ]
 
     def resident_autocomplete_view(self, request):
-        from .admin_desk import ResidentAutocompleteView
+        from activities.admin_desk import ResidentAutocompleteView
 
         return ResidentAutocompleteView.as_view(admin_site=self.admin_site)(request)
 
     def phone_view(self, request):
-        from .admin_desk import PhoneOrderForm
+        from activities.admin_desk import PhoneOrderForm
 
         if not self.has_add_permission(request):
             raise PermissionDenied
@@ -525,7 +520,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                         % {"id": result.order.pk, "resident": result.resident.name, "phone": mask_phone(result.resident.phone)},
                         messages.SUCCESS,
                     )
-                    return HttpResponseRedirect(reverse("admin:interests_order_change", args=[result.order.pk]))
+                    return HttpResponseRedirect(reverse("admin:activities_order_change", args=[result.order.pk]))
                 self.message_user(
                     request,
                     _("%(resident)s (%(phone)s) registered for %(course)s: %(status)s.")
@@ -537,7 +532,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                     },
                     messages.SUCCESS,
                 )
-                return HttpResponseRedirect(reverse("admin:interests_order_changelist"))
+                return HttpResponseRedirect(reverse("admin:activities_order_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "title": _("New order by phone"),
@@ -545,7 +540,7 @@ class OrderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             "form": form,
             "media": self.media + form.media,
         }
-        return TemplateResponse(request, "admin/interests/order/phone.html", context)
+        return TemplateResponse(request, "admin/activities/order/phone.html", context)
 
 
 @admin.register(OrderEvent)

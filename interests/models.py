@@ -1,19 +1,21 @@
-"""Interests: the category tree (V-model decomposition), groups, residents' profiles and orders (点单)."""
+"""Interests: the category tree (V-model decomposition), groups and residents' profiles.
+
+Orders (点单) live in `activities.models`: an order's life ends in a class, and nothing below activities
+may know of classes."""
 
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from community_college.models import Located, WeeklyWindow
 
-from .enums import GroupRole, OrderChannel, OrderStatus
+from .enums import GroupRole
 
 
 def new_calendar_token() -> str:
@@ -165,112 +167,3 @@ class GroupMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.group}"
-
-
-class Order(models.Model):
-    """点单: a resident asks for a class in an interest. Moves only through `interests.services`."""
-
-    resident = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="orders"
-    )
-    community = models.ForeignKey(
-        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="orders"
-    )
-    category = models.ForeignKey(Category, verbose_name=_("interest"), on_delete=models.PROTECT, related_name="orders")
-    note = models.TextField(_("note"), blank=True, max_length=500)
-    preferred_slots = models.ManyToManyField(
-        "activities.WeeklySlot", verbose_name=_("preferred times"), blank=True, related_name="+"
-    )
-    weight = models.FloatField(
-        _("priority"), default=1.0, validators=[MinValueValidator(0.01), MaxValueValidator(100)]
-    )
-    status = models.CharField(
-        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.SUBMITTED, db_index=True
-    )
-    channel = models.CharField(_("channel"), max_length=10, choices=OrderChannel.choices, default=OrderChannel.WEB)
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("placed by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("Who entered the order: the resident, or staff taking it by phone or at the desk."),
-    )
-    course = models.ForeignKey(
-        "activities.Course",
-        verbose_name=_("class"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="orders",
-    )
-    reject_reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
-    # Stamps of the loop, kept on the row so funnel medians need no join; OrderEvent holds who acted.
-    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
-    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
-    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
-        ordering = ["submitted_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=OrderStatus.REJECTED) | ~Q(reject_reason=""), name="order_rejection_has_reason"
-            ),
-            models.CheckConstraint(
-                condition=~Q(status__in=[OrderStatus.ACCEPTED, OrderStatus.DISPATCHED, OrderStatus.COMPLETED])
-                | Q(accepted_at__isnull=False),
-                name="order_accepted_is_stamped",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status__in=[OrderStatus.DISPATCHED, OrderStatus.COMPLETED]) | Q(dispatched_at__isnull=False),
-                name="order_dispatched_is_stamped",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=OrderStatus.COMPLETED) | Q(completed_at__isnull=False),
-                name="order_completed_is_stamped",
-            ),
-            models.CheckConstraint(condition=Q(weight__gt=0), name="order_weight_positive"),
-            # One open order per resident and interest: a double-click makes one order.
-            models.UniqueConstraint(
-                fields=["resident", "category"],
-                condition=Q(status__in=["submitted", "accepted", "dispatched"]),
-                name="order_one_open_per_interest",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["community", "status", "submitted_at"], name="order_inbox_idx"),
-            models.Index(fields=["category", "status"], name="order_category_status_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.category} · {self.resident}"
-
-
-class OrderEvent(models.Model):
-    """One step of an order's timeline: who moved it, from what to what, when."""
-
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    note = models.CharField(_("note"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("order event")
-        verbose_name_plural = _("order events")
-        ordering = ["order", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"#{self.order_id} {self.from_status or '∅'} → {self.to_status}"

@@ -18,11 +18,13 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activities import orders, resident_selectors
+from activities.models import Order
 from community_college.errors import ConflictError
 
 from . import selectors, services
 from .forms import CancelForm, OrderForm, ProfileForm, SearchForm
-from .models import Category, InterestGroup, Order, ResidentProfile
+from .models import Category, InterestGroup, ResidentProfile
 from .search import MAX_QUERY, clean_query
 
 GROUPS_PAGE_SIZE = 15
@@ -127,7 +129,7 @@ def search(request: HttpRequest) -> HttpResponse:
     typed = form.cleaned_data["q"] if form.is_valid() else ""
     query = clean_query(typed)
     profile = selectors.profile_for(request.user)
-    results = list(selectors.search_categories(query, user=request.user, profile=profile)) if query else []
+    results = list(resident_selectors.search_categories(query, user=request.user, profile=profile)) if query else []
     context = {
         "form": form,
         "query": query,
@@ -156,7 +158,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             category = form.cleaned_data["category"]
             try:
-                order = services.order_place(resident=request.user, category=category, note=form.cleaned_data["note"])
+                order = orders.order_place(resident=request.user, category=category, note=form.cleaned_data["note"])
             except ValidationError as exc:
                 # A second open order for the same interest, or a whole field: say so, change nothing.
                 form.add_error(None, _first_message(exc))
@@ -195,7 +197,7 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.order_cancel(order=order, actor=request.user, reason=reason)
+        orders.order_cancel(order=order, actor=request.user, reason=reason)
     except ValidationError as exc:
         messages.error(request, _first_message(exc))
     else:
@@ -218,10 +220,10 @@ def _ical_url(request: HttpRequest, profile: ResidentProfile | None) -> str | No
 def my_orders(request: HttpRequest) -> HttpResponse:
     """My orders with their timelines, my registrations and my next sessions: a fixed number of queries."""
     profile = selectors.profile_for(request.user)
-    orders = list(selectors.resident_orders(user=request.user))
-    timelines = [(order, selectors.order_timeline(order, resident=request.user)) for order in orders]
-    registrations = list(selectors.resident_registrations(user=request.user))
-    sessions = selectors.resident_upcoming_sessions(user=request.user)
+    orders = list(resident_selectors.resident_orders(user=request.user))
+    timelines = [(order, resident_selectors.order_timeline(order, resident=request.user)) for order in orders]
+    registrations = list(resident_selectors.resident_registrations(user=request.user))
+    sessions = resident_selectors.resident_upcoming_sessions(user=request.user)
     ical_url = _ical_url(request, profile)
     return render(
         request,
@@ -252,7 +254,7 @@ def groups(request: HttpRequest) -> HttpResponse:
     category_id = int(category_id) if category_id and category_id.isdigit() else None
     # Eleven screens of groups on a phone were too many: a page at a time, own community first.
     page = Paginator(
-        selectors.groups_for_resident(user=request.user, profile=profile, category_id=category_id), GROUPS_PAGE_SIZE
+        resident_selectors.groups_for_resident(user=request.user, profile=profile, category_id=category_id), GROUPS_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -276,7 +278,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "group": group,
             "profile": profile,
             "can_join": can_join,
-            "sessions": selectors.group_upcoming_sessions(group=group),
+            "sessions": resident_selectors.group_upcoming_sessions(group=group),
         },
     )
 

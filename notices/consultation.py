@@ -1,8 +1,8 @@
 """Notices of 协商议事 (consultation): who hears of each step of a matter, in what words.
 
 A reader of the `consultation` app, like the rest of notices: the domain announces a step through
-`hooks.consultation_event(s)` and `hooks.consultation_invitations`; the tasks call the functions here after
-commit. Texts are rendered in each recipient's language; consent and quiet hours apply through
+`consultation.signals.matter_events` and `meeting_invitations` (received in `hooks`); the tasks call the
+functions here after commit. Texts are rendered in each recipient's language; consent and quiet hours apply through
 `notices_create`, as for every notice. Idempotent: the object key names the timeline event (or the meeting),
 so a redelivered task makes nothing twice.
 

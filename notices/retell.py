@@ -19,8 +19,7 @@ from collections.abc import Sequence
 
 from django.utils import translation
 
-from activities.models import Registration
-from interests.models import Order
+from activities.models import Order, Registration
 
 from . import selectors, texts
 from .enums import Purpose

@@ -44,10 +44,9 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from accounts.models import User
 from accounts.selectors import scope_for
 from activities.enums import RegistrationStatus
-from activities.models import Registration, Session
+from activities.models import Order, Registration, Session
 from community_college.errors import ScopeError
 from interests.enums import OrderStatus
-from interests.models import Order
 
 from . import digest as digest_rules
 from . import selectors, texts

@@ -93,3 +93,10 @@ def notify_consultation_invitations(meeting_id: int) -> int:
     from . import consultation
 
     return consultation.notify_invitations(meeting_id=meeting_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def thank_donor(pledge_id: int) -> int:
+    from . import funds
+
+    return funds.pledge_thank(pledge_id=pledge_id)

@@ -16,8 +16,8 @@ def resident_data(*, user: User) -> dict:
     groups, recommendations, 协商议事 rows (matters, photos, comments, reports, confirmations, supports,
     votes, meeting participation, timeline steps they took), pledges and sign-in tokens of `user`:
     JSON-ready, in a stable order, in a fixed number of queries whatever the number of rows."""
-    from activities.models import Attendance, Registration
-    from interests.models import GroupMembership, Order
+    from activities.models import Attendance, Order, Registration
+    from interests.models import GroupMembership
     from notices.models import Notice
     from ratings.models import SessionRating
     from teachers.models import TeacherRecommendation

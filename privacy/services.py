@@ -36,7 +36,8 @@ def account_close(*, user: User) -> AccountClosure:
     from allauth.account.models import EmailAddress
     from axes.models import AccessAttempt, AccessLog
 
-    from interests.models import Order, OrderEvent, ResidentProfile
+    from activities.models import Order, OrderEvent
+    from interests.models import ResidentProfile
     from notices.models import Notice
     from ratings.models import SessionRating
     from teachers.models import TeacherRecommendation

@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from activities.models import Attendance, Session
+from activities.models import Attendance, Order, Session
+from activities.orders import order_complete
 from community_college.errors import ConflictError, InvalidTransition
 from interests.enums import OrderStatus
-from interests.models import Order
-from interests.services import order_complete
 
 from .models import SessionRating
 

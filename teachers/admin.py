@@ -10,15 +10,12 @@ recommendations of new teachers arrive as a review queue; approving one creates 
 (`teachers.services.teacher_recommendation_approve`).
 """
 
-from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import Prefetch
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -27,20 +24,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, run_service_action
 from accounts.models import mask_phone
 from accounts.resources import ScopedImportExportMixin
-from activities.enums import SessionStatus
-from activities.models import Session
+from activities.selectors import teacher_sessions_this_week
 from ratings import scores
 
 from . import services
 from .models import Teacher, TeacherAvailability, TeacherRecommendation, TeacherSkill
 from .resources import TeacherResource
-
-
-def this_week():
-    """Monday 00:00 to next Monday 00:00 in local time."""
-    today = timezone.localdate()
-    start = datetime.combine(today - timedelta(days=today.weekday()), time.min, tzinfo=timezone.get_current_timezone())
-    return start, start + timedelta(days=7)
 
 
 class TeacherSkillInline(ScopedInlineMixin, admin.TabularInline):
@@ -102,20 +91,11 @@ class TeacherAdmin(ScopedAdminMixin, ScopedImportExportMixin, SimpleHistoryAdmin
         return mask_phone(obj.phone)
 
     def get_queryset(self, request):
-        start, end = this_week()
-        sessions = (
-            Session.objects.filter(course__teacher=OuterRef("pk"), starts_at__gte=start, starts_at__lt=end)
-            .exclude(status=SessionStatus.CANCELLED)
-            .order_by()
-            .values("course__teacher")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return (
             super()
             .get_queryset(request)
             .annotate(
-                _sessions_this_week=Coalesce(Subquery(sessions, output_field=IntegerField()), 0),
+                _sessions_this_week=teacher_sessions_this_week(),
                 # The one teacher score (recency-weighted, shown from the minimum count), as residents see it.
                 _average_rating=scores.teacher_score_subquery(),
             )

@@ -3,6 +3,8 @@ import os
 import pytest
 from django.db import connection
 
+from community_college import db_router
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings):
@@ -43,6 +45,46 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _primary_only(request, monkeypatch):
+    """With DATABASE_REPLICA_URL set (the CI's PostgreSQL run) the `replica` alias is a test mirror on a real
+    standby, which never sees a test's uncommitted rows: only tests marked `replica_routing` may route reads
+    there (tests/ops/test_replica.py)."""
+    if request.node.get_closest_marker("replica_routing") is None:
+        monkeypatch.setattr(db_router, "replica_configured", lambda: False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_replica_for_servers_started_by_tests():
+    # Servers a test starts (schemathesis, the Celery worker, the browser tests) serve the test database; the
+    # replica URL names the CI's own database, so they must not inherit it.
+    os.environ.pop("DATABASE_REPLICA_URL", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pooler_lets_go_of_the_test_database(django_db_setup):
+    """Behind PgBouncer (DATABASE_POOLER=pgbouncer, the CI's PostgreSQL run) the pool keeps server connections
+    to the test database open after the tests; PostgreSQL refuses to drop a database in use, so before
+    Django's teardown drops it the pool closes them (PgBouncer's admin command KILL)."""
+    yield
+    from django.conf import settings
+
+    if settings.DATABASE_POOLER != "pgbouncer":
+        return
+    import psycopg2
+
+    db = connection.settings_dict
+    admin = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="pgbouncer")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            # KILL pauses the database in the pool: RESUME, so a later run may use the same name again.
+            cursor.execute(f"KILL {db['NAME']}")
+            cursor.execute(f"RESUME {db['NAME']}")
+    finally:
+        admin.close()
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from django.test import RequestFactory, override_settings
 
 from accounts.enums import Role
 from accounts.models import College, RoleAssignment, User
-from activities.models import Attendance, Course, PolicyTalk, Registration, Session
+from activities.models import Attendance, Course, Order, OrderEvent, PolicyTalk, Registration, Session
 from demo.seed import DEMO_PASSWORD, SCALES, demo_logins, seed_demo
 from interests.enums import OPEN_ORDER_STATUSES, ORDER_TRANSITIONS, OrderStatus
-from interests.models import Category, GroupMembership, InterestGroup, Order, OrderEvent, ResidentProfile
+from interests.models import Category, GroupMembership, InterestGroup, ResidentProfile
 from ratings.models import CollegeStarRecord, SessionRating
 from teachers.enums import TeacherKind, TeacherSource
 from teachers.models import Teacher

@@ -23,12 +23,12 @@ from accounts.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, run_serv
 from accounts.models import Community, Street
 from accounts.resources import ScopedImportExportMixin
 from accounts.selectors import scope_for
+from activities.occupancy import PAGE_SIZE, CellState, week_overview, week_start_of
 from community_college.params import BoundedDateField
 
 from . import services
 from .enums import OwnerType
 from .models import Booking, Facility, OpeningHours, Venue
-from .occupancy import PAGE_SIZE, CellState, week_overview, week_start_of
 from .resources import VenueResource
 
 

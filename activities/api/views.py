@@ -15,16 +15,17 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.api.permissions import IsStaffInScope, IsStaffWhoChanges
 from accounts.selectors import scope_for
-from activities import selectors, services
+from activities import occupancy, selectors, services
 from activities.dispatch import selectors as dispatch_selectors
 from activities.dispatch import service as dispatch_service
 from activities.dispatch.enums import MatchSolver
 from activities.enums import CourseStatus
 from activities.models import Course, Registration, Session
+from activities.resident_selectors import registration_waiting_position, resident_registrations
 from community_college.exceptions import errors
-from interests.selectors import profile_for, registration_waiting_position, resident_registrations
+from interests.selectors import profile_for
+from ratings.selectors import liked_interests
 from teachers.models import Teacher
-from venues import occupancy
 from venues.models import Venue
 
 from .filters import MatchRunFilter, ProposedClassFilter, RegistrationFilter, TeacherFilter
@@ -76,6 +77,7 @@ class CourseViewSet(viewsets.GenericViewSet):
             community_id=filters.get("community"),
             weekday=filters.get("weekday"),
             daypart=filters.get("daypart"),
+            liked=liked_interests,
         )
         page = self.paginate_queryset(ranked)
         statuses = selectors.live_registration_statuses(

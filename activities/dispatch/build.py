@@ -39,7 +39,7 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -50,6 +50,7 @@ from activities.enums import CourseStatus, RegistrationStatus, SessionStatus
 from activities.matching import problem as spec
 from activities.models import (
     Course,
+    Order,
     ProposedClass,
     ProposedPlacement,
     Registration,
@@ -60,7 +61,7 @@ from activities.models import (
 from community_college.errors import ConflictError
 from community_college.geo import walking_circle_km
 from interests.enums import OrderStatus
-from interests.models import Category, Order, ResidentAvailability
+from interests.models import Category, ResidentAvailability
 from teachers.models import Teacher, TeacherAvailability, TeacherSkill
 from venues.enums import HOLDING_STATUSES
 from venues.models import Booking, OpeningHours, Venue
@@ -251,22 +252,79 @@ def _near(
 # --- the instance ------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Holds:
+    """What the term's calendar already holds: per teacher and venue, the slot codes taken, and per teacher
+    the sessions a week already given (their load)."""
+
+    teacher_busy: defaultdict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    teacher_load: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
+    venue_busy: defaultdict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+@dataclass(frozen=True)
+class _Orders:
+    """The scope's accepted orders as the instance takes them (see the module docstring, "Orders")."""
+
+    facts: dict[int, OrderFacts]
+    slots: dict[int, tuple[str, ...]]
+    no_slot: list[int]
+    unlocated: list[int]
+    held: int
+
+    @property
+    def solvable(self) -> list[OrderFacts]:
+        return [self.facts[pk] for pk in sorted(self.slots)]
+
+
 def build_instance(*, node: Node, term: Term | None = None, today: date | None = None) -> Built:
     """Read the scope's accepted orders, the teachers and the venues into an instance of the spec."""
     today = today or timezone.localdate()
     term = term or default_term(today)
     first_day, last_day = term_window(term, today)
-    scope = scope_of(node)
     community_ids = community_ids_of(node)
     slots = list(WeeklySlot.objects.order_by("weekday", "start", "code"))
     cal = _Calendar(slots, first_day, last_day)
+    slot_rank = {s.code: i for i, s in enumerate(slots)}
     max_walk = walking_circle_km()
 
-    # Live proposals of this term hold their teacher's and venue's slots; declines keep them out.
-    teacher_busy: defaultdict[int, set[str]] = defaultdict(set)
-    teacher_load: defaultdict[int, int] = defaultdict(int)
-    venue_busy: defaultdict[int, set[str]] = defaultdict(set)
+    holds = _Holds()
     term_overlaps = {"term__starts_on__lte": last_day, "term__ends_on__gte": first_day}
+    _hold_proposed_classes(holds, cal, term_overlaps)
+    _hold_sessions_and_courses(holds, cal, term_overlaps)
+    orders = _accepted_orders(community_ids, cal, slot_rank)
+    solvable = orders.solvable
+    category_ids = sorted({f.category_id for f in solvable})
+    categories = _spec_categories(category_ids)
+    venue_rows = _open_venues(community_ids, cal, holds, solvable, max_walk)
+    venues = _spec_venues(venue_rows, slot_rank)
+    instance = spec.Instance(
+        max_walk_km=max_walk,
+        slots=tuple(spec.Slot(s.code, s.weekday, f"{s.start:%H:%M}", f"{s.end:%H:%M}") for s in slots),
+        categories=tuple(categories),
+        orders=tuple(_spec_order(f, orders.slots[f.id]) for f in solvable),
+        teachers=tuple(_spec_teachers(category_ids, cal, holds, venues, slot_rank)),
+        venues=tuple(venues),
+    )
+    return Built(
+        instance=instance,
+        scope=scope_of(node),
+        node=node,
+        term=term,
+        first_day=first_day,
+        last_day=last_day,
+        community_ids=community_ids,
+        orders=orders.facts,
+        no_slot=tuple(orders.no_slot),
+        unlocated=tuple(orders.unlocated),
+        held=orders.held,
+        slot_pks={s.code: s.pk for s in slots},
+        venue_communities={v[0]: v[1] for v in venue_rows},
+    )
+
+
+def _hold_proposed_classes(holds: _Holds, cal: _Calendar, term_overlaps: dict) -> None:
+    """Live proposals of this term hold their teacher's and venue's slots; declines keep them out."""
     for (
         status,
         teacher_id,
@@ -290,16 +348,19 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     ):
         touched = cal.overlapping(weekday, start, end)
         if status == ProposedClassStatus.PROPOSED:
-            teacher_busy[teacher_id] |= touched
-            teacher_load[teacher_id] += 1
-            venue_busy[venue_id] |= touched
+            holds.teacher_busy[teacher_id] |= touched
+            holds.teacher_load[teacher_id] += 1
+            holds.venue_busy[venue_id] |= touched
         else:
             if t_consent == Consent.DECLINED:
-                teacher_busy[teacher_id] |= touched
+                holds.teacher_busy[teacher_id] |= touched
             if v_consent == Consent.DECLINED:
-                venue_busy[venue_id] |= touched
+                holds.venue_busy[venue_id] |= touched
 
-    # Courses of the term that meet weekly in a slot hold it, sessions scheduled or not.
+
+def _hold_sessions_and_courses(holds: _Holds, cal: _Calendar, term_overlaps: dict) -> None:
+    """Courses of the term that meet weekly in a slot hold it, sessions scheduled or not; a teacher's load
+    is their busiest week of sessions plus their slotted courses without sessions yet."""
     course_has_sessions: set[int] = set()
     weekly: defaultdict[tuple[int, tuple[int, int]], int] = defaultdict(int)
     for teacher_id, course_id, starts_at, ends_at in (
@@ -309,57 +370,35 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         .values_list("course__teacher_id", "course_id", "starts_at", "ends_at")
         .order_by("pk")
     ):
-        teacher_busy[teacher_id] |= cal.hits(starts_at, ends_at)
+        holds.teacher_busy[teacher_id] |= cal.hits(starts_at, ends_at)
         weekly[(teacher_id, _week_of(starts_at))] += 1
         course_has_sessions.add(course_id)
     busiest: defaultdict[int, int] = defaultdict(int)
     for (teacher_id, _week), n in weekly.items():
         busiest[teacher_id] = max(busiest[teacher_id], n)
     for teacher_id, n in busiest.items():
-        teacher_load[teacher_id] += n
+        holds.teacher_load[teacher_id] += n
     for course_id, teacher_id, venue_id, weekday, start, end in Course.objects.filter(
         slot__isnull=False, status__in=[CourseStatus.PROPOSED, CourseStatus.OPEN], **term_overlaps
     ).values_list("pk", "teacher_id", "venue_id", "slot__weekday", "slot__start", "slot__end"):
         touched = cal.overlapping(weekday, start, end)
         if teacher_id is not None:
-            teacher_busy[teacher_id] |= touched
+            holds.teacher_busy[teacher_id] |= touched
             if course_id not in course_has_sessions:
-                teacher_load[teacher_id] += 1
+                holds.teacher_load[teacher_id] += 1
         if venue_id is not None:
-            venue_busy[venue_id] |= touched
+            holds.venue_busy[venue_id] |= touched
 
-    # --- orders
+
+def _accepted_orders(community_ids: frozenset[int], cal: _Calendar, slot_rank: dict[str, int]) -> _Orders:
+    """The scope's accepted orders not held by a live proposal, each placed and given its slots."""
     held_orders = ProposedPlacement.objects.filter(active=True).values("order_id")
     accepted = Order.objects.filter(status=OrderStatus.ACCEPTED, community_id__in=community_ids)
     held = accepted.filter(pk__in=held_orders).count()
     pool = accepted.exclude(pk__in=held_orders)
-    preferred: defaultdict[int, set[str]] = defaultdict(set)
-    for order_id, code in Order.preferred_slots.through.objects.filter(order__in=pool).values_list(
-        "order_id", "weeklyslot__code"
-    ):
-        preferred[order_id].add(code)
-    free_times: defaultdict[int, list[tuple[int, time, time]]] = defaultdict(list)
-    for user_id, weekday, start, end in ResidentAvailability.objects.filter(
-        profile__user_id__in=pool.values("resident_id")
-    ).values_list("profile__user_id", "weekday", "start", "end"):
-        free_times[user_id].append((weekday, start, end))
-
-    # An order made from a waiting list (activities.dispatch.waitlist) whose resident has no location of
-    # their own sits at the venue of the class they waited for, not at the community's centre.
-    waited_at: dict[int, tuple[float, float]] = {}
-    for order_id, v_lat, v_lon in (
-        Registration.objects.filter(
-            order__in=pool,
-            status=RegistrationStatus.WAITLISTED,
-            course__venue__latitude__isnull=False,
-            course__venue__longitude__isnull=False,
-        )
-        .order_by("-pk")
-        .values_list("order_id", "course__venue__latitude", "course__venue__longitude")
-    ):
-        waited_at[order_id] = (v_lat, v_lon)
-
-    slot_rank = {s.code: i for i, s in enumerate(slots)}
+    preferred = _preferred_slots(pool)
+    free_times = _residents_free_times(pool)
+    waited_at = _waited_at(pool)
     facts: dict[int, OrderFacts] = {}
     order_slots: dict[int, tuple[str, ...]] = {}
     no_slot: list[int] = []
@@ -395,10 +434,59 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         else:
             codes = set()
         order_slots[pk] = tuple(sorted(codes, key=slot_rank.__getitem__))
-    solvable = [facts[pk] for pk in sorted(order_slots)]
+    return _Orders(facts=facts, slots=order_slots, no_slot=no_slot, unlocated=unlocated, held=held)
 
-    # --- categories
-    category_ids = sorted({f.category_id for f in solvable})
+
+def _preferred_slots(pool) -> defaultdict[int, set[str]]:
+    preferred: defaultdict[int, set[str]] = defaultdict(set)
+    for order_id, code in Order.preferred_slots.through.objects.filter(order__in=pool).values_list(
+        "order_id", "weeklyslot__code"
+    ):
+        preferred[order_id].add(code)
+    return preferred
+
+
+def _residents_free_times(pool) -> defaultdict[int, list[tuple[int, time, time]]]:
+    free_times: defaultdict[int, list[tuple[int, time, time]]] = defaultdict(list)
+    for user_id, weekday, start, end in ResidentAvailability.objects.filter(
+        profile__user_id__in=pool.values("resident_id")
+    ).values_list("profile__user_id", "weekday", "start", "end"):
+        free_times[user_id].append((weekday, start, end))
+    return free_times
+
+
+def _waited_at(pool) -> dict[int, tuple[float, float]]:
+    """An order made from a waiting list (activities.dispatch.waitlist) whose resident has no location of
+    their own sits at the venue of the class they waited for, not at the community's centre."""
+    waited_at: dict[int, tuple[float, float]] = {}
+    for order_id, v_lat, v_lon in (
+        Registration.objects.filter(
+            order__in=pool,
+            status=RegistrationStatus.WAITLISTED,
+            course__venue__latitude__isnull=False,
+            course__venue__longitude__isnull=False,
+        )
+        .order_by("-pk")
+        .values_list("order_id", "course__venue__latitude", "course__venue__longitude")
+    ):
+        waited_at[order_id] = (v_lat, v_lon)
+    return waited_at
+
+
+def _spec_order(facts: OrderFacts, slots: tuple[str, ...]) -> spec.Order:
+    return spec.Order(
+        id=facts.id,
+        category=facts.category_id,
+        lat=facts.lat,
+        lon=facts.lon,
+        slots=slots,
+        weight=facts.weight,
+        resident=facts.resident_id,
+    )
+
+
+def _spec_categories(category_ids: list[int]) -> list[spec.Category]:
+    """The orders' categories, with the codes of the facilities they need and their sizes."""
     needs: defaultdict[int, list[str]] = defaultdict(list)
     for category_id, code in (
         Category.facilities.through.objects.filter(category_id__in=category_ids)
@@ -406,14 +494,22 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         .values_list("category_id", "facility__code")
     ):
         needs[category_id].append(code)
-    categories = [
+    return [
         spec.Category(id=pk, name=name, facilities=tuple(needs[pk]), min_size=min_size, max_size=max_size)
         for pk, name, min_size, max_size in Category.objects.filter(pk__in=category_ids)
         .order_by("pk")
         .values_list("pk", "name", "min_size", "max_size")
     ]
 
-    # --- venues
+
+# (pk, community_id, capacity, lat, lon, free slot codes, facility codes)
+_VenueRow = tuple[int, int, int, float, float, set[str], tuple[str, ...]]
+
+
+def _open_venues(
+    community_ids: frozenset[int], cal: _Calendar, holds: _Holds, solvable: list[OrderFacts], max_walk: float
+) -> list[_VenueRow]:
+    """Active, located venues of the scope with an order within walking distance, and their free slots."""
     venue_rows = list(
         Venue.objects.filter(
             is_active=True, community_id__in=community_ids, latitude__isnull=False, longitude__isnull=False
@@ -434,7 +530,7 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         .order_by("pk")
         .values_list("venue_id", "starts_at", "ends_at")
     ):
-        venue_busy[venue_id] |= cal.hits(starts_at, ends_at)
+        holds.venue_busy[venue_id] |= cal.hits(starts_at, ends_at)
     has: defaultdict[int, list[str]] = defaultdict(list)
     for venue_id, code in (
         Venue.facilities.through.objects.filter(venue_id__in=venue_ids)
@@ -445,24 +541,32 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
     # A venue with no free slot stays in (with `slots: []`): it is a venue within reach whose times are
     # taken, so its orders are told `no_common_slot`, not `no_venue`.
     open_venues = [
-        (pk, community_id, capacity, lat, lon, cal.inside(opening[pk]) - venue_busy[pk])
+        (pk, community_id, capacity, lat, lon, cal.inside(opening[pk]) - holds.venue_busy[pk], tuple(has[pk]))
         for pk, community_id, capacity, lat, lon in venue_rows
     ]
     walkable = _near([(v[3], v[4]) for v in open_venues], [(f.lat, f.lon) for f in solvable], max_walk)
-    open_venues = [v for v, ok in zip(open_venues, walkable, strict=True) if ok]
-    venues = [
+    return [v for v, ok in zip(open_venues, walkable, strict=True) if ok]
+
+
+def _spec_venues(venue_rows: list[_VenueRow], slot_rank: dict[str, int]) -> list[spec.Venue]:
+    return [
         spec.Venue(
             id=pk,
             capacity=capacity,
-            facilities=tuple(has[pk]),
+            facilities=facilities,
             slots=tuple(sorted(free, key=slot_rank.__getitem__)),
             lat=lat,
             lon=lon,
         )
-        for pk, _community, capacity, lat, lon, free in open_venues
+        for pk, _community, capacity, lat, lon, free, facilities in venue_rows
     ]
 
-    # --- teachers
+
+def _spec_teachers(
+    category_ids: list[int], cal: _Calendar, holds: _Holds, venues: list[spec.Venue], slot_rank: dict[str, int]
+) -> list[spec.Teacher]:
+    """Active, located teachers with a skill among the categories, a free slot, a session left to give and
+    a venue within their travel range."""
     skills: defaultdict[int, list[int]] = defaultdict(list)
     for teacher_id, category_id in (
         TeacherSkill.objects.filter(category_id__in=category_ids, teacher__is_active=True)
@@ -481,14 +585,14 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         .order_by("pk")
         .values_list("pk", "latitude", "longitude", "max_weekly_sessions", "max_travel_km")
     ):
-        free = cal.inside(available[pk]) - teacher_busy[pk]
-        left = max_weekly - teacher_load[pk]
+        free = cal.inside(available[pk]) - holds.teacher_busy[pk]
+        left = max_weekly - holds.teacher_load[pk]
         if free and left > 0:
             candidates.append((pk, lat, lon, left, max_km, free))
     reach = _near(
         [(t[1], t[2]) for t in candidates], [(v.lat, v.lon) for v in venues], [t[4] for t in candidates]
     )
-    teachers = [
+    return [
         spec.Teacher(
             id=pk,
             skills=tuple(skills[pk]),
@@ -501,38 +605,3 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         for (pk, lat, lon, left, max_km, free), ok in zip(candidates, reach, strict=True)
         if ok
     ]
-
-    instance = spec.Instance(
-        max_walk_km=max_walk,
-        slots=tuple(spec.Slot(s.code, s.weekday, f"{s.start:%H:%M}", f"{s.end:%H:%M}") for s in slots),
-        categories=tuple(categories),
-        orders=tuple(
-            spec.Order(
-                id=f.id,
-                category=f.category_id,
-                lat=f.lat,
-                lon=f.lon,
-                slots=order_slots[f.id],
-                weight=f.weight,
-                resident=f.resident_id,
-            )
-            for f in solvable
-        ),
-        teachers=tuple(teachers),
-        venues=tuple(venues),
-    )
-    return Built(
-        instance=instance,
-        scope=scope,
-        node=node,
-        term=term,
-        first_day=first_day,
-        last_day=last_day,
-        community_ids=community_ids,
-        orders=facts,
-        no_slot=tuple(no_slot),
-        unlocated=tuple(unlocated),
-        held=held,
-        slot_pks={s.code: s.pk for s in slots},
-        venue_communities={v[0]: v[1] for v in open_venues},
-    )

@@ -44,16 +44,16 @@ from activities.matching.checker import Objective, check, objective
 from activities.models import (
     Course,
     MatchRun,
+    Order,
     ProposedClass,
     ProposedPlacement,
     Session,
     UnassignedOrder,
 )
+from activities.orders import order_dispatch
 from activities.services import registration_create, session_schedule
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests.enums import OrderStatus
-from interests.models import Order
-from interests.services import order_dispatch
 from venues.enums import BookingStatus
 from venues.models import Booking, Venue
 from venues.services import booking_confirm
@@ -208,21 +208,10 @@ def _persist(
     seconds: float,
     keep_json: bool,
 ) -> MatchRun:
-    instance = built.instance
-    # Lock the scope's open orders (in id order, as every locker here does, so two runs never deadlock) and
-    # keep those still accepted: a resident may have cancelled, or staff dispatched by hand, meanwhile.
-    still = set(
-        Order.objects.select_for_update()
-        .filter(status=OrderStatus.ACCEPTED, community_id__in=built.community_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    ) & set(built.orders)
-    node = built.node
+    still = _orders_still_accepted(built)
     run = MatchRun.objects.create(
+        **_run_scope(built.node),
         scope=built.scope,
-        community=node if isinstance(node, Community) else None,
-        street=node if isinstance(node, Street) else None,
-        district=node if isinstance(node, District) else None,
         term=built.term,
         created_by=actor,
         solver=solver,
@@ -230,24 +219,69 @@ def _persist(
         time_limit=time_limit,
         orders_total=len(built.orders),
         orders_unlocated=len(built.unlocated),
-        teachers=len(instance.teachers),
-        venues=len(instance.venues),
+        teachers=len(built.instance.teachers),
+        venues=len(built.instance.venues),
         total_weight=sum(f.weight for f in built.orders.values()),
         seconds=seconds,
-        instance=instance.to_dict() if keep_json else None,
+        instance=built.instance.to_dict() if keep_json else None,
         solution=solution.to_dict() if keep_json else None,
     )
+    unassigned: list[tuple[int, str]] = [(u.order, u.reason) for u in solution.unassigned]
+    unassigned += [(pk, UnassignedReason.NO_COMMON_SLOT) for pk in built.no_slot]
+    classes, members, too_small = _proposed_classes(built, solution, run, still)
+    unassigned += too_small
+    ProposedClass.objects.bulk_create(classes)
+    ProposedPlacement.objects.bulk_create(
+        [
+            ProposedPlacement(proposed_class=pc, order_id=o, walk_km=km)
+            for pc, placed in zip(classes, members, strict=True)
+            for o, km in placed
+        ]
+    )
+    _record_unassigned(built, run, unassigned, still)
+    run.classes = len(classes)
+    run.orders_assigned = sum(pc.size for pc in classes)
+    run.assigned_weight = sum(pc.weight for pc in classes)
+    run.walk_km = round(sum(pc.walk_km for pc in classes), 4)
+    run.status = MatchRunStatus.OPEN if classes else MatchRunStatus.CLOSED
+    run.save(update_fields=["classes", "orders_assigned", "assigned_weight", "walk_km", "status"])
+    return run
+
+
+def _orders_still_accepted(built: Built) -> set[int]:
+    """Lock the scope's open orders (in id order, as every locker here does, so two runs never deadlock)
+    and keep those still accepted: a resident may have cancelled, or staff dispatched by hand, meanwhile."""
+    return set(
+        Order.objects.select_for_update()
+        .filter(status=OrderStatus.ACCEPTED, community_id__in=built.community_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ) & set(built.orders)
+
+
+def _run_scope(node: Node) -> dict:
+    return {
+        "community": node if isinstance(node, Community) else None,
+        "street": node if isinstance(node, Street) else None,
+        "district": node if isinstance(node, District) else None,
+    }
+
+
+def _proposed_classes(
+    built: Built, solution: spec.Solution, run: MatchRun, still: set[int]
+) -> tuple[list[ProposedClass], list[list[tuple[int, float]]], list[tuple[int, str]]]:
+    """The solution's classes as unsaved rows, with their members (order, walking km); the orders of a class
+    left below its minimum size by orders closed while the solver ran come back as unassigned."""
     needs_owner = dict(
         Venue.objects.filter(pk__in={c.venue for c in solution.classes}).values_list(
             "pk", "requires_confirmation"
         )
     )
-    categories = instance.category_by_id
-    venues = instance.venue_by_id
-    unassigned: list[tuple[int, str]] = [(u.order, u.reason) for u in solution.unassigned]
-    unassigned += [(pk, UnassignedReason.NO_COMMON_SLOT) for pk in built.no_slot]
+    categories = built.instance.category_by_id
+    venues = built.instance.venue_by_id
     classes: list[ProposedClass] = []
     members: list[list[tuple[int, float]]] = []
+    too_small: list[tuple[int, str]] = []
     for c in solution.classes:
         venue = venues[c.venue]
         placed = [
@@ -256,8 +290,7 @@ def _persist(
             if o in still
         ]
         if len(placed) < categories[c.category].min_size:
-            # Orders closed while the solver ran: too few are left for this class.
-            unassigned += [(o, UnassignedReason.BELOW_MIN_SIZE) for o, _km in placed]
+            too_small += [(o, UnassignedReason.BELOW_MIN_SIZE) for o, _km in placed]
             continue
         classes.append(
             ProposedClass(
@@ -275,14 +308,10 @@ def _persist(
             )
         )
         members.append(placed)
-    ProposedClass.objects.bulk_create(classes)
-    ProposedPlacement.objects.bulk_create(
-        [
-            ProposedPlacement(proposed_class=pc, order_id=o, walk_km=km)
-            for pc, placed in zip(classes, members, strict=True)
-            for o, km in placed
-        ]
-    )
+    return classes, members, too_small
+
+
+def _record_unassigned(built: Built, run: MatchRun, unassigned: list[tuple[int, str]], still: set[int]) -> None:
     # Every open order of the scope was reconsidered: the explanations of earlier runs are history now.
     UnassignedOrder.objects.filter(latest=True, community_id__in=built.community_ids).update(latest=False)
     UnassignedOrder.objects.bulk_create(
@@ -298,13 +327,6 @@ def _persist(
             if pk in still
         ]
     )
-    run.classes = len(classes)
-    run.orders_assigned = sum(pc.size for pc in classes)
-    run.assigned_weight = sum(pc.weight for pc in classes)
-    run.walk_km = round(sum(pc.walk_km for pc in classes), 4)
-    run.status = MatchRunStatus.OPEN if classes else MatchRunStatus.CLOSED
-    run.save(update_fields=["classes", "orders_assigned", "assigned_weight", "walk_km", "status"])
-    return run
 
 
 def _refresh_run(run_id: int) -> None:
@@ -402,6 +424,30 @@ def proposed_class_confirm(
     """
     pc = _locked_proposal(proposed)
     _require_class(actor, pc)
+    placements, locked, open_orders = _confirmable_orders(pc)
+    meetings = _meetings(pc, today)
+    _refuse_teacher_clash(pc, meetings)
+    course = _open_course(pc)
+    _schedule_meetings(course, pc, meetings, actor)
+    for order in open_orders:
+        registration_create(course=course, resident=order.resident, placed_by=actor, order=order)
+        order_dispatch(order=order, actor=actor, course=course)
+        waitlist_entry_release(order=order, course=course)
+    closed = [p.pk for p in placements if locked[p.order_id].status != OrderStatus.ACCEPTED]
+    ProposedPlacement.objects.filter(pk__in=closed).update(active=False)
+    pc.status = ProposedClassStatus.CONFIRMED
+    pc.course = course
+    pc.decided_by = actor
+    pc.decided_at = timezone.now()
+    pc.save(update_fields=["status", "course", "decided_by", "decided_at"])
+    _refresh_run(pc.run_id)
+    course.refresh_from_db()  # places were taken with conditional UPDATEs
+    return course
+
+
+def _confirmable_orders(pc: ProposedClass) -> tuple[list[ProposedPlacement], dict[int, Order], list[Order]]:
+    """The class's placements, their orders locked, and those still open; refused unless the class is
+    still proposed, nobody declined it and enough of its orders are open."""
     if pc.status != ProposedClassStatus.PROPOSED:
         raise InvalidTransition(
             _("This class is “%(status)s”: only a proposed class can be confirmed.")
@@ -429,6 +475,11 @@ def proposed_class_confirm(
             % {"open": len(open_orders), "interest": pc.category.name, "min": pc.category.min_size},
             code="too_few_orders",
         )
+    return placements, locked, open_orders
+
+
+def _meetings(pc: ProposedClass, today: date | None) -> list[tuple]:
+    """(starts_at, ends_at) of the class's weekly meetings left in its term; refused when none is left."""
     first_day, last_day = term_window(pc.term, today)
     days = session_dates(pc.slot.weekday, first_day, last_day)
     if not days:
@@ -436,9 +487,10 @@ def proposed_class_confirm(
             _("No %(slot)s is left in the term %(term)s.") % {"slot": pc.slot, "term": pc.term},
             code="no_week_left",
         )
-    meetings = [(at(day, pc.slot.start), at(day, pc.slot.end)) for day in days]
-    _refuse_teacher_clash(pc, meetings)
+    return [(at(day, pc.slot.start), at(day, pc.slot.end)) for day in days]
 
+
+def _open_course(pc: ProposedClass) -> Course:
     course = Course(
         title=_course_title(pc),
         category=pc.category,
@@ -452,6 +504,11 @@ def proposed_class_confirm(
     )
     course.full_clean()
     course.save()
+    return course
+
+
+def _schedule_meetings(course: Course, pc: ProposedClass, meetings: list[tuple], actor: User | None) -> None:
+    """One session a week, each with its venue booking; confirmed at once when the owner accepted."""
     for starts_at, ends_at in meetings:
         try:
             session_schedule(course=course, starts_at=starts_at, ends_at=ends_at, venue=pc.venue, actor=actor)
@@ -472,20 +529,6 @@ def proposed_class_confirm(
         for booking in Booking.objects.filter(session__course=course).order_by("starts_at"):
             if booking.status != BookingStatus.CONFIRMED:
                 booking_confirm(booking=booking, actor=actor)
-    for order in open_orders:
-        registration_create(course=course, resident=order.resident, placed_by=actor, order=order)
-        order_dispatch(order=order, actor=actor, course=course)
-        waitlist_entry_release(order=order, course=course)
-    closed = [p.pk for p in placements if locked[p.order_id].status != OrderStatus.ACCEPTED]
-    ProposedPlacement.objects.filter(pk__in=closed).update(active=False)
-    pc.status = ProposedClassStatus.CONFIRMED
-    pc.course = course
-    pc.decided_by = actor
-    pc.decided_at = timezone.now()
-    pc.save(update_fields=["status", "course", "decided_by", "decided_at"])
-    _refresh_run(pc.run_id)
-    course.refresh_from_db()  # places were taken with conditional UPDATEs
-    return course
 
 
 def _refuse_teacher_clash(pc: ProposedClass, meetings: list[tuple]) -> None:

@@ -34,11 +34,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities.enums import CourseStatus, RegistrationStatus
-from activities.models import Course, Registration
+from activities.models import Course, Order, Registration
 from activities.services import registration_cancel
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests.enums import OPEN_ORDER_STATUSES, OrderStatus
-from interests.models import Order
 
 
 def waitlist_entry_release(*, order: Order, course: Course) -> int:
@@ -78,7 +77,7 @@ def waitlist_orders_settle(*, community_ids) -> int:
 
     The resident has the class they waited for, so the order is fulfilled there. Returns how many.
     """
-    from interests.services import order_dispatch
+    from activities.orders import order_dispatch
 
     promoted = (
         Registration.objects.filter(
@@ -109,7 +108,7 @@ def waitlist_orders_create(*, community_ids) -> list[Order]:
     class size. Entries already linked to an order, and residents who already have an open order for the
     interest, are skipped, so running twice makes nothing twice. Returns the orders made.
     """
-    from interests.services import order_accept, order_place
+    from activities.orders import order_accept, order_place
 
     courses = _full_waitlists(community_ids)
     if not courses:

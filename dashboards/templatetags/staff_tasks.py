@@ -38,8 +38,8 @@ GROUPS = [
         _("Today's work"),
         _("New orders to accept, bookings to confirm, recommendations to review."),
         [
-            (_("Order inbox (接单)"), "interests.order", None, "", {"status": "submitted"}),
-            (_("New order by phone"), "interests.order", "admin:interests_order_phone", "", None),
+            (_("Order inbox (接单)"), "activities.order", None, "", {"status": "submitted"}),
+            (_("New order by phone"), "activities.order", "admin:activities_order_phone", "", None),
             (_("Bookings to confirm"), "venues.booking", None, "?status__exact=pending", {"status": "pending"}),
             (_("Teacher recommendations to review"), "teachers.teacherrecommendation", None, "?status__exact=pending", {"status": "pending"}),
             (_("Matching proposals"), "activities.matchrun", None, "", None),

@@ -2,9 +2,10 @@ import django_filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
 
+from activities.models import Order
 from community_college.params import BoundedIsoDateTimeFilter
 from interests.enums import OrderStatus
-from interests.models import Category, Order
+from interests.models import Category
 
 # Ids are 32-bit on every database we run; a larger number would overflow SQLite's parameters (a 500).
 ID_MAX = 2**31 - 1

@@ -4,9 +4,9 @@ from rest_framework import serializers
 
 from accounts.models import Community, mask_phone
 from accounts.selectors import scope_for
-from activities.models import Course, WeeklySlot
-from interests.models import Category, InterestGroup, Order, ResidentProfile
-from interests.selectors import order_timeline
+from activities.models import Course, Order, WeeklySlot
+from activities.resident_selectors import order_timeline
+from interests.models import Category, InterestGroup, ResidentProfile
 
 
 class CommunityRefSerializer(serializers.ModelSerializer):

@@ -14,11 +14,14 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.api.permissions import IsStaffInScope
 from accounts.selectors import scope_for
+from activities import desk_services as desk
+from activities import orders, resident_selectors, services
+from activities.models import Order
 from community_college.exceptions import errors
 from community_college.geo import haversine_km
-from interests import desk, selectors, services
+from interests import selectors
 from interests.enums import OrderChannel
-from interests.models import Category, InterestGroup, Order
+from interests.models import Category, InterestGroup
 
 from .filters import CategoryFilter, OrderFilter, StaffOrderFilter
 from .serializers import (
@@ -126,7 +129,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, pagination_class=None, filterset_class=None)
     def search(self, request):
         profile = selectors.profile_for(request.user)
-        found = selectors.search_categories(
+        found = resident_selectors.search_categories(
             request.query_params.get("q", ""), user=request.user, profile=profile
         )
         return Response(CategorySearchSerializer(found, many=True).data)
@@ -152,7 +155,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         if profile is None:
             # Near whom? Like the portal page, groups need a home community first (PATCH me/profile/).
             raise Http404
-        groups = selectors.groups_for_resident(
+        groups = resident_selectors.groups_for_resident(
             user=request.user, profile=profile, category_id=filters.get("category")
         )
         if filters.get("community"):
@@ -195,7 +198,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_class = OrderFilter
 
     def get_queryset(self):
-        return selectors.resident_orders(user=self.request.user)
+        return resident_selectors.resident_orders(user=self.request.user)
 
     def get_throttles(self):
         if self.action == "create":
@@ -210,7 +213,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         incoming = OrderPlaceSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        order = services.order_place(
+        order = orders.order_place(
             resident=request.user, channel=OrderChannel.APP, **incoming.validated_data
         )
         return Response(self._fresh(order), status=status.HTTP_201_CREATED)
@@ -225,7 +228,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         order = self.get_object()
         incoming = ReasonSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        services.order_cancel(order=order, actor=request.user, reason=incoming.validated_data["reason"])
+        orders.order_cancel(order=order, actor=request.user, reason=incoming.validated_data["reason"])
         return Response(self._fresh(order))
 
     def _fresh(self, order):
@@ -267,7 +270,7 @@ class StaffOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         order = self.get_object()
-        services.order_accept(order=order, actor=request.user)
+        orders.order_accept(order=order, actor=request.user)
         return self._answer(order)
 
     @extend_schema(
@@ -280,7 +283,7 @@ class StaffOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         order = self.get_object()
         incoming = RejectSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        services.order_reject(order=order, actor=request.user, reason=incoming.validated_data["reason"])
+        orders.order_reject(order=order, actor=request.user, reason=incoming.validated_data["reason"])
         return self._answer(order)
 
     @extend_schema(

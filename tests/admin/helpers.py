@@ -6,9 +6,9 @@ from datetime import time
 from django.urls import reverse
 
 from accounts.enums import Role
+from activities import orders
 from activities.models import Attendance
 from community_college.models import Weekday
-from interests import services as interest_services
 from interests.models import ResidentAvailability
 from teachers.models import TeacherAvailability
 from teachers.services import teacher_recommendation_submit
@@ -56,7 +56,7 @@ class Node:
 def make_node(community) -> Node:
     resident = ResidentFactory(profile__community=community, name=f"居民{community.code}")
     category = CategoryFactory()
-    order = interest_services.order_place(resident=resident, category=category)
+    order = orders.order_place(resident=resident, category=category)
     venue = VenueFactory(community=community)
     course = CourseFactory(community=community, category=category)
     session = SessionFactory(course=course, venue=venue)

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from interests import services
+from activities import orders
+from activities.models import Order
 from interests.enums import OrderStatus
-from interests.models import Order
 from teachers.models import Teacher, TeacherAvailability
 from tests.factories import CategoryFactory, ResidentFactory, VenueFactory
 
@@ -18,17 +18,17 @@ pytestmark = pytest.mark.django_db
 
 
 def _order(node, *, days_ago: int):
-    order = services.order_place(resident=ResidentFactory(profile__community=node.community), category=CategoryFactory())
+    order = orders.order_place(resident=ResidentFactory(profile__community=node.community), category=CategoryFactory())
     Order.objects.filter(pk=order.pk).update(submitted_at=timezone.now() - timedelta(days=days_ago))
     return Order.objects.get(pk=order.pk)
 
 
 def test_the_order_inbox_opens_on_new_then_waiting_orders_oldest_first(world, login):
     staff = world.community_staff
-    first = services.order_cancel(order=world.a.order, actor=world.a.resident)
+    first = orders.order_cancel(order=world.a.order, actor=world.a.resident)
     old_done = _order(world.a, days_ago=30)
-    services.order_reject(order=old_done, actor=staff, reason="重复")
-    accepted_old = services.order_accept(order=_order(world.a, days_ago=20), actor=staff)
+    orders.order_reject(order=old_done, actor=staff, reason="重复")
+    accepted_old = orders.order_accept(order=_order(world.a, days_ago=20), actor=staff)
     new_recent = _order(world.a, days_ago=1)
     new_older = _order(world.a, days_ago=5)
     other_community = _order(world.b, days_ago=9)

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from activities.enums import RegistrationStatus
-from activities.models import Course, Registration, Session
+from activities.models import Course, Order, Registration, Session
 from interests.enums import OrderChannel, OrderStatus
-from interests.models import Order, ResidentProfile
+from interests.models import ResidentProfile
 from teachers.models import Teacher
 from tests.factories import CategoryFactory, CommunityFactory, ResidentFactory
 from venues.enums import BookingStatus
@@ -71,7 +71,7 @@ def test_order_add_form_offers_only_concrete_interests(world, login):
 def test_autocomplete_of_residents_answers_only_the_scope(world, login):
     response = login(world.community_staff).get(
         "/admin/autocomplete/",
-        {"app_label": "interests", "model_name": "order", "field_name": "resident", "term": "居民"},
+        {"app_label": "activities", "model_name": "order", "field_name": "resident", "term": "居民"},
     )
     assert [row["id"] for row in response.json()["results"]] == [str(world.a.resident.pk)]
 

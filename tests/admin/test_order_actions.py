@@ -2,11 +2,10 @@
 
 import pytest
 
+from activities import orders
 from activities.enums import RegistrationStatus
-from activities.models import Registration
-from interests import services
+from activities.models import Order, Registration
 from interests.enums import OrderStatus
-from interests.models import Order
 from tests.factories import CategoryFactory, RegistrationFactory, ResidentFactory
 from venues.enums import BookingStatus
 from venues.models import Booking
@@ -66,8 +65,8 @@ def test_action_on_another_communitys_order_cannot_reach_it(world, login):
 def test_each_refusal_is_reported_with_its_reason_and_the_rest_go_through(world, login):
     staff = world.community_staff
     closed = world.a.order
-    services.order_reject(order=closed, actor=staff, reason="重复")
-    fresh = services.order_place(resident=ResidentFactory(profile__community=world.a.community), category=CategoryFactory())
+    orders.order_reject(order=closed, actor=staff, reason="重复")
+    fresh = orders.order_place(resident=ResidentFactory(profile__community=world.a.community), category=CategoryFactory())
     response = act(login(staff), Order, "accept_orders", [closed.pk, fresh.pk])
     assert Order.objects.get(pk=fresh.pk).status == OrderStatus.ACCEPTED
     assert Order.objects.get(pk=closed.pk).status == OrderStatus.REJECTED
@@ -87,7 +86,7 @@ def test_district_office_has_no_actions(world, login):
 
 
 def test_inbox_counts_orders_per_status_in_the_scope(world, login):
-    services.order_accept(order=world.a.order, actor=world.community_staff)
+    orders.order_accept(order=world.a.order, actor=world.community_staff)
     html = login(world.community_staff).get(admin_url(Order, "changelist")).content.decode()
     assert '?status=submitted">Submitted (0)' in html
     assert '?status=accepted">Accepted (1)' in html

@@ -3,9 +3,8 @@
 import pytest
 
 from accounts.enums import Role
-from activities.models import Registration
-from interests import services
-from interests.models import Order
+from activities import orders
+from activities.models import Order, Registration
 from tests.factories import (
     CategoryFactory,
     CommunityFactory,
@@ -36,7 +35,7 @@ def staff_client(client, community):
 @pytest.mark.parametrize("rows", [1, 5])
 def test_order_inbox_queries_do_not_grow_with_rows(staff_client, community, django_assert_num_queries, rows):
     for _ in range(rows):
-        services.order_place(resident=ResidentFactory(profile__community=community), category=CategoryFactory())
+        orders.order_place(resident=ResidentFactory(profile__community=community), category=CategoryFactory())
     # 1 session, 2 user, 3 the staff member's roles (scope), 4 counts per status for the status filter,
     # 5 interests of the interest filter, 6 grids of the grid filter, 7 communities of the community filter,
     # 8 count of the page's rows (no second, unfiltered count: show_full_result_count is off), 9-10 the user's

@@ -9,8 +9,8 @@ import pytest
 from django.contrib import admin
 
 from accounts.models import User
-from activities.models import Course, Registration, Session
-from interests.models import InterestGroup, Order, ResidentProfile
+from activities.models import Course, Order, Registration, Session
+from interests.models import InterestGroup, ResidentProfile
 from teachers.models import Teacher
 from venues.models import Booking, Venue
 
@@ -209,7 +209,7 @@ def test_history_of_another_nodes_order_answers_404_and_revert_is_refused(world,
     assert client.get(admin_url(Order, "history", world.a.order.pk)).status_code == 200
     assert client.get(admin_url(Order, "history", world.b.order.pk)).status_code == 404
     version = world.a.order.history.first()
-    url = f"/admin/interests/order/{world.a.order.pk}/history/{version.history_id}/"
+    url = f"/admin/activities/order/{world.a.order.pk}/history/{version.history_id}/"
     assert client.get(url).status_code == 200
     assert client.post(url, {"note": "reverted"}).status_code == 403
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.api.services import api_token_create
 from activities.models import MatchRun, ProposedClass, ProposedPlacement
+from activities.orders import order_accept, order_place
 from activities.services import registration_create
-from interests.services import order_accept, order_place
 from notices.models import Notice
 from ratings.services import rating_submit
 from tests.factories import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from accounts.models import ApiToken
 from activities.enums import CourseStatus, RegistrationStatus
 from activities.models import Registration
+from activities.orders import order_accept
 from interests.enums import OrderStatus
-from interests.services import order_accept
 from notices.models import Notice
 from tests.factories import CourseFactory, ResidentFactory, SessionFactory, WeeklySlotFactory
 

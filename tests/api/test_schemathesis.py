@@ -32,7 +32,7 @@ import pytest
 
 from accounts.api.services import api_token_create
 from activities.models import MatchRun, ProposedClass, ProposedPlacement
-from interests.services import order_accept, order_place
+from activities.orders import order_accept, order_place
 from tests.factories import (
     CategoryFactory,
     CollegeFactory,

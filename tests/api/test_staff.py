@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from activities.dispatch.enums import Consent, MatchRunStatus, ProposedClassStatus
 from activities.models import MatchRun, ProposedClass, ProposedPlacement
+from activities.occupancy import week_overview
+from activities.orders import order_accept
 from interests.enums import OrderStatus
-from interests.services import order_accept
 from tests.factories import BookingFactory, CourseFactory, TermFactory, WeeklySlotFactory
 from venues.enums import BookingStatus
 from venues.models import OpeningHours, Venue
-from venues.occupancy import week_overview
 
 from .objects import owned_by, proposal_of
 

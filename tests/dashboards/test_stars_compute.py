@@ -284,9 +284,9 @@ def test_the_standard_in_force_is_the_latest_published_one_of_the_period(world):
 
 
 def test_the_monthly_task_rates_last_month(world, settings):
-    from ratings.tasks import recompute_college_stars
+    from dashboards.tasks import recompute_college_stars
 
-    assert settings.CELERY_BEAT_SCHEDULE["ratings-college-stars"]["task"] == "ratings.tasks.recompute_college_stars"
+    assert settings.CELERY_BEAT_SCHEDULE["ratings-college-stars"]["task"] == "dashboards.tasks.recompute_college_stars"
     # apply() runs the task here whether or not a broker is configured (the PostgreSQL + Redis run has one).
     assert recompute_college_stars.apply().get() == 3
     last_month = stars.previous_month(timezone.localdate())

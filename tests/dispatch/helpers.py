@@ -14,10 +14,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.enums import Role
+from activities import orders as order_services
 from activities.enums import CourseStatus, RegistrationStatus
 from activities.models import Course, Registration, WeeklySlot
 from community_college.models import Weekday
-from interests import services as order_services
 from interests.models import ResidentAvailability
 from teachers.models import TeacherAvailability, TeacherSkill
 from tests.factories import (

@@ -8,10 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from activities.dispatch import service as dispatch
 from activities.dispatch.enums import Consent, MatchRunStatus, ProposedClassStatus
-from activities.models import Course, MatchRun, ProposedClass, UnassignedOrder
+from activities.models import Course, MatchRun, Order, ProposedClass, UnassignedOrder
 from community_college.models import Weekday
 from interests.enums import OrderStatus
-from interests.models import Order
 from tests.admin.helpers import admin_url, changelist_pks, messages_of
 
 from .helpers import category, orders, teacher, venue

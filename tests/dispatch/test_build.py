@@ -4,11 +4,11 @@ from datetime import time, timedelta
 
 import pytest
 
+from activities import orders as order_services
 from activities.dispatch.build import build_instance, session_dates, term_window
 from activities.enums import CourseStatus
 from activities.matching.problem import Instance
 from community_college.models import Weekday
-from interests import services as order_services
 from tests.factories import CommunityFactory, CourseFactory, SessionFactory
 from venues.enums import BookingStatus
 from venues.services import booking_create

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from activities import orders as order_services
 from activities.dispatch import selectors
 from activities.dispatch import service as dispatch
 from activities.dispatch.build import at, session_dates
@@ -17,6 +18,8 @@ from activities.matching.__main__ import main as matching_cli
 from activities.models import (
     Course,
     MatchRun,
+    Order,
+    OrderEvent,
     ProposedClass,
     ProposedPlacement,
     Registration,
@@ -25,9 +28,7 @@ from activities.models import (
 )
 from community_college.errors import ConflictError, ScopeError
 from community_college.models import Weekday
-from interests import services as order_services
 from interests.enums import OrderStatus
-from interests.models import Order, OrderEvent
 from tests.factories import CourseFactory, SessionFactory, UserFactory
 from venues.enums import BookingStatus
 from venues.models import Booking

@@ -9,14 +9,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from activities import orders as order_services
 from activities.dispatch.incremental import order_place_in_open_class, placement_candidates
 from activities.enums import CourseStatus, RegistrationStatus
-from activities.models import Registration
+from activities.models import Order, Registration
 from activities.tasks import place_accepted_order
 from community_college.models import Weekday
-from interests import services as order_services
 from interests.enums import OrderStatus
-from interests.models import Order
 from ops.models import OutboxMessage
 
 from .helpers import accepted, category, open_class, resident

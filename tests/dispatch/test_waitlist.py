@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from activities import orders as order_services
 from activities.dispatch import service as dispatch
 from activities.dispatch.build import build_instance
 from activities.dispatch.incremental import order_place_in_open_class
 from activities.dispatch.waitlist import waitlist_orders_create
 from activities.enums import RegistrationStatus
-from activities.models import Registration
+from activities.models import Order, Registration
 from activities.services import registration_cancel, registration_create
-from interests import services as order_services
 from interests.enums import OrderStatus
-from interests.models import Order
 
 from .helpers import category, open_class, resident, teacher, venue
 

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from activities import orders as order_services
 from activities.dispatch.build import build_instance
 from activities.dispatch.incremental import placement_candidates
-from interests import services as order_services
 from interests.enums import OrderStatus
 
 from .helpers import category, open_class, resident

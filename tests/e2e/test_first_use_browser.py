@@ -23,7 +23,7 @@ from playwright.sync_api import expect  # noqa: E402 — after the skip: the pac
 from accounts.enums import Role  # noqa: E402
 from accounts.models import User  # noqa: E402
 from accounts.sms import LocmemSMSBackend  # noqa: E402
-from interests import services as interest_services  # noqa: E402
+from activities import orders  # noqa: E402
 from teachers.models import TeacherAvailability  # noqa: E402
 from tests.factories import (  # noqa: E402
     BookingFactory,
@@ -114,7 +114,7 @@ def test_the_phone_pages_put_what_matters_on_the_first_screen(browser, live_serv
     for week in range(6):
         SessionFactory(course=course, venue=venue, starts_at=timezone.now() + timedelta(days=1, weeks=week))
     RegistrationFactory(course=course, resident=resident, status="confirmed")
-    interest_services.order_place(resident=resident, category=taiji, note="周三上午方便")
+    orders.order_place(resident=resident, category=taiji, note="周三上午方便")
 
     context = _phone_context(browser, live_server)
     context.add_cookies([_session_cookie(resident, live_server)])
@@ -179,7 +179,7 @@ def _staff_world():
     slot = WeeklySlotFactory(code="thu-1400", weekday=3, start=time(14), end=time(15, 30))
     for n, category in enumerate(categories):
         resident = ResidentFactory(profile__community=community, name=f"居民{n}")
-        interest_services.order_place(resident=resident, category=category, note="希望周末上课，最好在党群服务中心" * 3)
+        orders.order_place(resident=resident, category=category, note="希望周末上课，最好在党群服务中心" * 3)
         teacher = TeacherFactory(community=community, name=f"老师{n}")
         for skill in categories:
             TeacherSkillFactory(teacher=teacher, category=skill)
@@ -196,8 +196,8 @@ def _staff_world():
 # The lists staff open every day, and the pages around them.
 DAILY_LISTS = [
     ("index", "/admin/"),
-    ("order-inbox", reverse("admin:interests_order_changelist")),
-    ("orders-all", reverse("admin:interests_order_changelist") + "?status=all"),
+    ("order-inbox", reverse("admin:activities_order_changelist")),
+    ("orders-all", reverse("admin:activities_order_changelist") + "?status=all"),
     ("teacher-pool", reverse("admin:teachers_teacher_changelist")),
     ("venues", reverse("admin:venues_venue_changelist")),
     ("venue-overview", reverse("admin:venues_venue_overview")),
@@ -242,7 +242,7 @@ def test_no_daily_admin_list_overflows_a_1366_laptop(browser, live_server, scree
         assert overflowing == []
 
         # The inbox opens on new orders, and the venue overview's headers name each venue legibly.
-        page.goto(reverse("admin:interests_order_changelist"))
+        page.goto(reverse("admin:activities_order_changelist"))
         expect(page.locator("#changelist-filter li.selected").first).to_contain_text("(6)")
         page.goto(reverse("admin:venues_venue_overview"))
         header_link = page.locator(".module h2 a.venue-name").first

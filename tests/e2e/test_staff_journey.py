@@ -18,9 +18,9 @@ skip_without_browser()
 from playwright.sync_api import expect  # noqa: E402 — after the skip: the package may be missing
 
 from accounts.enums import Role  # noqa: E402
-from interests import services as interest_services  # noqa: E402
+from activities import orders  # noqa: E402
+from activities.models import Order  # noqa: E402
 from interests.enums import OrderStatus  # noqa: E402
-from interests.models import Order  # noqa: E402
 from tests.factories import (  # noqa: E402
     CategoryFactory,
     CommunityFactory,
@@ -45,7 +45,7 @@ def test_staff_accepts_an_order_and_the_resident_sees_it(browser, live_server, s
     staff = StaffFactory(role=Role.COMMUNITY_STAFF, community=community, name="王社工", phone="13700000001")
     resident = ResidentFactory(profile__community=community, name="张阿姨")
     # An interest with no class open: accepting leaves the order at 接单, nothing dispatches it further.
-    order = interest_services.order_place(resident=resident, category=CategoryFactory(name="书法"))
+    order = orders.order_place(resident=resident, category=CategoryFactory(name="书法"))
 
     staff_context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai")
     resident_context = browser.new_context(
@@ -60,7 +60,7 @@ def test_staff_accepts_an_order_and_the_resident_sees_it(browser, live_server, s
         admin.locator("form#login-form [type=submit]").click()
         expect(admin.locator("#user-tools")).to_be_visible()
 
-        admin.goto(reverse("admin:interests_order_changelist"))
+        admin.goto(reverse("admin:activities_order_changelist"))
         row = admin.locator(f"input[name=_selected_action][value='{order.pk}']")
         expect(row).to_be_visible()
         row.check()

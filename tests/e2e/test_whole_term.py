@@ -28,14 +28,19 @@ from playwright.sync_api import expect  # noqa: E402 — after the skip: the pac
 
 from accounts import services as account_services  # noqa: E402
 from accounts.enums import Role  # noqa: E402
+from activities import orders  # noqa: E402
 from activities import services as class_services  # noqa: E402
 from activities.enums import RegistrationStatus, SessionStatus  # noqa: E402
-from activities.models import Attendance, Registration, Session  # noqa: E402
+from activities.models import (  # noqa: E402
+    Attendance,
+    Order,  # noqa: E402
+    Registration,
+    Session,
+)
 from activities.tasks import advance_lifecycle  # noqa: E402
 from dashboards.selectors import college_figures  # noqa: E402
 from interests import services as interest_services  # noqa: E402
 from interests.enums import OrderStatus  # noqa: E402
-from interests.models import Order  # noqa: E402
 from ratings import stars  # noqa: E402
 from ratings.models import SessionRating  # noqa: E402
 from tests.factories import (  # noqa: E402
@@ -100,7 +105,7 @@ def test_a_whole_term_closes_the_loop(browser, live_server, screenshots):
         course=course, venue=venue, starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=1),
         actor=staff,
     )
-    order = interest_services.order_place(resident=resident, category=taiji)
+    order = orders.order_place(resident=resident, category=taiji)
     assert attendance_rate(college) is None
 
     staff_context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai")
@@ -109,7 +114,7 @@ def test_a_whole_term_closes_the_loop(browser, live_server, screenshots):
     try:
         # 接单 and 派单, by staff in the admin.
         admin = admin_sign_in(staff_context, staff)
-        admin.goto(reverse("admin:interests_order_changelist"))
+        admin.goto(reverse("admin:activities_order_changelist"))
         admin.locator(f"input[name=_selected_action][value='{order.pk}']").check()
         admin.select_option("select[name=action]", "accept_orders")
         admin.locator("button[name=index]").click()

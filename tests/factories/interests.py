@@ -2,8 +2,9 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from activities.models import Order
 from interests.enums import OrderStatus
-from interests.models import Category, GroupMembership, InterestGroup, Order, ResidentProfile
+from interests.models import Category, GroupMembership, InterestGroup, ResidentProfile
 
 
 class CategoryFactory(DjangoModelFactory):

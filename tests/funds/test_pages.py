@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from funds import services, thanks
+from funds import services
 from funds.enums import DonorKind, PaymentMethod, PledgeStatus, Source, Use
 from funds.models import Pledge
+from notices import funds as thanks
 from notices.enums import Purpose
 from notices.models import Notice
 from tests.factories.accounts import ResidentFactory

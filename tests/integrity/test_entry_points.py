@@ -16,13 +16,13 @@ from rest_framework.test import APIClient
 from accounts import services as account_services
 from accounts.enums import Role
 from accounts.models import RoleAssignment, User
-from activities import services
+from activities import orders, services
 from activities.enums import RegistrationStatus
-from activities.models import Course, Registration
+from activities.models import Course, Order, Registration
 from activities.tasks import place_accepted_order
 from interests import services as order_services
 from interests.enums import OrderStatus
-from interests.models import GroupMembership, Order
+from interests.models import GroupMembership
 from tests.activities.classes import make_side, residents
 from tests.factories import CommunityFactory, InterestGroupFactory, ResidentFactory, StaffFactory, UserFactory
 
@@ -57,14 +57,14 @@ def api_client(user):
 
 def accepted_order(side, category=None):
     (resident,) = residents(side.community, 1)
-    order = order_services.order_place(resident=resident, category=category or side.course.category)
+    order = orders.order_place(resident=resident, category=category or side.course.category)
     # Accepted without the on-commit placement, so that each entry point below is the one that dispatches.
-    return order_services.order_transition(order=order, to=OrderStatus.ACCEPTED, actor=side.staff)
+    return orders.order_transition(order=order, to=OrderStatus.ACCEPTED, actor=side.staff)
 
 
 def via_admin(client, side, order, course):
     admin_client(client, side.staff).post(
-        reverse("admin:interests_order_changelist"),
+        reverse("admin:activities_order_changelist"),
         {"action": "dispatch_orders", "_selected_action": [order.pk], "apply": "1", f"course_{order.pk}": course.pk},
     )
 
@@ -131,7 +131,7 @@ def test_admin_and_api_list_the_same_classes_an_order_can_go_into(client):
     services.registration_create(course=full.course, resident=residents(a.community, 1)[0])
     order = accepted_order(a)
     response = admin_client(client, a.staff).post(
-        reverse("admin:interests_order_changelist"), {"action": "dispatch_orders", "_selected_action": [order.pk]}
+        reverse("admin:activities_order_changelist"), {"action": "dispatch_orders", "_selected_action": [order.pk]}
     )
     offered = [course.pk for course in dict(response.context["rows"])[order]]
     assert offered == [a.course.pk]

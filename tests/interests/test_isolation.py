@@ -10,10 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from activities import orders
+from activities.models import Order, OrderEvent
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests import services
 from interests.enums import OrderChannel, OrderStatus
-from interests.models import GroupMembership, Order, OrderEvent, ResidentAvailability
+from interests.models import GroupMembership, ResidentAvailability
 from tests.dispatch.helpers import accepted, category, open_class, resident, town  # noqa: F401 — town is a fixture
 from tests.factories import (
     CategoryFactory,
@@ -36,7 +38,7 @@ def _orders():
 
 
 def _place(resident_, **kwargs):
-    return services.order_place(resident=resident_, category=CategoryFactory(), **kwargs)
+    return orders.order_place(resident=resident_, category=CategoryFactory(), **kwargs)
 
 
 def _en(call, exc=ConflictError, **kwargs):
@@ -70,7 +72,7 @@ def test_order_place_defaults_to_an_empty_note_placed_by_the_resident(pair):
 
 def test_order_place_without_a_home_community_is_refused():
     user = UserFactory()
-    assert _en(services.order_place, resident=user, category=CategoryFactory()) == (
+    assert _en(orders.order_place, resident=user, category=CategoryFactory()) == (
         "Choose your home community in your profile before ordering.",
         "no_profile",
     )
@@ -79,7 +81,7 @@ def test_order_place_without_a_home_community_is_refused():
 
 def test_order_place_by_staff_of_another_community_is_refused(pair):
     assert _en(
-        services.order_place, ScopeError, resident=pair.resident(), category=CategoryFactory(), placed_by=pair.staff_b
+        orders.order_place, ScopeError, resident=pair.resident(), category=CategoryFactory(), placed_by=pair.staff_b
     ) == ("You can only place orders for residents of your own community.", "scope")
     assert Order.objects.count() == 0
 
@@ -88,17 +90,17 @@ def test_order_place_for_a_field_and_twice_are_refused_with_reasons(pair):
     resident_ = pair.resident()
     field = CategoryFactory(name="体育")
     leaf = CategoryFactory(name="太极拳", parent=field)
-    assert _en(services.order_place, resident=resident_, category=field) == (
+    assert _en(orders.order_place, resident=resident_, category=field) == (
         "Choose a concrete interest, not a whole field.",
         "not_leaf",
     )
-    services.order_place(resident=resident_, category=leaf)
-    assert _en(services.order_place, resident=resident_, category=leaf) == (
+    orders.order_place(resident=resident_, category=leaf)
+    assert _en(orders.order_place, resident=resident_, category=leaf) == (
         "You already have an open order for 太极拳.",
         "duplicate_order",
     )
     # Another resident may order the same interest.
-    services.order_place(resident=pair.resident(), category=leaf)
+    orders.order_place(resident=pair.resident(), category=leaf)
     assert Order.objects.filter(category=leaf).count() == 2
 
 
@@ -108,7 +110,7 @@ def test_order_place_for_a_field_and_twice_are_refused_with_reasons(pair):
 def test_order_accept_changes_that_order_only(pair):
     mine, same_community, elsewhere = _place(pair.resident()), _place(pair.resident()), _place(pair.resident(pair.b))
     before = _orders()
-    services.order_accept(order=mine, actor=pair.staff_a)
+    orders.order_accept(order=mine, actor=pair.staff_a)
     after = _orders()
     assert after[mine.pk]["status"] == OrderStatus.ACCEPTED
     assert after[mine.pk]["accepted_at"] is not None
@@ -123,7 +125,7 @@ def test_order_cancel_by_the_resident_or_their_community(pair, who):
     resident_ = pair.resident()
     order, other = _place(resident_), _place(pair.resident())
     actor = resident_ if who == "resident" else getattr(pair, who)
-    services.order_cancel(order=order, actor=actor, reason="搬家了")
+    orders.order_cancel(order=order, actor=actor, reason="搬家了")
     row = Order.objects.get(pk=order.pk)
     assert (row.status, row.closed_at is not None) == (OrderStatus.CANCELLED, True)
     event = row.events.order_by("id").last()
@@ -139,7 +141,7 @@ def test_order_cancel_by_the_resident_or_their_community(pair, who):
 def test_order_cancel_without_a_reason_records_an_empty_note(pair):
     resident_ = pair.resident()
     order = _place(resident_)
-    services.order_cancel(order=order, actor=resident_)
+    orders.order_cancel(order=order, actor=resident_)
     assert order.events.order_by("id").last().note == ""
 
 
@@ -148,7 +150,7 @@ def test_order_cancel_by_anyone_else_is_refused(pair, who):
     order = _place(pair.resident())
     actor = pair.staff_b if who == "staff_b" else pair.resident()
     before = _orders()
-    message, code = _en(services.order_cancel, ScopeError, order=order, actor=actor)
+    message, code = _en(orders.order_cancel, ScopeError, order=order, actor=actor)
     assert (message, code) == ("Only the resident or their community can cancel this order.", "scope")
     assert _orders() == before
     assert order.events.count() == 1
@@ -156,7 +158,7 @@ def test_order_cancel_by_anyone_else_is_refused(pair, who):
 
 def test_order_accept_by_another_community_is_refused_with_its_reason(pair):
     order = _place(pair.resident())
-    assert _en(services.order_accept, ScopeError, order=order, actor=pair.staff_b) == (
+    assert _en(orders.order_accept, ScopeError, order=order, actor=pair.staff_b) == (
         "This order belongs to another community.",
         "scope",
     )
@@ -165,8 +167,8 @@ def test_order_accept_by_another_community_is_refused_with_its_reason(pair):
 
 def test_order_transition_by_the_system_skips_the_scope_checks(pair):
     order = _place(pair.resident())
-    services.order_accept(order=order, actor=None)
-    services.order_cancel(order=order, actor=None)
+    orders.order_accept(order=order, actor=None)
+    orders.order_cancel(order=order, actor=None)
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
     assert list(order.events.order_by("id").values_list("actor", flat=True)) == [order.resident_id, None, None]
 
@@ -174,7 +176,7 @@ def test_order_transition_by_the_system_skips_the_scope_checks(pair):
 def test_order_reject_keeps_the_reason_and_who(pair):
     order, other = _place(pair.resident()), _place(pair.resident())
     reason = "本社区暂无合适场地，" * 40  # longer than the 300 characters the row keeps
-    services.order_reject(order=order, actor=pair.staff_a, reason=f"  {reason}  ")
+    orders.order_reject(order=order, actor=pair.staff_a, reason=f"  {reason}  ")
     row = Order.objects.get(pk=order.pk)
     assert (row.status, row.reject_reason) == (OrderStatus.REJECTED, reason.strip()[:300])
     event = row.events.order_by("id").last()
@@ -185,7 +187,7 @@ def test_order_reject_keeps_the_reason_and_who(pair):
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_order_reject_without_a_reason_is_refused(pair, reason):
     order = _place(pair.resident())
-    assert _en(services.order_reject, order=order, actor=pair.staff_a, reason=reason) == (
+    assert _en(orders.order_reject, order=order, actor=pair.staff_a, reason=reason) == (
         "Give the resident a reason for the rejection.",
         "reason_required",
     )
@@ -194,7 +196,7 @@ def test_order_reject_without_a_reason_is_refused(pair, reason):
 
 def test_order_illegal_step_names_both_states(pair):
     order = _place(pair.resident())
-    assert _en(services.order_complete, InvalidTransition, order=order, actor=None) == (
+    assert _en(orders.order_complete, InvalidTransition, order=order, actor=None) == (
         "An order that is “Submitted” cannot become “Completed”.",
         "invalid_transition",
     )
@@ -218,10 +220,10 @@ def test_order_accept_places_that_order_once_committed(town, by, django_capture_
     cat = category("瑜伽")
     course = open_class(town, cat, km=0.5)
     waiting = accepted(resident(town.a, km=0.3), cat, town.staff_a)  # accepted outside on_commit: not placed
-    order = services.order_place(resident=resident(town.a, km=0.2), category=cat)
+    order = orders.order_place(resident=resident(town.a, km=0.2), category=cat)
     actor = town.staff_a if by == "staff" else None
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_accept(order=order, actor=actor)
+        orders.order_accept(order=order, actor=actor)
     order.refresh_from_db()
     if by == "staff":
         assert (order.status, order.course) == (OrderStatus.DISPATCHED, course)

@@ -2,10 +2,10 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.enums import Role
+from activities import orders
+from activities.models import Order, OrderEvent
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
-from interests import services
 from interests.enums import OrderChannel, OrderStatus
-from interests.models import Order, OrderEvent
 from tests.factories import CategoryFactory, CommunityFactory, CourseFactory, ResidentFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,17 +27,17 @@ def resident(community):
 
 
 def test_order_place_goes_to_the_residents_community(resident, community):
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     assert (order.status, order.community, order.placed_by) == (OrderStatus.SUBMITTED, community, resident)
     assert list(order.events.values_list("to_status", "actor")) == [(OrderStatus.SUBMITTED, resident.pk)]
 
 
 def test_order_full_loop_is_stamped_with_who_and_when(resident, staff, community):
-    order = services.order_place(resident=resident, category=CategoryFactory())
-    services.order_accept(order=order, actor=staff)
+    order = orders.order_place(resident=resident, category=CategoryFactory())
+    orders.order_accept(order=order, actor=staff)
     course = CourseFactory(community=community, category=order.category)
-    services.order_dispatch(order=order, actor=staff, course=course)
-    services.order_complete(order=order, actor=resident)
+    orders.order_dispatch(order=order, actor=staff, course=course)
+    orders.order_complete(order=order, actor=resident)
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
     assert order.course == course
@@ -52,9 +52,9 @@ def test_order_full_loop_is_stamped_with_who_and_when(resident, staff, community
 
 
 def test_order_submitted_straight_to_completed_is_refused(resident):
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     with pytest.raises(InvalidTransition) as excinfo:
-        services.order_complete(order=order, actor=resident)
+        orders.order_complete(order=order, actor=resident)
     assert excinfo.value.code == "invalid_transition"
     order.refresh_from_db()
     assert order.status == OrderStatus.SUBMITTED
@@ -63,91 +63,91 @@ def test_order_submitted_straight_to_completed_is_refused(resident):
 
 @pytest.mark.parametrize("final", [OrderStatus.REJECTED, OrderStatus.CANCELLED])
 def test_order_closed_cannot_be_reopened(resident, staff, final):
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     if final == OrderStatus.REJECTED:
-        services.order_reject(order=order, actor=staff, reason="本社区暂无场地")
+        orders.order_reject(order=order, actor=staff, reason="本社区暂无场地")
     else:
-        services.order_cancel(order=order, actor=resident)
+        orders.order_cancel(order=order, actor=resident)
     with pytest.raises(InvalidTransition):
-        services.order_accept(order=order, actor=staff)
+        orders.order_accept(order=order, actor=staff)
     assert Order.objects.get(pk=order.pk).status == final
 
 
 def test_order_reject_requires_a_reason(resident, staff):
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     with pytest.raises(ConflictError) as excinfo:
-        services.order_reject(order=order, actor=staff, reason="  ")
+        orders.order_reject(order=order, actor=staff, reason="  ")
     assert excinfo.value.code == "reason_required"
     assert Order.objects.get(pk=order.pk).status == OrderStatus.SUBMITTED
 
 
 def test_order_rejection_without_reason_is_refused_by_the_database(resident):
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     with pytest.raises(IntegrityError), transaction.atomic():
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.REJECTED, reject_reason="")
 
 
 def test_order_accepted_without_stamp_is_refused_by_the_database(resident):
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     with pytest.raises(IntegrityError), transaction.atomic():
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.ACCEPTED)
 
 
 def test_order_staff_of_another_community_cannot_accept(resident):
     other_staff = StaffFactory(role=Role.COMMUNITY_STAFF, community=CommunityFactory())
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     with pytest.raises(ScopeError):
-        services.order_accept(order=order, actor=other_staff)
+        orders.order_accept(order=order, actor=other_staff)
     assert Order.objects.get(pk=order.pk).status == OrderStatus.SUBMITTED
     assert OrderEvent.objects.filter(order=order).count() == 1
 
 
 def test_order_street_staff_can_accept_in_their_street(resident, community):
     street_staff = StaffFactory(role=Role.STREET_STAFF, street=community.street)
-    order = services.order_place(resident=resident, category=CategoryFactory())
-    services.order_accept(order=order, actor=street_staff)
+    order = orders.order_place(resident=resident, category=CategoryFactory())
+    orders.order_accept(order=order, actor=street_staff)
     assert order.status == OrderStatus.ACCEPTED
 
 
 def test_order_district_office_reads_but_cannot_accept(resident, community):
     office = StaffFactory(role=Role.DISTRICT_OFFICE, district=community.street.district)
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     with pytest.raises(ScopeError):
-        services.order_accept(order=order, actor=office)
+        orders.order_accept(order=order, actor=office)
 
 
 def test_order_resident_cannot_accept_their_own(resident):
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     with pytest.raises(ScopeError):
-        services.order_accept(order=order, actor=resident)
+        orders.order_accept(order=order, actor=resident)
 
 
 def test_order_double_submit_makes_one_order(resident):
     category = CategoryFactory()
-    services.order_place(resident=resident, category=category)
+    orders.order_place(resident=resident, category=category)
     with pytest.raises(ConflictError) as excinfo:
-        services.order_place(resident=resident, category=category)
+        orders.order_place(resident=resident, category=category)
     assert excinfo.value.code == "duplicate_order"
     assert Order.objects.filter(resident=resident).count() == 1
 
 
 def test_order_again_after_cancelling_is_allowed(resident):
     category = CategoryFactory()
-    first = services.order_place(resident=resident, category=category)
-    services.order_cancel(order=first, actor=resident)
-    second = services.order_place(resident=resident, category=category)
+    first = orders.order_place(resident=resident, category=category)
+    orders.order_cancel(order=first, actor=resident)
+    second = orders.order_place(resident=resident, category=category)
     assert second.pk != first.pk
 
 
 def test_order_by_phone_records_who_placed_it(resident, staff):
-    order = services.order_place(resident=resident, category=CategoryFactory(), placed_by=staff, channel=OrderChannel.PHONE)
+    order = orders.order_place(resident=resident, category=CategoryFactory(), placed_by=staff, channel=OrderChannel.PHONE)
     assert (order.placed_by, order.channel) == (staff, OrderChannel.PHONE)
 
 
 def test_order_by_phone_for_another_community_is_refused(resident):
     other_staff = StaffFactory(role=Role.COMMUNITY_STAFF, community=CommunityFactory())
     with pytest.raises(ScopeError):
-        services.order_place(resident=resident, category=CategoryFactory(), placed_by=other_staff)
+        orders.order_place(resident=resident, category=CategoryFactory(), placed_by=other_staff)
     assert Order.objects.count() == 0
 
 
@@ -155,14 +155,14 @@ def test_order_for_a_broad_field_is_refused(resident):
     field = CategoryFactory(name="体育")
     CategoryFactory(name="太极拳", parent=field)
     with pytest.raises(ConflictError) as excinfo:
-        services.order_place(resident=resident, category=field)
+        orders.order_place(resident=resident, category=field)
     assert excinfo.value.code == "not_leaf"
 
 
 def test_order_illegal_transition_message_is_translated(resident, staff, settings):
     from django.utils import translation
 
-    order = services.order_place(resident=resident, category=CategoryFactory())
+    order = orders.order_place(resident=resident, category=CategoryFactory())
     with translation.override("zh-hans"), pytest.raises(InvalidTransition) as excinfo:
-        services.order_complete(order=order, actor=resident)
+        orders.order_complete(order=order, actor=resident)
     assert "已提交" in excinfo.value.messages[0]

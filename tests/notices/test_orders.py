@@ -7,7 +7,7 @@ from django.core import mail
 from django.db import transaction
 
 from accounts.enums import Role
-from interests import services as order_services
+from activities import orders as order_services
 from notices import hooks
 from notices.enums import Purpose
 from notices.models import Delivery, Notice

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.enums import Role
-from interests import services as order_services
+from activities import orders as order_services
 from notices.models import Notice
 from tests.factories import CourseFactory, OrderFactory, SessionFactory, StaffFactory
 

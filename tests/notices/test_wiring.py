@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from accounts.enums import Role
+from activities import orders as order_services
 from activities import services as activity_services
-from interests import services as order_services
 from notices.enums import Purpose
 from notices.models import Notice
 from tests.factories import CourseFactory, OrderFactory, SessionFactory, StaffFactory

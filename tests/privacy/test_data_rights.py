@@ -13,8 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.api.services import api_token_create
 from accounts.models import User
-from activities.models import Attendance, Registration
-from interests.models import Order
+from activities.models import Attendance, Order, Registration
 from notices.enums import DeliveryStatus, Purpose
 from notices.models import Delivery, Notice
 from privacy.models import AccountClosure

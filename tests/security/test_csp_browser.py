@@ -77,7 +77,7 @@ def test_pages_work_under_the_enforced_policy(browser, live_server):  # noqa: F8
         # The staff admin: a changelist, an autocomplete form (select2) and the import-export page.
         context.clear_cookies()
         context.add_cookies([_session(staff, live_server)])
-        for path in ("/admin/interests/order/", "/admin/interests/order/phone/", "/admin/venues/venue/export/"):
+        for path in ("/admin/activities/order/", "/admin/activities/order/phone/", "/admin/venues/venue/export/"):
             page, problems = _open(context, path)
             assert _csp_violations(page) == [], path
             problems.assert_none()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interests.services import order_place
+from activities.orders import order_place
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_admin_venue_overview_refuses_a_far_week(world, client, week):
 )
 def test_admin_date_drill_down_past_year_9999_is_an_incorrect_lookup(world, client, query):
     client.force_login(world.staff)
-    response = client.get("/admin/interests/order/", query)
+    response = client.get("/admin/activities/order/", query)
     assert response.status_code == 302
     assert response["Location"].endswith("?e=1")
 

@@ -75,10 +75,10 @@ def test_nul_in_an_api_query_parameter_is_a_400(world, api, path):
 @pytest.mark.parametrize(
     "path",
     [
-        "/admin/autocomplete/?app_label=interests&model_name=order&field_name=resident&term=%00",
-        "/admin/interests/order/?status__exact=%00",
-        "/admin/interests/order/?q=%00",
-        "/admin/interests/order/phone/residents/?term=%00",
+        "/admin/autocomplete/?app_label=activities&model_name=order&field_name=resident&term=%00",
+        "/admin/activities/order/?status__exact=%00",
+        "/admin/activities/order/?q=%00",
+        "/admin/activities/order/phone/residents/?term=%00",
         "/admin/accounts/user/?q=13%00",
     ],
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interests.services import order_place
+from activities.orders import order_place
 from notices.models import Notice
 from tests.factories import ResidentFactory
 
@@ -66,18 +66,18 @@ def _enumerate(found, hit) -> tuple[str, int]:
 
 SEARCHES = {
     "users": lambda c: _found_by_changelist(c, "/admin/accounts/user/"),
-    "orders": lambda c: _found_by_changelist(c, "/admin/interests/order/"),
+    "orders": lambda c: _found_by_changelist(c, "/admin/activities/order/"),
     "notices": lambda c: _found_by_changelist(c, "/admin/notices/notice/"),
     "profiles": lambda c: _found_by_changelist(c, "/admin/interests/residentprofile/"),
     "autocomplete": lambda c: _found_by_autocomplete(
         c,
         "/admin/autocomplete/",
-        {"app_label": "interests", "model_name": "order", "field_name": "resident"},
+        {"app_label": "activities", "model_name": "order", "field_name": "resident"},
     ),
     "phone order look-up": lambda c: _found_by_autocomplete(
         c,
-        "/admin/interests/order/phone/residents/",
-        {"app_label": "interests", "model_name": "order", "field_name": "resident"},
+        "/admin/activities/order/phone/residents/",
+        {"app_label": "activities", "model_name": "order", "field_name": "resident"},
     ),
 }
 

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from accounts.models import User
-from interests.models import Order
-from interests.services import order_place
+from activities.models import Order
+from activities.orders import order_place
 from tests.factories import CategoryFactory, ResidentFactory, TeacherFactory, TeacherSkillFactory
 
 pytestmark = pytest.mark.django_db

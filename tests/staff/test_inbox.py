@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from activities import desk_services as desk
+from activities import orders
 from activities.enums import RegistrationStatus
-from activities.models import Course, Registration
-from interests import desk, services
+from activities.models import Course, Order, Registration
 from interests.enums import OrderStatus
-from interests.models import Order
 from tests.admin.helpers import admin_url, changelist_pks, messages_of
 from tests.factories import CourseFactory, GridFactory, ResidentFactory
 
@@ -23,7 +23,7 @@ def act(client, action, pks, **extra):
 
 @pytest.fixture
 def accepted(world):
-    return services.order_accept(order=world.a.order, actor=world.community_staff)
+    return orders.order_accept(order=world.a.order, actor=world.community_staff)
 
 
 def open_course(node, **kwargs):
@@ -33,7 +33,7 @@ def open_course(node, **kwargs):
 def test_age_filter_buckets_orders_by_how_long_they_wait(world, login):
     old = world.a.order
     Order.objects.filter(pk=old.pk).update(submitted_at=timezone.now() - timedelta(days=9))
-    fresh = services.order_place(resident=ResidentFactory(profile__community=world.a.community), category=old.category)
+    fresh = orders.order_place(resident=ResidentFactory(profile__community=world.a.community), category=old.category)
     client = login(world.community_staff)
     assert changelist_pks(client.get(admin_url(Order, "changelist") + "?age=old")) == {old.pk}
     assert changelist_pks(client.get(admin_url(Order, "changelist") + "?age=1d")) == {fresh.pk}

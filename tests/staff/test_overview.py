@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import Session
+from activities.occupancy import PAGE_SIZE, CellState, week_overview
 from community_college.models import Weekday
 from tests.factories import BookingFactory, CourseFactory, FacilityFactory, VenueFactory
 from venues.enums import BookingStatus, OwnerType
 from venues.models import Booking, OpeningHours, Venue
-from venues.occupancy import PAGE_SIZE, CellState, week_overview
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@
 import pytest
 
 from accounts.models import User
-from interests.models import Order, ResidentProfile
+from activities.models import Order
+from interests.models import ResidentProfile
 from tests.admin.helpers import admin_url
 
 pytestmark = pytest.mark.django_db

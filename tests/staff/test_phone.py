@@ -5,15 +5,15 @@ from django.urls import reverse
 
 from accounts.models import User
 from activities.enums import RegistrationStatus
-from activities.models import Registration
+from activities.models import Order, Registration
 from interests.enums import OrderChannel, OrderStatus
-from interests.models import Order, ResidentProfile
+from interests.models import ResidentProfile
 from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("admin:interests_order_phone")
-AUTOCOMPLETE = reverse("admin:interests_order_resident_autocomplete")
+URL = reverse("admin:activities_order_phone")
+AUTOCOMPLETE = reverse("admin:activities_order_resident_autocomplete")
 
 
 def test_existing_resident_order_records_who_placed_it(world, login):
@@ -23,7 +23,7 @@ def test_existing_resident_order_records_who_placed_it(world, login):
         URL, {"resident": world.a.resident.pk, "category": category.pk, "channel": OrderChannel.PHONE, "note": "电话"}
     )
     order = Order.objects.get(resident=world.a.resident, category=category)
-    assert response.status_code == 302 and response["Location"] == reverse("admin:interests_order_change", args=[order.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("admin:activities_order_change", args=[order.pk])
     assert (order.status, order.channel, order.placed_by, order.note) == (
         OrderStatus.SUBMITTED, OrderChannel.PHONE, staff, "电话",
     )
@@ -120,7 +120,7 @@ def test_who_may_open_the_phone_page(world, login, role, status):
 def test_resident_autocomplete_shows_masked_phones_of_own_scope_only(world, login):
     client = login(world.community_staff)
     answer = client.get(
-        AUTOCOMPLETE, {"term": "居民", "app_label": "interests", "model_name": "order", "field_name": "resident"}
+        AUTOCOMPLETE, {"term": "居民", "app_label": "activities", "model_name": "order", "field_name": "resident"}
     ).json()
     texts = [row["text"] for row in answer["results"]]
     phone = world.a.resident.phone

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from activities.models import Session
+from activities.selectors import this_week
 from teachers import services
-from teachers.admin import this_week
 from teachers.models import RecommendationStatus, Teacher, TeacherRecommendation
 from tests.admin.helpers import admin_url, messages_of
 from tests.factories import CategoryFactory, SessionRatingFactory, TeacherFactory, TeacherSkillFactory

@@ -8,11 +8,10 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.models import Attendance
+from activities import orders as order_services
+from activities.models import Attendance, OrderEvent
 from community_college.errors import ConflictError
-from interests import services as order_services
 from interests.enums import OrderStatus
-from interests.models import OrderEvent
 from ratings import services
 from ratings.models import SessionRating
 from tests.factories import (

@@ -4,8 +4,8 @@ ignores symbols and emoji and answers a 5,000-character query."""
 import pytest
 from django.urls import reverse
 
-from interests.models import Order
-from interests.selectors import search_categories
+from activities.models import Order
+from activities.resident_selectors import search_categories
 from teachers.models import TeacherRecommendation
 from tests.factories import CategoryFactory
 

@@ -9,10 +9,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.enums import Role
+from activities import orders
 from activities.enums import PolicyTalkStatus, RegistrationStatus, SessionStatus
+from activities.resident_selectors import (
+    MY_NEXT_SESSIONS,
+    order_timeline,
+    resident_orders,
+    resident_registrations,
+)
 from activities.services import waitlist_position
-from interests import services
-from interests.selectors import MY_NEXT_SESSIONS, order_timeline, resident_orders, resident_registrations
 from tests.factories import (
     CategoryFactory,
     CourseFactory,
@@ -39,7 +44,7 @@ def _steps(order, resident, language="en"):
 
 
 def test_timeline_of_a_new_order_shows_the_steps_ahead(resident, taiji):
-    order = services.order_place(resident=resident, category=taiji)
+    order = orders.order_place(resident=resident, category=taiji)
     assert _steps(order, resident) == [
         ("submitted", True, "you", ""),
         ("accepted", False, "", ""),
@@ -49,10 +54,10 @@ def test_timeline_of_a_new_order_shows_the_steps_ahead(resident, taiji):
 
 
 def test_timeline_names_staff_and_the_full_loop(resident, community, staff, taiji):
-    order = services.order_place(resident=resident, category=taiji)
-    services.order_accept(order=order, actor=staff)
-    services.order_dispatch(order=order, actor=None, course=CourseFactory(community=community, category=taiji))
-    services.order_complete(order=order, actor=resident)
+    order = orders.order_place(resident=resident, category=taiji)
+    orders.order_accept(order=order, actor=staff)
+    orders.order_dispatch(order=order, actor=None, course=CourseFactory(community=community, category=taiji))
+    orders.order_complete(order=order, actor=resident)
     assert _steps(order, resident) == [
         ("submitted", True, "you", ""),
         ("accepted", True, "community staff 张主任", ""),
@@ -62,8 +67,8 @@ def test_timeline_names_staff_and_the_full_loop(resident, community, staff, taij
 
 
 def test_timeline_of_a_rejected_order_ends_with_the_reason(resident, staff, taiji):
-    order = services.order_place(resident=resident, category=taiji)
-    services.order_reject(order=order, actor=staff, reason="本社区暂无场地")
+    order = orders.order_place(resident=resident, category=taiji)
+    orders.order_reject(order=order, actor=staff, reason="本社区暂无场地")
     assert _steps(order, resident) == [
         ("submitted", True, "you", ""),
         ("rejected", True, "community staff 张主任", "本社区暂无场地"),
@@ -71,8 +76,8 @@ def test_timeline_of_a_rejected_order_ends_with_the_reason(resident, staff, taij
 
 
 def test_my_orders_page_shows_timeline_times_and_staff_without_phone(resident_client, resident, staff, taiji):
-    order = services.order_place(resident=resident, category=taiji)
-    services.order_accept(order=order, actor=staff)
+    order = orders.order_place(resident=resident, category=taiji)
+    orders.order_accept(order=order, actor=staff)
     html = resident_client.get(reverse("interests:my_orders")).content.decode()
     assert f'id="order-{order.pk}"' in html
     assert "community staff 张主任" in html
@@ -82,8 +87,8 @@ def test_my_orders_page_shows_timeline_times_and_staff_without_phone(resident_cl
 
 
 def test_my_orders_page_shows_cancellation_reason_and_no_cancel_button(resident_client, resident, taiji):
-    order = services.order_place(resident=resident, category=taiji)
-    services.order_cancel(order=order, actor=resident, reason="时间不合适")
+    order = orders.order_place(resident=resident, category=taiji)
+    orders.order_cancel(order=order, actor=resident, reason="时间不合适")
     html = resident_client.get(reverse("interests:my_orders")).content.decode()
     assert "Reason: 时间不合适" in html
     assert reverse("interests:order_cancel", args=[order.pk]) not in html
@@ -91,7 +96,7 @@ def test_my_orders_page_shows_cancellation_reason_and_no_cancel_button(resident_
 
 def test_my_orders_page_never_shows_another_residents_orders(resident_client, taiji):
     other = ResidentFactory()
-    services.order_place(resident=other, category=taiji)
+    orders.order_place(resident=other, category=taiji)
     response = resident_client.get(reverse("interests:my_orders"))
     assert response.context["timelines"] == []
 
@@ -169,8 +174,8 @@ def test_my_orders_queries_do_not_grow_with_orders_and_registrations(
 ):
     field = CategoryFactory(name="文化艺术")
     for n in range(size):
-        order = services.order_place(resident=resident, category=CategoryFactory(parent=field, name=f"兴趣{n}"))
-        services.order_accept(order=order, actor=staff)
+        order = orders.order_place(resident=resident, category=CategoryFactory(parent=field, name=f"兴趣{n}"))
+        orders.order_accept(order=order, actor=staff)
         course = CourseFactory(community=community, capacity=1)
         RegistrationFactory(course=course, status=RegistrationStatus.CONFIRMED)
         RegistrationFactory(course=course, resident=resident)
@@ -194,7 +199,7 @@ def test_my_orders_shows_the_next_session_once_then_the_orders(resident_client, 
         SessionFactory(course=course, venue=venue, starts_at=timezone.now() + timedelta(days=1 + 7 * week))
     SessionFactory(course=other, venue=venue, starts_at=timezone.now() + timedelta(days=2))
     RegistrationFactory(course=course, resident=resident, status=RegistrationStatus.CONFIRMED)
-    order = services.order_place(resident=resident, category=taiji)
+    order = orders.order_place(resident=resident, category=taiji)
 
     html = resident_client.get(reverse("interests:my_orders")).content.decode()
 
@@ -210,7 +215,7 @@ def test_my_orders_shows_the_next_session_once_then_the_orders(resident_client, 
 
 def test_timeline_steps_ahead_read_as_still_to_come(resident_client, resident, taiji):
     # Issue 19 item 9: "已接单 尚未进行" read as done and not yet at once.
-    order = services.order_place(resident=resident, category=taiji)
+    order = orders.order_place(resident=resident, category=taiji)
     order = resident_orders(user=resident).get(pk=order.pk)
     with translation.override("en"):
         labels = [(s.label, s.done) for s in order_timeline(order, resident=resident)]
@@ -227,8 +232,8 @@ def test_timeline_steps_ahead_read_as_still_to_come(resident_client, resident, t
 def test_timeline_words_are_rendered_when_read_in_the_readers_language(resident, community, staff, taiji):
     # Issue 19 item 17: notes written as Chinese text at write time stayed Chinese for an English reader.
     # The steps carry no words of their own; the labels and who acted are rendered when the page is read.
-    order = services.order_place(resident=resident, category=taiji)
-    services.order_accept(order=order, actor=staff)
+    order = orders.order_place(resident=resident, category=taiji)
+    orders.order_accept(order=order, actor=staff)
     english = _steps(order, resident, "en")
     chinese = _steps(order, resident, "zh-hans")
     assert [s[2] for s in english[:2]] == ["you", "community staff 张主任"]

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.enums import Role
-from interests import services
+from activities import orders
+from activities.models import Order, OrderEvent
 from interests.enums import OrderStatus
-from interests.models import Order, OrderEvent
 from tests.factories import CourseFactory, OrderFactory, ResidentFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_order_anonymous_is_sent_to_sign_in(client, taiji, method):
 
 
 def test_cancel_my_order(resident_client, resident, taiji):
-    order = services.order_place(resident=resident, category=taiji)
+    order = orders.order_place(resident=resident, category=taiji)
     response = resident_client.post(reverse("interests:order_cancel", args=[order.pk]), {"reason": "搬家了"})
     assert response["Location"] == f"{reverse('interests:my_orders')}#order-{order.pk}"
     order.refresh_from_db()
@@ -104,10 +104,10 @@ def test_cancel_another_residents_order_is_404_and_changes_nothing(resident_clie
 
 def test_cancel_a_completed_order_shows_an_error_and_changes_nothing(resident_client, resident, community, taiji):
     staff = StaffFactory(role=Role.COMMUNITY_STAFF, community=community)
-    order = services.order_place(resident=resident, category=taiji)
-    services.order_accept(order=order, actor=staff)
-    services.order_dispatch(order=order, actor=staff, course=CourseFactory(community=community, category=taiji))
-    services.order_complete(order=order, actor=resident)
+    order = orders.order_place(resident=resident, category=taiji)
+    orders.order_accept(order=order, actor=staff)
+    orders.order_dispatch(order=order, actor=staff, course=CourseFactory(community=community, category=taiji))
+    orders.order_complete(order=order, actor=resident)
     events = OrderEvent.objects.filter(order=order).count()
 
     response = resident_client.post(reverse("interests:order_cancel", args=[order.pk]), follow=True)
@@ -119,7 +119,7 @@ def test_cancel_a_completed_order_shows_an_error_and_changes_nothing(resident_cl
 
 
 def test_cancel_needs_post(resident_client, resident, taiji):
-    order = services.order_place(resident=resident, category=taiji)
+    order = orders.order_place(resident=resident, category=taiji)
     assert resident_client.get(reverse("interests:order_cancel", args=[order.pk])).status_code == 405
     order.refresh_from_db()
     assert order.status == OrderStatus.SUBMITTED

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.enums import CourseStatus
+from activities.resident_selectors import SEARCH_LIMIT, search_categories
 from interests.enums import OrderStatus
-from interests.selectors import SEARCH_LIMIT, search_categories
 from tests.factories import (
     CategoryFactory,
     CommunityFactory,

@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from activities.enums import SessionStatus
 from activities.models import Session
-
-from .enums import HOLDING_STATUSES, BookingStatus
-from .models import Booking, OpeningHours, Venue
+from venues.enums import HOLDING_STATUSES, BookingStatus
+from venues.models import Booking, OpeningHours, Venue
 
 FIRST_HOUR = 7
 LAST_HOUR = 22  # the grid's last column is 21:00–22:00

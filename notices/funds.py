@@ -11,13 +11,12 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from funds.enums import PledgeStatus
+from funds.models import Pledge
 from notices import texts
 from notices.enums import Purpose
 from notices.selectors import url_or_empty
 from notices.services import Draft, notices_create, recipient_of
-
-from .enums import PledgeStatus
-from .models import Pledge
 
 
 def _texts(*, amount, campaign: str, college: str) -> texts.Texts:

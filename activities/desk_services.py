@@ -15,15 +15,14 @@ from django.utils.translation import gettext as _
 from accounts.models import Community, User
 from accounts.selectors import require_change, scope_for
 from accounts.services import resident_register
+from activities import orders
 from activities.enums import CourseStatus, RegistrationStatus
-from activities.models import Course, Registration
+from activities.models import Course, Order, Registration
 from activities.selectors import courses_open_for_orders
 from activities.services import course_registration_refusal, registration_create
 from community_college.errors import ConflictError, ScopeError
-
-from . import services
-from .enums import OrderChannel
-from .models import Category, Order
+from interests.enums import OrderChannel
+from interests.models import Category
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def order_dispatch_into_course(*, order: Order, course: Course, actor: User) -> 
     registration = registration_create(course=course, resident=order.resident, placed_by=actor, order=order)
     if registration.status != RegistrationStatus.CONFIRMED:
         raise ConflictError(_("%(course)s has no free place left.") % {"course": course.title}, code="course_full")
-    services.order_dispatch(order=order, actor=actor, course=course)
+    orders.order_dispatch(order=order, actor=actor, course=course)
     return registration
 
 
@@ -86,7 +85,7 @@ def desk_take(
             raise ScopeError(_("You can only register residents of your own community."), code="scope")
         resident = resident_register(name=name, phone=phone, community=community, registered_by=staff)
     if category is not None:
-        order = services.order_place(
+        order = orders.order_place(
             resident=resident, category=category, note=note, placed_by=staff, channel=channel
         )
         return DeskResult(resident=resident, created_resident=created, order=order)

@@ -12,10 +12,9 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Community, User, mask_phone
 from accounts.selectors import scope_for
 from activities.enums import CourseStatus
-from activities.models import Course
-
-from .enums import OrderChannel
-from .models import Category, Order
+from activities.models import Course, Order
+from interests.enums import OrderChannel
+from interests.models import Category
 
 
 def resident_label(user: User) -> str:
@@ -42,7 +41,7 @@ class ResidentAutocompleteView(AutocompleteJsonView):
 
 class ResidentAutocomplete(AutocompleteSelect):
     def get_url(self):
-        return reverse(f"{self.admin_site.name}:interests_order_resident_autocomplete")
+        return reverse(f"{self.admin_site.name}:activities_order_resident_autocomplete")
 
 
 class ResidentChoiceField(forms.ModelChoiceField):
