@@ -138,6 +138,7 @@ class ShowcaseMediaAdmin(ScopedAdminMixin, admin.ModelAdmin):
     )
     list_select_related = ("showcase", "story", "community")
     list_filter = ("status", ("community", RelatedOnlyFieldListFilter))
+    search_fields = ("caption", "showcase__title", "story__title")
     ordering = ("status", "-created")
     readonly_fields = (
         "preview",

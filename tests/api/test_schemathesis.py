@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -139,7 +139,36 @@ def _world():
         venue_consent="pending",
     )
     ProposedPlacement.objects.create(proposed_class=proposed, order=order)
+    _showcases(community, venue=venue, staff=staff, resident=resident)
     return resident, staff
+
+
+def _showcases(community, *, venue, staff, resident):
+    """兴趣展示: an approved showcase to come (the resident leads its group), a past one with a photo awaiting
+    moderation, and a published story."""
+    from activities.models import ShowcaseMedia
+    from activities.showcases import story_create, story_publish
+    from tests.factories.showcases import approved, backdate, leader_of
+
+    group = InterestGroupFactory(community=community, name="合唱团")
+    leader_of(group, resident)
+    coming = approved(group=group, leader=resident, venue=venue, staff=staff)
+    past = backdate(
+        approved(group=group, leader=resident, venue=venue, staff=staff, starts_at=coming.ends_at + timedelta(days=1))
+    )
+    ShowcaseMedia.objects.create(
+        showcase=past,
+        community=community,
+        name="showcases/none.jpg",
+        thumbnail="showcases/none.thumb.jpg",
+        content_type="image/jpeg",
+        width=10,
+        height=10,
+        consent_confirmed=True,
+        uploaded_by=resident,
+    )
+    story = story_create(actor=staff, community=community, title="合唱团的故事", body="……", consent_recorded=True)
+    story_publish(story=story, actor=staff)
 
 
 # The runs are separate tests, so that pytest-xdist can give them to different workers: together they
