@@ -31,8 +31,10 @@ run: install
 test: install
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 
+# ruff, then the layers (.importlinter, docs/architecture.md): a domain module importing an app above it fails.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run

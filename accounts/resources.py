@@ -187,7 +187,7 @@ class CommunityCodeImportWidget(CommunityCodeWidget):
 class ResidentResource(ScopedResource):
     """Residents in a sheet: exported with masked numbers; imported as new residents, one service call a row.
 
-    Each row goes through `accounts.services.resident_register`, the same path as a registration at the desk,
+    Each row goes through `interests.services.resident_register`, the same path as a registration at the desk,
     so a sheet can only add residents (name, mobile number, home community, optional e-mail): it never edits
     or overwrites a resident already on record. A number already registered is that row's error.
     """
@@ -238,7 +238,7 @@ class ResidentResource(ScopedResource):
             raise ValidationError(errors)
 
     def do_instance_save(self, instance, is_create):
-        from .services import resident_register
+        from interests.services import resident_register
 
         # A savepoint per row: a refused row leaves nothing behind, so the rows after it are checked against
         # exactly what the file would write (two rows with one number: the second is the error).

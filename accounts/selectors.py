@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from community_college.errors import ScopeError
@@ -92,11 +92,3 @@ def require_change(actor: User, community_id: int | None, *, elsewhere: str) -> 
             code="read_only",
         )
     raise ScopeError(elsewhere, code="scope")
-
-
-def communities_in_scope(user: User) -> QuerySet[Community]:
-    return scope_for(user).filter(Community.objects.select_related("street"), community_path="")
-
-
-def users_with_role(role: str) -> QuerySet[User]:
-    return User.objects.filter(Q(roles__role=role)).distinct()

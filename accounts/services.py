@@ -3,47 +3,7 @@
 from django.db import transaction
 
 from .enums import Role
-from .models import Community, RoleAssignment, User, normalise_phone
-
-
-@transaction.atomic
-def resident_register(
-    *,
-    name: str,
-    phone: str | None,
-    community: Community,
-    email: str | None = None,
-    password: str | None = None,
-    registered_by: User | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
-) -> User:
-    """Create a resident with a profile in their home community. Staff may do it for a caller."""
-    from interests.models import ResidentProfile
-
-    user = User(
-        name=name.strip(),
-        phone=normalise_phone(phone),
-        email=(email or "").strip().lower() or None,
-        registered_by=registered_by,
-    )
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    user.full_clean()
-    user.save()
-    RoleAssignment.objects.create(user=user, role=Role.RESIDENT)
-    profile = ResidentProfile(
-        user=user,
-        community=community,
-        latitude=latitude if latitude is not None else community.latitude,
-        longitude=longitude if longitude is not None else community.longitude,
-    )
-    profile.full_clean()
-    profile.save()
-    return user
-
+from .models import RoleAssignment, User
 
 # Roles whose work is in the staff admin: staff of every level, department liaisons (policy talks), and
 # teachers (their classes' roll call, until they have pages of their own).

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Community, User
 from accounts.selectors import require_change, scope_for
-from accounts.services import resident_register
 from activities import orders
 from activities.enums import CourseStatus, RegistrationStatus
 from activities.models import Course, Order, Registration
@@ -23,6 +22,7 @@ from activities.services import course_registration_refusal, registration_create
 from community_college.errors import ConflictError, ScopeError
 from interests.enums import OrderChannel
 from interests.models import Category
+from interests.services import resident_register
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 
-from community_college.geo import haversine_km
+from activities.geo import haversine_km
 
 WEIGHTS = {"interest": 0.45, "time": 0.2, "distance": 0.25, "experience": 0.1}
 

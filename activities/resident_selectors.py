@@ -31,9 +31,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from activities.enums import ACTIVE_REGISTRATION_STATUSES, RegistrationStatus, SessionStatus
+from activities.geo import bounding_box
 from activities.models import Course, Order, OrderEvent, Registration, Session
 from activities.selectors import SEARCH_RADIUS_KM, open_courses
-from community_college.geo import bounding_box
 from interests.enums import OPEN_ORDER_STATUSES, OrderStatus
 from interests.models import Category, GroupMembership, InterestGroup, ResidentProfile
 from interests.search import clean_query, normalise_query

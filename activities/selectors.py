@@ -11,8 +11,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import College, Community, User
+from activities.geo import bounding_box
 from activities.models import Order
-from community_college.geo import bounding_box
 from interests.models import Category, InterestGroup
 from teachers.models import Teacher
 from venues.models import Venue

@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.utils import timezone
 
 from accounts.selectors import scope_for
-from community_college.geo import bounding_box, haversine_km
+from activities.geo import bounding_box, haversine_km
 from interests.enums import GroupRole
 from interests.models import GroupMembership
 

@@ -31,6 +31,14 @@ def packages() -> list[str]:
     )
 
 
+# Web modules (and entry points) may import anything below the web layer; `--domain` leaves them out.
+WEB = re.compile(
+    r"(^|/)(views|urls|api|forms|allauth_forms|adapter|resources|context_processors|admin\w*)(\.py$|/)"
+    r"|(^|/)(templatetags|management|api)/"
+    r"|^community_college/(settings|celery|wsgi|asgi)\.py$"
+)
+
+
 def modules(package: str):
     for path in sorted((ROOT / package).rglob("*.py")):
         if SKIP_DIRS & set(path.relative_to(ROOT).parts):
@@ -40,7 +48,7 @@ def modules(package: str):
 
 
 
-def edges(pkgs: list[str]) -> dict[str, dict[str, set[str]]]:
+def edges(pkgs: list[str], *, domain_only: bool = False) -> dict[str, dict[str, set[str]]]:
     """graph[a][b] = the modules of a that import b."""
     graph: dict[str, dict[str, set[str]]] = {p: defaultdict(set) for p in pkgs}
     string_ref = re.compile(rf"({'|'.join(pkgs)})\.[A-Z]\w*")
@@ -48,6 +56,8 @@ def edges(pkgs: list[str]) -> dict[str, dict[str, set[str]]]:
         for path in modules(pkg):
             source = path.read_text(encoding="utf-8")
             rel = str(path.relative_to(ROOT))
+            if domain_only and WEB.search(rel):
+                continue
             for node in ast.walk(ast.parse(source)):
                 names: list[str] = []
                 if isinstance(node, ast.Import):
@@ -80,10 +90,11 @@ def longest(n: int) -> list[tuple[int, str]]:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--longest", type=int, default=0, help="also print the N longest functions")
+    parser.add_argument("--domain", action="store_true", help="domain modules only (no views, admin, api ...)")
     parser.add_argument("--why", action="store_true", help="list the importing modules under each edge")
     args = parser.parse_args(argv)
     pkgs = packages()
-    graph = edges(pkgs)
+    graph = edges(pkgs, domain_only=args.domain)
     for pkg in pkgs:
         targets = sorted(graph[pkg])
         print(f"{pkg:18} -> {', '.join(targets) if targets else '(nothing)'}")

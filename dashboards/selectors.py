@@ -429,31 +429,11 @@ def overview(f: Filters) -> OverviewData:
         ),
         "category_id",
     )
-    period, daily = Flows(), []
-    sessions_week = sessions_month = 0
     by_day = {row["day"]: row for row in days.values("day").order_by("day").annotate(**_counter_sums())}
-    for day, row in by_day.items():
-        if week_start <= day <= week_end:
-            sessions_week += row["sessions"]
-        if month_start <= day <= month_end:
-            sessions_month += row["sessions"]
-        if f.start <= day <= f.end:
-            period.add(row)
-    day = f.start
-    while day <= f.end:
-        row = by_day.get(day, {})
-        daily.append((day, row.get("sessions") or 0, row.get("attendance_present") or 0, row.get("sessions_held") or 0))
-        day += timedelta(days=1)
-
-    communities: dict[int, CommunityRow] = {}
-    in_period = days.filter(day__gte=f.start, day__lte=f.end)
-    for row in in_period.values("community_id").order_by().annotate(**_counter_sums()):
-        communities.setdefault(row["community_id"], CommunityRow(row["community_id"])).flows.add(row)
-    for community_id, n in registered.items():
-        communities.setdefault(community_id, CommunityRow(community_id)).registered = n or 0
-    for community_id, n in active_by_community.items():
-        communities.setdefault(community_id, CommunityRow(community_id)).active = n
-
+    sessions_week = sum(row["sessions"] for day, row in by_day.items() if week_start <= day <= week_end)
+    sessions_month = sum(row["sessions"] for day, row in by_day.items() if month_start <= day <= month_end)
+    period, daily = _period_flows(f, by_day)
+    communities = _community_rows(f, days, registered, active_by_community)
     orders = Order.objects.filter(submitted_at__gte=f.start_at, submitted_at__lt=f.end_at)
     funnel = order_funnel(f.categories(f.communities(orders, "community_id"), "category_id"))
     return OverviewData(
@@ -467,6 +447,33 @@ def overview(f: Filters) -> OverviewData:
         daily=daily,
         by_community=sorted(communities.values(), key=lambda r: r.community_id),
     )
+
+
+def _period_flows(f: Filters, by_day: dict[date, dict]) -> tuple[Flows, list[tuple[date, int, int, int]]]:
+    """The period's counters summed, and one (day, sessions, present, held) row per day of the period."""
+    period, daily = Flows(), []
+    for day, row in by_day.items():
+        if f.start <= day <= f.end:
+            period.add(row)
+    day = f.start
+    while day <= f.end:
+        row = by_day.get(day, {})
+        daily.append((day, row.get("sessions") or 0, row.get("attendance_present") or 0, row.get("sessions_held") or 0))
+        day += timedelta(days=1)
+    return period, daily
+
+
+def _community_rows(f: Filters, days, registered: dict, active_by_community: dict) -> dict[int, CommunityRow]:
+    """Per community: the period's counters (one query), registered and active residents."""
+    communities: dict[int, CommunityRow] = {}
+    in_period = days.filter(day__gte=f.start, day__lte=f.end)
+    for row in in_period.values("community_id").order_by().annotate(**_counter_sums()):
+        communities.setdefault(row["community_id"], CommunityRow(row["community_id"])).flows.add(row)
+    for community_id, n in registered.items():
+        communities.setdefault(community_id, CommunityRow(community_id)).registered = n or 0
+    for community_id, n in active_by_community.items():
+        communities.setdefault(community_id, CommunityRow(community_id)).active = n
+    return communities
 
 
 # --- Demand against supply -----------------------------------------------------------------------------------

@@ -379,52 +379,71 @@ def college_stars_recompute(*, period: date, now: datetime | None = None) -> lis
     standard = in_force.as_standard() if in_force else stars.Standard.default()
     colleges, figures = selectors.college_figures(period=period, now=now)
 
-    latest_before = CollegeStarRecord.objects.filter(college=OuterRef("college"), period__lt=period).order_by("-period")
-    previous = {
-        row["college_id"]: row
-        for row in CollegeStarRecord.objects.filter(period__lt=period, period=Subquery(latest_before.values("period")[:1]))
-        .values("college_id", "period", "stars", "score", "indicators")
-    }
-    # Recomputing a month must start where the first computation started, not from the level it set.
-    started_from = {
-        college_id: info.get("previous_stars")
-        for college_id, info in CollegeStarRecord.objects.filter(period=period).values_list("college_id", "indicators")
-        if isinstance(info, dict)
-    }
-    records = []
-    for college in colleges:
-        values = stars.indicator_values(figures[college.pk])
-        breakdown = stars.score_indicators({code: v.value for code, v in values.items()}, standard)
-        target = stars.stars_for_score(breakdown.score, standard.thresholds)
-        prev = previous.get(college.pk)
-        if prev:
-            current = prev["stars"]
-        elif isinstance(started_from.get(college.pk), int):
-            current = started_from[college.pk]
-        else:
-            current = college.stars
-        # Only the month right before counts as "the previous period": a gap breaks the run.
-        prev_target = _target_of(prev, standard) if prev and prev["period"] == stars.previous_month(period) else None
-        level, move = stars.next_level(current=current, target=target, previous_target=prev_target)
-        records.append(
-            CollegeStarRecord(
-                college=college,
-                period=period,
-                score=round(breakdown.score, 2),
-                stars=level,
-                indicators=_record_json(
-                    standard=standard, values=values, breakdown=breakdown, target=target, current=current, move=move,
-                    window=window,
-                ),
-                computed_at=now,
-            )
-        )
+    previous, started_from = _earlier_levels(period)
+    records = [
+        _star_record(college, figures[college.pk], period=period, standard=standard, window=window, now=now,
+                     prev=previous.get(college.pk), started_from=started_from.get(college.pk))
+        for college in colleges
+    ]
     CollegeStarRecord.objects.bulk_create(
         records,
         update_conflicts=True,
         unique_fields=["college", "period"],
         update_fields=["score", "stars", "indicators", "computed_at"],
     )
+    _move_current_levels(colleges, records, period)
+    transaction.on_commit(bump_generation)
+    return records
+
+
+def _earlier_levels(period: date) -> tuple[dict[int, dict], dict[int, object]]:
+    """Each college's latest record before `period`, and the level this period's first computation started
+    from (recomputing a month must start where the first computation started, not from the level it set)."""
+    latest_before = CollegeStarRecord.objects.filter(college=OuterRef("college"), period__lt=period).order_by("-period")
+    previous = {
+        row["college_id"]: row
+        for row in CollegeStarRecord.objects.filter(period__lt=period, period=Subquery(latest_before.values("period")[:1]))
+        .values("college_id", "period", "stars", "score", "indicators")
+    }
+    started_from = {
+        college_id: info.get("previous_stars")
+        for college_id, info in CollegeStarRecord.objects.filter(period=period).values_list("college_id", "indicators")
+        if isinstance(info, dict)
+    }
+    return previous, started_from
+
+
+def _star_record(
+    college: College, figures, *, period: date, standard, window, now: datetime, prev: dict | None, started_from
+) -> CollegeStarRecord:
+    """The college's record for `period` (unsaved): its score by the standard and its level after the move."""
+    values = stars.indicator_values(figures)
+    breakdown = stars.score_indicators({code: v.value for code, v in values.items()}, standard)
+    target = stars.stars_for_score(breakdown.score, standard.thresholds)
+    if prev:
+        current = prev["stars"]
+    elif isinstance(started_from, int):
+        current = started_from
+    else:
+        current = college.stars
+    # Only the month right before counts as "the previous period": a gap breaks the run.
+    prev_target = _target_of(prev, standard) if prev and prev["period"] == stars.previous_month(period) else None
+    level, move = stars.next_level(current=current, target=target, previous_target=prev_target)
+    return CollegeStarRecord(
+        college=college,
+        period=period,
+        score=round(breakdown.score, 2),
+        stars=level,
+        indicators=_record_json(
+            standard=standard, values=values, breakdown=breakdown, target=target, current=current, move=move,
+            window=window,
+        ),
+        computed_at=now,
+    )
+
+
+def _move_current_levels(colleges: list[College], records: list[CollegeStarRecord], period: date) -> None:
+    """`College.stars` follows only each college's latest period: back-filling old months leaves it alone."""
     later = set(CollegeStarRecord.objects.filter(period__gt=period).values_list("college_id", flat=True).distinct())
     moved = []
     for college, record in zip(colleges, records, strict=True):
@@ -433,5 +452,3 @@ def college_stars_recompute(*, period: date, now: datetime | None = None) -> lis
             moved.append(college)
     if moved:
         College.objects.bulk_update(moved, ["stars"])
-    transaction.on_commit(bump_generation)
-    return records

@@ -1,4 +1,5 @@
-"""Writes about interest groups and residents' profiles (orders are `activities.orders`)."""
+"""Writes about residents (a new resident and their profile), their profiles and interest groups (orders are
+`activities.orders`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.enums import Role
-from accounts.models import Community, RoleAssignment, User
+from accounts.models import Community, RoleAssignment, User, normalise_phone
 from accounts.selectors import scope_for
 from community_college.errors import ConflictError, ScopeError
 
@@ -118,3 +119,40 @@ def profile_update(
     ResidentAvailability.objects.bulk_create(rows)
     RoleAssignment.objects.get_or_create(user=user, role=Role.RESIDENT)
     return profile
+
+
+@transaction.atomic
+def resident_register(
+    *,
+    name: str,
+    phone: str | None,
+    community: Community,
+    email: str | None = None,
+    password: str | None = None,
+    registered_by: User | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> User:
+    """Create a resident with a profile in their home community. Staff may do it for a caller."""
+    user = User(
+        name=name.strip(),
+        phone=normalise_phone(phone),
+        email=(email or "").strip().lower() or None,
+        registered_by=registered_by,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    RoleAssignment.objects.create(user=user, role=Role.RESIDENT)
+    profile = ResidentProfile(
+        user=user,
+        community=community,
+        latitude=latitude if latitude is not None else community.latitude,
+        longitude=longitude if longitude is not None else community.longitude,
+    )
+    profile.full_clean()
+    profile.save()
+    return user

@@ -26,8 +26,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from activities.geo import bounding_box
 from activities.recommend import Candidate, Ranked, Taste, rank
-from community_college.geo import bounding_box
 
 CELL_DEGREES = 0.05
 PROFILE_REASONS = frozenset({"interest", "attended", "experience", "field", "time"})

@@ -16,43 +16,55 @@ def resident_data(*, user: User) -> dict:
     groups, recommendations, 协商议事 rows (matters, photos, comments, reports, confirmations, supports,
     votes, meeting participation, timeline steps they took), pledges and sign-in tokens of `user`:
     JSON-ready, in a stable order, in a fixed number of queries whatever the number of rows."""
-    from activities.models import Attendance, Order, Registration
-    from interests.models import GroupMembership
-    from notices.models import Notice
-    from ratings.models import SessionRating
-    from teachers.models import TeacherRecommendation
-
+    data: dict = {"exported_at": _iso(timezone.now()), "account": _account(user), "profile": None, "consents": None}
     profile = getattr(user, "profile", None)
-    data: dict = {
-        "exported_at": _iso(timezone.now()),
-        "account": {
-            "id": user.pk,
-            "name": user.name,
-            "phone": user.phone,
-            "email": user.email,
-            "language": user.language,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
-        },
-        "profile": None,
-        "consents": None,
-    }
     if profile is not None:
-        data["profile"] = {
-            "community": str(profile.community) if profile.community_id else None,
-            "grid": str(profile.grid) if profile.grid_id else None,
-            "latitude": profile.latitude,
-            "longitude": profile.longitude,
-            "interests": sorted(category.name for category in profile.interests.all()),
-            "availability": [str(window) for window in profile.availability.all()],
-        }
+        data["profile"] = _profile(profile)
         data["consents"] = {
             "sms": profile.consent_sms,
             "email": profile.consent_email,
             "recommendations": profile.consent_recommendations,
         }
+    data["orders"] = _orders(user)
+    data.update(_classes_data(user))
+    data.update(_portal_data(user))
+    data.update(_consultation_data(user))
+    data["pledges"] = _pledges(user)
+    data["api_tokens"] = [
+        {"name": t.name, "created": _iso(t.created), "last_used": _iso(t.last_used)}
+        for t in user.api_tokens.order_by("id")
+    ]
+    return data
+
+
+def _account(user: User) -> dict:
+    return {
+        "id": user.pk,
+        "name": user.name,
+        "phone": user.phone,
+        "email": user.email,
+        "language": user.language,
+        "date_joined": _iso(user.date_joined),
+        "last_login": _iso(user.last_login),
+    }
+
+
+def _profile(profile) -> dict:
+    return {
+        "community": str(profile.community) if profile.community_id else None,
+        "grid": str(profile.grid) if profile.grid_id else None,
+        "latitude": profile.latitude,
+        "longitude": profile.longitude,
+        "interests": sorted(category.name for category in profile.interests.all()),
+        "availability": [str(window) for window in profile.availability.all()],
+    }
+
+
+def _orders(user: User) -> list[dict]:
+    from activities.models import Order
+
     orders = Order.objects.filter(resident=user).select_related("category", "community").prefetch_related("events")
-    data["orders"] = [
+    return [
         {
             "id": order.pk,
             "interest": order.category.name,
@@ -67,37 +79,49 @@ def resident_data(*, user: User) -> dict:
         }
         for order in orders.order_by("id")
     ]
-    data["registrations"] = [
-        {"id": r.pk, "class": r.course.title, "status": r.status, "created": _iso(r.created)}
-        for r in Registration.objects.filter(resident=user).select_related("course").order_by("id")
-    ]
-    data["attendance"] = [
-        {"class": a.session.course.title, "session_starts_at": _iso(a.session.starts_at), "attended": a.attended}
-        for a in Attendance.objects.filter(resident=user).select_related("session__course").order_by("id")
-    ]
-    data["ratings"] = [
-        {"class": r.session.course.title, "stars": r.stars, "comment": r.comment, "created": _iso(r.created)}
-        for r in SessionRating.objects.filter(resident=user).select_related("session__course").order_by("id")
-    ]
-    data["notices"] = [
-        {"title": n.title, "text": n.body, "created": _iso(n.created), "read_at": _iso(n.read_at)}
-        for n in Notice.objects.filter(recipient=user).order_by("id")
-    ]
-    data["groups"] = [
-        {"group": m.group.name, "role": m.role, "joined": _iso(m.joined)}
-        for m in GroupMembership.objects.filter(user=user).select_related("group").order_by("id")
-    ]
-    data["teacher_recommendations"] = [
-        {"name": t.name, "note": t.note, "status": t.status}
-        for t in TeacherRecommendation.objects.filter(recommended_by=user).order_by("id")
-    ]
-    data.update(_consultation_data(user))
-    data["pledges"] = _pledges(user)
-    data["api_tokens"] = [
-        {"name": t.name, "created": _iso(t.created), "last_used": _iso(t.last_used)}
-        for t in user.api_tokens.order_by("id")
-    ]
-    return data
+
+
+def _classes_data(user: User) -> dict:
+    """Registrations, attendance and ratings."""
+    from activities.models import Attendance, Registration
+    from ratings.models import SessionRating
+
+    return {
+        "registrations": [
+            {"id": r.pk, "class": r.course.title, "status": r.status, "created": _iso(r.created)}
+            for r in Registration.objects.filter(resident=user).select_related("course").order_by("id")
+        ],
+        "attendance": [
+            {"class": a.session.course.title, "session_starts_at": _iso(a.session.starts_at), "attended": a.attended}
+            for a in Attendance.objects.filter(resident=user).select_related("session__course").order_by("id")
+        ],
+        "ratings": [
+            {"class": r.session.course.title, "stars": r.stars, "comment": r.comment, "created": _iso(r.created)}
+            for r in SessionRating.objects.filter(resident=user).select_related("session__course").order_by("id")
+        ],
+    }
+
+
+def _portal_data(user: User) -> dict:
+    """Notices, group memberships and the teachers they recommended."""
+    from interests.models import GroupMembership
+    from notices.models import Notice
+    from teachers.models import TeacherRecommendation
+
+    return {
+        "notices": [
+            {"title": n.title, "text": n.body, "created": _iso(n.created), "read_at": _iso(n.read_at)}
+            for n in Notice.objects.filter(recipient=user).order_by("id")
+        ],
+        "groups": [
+            {"group": m.group.name, "role": m.role, "joined": _iso(m.joined)}
+            for m in GroupMembership.objects.filter(user=user).select_related("group").order_by("id")
+        ],
+        "teacher_recommendations": [
+            {"name": t.name, "note": t.note, "status": t.status}
+            for t in TeacherRecommendation.objects.filter(recommended_by=user).order_by("id")
+        ],
+    }
 
 
 def _consultation_data(user: User) -> dict:

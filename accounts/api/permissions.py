@@ -13,13 +13,6 @@ class IsStaffInScope(IsAuthenticated):
         return super().has_permission(request, view) and not scope_for(request.user).is_empty
 
 
-class IsDistrictOffice(IsAuthenticated):
-    """The district office (or a superuser): reads the whole district."""
-
-    def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and scope_for(request.user).everything
-
-
 class IsStaffWhoChanges(IsStaffInScope):
     """Staff who may change operational data in their scope: not the district office, which reads only."""
 

@@ -1,4 +1,4 @@
-"""Build the matching instance (``shared/spec/matching.md``) from the database, for a node and a term.
+"""Build the matching instance (``docs/matching.md``) from the database, for a node and a term.
 
 What goes in, for a community, a street or the district (the *scope*) and a term:
 
@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Community, District, Street
 from activities.enums import CourseStatus, RegistrationStatus, SessionStatus
+from activities.geo import walking_circle_km
 from activities.matching import problem as spec
 from activities.models import (
     Course,
@@ -59,7 +60,6 @@ from activities.models import (
     WeeklySlot,
 )
 from community_college.errors import ConflictError
-from community_college.geo import walking_circle_km
 from interests.enums import OrderStatus
 from interests.models import Category, ResidentAvailability
 from teachers.models import Teacher, TeacherAvailability, TeacherSkill

@@ -37,10 +37,10 @@ from accounts.models import User
 from accounts.selectors import scope_for
 from activities.desk_services import order_dispatch_into_course
 from activities.enums import ACTIVE_REGISTRATION_STATUSES, SessionStatus
+from activities.geo import bounding_box, haversine_km, walking_circle_km
 from activities.models import Course, Order, ProposedPlacement, Registration, Session
 from activities.selectors import courses_open_for_orders
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
-from community_college.geo import bounding_box, haversine_km, walking_circle_km
 from interests.enums import OrderStatus
 from interests.models import ResidentAvailability
 

@@ -152,18 +152,7 @@ def match_run(
     if on_instance is not None:
         on_instance(instance)
     started = clock.perf_counter()
-    greedy_weight = None
-    # Imported here: OR-Tools is heavy, and every admin page imports this module.
-    if greedy:
-        from activities.matching.greedy import greedy as solve_greedy
-
-        solution = solve_greedy(instance)
-    else:
-        from activities.matching.solver import solve
-
-        solution = solve(instance, time_limit=time_limit, seed=seed)
-        stats = solution.stats.get("search")
-        greedy_weight = stats.greedy.weight if stats is not None and stats.greedy is not None else None
+    solution, greedy_weight = _solve(instance, greedy=greedy, time_limit=time_limit, seed=seed)
     seconds = clock.perf_counter() - started
     report = check(instance, solution)
     if not report.feasible:  # pragma: no cover - the core only returns checked solutions; a last guard
@@ -194,6 +183,23 @@ def match_run(
             code="concurrent_run",
         ) from exc
     return outcome
+
+
+def _solve(instance: spec.Instance, *, greedy: bool, time_limit: float, seed: int) -> tuple[spec.Solution, float | None]:
+    """Solve with the solver (or the greedy baseline); the weight of the solver's greedy start too."""
+    greedy_weight = None
+    # Imported here: OR-Tools is heavy, and every admin page imports this module.
+    if greedy:
+        from activities.matching.greedy import greedy as solve_greedy
+
+        solution = solve_greedy(instance)
+    else:
+        from activities.matching.solver import solve
+
+        solution = solve(instance, time_limit=time_limit, seed=seed)
+        stats = solution.stats.get("search")
+        greedy_weight = stats.greedy.weight if stats is not None and stats.greedy is not None else None
+    return solution, greedy_weight
 
 
 @transaction.atomic

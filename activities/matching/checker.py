@@ -1,7 +1,7 @@
 """Check a solution against every rule of the spec and compute its objective.
 
 The checker is the referee for any solver, ours or another: it trusts nothing in the solution and
-reports each broken rule with a message staff can read. Rule numbers follow ``shared/spec/matching.md``.
+reports each broken rule with a message staff can read. Rule numbers follow ``docs/matching.md``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The matching problem and its solution, as plain frozen dataclasses.
 
-These mirror the exchange format of ``shared/spec/matching.md`` one to one: ``Instance.from_dict`` reads
+These mirror the exchange format of ``docs/matching.md`` one to one: ``Instance.from_dict`` reads
 the instance JSON, ``Solution.from_dict``/``Solution.to_dict`` read and write the solution JSON. Nothing
 here knows about Django; the service layer builds an ``Instance`` from the database.
 """

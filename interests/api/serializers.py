@@ -9,12 +9,6 @@ from activities.resident_selectors import order_timeline
 from interests.models import Category, InterestGroup, ResidentProfile
 
 
-class CommunityRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Community
-        fields = ["id", "name"]
-
-
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category

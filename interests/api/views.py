@@ -16,9 +16,9 @@ from accounts.api.permissions import IsStaffInScope
 from accounts.selectors import scope_for
 from activities import desk_services as desk
 from activities import orders, resident_selectors, services
+from activities.geo import haversine_km
 from activities.models import Order
 from community_college.exceptions import errors
-from community_college.geo import haversine_km
 from interests import selectors
 from interests.enums import OrderChannel
 from interests.models import Category, InterestGroup

@@ -3,6 +3,9 @@
 The pure matching core (`activities.matching.problem`) owns it, because it must run without Django; the
 portal imports it from there so that "within walking distance" means the same on every page and in every
 placement. The walking circle itself is `settings.WALKING_CIRCLE_KM` (see `walking_circle_km`).
+
+It sits in activities rather than in the core (community_college), which imports no app: nothing below
+activities measures distances.
 """
 
 import math
