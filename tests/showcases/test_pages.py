@@ -86,6 +86,7 @@ def test_photos_are_served_after_moderation_only(pair):
     assert status(pair.resident(pair.b)) == 200
 
 
+@pytest.mark.parametrize("count", [1, 3])
 def test_the_wall_costs_the_same_for_more_showcases(pair, count, django_assert_num_queries):
     leader = leader_of(pair.group_a)
     start = timezone.now().replace(microsecond=0) + timedelta(days=2)
