@@ -845,4 +845,5 @@ class PolicyTalkAdmin(_TalkAccessMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 # The other admins of the app register themselves: the matching service's, and those of certificates,
 # reconfirmations, no-show rules and volunteer hours.
-from . import admin_dispatch, admin_noshow  # noqa: E402, F401
+# The showcases' admins (their photos and stories) too.
+from . import admin_dispatch, admin_noshow, admin_showcases  # noqa: E402, F401

@@ -94,3 +94,38 @@ class VolunteerShiftStatus(models.TextChoices):
     RECORDED = "recorded", _("Recorded, awaiting confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
     REJECTED = "rejected", _("Not confirmed")
+class CourseKind(models.TextChoices):
+    """What a course is for: a class residents learn in, or the audience of a showcase (兴趣展示).
+
+    A showcase owns a course of kind "showcase" so that its audience registers through the same oversell-safe
+    registration service and waiting list as a class; lists of classes show only kind "class".
+    """
+
+    CLASS = "class", _("Class")
+    SHOWCASE = "showcase", _("Showcase audience")
+
+
+class ShowcaseKind(models.TextChoices):
+    PERFORMANCE = "performance", _("Performance")
+    EXHIBITION = "exhibition", _("Exhibition")
+    MATCH = "match", _("Match")
+    OPEN_CLASS = "open_class", _("Open class")
+
+
+class ShowcaseStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MediaStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting moderation")
+    APPROVED = "approved", _("Shown")
+    REJECTED = "rejected", _("Rejected")
+
+
+class StoryStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -75,3 +75,58 @@ class CourseFilterForm(forms.Form):
             "daypart": data.get("daypart") or None,
             "community_id": data.get("community"),
         }
+
+
+# --- Showcases (兴趣展示) ---------------------------------------------------------------------------------------
+
+
+class ShowcaseProposeForm(forms.Form):
+    """What a group's leader or a class's teacher proposes. `owner` is "g<id>" (a group) or "c<id>" (a class)."""
+
+    owner = forms.ChoiceField(label=_("Who shows their work"))
+    kind = forms.ChoiceField(label=_("Kind"))
+    title = forms.CharField(label=_("Title"), max_length=100)
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=None)
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    capacity = forms.IntegerField(label=_("Audience seats"), min_value=1, max_value=5000)
+    programme = forms.CharField(label=_("Programme"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    participants = forms.CharField(label=_("Participants"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, groups=(), courses=(), venues=None, **kwargs):
+        from .enums import ShowcaseKind
+
+        super().__init__(*args, **kwargs)
+        self.groups = {f"g{g.pk}": g for g in groups}
+        self.courses = {f"c{c.pk}": c for c in courses}
+        self.fields["owner"].choices = [
+            *((key, _("Group: %(name)s") % {"name": g.name}) for key, g in self.groups.items()),
+            *((key, _("Class: %(name)s") % {"name": c.title}) for key, c in self.courses.items()),
+        ]
+        self.fields["kind"].choices = ShowcaseKind.choices
+        self.fields["venue"].queryset = venues
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("class", "form-select" if name in ("owner", "kind", "venue") else "form-control")
+
+    def owner_kwargs(self) -> dict:
+        key = self.cleaned_data["owner"]
+        return {"group": self.groups.get(key), "course": self.courses.get(key)}
+
+
+class MediaUploadForm(forms.Form):
+    # A plain file field: `community_college.uploads` decides from the content whether it is an image.
+    photo = forms.FileField(label=_("Photo"), help_text=_("JPEG, PNG or WebP."))
+    caption = forms.CharField(label=_("Caption"), max_length=120, required=False)
+    consent_confirmed = forms.BooleanField(
+        label=_("The people shown in this photo agreed to its publication."), required=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].widget.attrs.update({"class": "form-control", "accept": "image/jpeg,image/png,image/webp"})
+        self.fields["caption"].widget.attrs["class"] = "form-control"
+        self.fields["consent_confirmed"].widget.attrs["class"] = "form-check-input"

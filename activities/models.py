@@ -30,13 +30,18 @@ from .enums import (
     AttendanceSource,
     AttendanceStatus,
     CertificateKind,
+    CourseKind,
     CourseStatus,
+    MediaStatus,
     PolicyTalkSide,
     PolicyTalkStatus,
     ReconfirmationReason,
     ReconfirmationStatus,
     RegistrationStatus,
     SessionStatus,
+    ShowcaseKind,
+    ShowcaseStatus,
+    StoryStatus,
     TermStatus,
     VolunteerShiftStatus,
 )
@@ -130,6 +135,15 @@ class Course(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=CourseStatus.choices, default=CourseStatus.OPEN)
     # Before this moment only holders of a priority pass (activities.priority) may register; empty: open now.
     registration_opens_at = models.DateTimeField(_("registration opens at"), null=True, blank=True)
+    # Database default too: the demo data inserts courses with COPY, naming only the older columns.
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=CourseKind.choices,
+        default=CourseKind.CLASS,
+        db_default=CourseKind.CLASS,
+        editable=False,
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -1036,3 +1050,206 @@ class WaitingNotice(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.order_id} @ {self.sent_at:%Y-%m-%d}"
+# --- Showcases (兴趣展示) and stories (人物故事) -------------------------------------------------------------
+# Written only by `activities.showcases`; read through `activities.showcase_selectors`.
+
+
+class Showcase(models.Model):
+    """兴趣展示: a group or a class shows what it made — a performance, an exhibition, a match, an open class.
+
+    Proposed by the group's leader or the class's teacher (or staff), approved by staff. Its audience is the
+    `audience` course (kind "showcase") with one session holding the venue's booking: residents register
+    through `activities.services.registration_create`, with the same capacity guard and waiting list as a class.
+    """
+
+    title = models.CharField(_("title"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=ShowcaseKind.choices)
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="showcases"
+    )
+    group = models.ForeignKey(
+        "interests.InterestGroup",
+        verbose_name=_("interest group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="showcases",
+    )
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("class"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="showcases",
+        help_text=_("The class that shows its work (a group's showcase has none)."),
+    )
+    audience = models.OneToOneField(
+        Course, verbose_name=_("audience"), on_delete=models.PROTECT, related_name="showcase", editable=False
+    )
+    venue = models.ForeignKey("venues.Venue", verbose_name=_("venue"), on_delete=models.PROTECT, related_name="showcases")
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"))
+    programme = models.TextField(_("programme"), max_length=2000)
+    participants = models.TextField(
+        _("participants"), max_length=1000, help_text=_("Who performs or exhibits: names or teams.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ShowcaseStatus.choices, default=ShowcaseStatus.PROPOSED, editable=False
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("reason"), max_length=300, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("showcase")
+        verbose_name_plural = _("showcases")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="showcase_start_before_end"),
+            # Shown by a group or by a class, never both nor neither.
+            models.CheckConstraint(
+                condition=Q(group__isnull=False, course__isnull=True) | Q(group__isnull=True, course__isnull=False),
+                name="showcase_group_or_class",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ShowcaseStatus.REJECTED) | ~Q(decision_note=""), name="showcase_rejected_with_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "status", "starts_at"], name="showcase_community_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.starts_at >= self.ends_at:
+            raise ValidationError({"ends_at": _("The end must be later than the start.")})
+
+    @property
+    def is_over(self) -> bool:
+        return self.ends_at <= timezone.now()
+
+
+class Story(models.Model):
+    """人物故事: a short story of a person or a case, written by staff, published with the subject's consent.
+
+    Generic on purpose: the subject may be a registered person or only a name, and a story may tell of a
+    showcase; other parts of the portal (the 榜样 wall) link their own records to a story.
+    """
+
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="stories"
+    )
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("story"), max_length=3000)
+    subject_name = models.CharField(_("about"), max_length=60, blank=True, help_text=_("The person or case told of."))
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stories",
+    )
+    showcase = models.ForeignKey(
+        Showcase, verbose_name=_("showcase"), on_delete=models.SET_NULL, null=True, blank=True, related_name="stories"
+    )
+    consent_recorded = models.BooleanField(
+        _("consent recorded"), default=False, help_text=_("The people in the story agreed to its publication.")
+    )
+    consent_note = models.CharField(
+        _("how consent was given"), max_length=200, blank=True, help_text=_("For example: signed form, 2026-12-01.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=StoryStatus.choices, default=StoryStatus.DRAFT, editable=False
+    )
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+        ordering = ["-published_at", "-created", "-id"]
+        constraints = [
+            # Nothing is published without the recorded consent of the people in it.
+            models.CheckConstraint(
+                condition=~Q(status=StoryStatus.PUBLISHED) | Q(consent_recorded=True, published_at__isnull=False),
+                name="story_published_with_consent",
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "status"], name="story_community_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ShowcaseMedia(models.Model):
+    """A photo of a showcase or of a story, stored by `community_college.uploads` (re-encoded: no EXIF, no GPS;
+    outside the web root); shown only once staff have approved it, and only with the uploader's word that the
+    people in it agreed."""
+
+    showcase = models.ForeignKey(
+        Showcase, verbose_name=_("showcase"), on_delete=models.CASCADE, null=True, blank=True, related_name="media"
+    )
+    story = models.ForeignKey(
+        Story, verbose_name=_("story"), on_delete=models.CASCADE, null=True, blank=True, related_name="media"
+    )
+    # The showcase's or story's community, copied so that scope and walls filter without a join.
+    community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    caption = models.CharField(_("caption"), max_length=120, blank=True)
+    name = models.CharField(_("file"), max_length=200, editable=False)
+    thumbnail = models.CharField(_("thumbnail"), max_length=200, editable=False)
+    content_type = models.CharField(_("type"), max_length=40, editable=False)
+    width = models.PositiveIntegerField(_("width"), editable=False)
+    height = models.PositiveIntegerField(_("height"), editable=False)
+    consent_confirmed = models.BooleanField(
+        _("consent confirmed"), default=False, help_text=_("The uploader confirmed the people shown agreed.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=MediaStatus.choices, default=MediaStatus.PENDING, editable=False
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
+    created = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("showcase photo")
+        verbose_name_plural = _("showcase photos")
+        ordering = ["created", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(showcase__isnull=False, story__isnull=True) | Q(showcase__isnull=True, story__isnull=False),
+                name="showcasemedia_showcase_or_story",
+            ),
+            models.CheckConstraint(condition=Q(consent_confirmed=True), name="showcasemedia_consent_confirmed"),
+        ]
+        indexes = [models.Index(fields=["community", "status"], name="showcasemedia_community_idx")]
+
+    def __str__(self) -> str:
+        return self.caption or self.name

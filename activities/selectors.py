@@ -17,7 +17,7 @@ from interests.models import Category, InterestGroup
 from teachers.models import Teacher
 from venues.models import Venue
 
-from .enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, RegistrationStatus, SessionStatus
+from .enums import ACTIVE_REGISTRATION_STATUSES, CourseKind, CourseStatus, RegistrationStatus, SessionStatus
 from .models import Course, Registration, Session, held_q
 from .recommend import Candidate, Ranked, Taste, circle_first, distance_km, rank
 from .services import waitlist_ahead_of
@@ -88,7 +88,7 @@ def open_courses() -> QuerySet[Course]:
         "starts_at"
     )
     return (
-        Course.objects.filter(status=CourseStatus.OPEN)
+        Course.objects.filter(status=CourseStatus.OPEN, kind=CourseKind.CLASS)
         .select_related("category", "venue", "teacher", "community", "slot")
         .annotate(next_starts_at=Subquery(next_session.values("starts_at")[:1]))
         .filter(next_starts_at__isnull=False)

@@ -686,3 +686,12 @@ API_SKIPS_MIDDLEWARE = frozenset(
     }
 )
 API_MIDDLEWARE = [m for m in MIDDLEWARE if m not in API_SKIPS_MIDDLEWARE]
+# --- Showcases (兴趣展示) and stories (人物故事) ---------------------------------------------------------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ShowcaseStatusEnum": "activities.enums.ShowcaseStatus",
+        "ShowcaseKindEnum": "activities.enums.ShowcaseKind",
+        "MediaStatusEnum": "activities.enums.MediaStatus",
+        "StoryStatusEnum": "activities.enums.StoryStatus",
+    }
+)

@@ -626,6 +626,7 @@ BUILDERS = {
     "teachers": teachers,
     "stars": star_page,
     "funds": lambda data, names, f: funds_page(data, names, f),  # defined below (funds)
+    "showcases": lambda data, names, f: showcases_page(data, names, f),  # defined below (兴趣展示)
 }
 
 
@@ -687,5 +688,42 @@ def funds_page(data: selectors.FundsData, names: Names, f: selectors.Filters) ->
         rows,
         note=_("In yuan, whole calendar months from the period's first month. Reversals count in their own month. "
                "In-kind gifts at their stated value."),
+    ))
+    return page
+
+
+# --- Showcases (兴趣展示) and stories (人物故事) -----------------------------------------------------------------------
+
+
+def showcases_page(data: selectors.ShowcasesData, names: Names, f: selectors.Filters) -> Page:
+    """Showcases, their audience and the stories collected, per college's community."""
+    page = Page()
+    total = lambda attr: sum(getattr(r, attr) for r in data.rows)  # noqa: E731 — a one-line reader
+    page.cards = [
+        Card(_("Showcases held"), _n(total("held")), _("approved, over by now")),
+        Card(_("Showcases coming"), _n(total("upcoming"))),
+        Card(_("Audience"), _n(total("audience")), _("confirmed seats")),
+        Card(_("Stories published"), _n(total("stories"))),
+        Card(_("Photos shown"), _n(total("photos")), _("after moderation")),
+    ]
+    ordered = sorted(data.rows, key=lambda r: (names.street(r.community_id), names.community(r.community_id)))
+    page.charts["showcases"] = charts.bar(
+        _("Showcases and audience by community"),
+        [names.community(r.community_id) for r in ordered],
+        [(str(_("Showcases held")), [r.held for r in ordered]), (str(_("Audience")), [r.audience for r in ordered])],
+        zoom=len(ordered) > 20,
+    )
+    page.tables.append(Table(
+        "showcases",
+        _("Showcases and stories by community"),
+        [Column(_("Street")), Column(_("Community")), Column(_("Showcases held"), "int"),
+         Column(_("Showcases coming"), "int"), Column(_("Audience"), "int"), Column(_("Stories published"), "int"),
+         Column(_("Photos shown"), "int")],
+        [
+            [names.street(r.community_id), names.community(r.community_id), r.held, r.upcoming, r.audience,
+             r.stories, r.photos]
+            for r in ordered
+        ],
+        note=_("Showcases starting in the period; stories published in it. Audience: confirmed seats."),
     ))
     return page

@@ -795,6 +795,7 @@ PAGES: dict[str, Callable[[Filters], object]] = {
     "teachers": teachers,
     "stars": star_map,
     "funds": lambda f: funds_data(f),  # defined below with the money pillar (funds)
+    "showcases": lambda f: showcases_data(f),  # defined below (兴趣展示 and stories)
 }
 
 
@@ -845,6 +846,7 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
     _talk_and_group_figures(by_community, w)
     _money_figures(by_community, w)
     _matter_figures(by_community, w, until)
+    _showcase_figures(by_community, w, until)
     return colleges, figures
 
 
@@ -1021,6 +1023,15 @@ def _matter_figures(by_community: _Figures, w: StarWindow, until: datetime) -> N
             fig.matters_due, fig.matters_on_time = row["due"], row["on_time"]
 
 
+def _showcase_figures(by_community: _Figures, w: StarWindow, until: datetime) -> None:
+    """兴趣展示: approved showcases that started in the month and were over by its end (or by now)."""
+    from activities.showcase_selectors import showcases_held
+
+    for community, n in showcases_held(start=w.start_at, end=w.end_at, now=until).items():
+        if community in by_community:
+            by_community[community].showcases_held = n
+
+
 def _money_figures(by_community: dict[int, stars.CollegeFigures], w: StarWindow) -> None:
     """The money pillar's inputs from the fund's ledger (12 months up to the period's end), and the
     district's median cost per participant-hour. Three queries."""
@@ -1082,3 +1093,36 @@ def funds_data(f: Filters) -> FundsData:
         for community, m in sorted(figures.items())
     ]
     return FundsData(rows, f.start.replace(day=1), end)
+
+
+# --- Showcases (兴趣展示) and stories (人物故事) per community --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShowcasesRow:
+    community_id: int
+    held: int
+    upcoming: int
+    audience: int
+    stories: int
+    photos: int
+
+
+@dataclass(frozen=True)
+class ShowcasesData:
+    rows: list[ShowcasesRow]
+
+
+def showcases_data(f: Filters) -> ShowcasesData:
+    """Showcases held and coming, their confirmed audience, published stories and shown photos per community,
+    for showcases starting (stories published) in the period: three aggregate queries whatever the number."""
+    from activities.showcase_selectors import showcase_figures
+
+    figures = showcase_figures(
+        community_ids=None if f.community_ids is None else sorted(f.community_ids), start=f.start_at, end=f.end_at
+    )
+    rows = [
+        ShowcasesRow(community, fig.held, fig.upcoming, fig.audience, fig.stories, fig.photos)
+        for community, fig in sorted(figures.items())
+    ]
+    return ShowcasesData(rows)

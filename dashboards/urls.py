@@ -9,7 +9,7 @@ urlpatterns = [
     path("export.xlsx", views.page, {"name": "overview", "export": True}, name="overview_xlsx"),
     *[
         item
-        for name in ("demand", "venues", "teachers", "stars", "funds")
+        for name in ("demand", "venues", "teachers", "stars", "funds", "showcases")
         for item in (
             path(f"{name}/", views.page, {"name": name}, name=name),
             path(f"{name}/export.xlsx", views.page, {"name": name, "export": True}, name=f"{name}_xlsx"),

@@ -40,6 +40,7 @@ TABS = [
     ("teachers", gettext_lazy("Teachers")),
     ("stars", gettext_lazy("Star ratings")),
     ("funds", gettext_lazy("Funds")),
+    ("showcases", gettext_lazy("Showcases")),
 ]
 TITLES = dict(TABS)
 # Chart ids of each page with their Bootstrap column widths (of 12), in the order they appear.
@@ -51,9 +52,10 @@ LAYOUT = {
     "stars": [("map", 6), ("trend", 6)],
     "college": [("history", 7), ("pillars", 5)],
     "funds": [("sources", 12)],
+    "showcases": [("showcases", 12)],
 }
 # Filters a page ignores, so the form does not pretend otherwise.
-IGNORED = {"venues": {"category"}, "stars": {"category", "period"}, "funds": {"category"}}
+IGNORED = {"venues": {"category"}, "stars": {"category", "period"}, "funds": {"category"}, "showcases": {"category"}}
 
 
 def dashboard_view(view: Callable) -> Callable:

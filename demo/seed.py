@@ -238,6 +238,7 @@ class _Seeder(
             ("certificates and volunteers", self.stage_certificates),
             ("thin demand", self.stage_thin_demand),
             ("recognition", self.stage_recognition),
+            ("showcases", self.stage_showcases),
         ]:
             started = clock.perf_counter()
             self._stage = label
@@ -279,3 +280,8 @@ class _Seeder(
 
         seed_recognition(self)
 
+    def stage_showcases(self) -> None:
+        """Showcases with photos and audience, and stories (`demo.showcases`)."""
+        from demo.showcases import seed_showcases
+
+        seed_showcases(self)

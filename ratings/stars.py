@@ -148,6 +148,11 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
         _("Matters of the last 90 days whose answer was due by the end of the month: answered within the "
           "working-day deadline ÷ all of them (unanswered ones count as late)"), 0, 0.5, 0.95,
     ),
+    # 兴趣展示: the seed gives no weight; 5, as the results pillar's other counts (policy talks, active groups).
+    IndicatorSpec(
+        "showcases_held", Pillar.RESULTS, _("Showcases held"), _("showcases"),
+        _("Approved showcases of the community's groups and classes that took place in the month"), 5, 0, 2,
+    ),
 )
 INDICATOR_BY_CODE: dict[str, IndicatorSpec] = {spec.code: spec for spec in INDICATORS}
 INDICATOR_CHOICES = [(spec.code, spec.label) for spec in INDICATORS]
@@ -219,6 +224,7 @@ class CollegeFigures:
     district_median_cost: float | None = None  # the median cost per participant-hour of colleges that have one
     matters_due: int = 0  # consultation matters whose answer was due in the window
     matters_on_time: int = 0  # of those, answered by their deadline
+    showcases_held: int = 0  # approved showcases that started in the month and were over by its end
 
 
 @dataclass(frozen=True)
@@ -309,6 +315,7 @@ def indicator_values(fig: CollegeFigures) -> dict[str, IndicatorValue]:
         "matters_answered_on_time": IndicatorValue(
             _ratio(fig.matters_on_time, fig.matters_due), {"on_time": fig.matters_on_time, "due": fig.matters_due}
         ),
+        "showcases_held": IndicatorValue(float(fig.showcases_held), {"showcases": fig.showcases_held}),
     }
     return values
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import noshow, views
+from . import noshow, showcases, views
 
 router = SimpleRouter()
 router.register("courses", views.CourseViewSet, basename="course")
@@ -14,12 +14,18 @@ router.register("staff/sessions", views.SessionRollCallViewSet, basename="staff-
 router.register("me/certificates", noshow.MyCertificateViewSet, basename="my-certificate")
 router.register("me/reconfirmations", noshow.MyReconfirmationViewSet, basename="my-reconfirmation")
 router.register("staff/volunteer-shifts", noshow.StaffVolunteerShiftViewSet, basename="staff-volunteer-shift")
+router.register("showcases", showcases.ShowcaseViewSet, basename="showcase")
+router.register("me/showcases", showcases.MyShowcaseViewSet, basename="my-showcase")
+router.register("stories", showcases.StoryViewSet, basename="story")
+router.register("staff/showcase-media", showcases.StaffMediaViewSet, basename="staff-showcase-media")
+router.register("staff/stories", showcases.StaffStoryViewSet, basename="staff-story")
 
 urlpatterns = [
     path("me/calendar/", views.CalendarLinkView.as_view(), name="calendar-link"),
     path("me/certificates/<int:pk>/pdf/", noshow.MyCertificatePdfView.as_view(), name="my-certificate-pdf"),
     path("me/volunteer-hours/", noshow.MyVolunteerHoursView.as_view(), name="my-volunteer-hours"),
     path("me/volunteer-hours/certificate/", noshow.MyVolunteerCertificateView.as_view(), name="my-volunteer-certificate"),
+    path("staff/showcases.xlsx", showcases.StaffShowcasesXlsxView.as_view(), name="staff-showcases-xlsx"),
     path("staff/venues/occupancy/", views.VenueOccupancyView.as_view(), name="venue-occupancy"),
     *router.urls,
 ]

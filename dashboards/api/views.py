@@ -28,7 +28,7 @@ from dashboards.tables import Link, Table, workbook
 from dashboards.views import XLSX
 from ratings import stars
 
-PAGE_NAMES = ("overview", "demand", "venues", "teachers", "stars", "funds")
+PAGE_NAMES = ("overview", "demand", "venues", "teachers", "stars", "funds", "showcases")
 
 
 class DashboardQuerySerializer(serializers.Serializer):

@@ -65,7 +65,7 @@ def make_node(community) -> Node:
     group = InterestGroupFactory(community=community, category=category)
     GroupMembershipFactory(group=group, user=resident)
     # The rest of the community's rows, so that every admin has something on each side of the border.
-    StaffFactory(role=Role.COMMUNITY_STAFF, community=community, name=f"社工{community.code}")
+    staff = StaffFactory(role=Role.COMMUNITY_STAFF, community=community, name=f"社工{community.code}")
     GridFactory(community=community)
     CollegeStarRecordFactory(college=CollegeFactory(community=community))
     ResidentAvailability.objects.create(profile=resident.profile, weekday=Weekday.MONDAY, start=time(9), end=time(11))
@@ -85,6 +85,7 @@ def make_node(community) -> Node:
     from accounts.api.services import api_token_create
 
     api_token_create(user=resident, name="phone")
+    _showcase_rows(community, group=group, venue=venue, staff=staff)
     return node
 
 
@@ -106,6 +107,30 @@ def _noshow_rows(community, resident, session, registration) -> None:
     helper = UserFactory(name=f"志愿者{community.code}")
     RoleAssignmentFactory(user=helper, role=Roles.VOLUNTEER)
     VolunteerShift.objects.create(volunteer=helper, session=session, hours=2)
+def _showcase_rows(community, *, group, venue, staff) -> None:
+    """A showcase (proposed by staff, approved), a photo of it and a story: one of each per node."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from activities.models import ShowcaseMedia
+    from activities.showcases import story_create
+    from tests.factories.showcases import approved
+
+    starts_at = timezone.now().replace(microsecond=0) + timedelta(days=20)
+    showcase = approved(group=group, leader=staff, venue=venue, staff=staff, starts_at=starts_at)
+    ShowcaseMedia.objects.create(
+        showcase=showcase,
+        community=community,
+        name="showcases/none.jpg",
+        thumbnail="showcases/none.thumb.jpg",
+        content_type="image/jpeg",
+        width=10,
+        height=10,
+        consent_confirmed=True,
+        uploaded_by=staff,
+    )
+    story_create(actor=staff, community=community, title=f"故事{community.code}", body="……")
 
 
 def admin_url(model, view: str, *args) -> str:

@@ -43,6 +43,8 @@ class Owned:
     certificate: object = None
     reconfirmation: object = None
     shift: object = None
+    showcase: object = None  # approved and coming: residents register as its audience
+    media: object = None  # a photo of a past showcase of the owner's group, awaiting moderation
 
 
 def owned_by(world) -> Owned:
@@ -76,10 +78,12 @@ def owned_by(world) -> Owned:
     college = CollegeFactory(community=world.home)
     CollegeStarRecordFactory(college=college)
     certificate, reconfirmation, shift = _noshow_things(owner, course, upcoming, past, registration)
-    return Owned(
+    owned = Owned(
         order, course, registration, upcoming, notice, rating, token, venue, teacher, group, college,
         certificate, reconfirmation, shift,
     )
+    owned.showcase, owned.media = showcase_of(world, group=group, venue=venue)
+    return owned
 
 
 def _noshow_things(owner, course, upcoming, past, registration):
@@ -99,6 +103,36 @@ def _noshow_things(owner, course, upcoming, past, registration):
     RoleAssignment.objects.create(user=owner, role=Role.VOLUNTEER)
     shift = VolunteerShift.objects.create(volunteer=owner, session=past, hours=1)
     return certificate, reconfirmation, shift
+
+
+def showcase_of(world, *, group, venue):
+    """The owner leads `group`: an approved showcase to come, and a past one with a photo awaiting moderation."""
+    from activities.models import ShowcaseMedia
+    from tests.factories.showcases import approved, backdate, leader_of
+
+    leader_of(group, world.owner)
+    coming = approved(group=group, leader=world.owner, venue=venue, staff=world.staff)
+    past = backdate(
+        approved(
+            group=group,
+            leader=world.owner,
+            venue=venue,
+            staff=world.staff,
+            starts_at=coming.ends_at + timedelta(days=1),
+        )
+    )
+    media = ShowcaseMedia.objects.create(
+        showcase=past,
+        community=group.community,
+        name="showcases/none.jpg",
+        thumbnail="showcases/none.thumb.jpg",
+        content_type="image/jpeg",
+        width=10,
+        height=10,
+        consent_confirmed=True,
+        uploaded_by=world.owner,
+    )
+    return coming, media
 
 
 def proposal_of(world, owned, *, venue_consent: str = "pending"):

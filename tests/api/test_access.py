@@ -138,6 +138,20 @@ MATRIX = [
     _row("post", "/api/v1/owner/bookings/{session}/confirm/", 401, 403, 403, 403, 403, {}),
     _row("post", "/api/v1/owner/bookings/{session}/decline/", 401, 403, 403, 403, 403, {"reason": "装修"}),
     _row("post", "/api/v1/me/check-in/", 401, 409, 409, 409, 409, {"code": "1-2-forgedforgedforgedforged"}),
+    # Showcases (兴趣展示): anyone signed in sees approved ones and may take a seat; photos and stories of a
+    # scope for its staff only; the district office reads and moderates nothing.
+    _row("get", "/api/v1/showcases/nearby/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/showcases/{showcase}/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/showcases/{showcase}/photos/", 401, 200, 200, 200, 200),
+    _row("post", "/api/v1/showcases/{showcase}/register/", 401, 201, 201, 201, 201, {}),
+    _row("get", "/api/v1/me/showcases/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/stories/", 401, 200, 200, 200, 200),
+    _row("get", "/api/v1/staff/showcase-media/", 401, 403, 403, 200, 200),
+    _row("get", "/api/v1/staff/showcase-media/{media}/", 401, 403, 403, 404, 200),
+    _row("post", "/api/v1/staff/showcase-media/{media}/moderate/", 401, 403, 403, 404, 403, {"approve": True}),
+    _row("get", "/api/v1/staff/stories/", 401, 403, 403, 200, 200),
+    _row("get", "/api/v1/staff/showcases.xlsx", 401, 403, 403, 200, 200),
+    _row("get", "/api/v1/district/dashboards/showcases.xlsx", 401, 403, 403, 200, 200),
 ]
 
 
@@ -183,6 +197,8 @@ def test_access_matrix(world, api, actor, method, url, body, expected):
         certificate=owned.certificate.pk,
         reconfirmation=owned.reconfirmation.pk,
         shift=owned.shift.pk,
+        showcase=owned.showcase.pk,
+        media=owned.media.pk,
     )
     response = (
         getattr(api(user), method)(path, body, format="json")

@@ -161,6 +161,7 @@ def _world():
     ProposedPlacement.objects.create(proposed_class=proposed, order=order)
     _noshow_world(resident, staff, SessionFactory(course=CourseFactory(community=community, venue=venue)))
     _recognition_round(community=community, term=term, teacher=teacher, resident=resident)
+    _showcases(community, venue=venue, staff=staff, resident=resident)
     return resident, staff, teacher.user, owner
 
 
@@ -195,6 +196,34 @@ def _recognition_round(*, community, term, teacher, resident):
     )
     recognition.nomination_create(category=round.categories.get(), nominator=resident, subject_id=teacher.pk, reason="认真")
     recognition.round_start_notice(round=round, actor=manager)
+
+
+def _showcases(community, *, venue, staff, resident):
+    """兴趣展示: an approved showcase to come (the resident leads its group), a past one with a photo awaiting
+    moderation, and a published story."""
+    from activities.models import ShowcaseMedia
+    from activities.showcases import story_create, story_publish
+    from tests.factories.showcases import approved, backdate, leader_of
+
+    group = InterestGroupFactory(community=community, name="合唱团")
+    leader_of(group, resident)
+    coming = approved(group=group, leader=resident, venue=venue, staff=staff)
+    past = backdate(
+        approved(group=group, leader=resident, venue=venue, staff=staff, starts_at=coming.ends_at + timedelta(days=1))
+    )
+    ShowcaseMedia.objects.create(
+        showcase=past,
+        community=community,
+        name="showcases/none.jpg",
+        thumbnail="showcases/none.thumb.jpg",
+        content_type="image/jpeg",
+        width=10,
+        height=10,
+        consent_confirmed=True,
+        uploaded_by=resident,
+    )
+    story = story_create(actor=staff, community=community, title="合唱团的故事", body="……", consent_recorded=True)
+    story_publish(story=story, actor=staff)
 
 
 # The runs are separate tests, so that pytest-xdist can give them to different workers: together they

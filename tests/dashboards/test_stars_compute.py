@@ -140,9 +140,9 @@ def test_each_indicator_from_portal_rows(january):
 
 def test_college_figures_cost_the_same_queries_for_any_number_of_colleges(january, django_assert_num_queries):
     # colleges, opening hours, bookings, active teachers, teacher scores, pool, interests offered, orders,
-    # attendance, ratings, policy talks, groups, consultation matters, and the fund's ledger entries, budget
-    # lines and attended hours: 16, for three colleges as for a hundred.
-    with django_assert_num_queries(16):
+    # attendance, ratings, policy talks, groups, consultation matters, the fund's ledger entries, budget
+    # lines and attended hours, and showcases held: 17, for three colleges as for a hundred.
+    with django_assert_num_queries(17):
         college_figures(period=JAN, now=at(date(2026, 2, 5)))
 
 
