@@ -15,11 +15,11 @@ from rest_framework.throttling import ScopedRateThrottle
 from accounts.api.permissions import IsStaffInScope
 from accounts.selectors import scope_for
 from activities import desk_services as desk
-from activities import orders, resident_selectors, services
+from activities import orders, resident_selectors
 from activities.geo import haversine_km
 from activities.models import Order
 from community_college.exceptions import errors
-from interests import selectors
+from interests import selectors, services
 from interests.enums import OrderChannel
 from interests.models import Category, InterestGroup
 
