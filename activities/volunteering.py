@@ -144,10 +144,16 @@ def volunteer_hours(*, volunteer: User) -> VolunteerHours:
     )
     count = VolunteerShift.objects.filter(volunteer=volunteer, status=VolunteerShiftStatus.CONFIRMED).count()
     return VolunteerHours(
-        confirmed=rows.get(VolunteerShiftStatus.CONFIRMED) or Decimal(0),
-        awaiting=rows.get(VolunteerShiftStatus.RECORDED) or Decimal(0),
+        confirmed=_tenths(rows.get(VolunteerShiftStatus.CONFIRMED)),
+        awaiting=_tenths(rows.get(VolunteerShiftStatus.RECORDED)),
         shifts=count,
     )
+
+
+def _tenths(total: Decimal | None) -> Decimal:
+    """A sum of hours in the field's own tenths: SQLite hands an aggregate back as a float-made Decimal
+    (2.0 comes back as Decimal("2"), 0.1 + 0.2 as 0.30000000000000004), PostgreSQL as numeric(…, 1)."""
+    return (total or Decimal(0)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 # --- The hours certificate ------------------------------------------------------------------------------------

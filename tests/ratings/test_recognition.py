@@ -431,8 +431,13 @@ def test_winners_and_their_nominators_are_told_when_the_round_closes(django_capt
         winner = _winner(world)
     nominators = set(Nomination.objects.filter(candidate=winner).values_list("nominator_id", flat=True))
     got = sorted(Notice.objects.values_list("recipient_id", "purpose"))
+    # The round gives certificates, so the winner also hears of theirs, as every certificate's holder does.
     assert got == sorted(
-        [(winner.teacher.user_id, "recognition_winner"), *[(n, "recognition_nominee") for n in nominators]]
+        [
+            (winner.teacher.user_id, "recognition_winner"),
+            (winner.teacher.user_id, "certificate_issued"),
+            *[(n, "recognition_nominee") for n in nominators],
+        ]
     )
     # The losing candidate's nominator hears nothing of this round.
     loser_nominators = Nomination.objects.exclude(candidate=winner).values_list("nominator_id", flat=True)

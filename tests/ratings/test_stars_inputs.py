@@ -40,6 +40,7 @@ FIGURES = CollegeFigures(
     district_median_cost=50.5,
     matters_due=13,
     matters_on_time=8,
+    showcases_held=27,
 )
 
 
@@ -68,6 +69,7 @@ def test_every_indicator_records_the_figures_it_was_computed_from():
         "policy_talks": {"talks": 3},
         "groups_active": {"groups": 21},
         "matters_answered_on_time": {"on_time": 8, "due": 13},
+        "showcases_held": {"showcases": 27},
     }
 
 
@@ -92,6 +94,7 @@ def test_every_indicator_value_comes_from_its_own_figures():
         "policy_talks": 3.0,
         "groups_active": 21.0,
         "matters_answered_on_time": pytest.approx(8 / 13),
+        "showcases_held": 27.0,
     }
     assert all(type(v) is float for v in values.values() if v is not None)
 
