@@ -191,3 +191,14 @@ def test_the_match_command_says_how_many_orders_it_made_from_waiting_lists(town)
         stdout=out,
     )
     assert "Waiting lists: 3 orders made" in out.getvalue()
+
+
+def test_a_showcase_audience_waiting_list_is_not_demand_for_a_second_class(town):
+    """A showcase's audience course (kind "showcase") is a one-off event: its waiting list makes no orders."""
+    from activities.enums import CourseKind
+    from activities.models import Course
+
+    w = waiting_for(town, 3)
+    Course.objects.filter(pk=w.first.pk).update(kind=CourseKind.SHOWCASE)
+    assert waitlist_orders_create(community_ids=[town.a.pk]) == []
+    assert Order.objects.filter(resident__in=w.waiting).count() == 0
