@@ -33,7 +33,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activities.enums import CourseStatus, RegistrationStatus
+from activities.enums import CourseKind, CourseStatus, RegistrationStatus
 from activities.models import Course, Order, Registration
 from activities.services import registration_cancel
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
@@ -60,7 +60,8 @@ def waitlist_entry_release(*, order: Order, course: Course) -> int:
 def _full_waitlists(community_ids) -> list[int]:
     """Open classes of the communities whose waiting list has reached the interest's minimum size."""
     return list(
-        Course.objects.filter(community_id__in=list(community_ids), status=CourseStatus.OPEN)
+        # A showcase's audience waits for a seat at the show, not for a class of its interest.
+        Course.objects.filter(community_id__in=list(community_ids), status=CourseStatus.OPEN, kind=CourseKind.CLASS)
         .exclude(term__ends_on__lt=timezone.localdate())
         .annotate(
             waiting=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED))
