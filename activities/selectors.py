@@ -357,7 +357,8 @@ def courses_open_for_orders(*, actor: User, category_ids=None, now=None) -> Quer
     live = Session.objects.filter(course=OuterRef("pk")).exclude(status=SessionStatus.CANCELLED)
     to_come = Session.objects.filter(course=OuterRef("pk"), status=SessionStatus.SCHEDULED, starts_at__gt=now)
     courses = (
-        Course.objects.filter(status=CourseStatus.OPEN, confirmed_count__lt=F("capacity"))
+        # A showcase's audience is a course too (kind "showcase"): an order for a class never goes there.
+        Course.objects.filter(kind=CourseKind.CLASS, status=CourseStatus.OPEN, confirmed_count__lt=F("capacity"))
         .exclude(term__ends_on__lt=timezone.localdate(now))
         .filter(Q(Exists(to_come)) | ~Q(Exists(live)))
     )

@@ -88,6 +88,19 @@ def _pooler_lets_go_of_the_test_database(django_db_setup):
 
 
 @pytest.fixture
+def eager_celery():
+    """Tasks run in-process even when REDIS_URL is set (the PostgreSQL run), for tests that read what a task
+    wrote (tests/notices does this for all its tests)."""
+    from community_college.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")

@@ -39,7 +39,8 @@ def test_settings_database_and_redis_urls_switch_to_postgres_and_redis():
     s = _settings_with(
         {"DATABASE_URL": "postgres://u:p@db.example:5432/cc", "REDIS_URL": "redis://cache.example:6379/0"}
     )
-    assert s["engine"] == "django.db.backends.postgresql"
+    # Django's PostgreSQL backend, with the cheaper health check of community_college/postgresql/base.py.
+    assert s["engine"] == "community_college.postgresql"
     # Django's RedisCache, failing soft when Redis is unreachable (ops/cache.py).
     assert s["cache"] == "ops.cache.FailSoftRedisCache"
     assert (s["eager"], s["broker"]) == (False, "redis://cache.example:6379/0")

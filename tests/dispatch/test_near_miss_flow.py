@@ -190,6 +190,7 @@ def test_long_waiting_orders_are_announced_once(town, calligraphy):
     assert WaitingNotice.objects.count() == 1
 
 
+@pytest.mark.usefixtures("eager_celery")
 def test_residents_asked_and_long_waiting_get_notices(town, calligraphy, django_capture_on_commit_callbacks):
     from notices.models import Notice
 
