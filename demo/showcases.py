@@ -195,7 +195,10 @@ def seed_showcases(seeder) -> None:
             seeder.report.rows["activities.Showcase"] += 1
             audience = [r for r in residents if r != leader_id]
             rng.shuffle(audience)
-            for user in User.objects.in_bulk(audience[: AUDIENCE if not past else AUDIENCE // 2]).values():
+            seats = audience[: AUDIENCE if not past else AUDIENCE // 2]
+            users = User.objects.in_bulk(seats)
+            # In the drawn order, not the database's: the same seed gives the same audience and waiting list.
+            for user in (users[pk] for pk in seats):
                 try:
                     services.showcase_register(showcase=showcase, resident=user)
                 except ValidationError:
