@@ -22,6 +22,9 @@ What each admin declares:
   tree, colleges and their star records, role assignments. Staff read those of their scope; only superusers
   change them.
 - `staff_may_delete = False` where rows are closed through a service (cancel, reject) rather than deleted.
+- `district_only = True` for rows that only superusers and the district office read, whatever their
+  community: the votes of a recognition round, whose rows would be running totals to the round's staff.
+  Other staff open the changelist and find it empty; an object opened by URL answers 404.
 
 Superusers see and change everything; the district office reads everything and changes nothing.
 """
@@ -191,6 +194,7 @@ class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
     shared_read: bool = False
     district_managed: bool = False
     staff_may_delete: bool = True
+    district_only: bool = False
     # Fields of the add form when it differs from the change form (for example when a service creates the row).
     add_fields: tuple[str, ...] | None = None
 
@@ -203,9 +207,12 @@ class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
         """What the user may see of this model: the changelist, form choices and autocomplete all use this."""
         if queryset is None:
             queryset = self.model._default_manager.all()
+        scope = scope_for(request.user)
+        if self.district_only and not scope.everything:
+            return queryset.none()
         if self.community_path is None or self.shared_read:
             return queryset
-        return self.filter_by_scope(queryset, scope_for(request.user))
+        return self.filter_by_scope(queryset, scope)
 
     def get_queryset(self, request):
         return self.scoped(request, super().get_queryset(request))
@@ -246,6 +253,8 @@ class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
             return None
 
     def object_in_scope(self, scope: Scope, obj) -> bool:
+        if self.district_only:
+            return scope.everything
         if self.community_path is None or self.shared_read:
             return True
         return scope.covers(self.community_id_of(obj))

@@ -1,6 +1,7 @@
-"""Staff admin of certificates, reconfirmations, the no-show rule and volunteer hours.
+"""Staff admin of certificates, reconfirmations, the no-show rule, priority passes and volunteer hours.
 
-Certificates and reconfirmation requests are read here, never edited: services make them. The no-show rule
+Certificates, reconfirmation requests and priority passes are read here, never edited: services make them
+(a pass is granted by a recognition's honours, `ratings.recognition.services.priority_pass_claim`). The no-show rule
 is lifted and volunteer hours confirmed by actions that call their services; volunteer hours are added
 through the add form, which calls `volunteer_shift_record`.
 """
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.admin_scoping import ScopedAdminMixin, run_service_action
 
 from . import noshow, volunteering
-from .models import Certificate, NoShowRule, Reconfirmation, VolunteerShift
+from .models import Certificate, NoShowRule, PriorityPass, Reconfirmation, VolunteerShift
 
 
 class _ReadOnly:
@@ -81,6 +82,21 @@ class ReconfirmationAdmin(_ReadOnly, ScopedAdminMixin, admin.ModelAdmin):
         "deadline",
         "answered_at",
     )
+    readonly_fields = fields
+
+
+@admin.register(PriorityPass)
+class PriorityPassAdmin(_ReadOnly, ScopedAdminMixin, admin.ModelAdmin):
+    # By the class's community: that is where the pass lets its holder register early.
+    community_path = "course__community"
+    list_display = ("holder", "course", "days_early", "reason", "created")
+    list_select_related = ("holder", "course")
+    list_filter = (("course__community", RelatedOnlyFieldListFilter),)
+    search_fields = ("holder__name", "course__title", "reason")
+    ordering = ("-created", "-id")
+    date_hierarchy = "created"
+    show_full_result_count = False
+    fields = ("holder", "course", "days_early", "reason", "created")
     readonly_fields = fields
 
 

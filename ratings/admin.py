@@ -2,15 +2,32 @@
 
 A rating is the resident's own word: staff of the session's community may hide it (moderation) but not
 edit it. Star records are computed by the district and are read-only except for superusers.
+
+Recognition rounds (榜样评选) are run on their own staff pages through `ratings.recognition.services`; here
+their rows are only read, by staff whose scope meets the round's area (its street, or its district).
+Votes are read by superusers and the district office only: to a round's staff a list of votes would be the
+running totals that `totals_visible` withholds while voting runs.
 """
 
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scoping import ScopedAdminMixin
+from accounts.models import Community
+from accounts.selectors import Scope
 
-from .models import CollegeStarRecord, SessionRating
+from .models import (
+    Candidate,
+    CollegeStarRecord,
+    Nomination,
+    Objection,
+    RecognitionCategory,
+    RecognitionRound,
+    SessionRating,
+    Vote,
+)
 
 
 @admin.register(SessionRating)
@@ -47,3 +64,170 @@ class CollegeStarRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ordering = ("college__name", "-period")
     date_hierarchy = "period"
     readonly_fields = ("computed_at",)
+
+
+# --- recognition rounds: read-only, scoped by the round's area ---------------------------------------------
+
+
+class _ReadOnly:
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class _InRoundArea(_ReadOnly, ScopedAdminMixin):
+    """Rows of a recognition round, seen by staff whose communities lie in the round's street or district.
+
+    `community_path` names the street way for the test matrix and the forms; a district round has no street,
+    so the rows and objects are decided by `filter_by_scope` and `object_in_scope` below.
+    """
+
+    round_path = ""  # from the model to its RecognitionRound; "" for the round itself
+    community_path = "street__communities"
+
+    def _prefix(self) -> str:
+        return f"{self.round_path}__" if self.round_path else ""
+
+    def filter_by_scope(self, queryset: QuerySet, scope: Scope) -> QuerySet:
+        if scope.everything:
+            return queryset
+        communities = Community.objects.filter(pk__in=scope.community_ids)
+        prefix = self._prefix()
+        return queryset.filter(
+            Q(**{f"{prefix}street__in": communities.values("street_id")})
+            | Q(**{f"{prefix}district__in": communities.values("street__district_id")})
+        )
+
+    def object_in_scope(self, scope: Scope, obj) -> bool:
+        if scope.everything:
+            return True
+        round = obj
+        for hop in self.round_path.split("__") if self.round_path else ():
+            round = getattr(round, hop)
+        return Community.objects.filter(pk__in=scope.community_ids).filter(
+            Q(street_id=round.street_id) | Q(street__district_id=round.district_id)
+        ).exists()
+
+
+@admin.register(RecognitionRound)
+class RecognitionRoundAdmin(_InRoundArea, admin.ModelAdmin):
+    list_display = ("title", "term", "street", "district", "status", "created", "closed_at")
+    list_select_related = ("term", "street", "district")
+    list_filter = ("status", "term")
+    search_fields = ("title",)
+    ordering = ("-created", "-id")
+    show_full_result_count = False
+    readonly_fields = (
+        "title",
+        "term",
+        "district",
+        "street",
+        "status",
+        "opened_by",
+        "created",
+        "notice_starts_at",
+        "notice_ends_at",
+        "closed_at",
+        "gives_certificate",
+        "gives_badge",
+        "priority_days",
+        "gives_showcase_invitation",
+    )
+    fields = readonly_fields
+
+
+@admin.register(RecognitionCategory)
+class RecognitionCategoryAdmin(_InRoundArea, admin.ModelAdmin):
+    round_path = "round"
+    community_path = "round__street__communities"
+    list_display = ("name", "round", "kind", "winners", "sort_order")
+    list_select_related = ("round",)
+    list_filter = ("kind",)
+    search_fields = ("name", "round__title")
+    ordering = ("round", "sort_order", "id")
+    show_full_result_count = False
+    fields = ("round", "name", "kind", "rules", "winners", "sort_order")
+    readonly_fields = fields
+
+
+@admin.register(Candidate)
+class CandidateAdmin(_InRoundArea, admin.ModelAdmin):
+    round_path = "round"
+    community_path = "round__street__communities"
+    # No vote counts here: the totals are the selectors' to show, once voting is over.
+    list_display = ("__str__", "category", "round", "community", "source", "decision", "story_status")
+    list_select_related = ("category", "round", "community", "teacher", "group", "person")
+    list_filter = ("decision", "source", "story_status")
+    search_fields = ("teacher__name", "group__name", "person__name", "round__title")
+    ordering = ("round", "category", "id")
+    show_full_result_count = False
+    fields = (
+        "round",
+        "category",
+        "teacher",
+        "group",
+        "person",
+        "community",
+        "source",
+        "decision",
+        "decision_reason",
+        "decided_by",
+        "decided_at",
+        "story",
+        "story_status",
+        "story_answered_at",
+        "created",
+    )
+    readonly_fields = fields
+
+
+@admin.register(Nomination)
+class NominationAdmin(_InRoundArea, admin.ModelAdmin):
+    round_path = "candidate__round"
+    community_path = "candidate__round__street__communities"
+    list_display = ("candidate", "nominator", "by_staff", "created")
+    list_select_related = ("candidate__teacher", "candidate__group", "candidate__person", "nominator")
+    list_filter = ("by_staff",)
+    search_fields = ("nominator__name", "reason", "candidate__round__title")
+    ordering = ("-created", "-id")
+    show_full_result_count = False
+    fields = ("candidate", "nominator", "reason", "by_staff", "created")
+    readonly_fields = fields
+
+
+@admin.register(Objection)
+class ObjectionAdmin(_InRoundArea, admin.ModelAdmin):
+    round_path = "candidate__round"
+    community_path = "candidate__round__street__communities"
+    list_display = ("candidate", "raised_by", "created", "answered_by", "answered_at")
+    list_select_related = (
+        "candidate__teacher",
+        "candidate__group",
+        "candidate__person",
+        "raised_by",
+        "answered_by",
+    )
+    search_fields = ("raised_by__name", "reason", "candidate__round__title")
+    ordering = ("-created", "-id")
+    show_full_result_count = False
+    fields = ("candidate", "raised_by", "reason", "created", "answer", "answered_by", "answered_at")
+    readonly_fields = fields
+
+
+@admin.register(Vote)
+class VoteAdmin(_ReadOnly, ScopedAdminMixin, admin.ModelAdmin):
+    # One row per ballot and no counts; still, a round's staff would count the rows, so the district reads them.
+    community_path = "round__street__communities"
+    district_only = True
+    list_display = ("round", "category", "candidate", "voter", "created")
+    list_select_related = ("round", "category", "candidate__teacher", "candidate__group", "candidate__person", "voter")
+    search_fields = ("voter__name", "round__title")
+    ordering = ("-created", "-id")
+    show_full_result_count = False
+    fields = ("round", "category", "candidate", "voter", "created")
+    readonly_fields = fields

@@ -179,6 +179,34 @@ class OpeningHoursAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ordering = ("venue__name", "weekday", "start")
 
 
+@admin.register(VenueManager)
+class VenueManagerAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The venue-owner role, bound to venues: staff of the venue's community add and remove managers."""
+
+    community_path = "venue__community"
+    add_fields = ("venue", "user")
+    list_display = ("user", "venue", "created")
+    list_select_related = ("user", "venue__community")
+    list_filter = (("venue__community", RelatedOnlyFieldListFilter),)
+    search_fields = ("user__name", "venue__name")
+    autocomplete_fields = ("venue",)
+    raw_id_fields = ("user",)
+    ordering = ("venue__name", "user__name")
+    show_full_result_count = False
+    fields = ("venue", "user", "created")
+    readonly_fields = fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # A manager is added or removed, never moved to another venue or person.
+        return () if obj is None else self.readonly_fields
+
+    def create_object(self, request, obj, form):
+        self.check_can_save(request, obj)
+        return services.venue_manager_add(
+            venue=form.cleaned_data["venue"], user=form.cleaned_data["user"], actor=request.user
+        )
+
+
 @admin.register(Booking)
 class BookingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     community_path = "venue__community"

@@ -86,6 +86,7 @@ def make_node(community) -> Node:
 
     api_token_create(user=resident, name="phone")
     _showcase_rows(community, group=group, venue=venue, staff=staff)
+    _recognition_rows(community, resident=resident, course=course, group=group, venue=venue, staff=staff)
     return node
 
 
@@ -131,6 +132,31 @@ def _showcase_rows(community, *, group, venue, staff) -> None:
         uploaded_by=staff,
     )
     story_create(actor=staff, community=community, title=f"故事{community.code}", body="……")
+
+
+def _recognition_rows(community, *, resident, course, group, venue, staff) -> None:
+    """A venue manager, a priority pass and a street round of the community's street with one row of each
+    kind (category, candidate, nomination, vote, objection)."""
+    from activities.models import PriorityPass
+    from ratings.enums import CandidateKind, CandidateSource
+    from ratings.models import Candidate, Nomination, Objection, RecognitionCategory, RecognitionRound, Vote
+    from tests.factories import TermFactory, UserFactory
+    from venues.models import VenueManager
+
+    VenueManager.objects.create(user=UserFactory(name=f"场地方{community.code}"), venue=venue)
+    round = RecognitionRound.objects.create(
+        title=f"榜样评选{community.code}", term=TermFactory(), street=community.street, opened_by=staff
+    )
+    category = RecognitionCategory.objects.create(round=round, name="优秀兴趣小组", kind=CandidateKind.GROUP)
+    candidate = Candidate.objects.create(
+        category=category, round=round, group=group, community=community, source=CandidateSource.NOMINATION
+    )
+    Nomination.objects.create(candidate=candidate, nominator=resident, reason="活动办得好")
+    Vote.objects.create(round=round, category=category, candidate=candidate, voter=resident)
+    Objection.objects.create(candidate=candidate, raised_by=resident, reason="有异议")
+    PriorityPass.objects.create(
+        holder=resident, course=course, days_early=3, reason=f"recognition#{candidate.pk} {round.title}"
+    )
 
 
 def admin_url(model, view: str, *args) -> str:

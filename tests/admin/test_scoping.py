@@ -114,6 +114,8 @@ def test_community_staff_change_their_own_venue(world, login):
         "longitude": venue.longitude,
         "opening_hours-TOTAL_FORMS": 0,
         "opening_hours-INITIAL_FORMS": 0,
+        "managers-TOTAL_FORMS": 0,
+        "managers-INITIAL_FORMS": 0,
     }
     response = client.post(admin_url(Venue, "change", venue.pk), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -154,8 +156,13 @@ def _rows_of(model, community):
 
 
 SCOPED_MODELS = [
-    m for m in OUR_MODELS if admin.site._registry[m].community_path is not None and not admin.site._registry[m].shared_read
+    m
+    for m in OUR_MODELS
+    if admin.site._registry[m].community_path is not None
+    and not admin.site._registry[m].shared_read
+    and not admin.site._registry[m].district_only
 ]
+DISTRICT_ONLY_MODELS = [m for m in OUR_MODELS if admin.site._registry[m].district_only]
 
 
 @pytest.mark.parametrize("role", CHANGING_STAFF)
@@ -170,6 +177,18 @@ def test_every_scoped_admin_keeps_the_other_node_out(world, login, role, model):
     assert client.get(admin_url(model, "change", min(b_rows))).status_code == 404
     assert client.post(admin_url(model, "change", min(b_rows)), {}).status_code == 404
     assert client.get(admin_url(model, "delete", min(b_rows))).status_code == 404
+
+
+@pytest.mark.parametrize("role", CHANGING_STAFF)
+@pytest.mark.parametrize("model", DISTRICT_ONLY_MODELS, ids=[m._meta.label for m in DISTRICT_ONLY_MODELS])
+def test_district_only_rows_are_read_by_the_district_office_alone(world, login, role, model):
+    a_rows, b_rows = _rows_of(model, world.a.community), _rows_of(model, world.b.community)
+    assert a_rows and b_rows, "the world needs a row on each side"
+    client = login(getattr(world, role))
+    assert changelist_pks(client.get(admin_url(model, "changelist"))) == set()
+    assert client.get(admin_url(model, "change", min(a_rows))).status_code == 404
+    district = login(world.district_office)
+    assert a_rows | b_rows <= changelist_pks(district.get(admin_url(model, "changelist")))
 
 
 @pytest.mark.parametrize("model", OUR_MODELS, ids=[m._meta.label for m in OUR_MODELS])
