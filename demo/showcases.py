@@ -175,7 +175,8 @@ def seed_showcases(seeder) -> None:
             ).update(role=GroupRole.MEMBER)
             GroupMembership.objects.filter(group=group, user_id=leader_id).update(role=GroupRole.LEADER)
             leader = User.objects.get(pk=leader_id)
-            kind = list(ShowcaseKind)[(college.pk + n) % len(ShowcaseKind)]
+            # By position, not by id: ids differ between databases and runs, the demo must not.
+            kind = list(ShowcaseKind)[(done + n) % len(ShowcaseKind)]
             past = n < PAST_PER_COLLEGE
             # Proposed for next week (a showcase is proposed for a time to come), moved back for the past ones.
             starts, _ends = _slot(today + timedelta(days=8 + n * 3), 18 + n % 2, tz)
