@@ -184,8 +184,8 @@ def media_for_moderation(*, user) -> QuerySet[ShowcaseMedia]:
     )
 
 
-def approved_media(*, showcase: Showcase) -> list[ShowcaseMedia]:
-    return list(ShowcaseMedia.objects.filter(showcase=showcase, status=MediaStatus.APPROVED).order_by("id"))
+def approved_media(*, showcase: Showcase) -> QuerySet[ShowcaseMedia]:
+    return ShowcaseMedia.objects.filter(showcase=showcase, status=MediaStatus.APPROVED).order_by("id")
 
 
 # --- The walls --------------------------------------------------------------------------------------------------

@@ -247,8 +247,10 @@ class ShowcaseViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True)
     def photos(self, request, pk=None):
+        # Paginated like every other list of the API (a well-photographed showcase has hundreds).
         showcase = get_object_or_404(self._approved(), pk=pk)
-        return Response(MediaSerializer(selectors.approved_media(showcase=showcase), many=True).data)
+        page = self.paginate_queryset(selectors.approved_media(showcase=showcase))
+        return self.get_paginated_response(MediaSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Register as audience: a seat, or a place on the waiting list; twice is refused (409)",

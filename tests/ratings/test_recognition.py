@@ -423,7 +423,7 @@ def test_a_round_without_certificates_issues_none():
     assert Certificate.objects.count() == 0
 
 
-def test_winners_and_their_nominators_are_told_when_the_round_closes(django_capture_on_commit_callbacks):
+def test_winners_and_their_nominators_are_told_when_the_round_closes(django_capture_on_commit_callbacks, eager_celery):
     from notices.models import Notice
 
     world = recognition_world(priority_days=2)

@@ -86,12 +86,12 @@ def test_moderation_over_the_api_is_scoped(pair):
         .status_code
         == 404
     )
-    assert api(leader).get(f"/api/v1/showcases/{showcase.pk}/photos/").json() == []
+    assert api(leader).get(f"/api/v1/showcases/{showcase.pk}/photos/").json()["results"] == []
     answer = api(pair.staff_a).post(
         f"/api/v1/staff/showcase-media/{item.pk}/moderate/", {"approve": True}, format="json"
     )
     assert answer.status_code == 200 and answer.json()["status"] == MediaStatus.APPROVED
-    photos = api(pair.resident(pair.b)).get(f"/api/v1/showcases/{showcase.pk}/photos/").json()
+    photos = api(pair.resident(pair.b)).get(f"/api/v1/showcases/{showcase.pk}/photos/").json()["results"]
     assert [p["id"] for p in photos] == [item.pk]
     assert ShowcaseMedia.objects.get(pk=item.pk).moderated_by == pair.staff_a
 

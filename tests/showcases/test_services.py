@@ -208,9 +208,9 @@ def test_photo_is_stripped_of_exif_and_gps_and_waits_for_moderation(pair, upload
         assert b"PhoneMaker" not in stored and b"Exif" not in stored
         with Image.open(io.BytesIO(stored)) as clean:
             assert dict(clean.getexif()) == {}
-    assert selectors.approved_media(showcase=a) == []
+    assert list(selectors.approved_media(showcase=a)) == []
     media_moderate(item=item, actor=pair.staff_a, approve=True)
-    assert selectors.approved_media(showcase=a) == [item]
+    assert list(selectors.approved_media(showcase=a)) == [item]
 
 
 def test_bad_uploads_are_refused_with_nothing_saved(pair, upload_root, settings):
