@@ -8,6 +8,8 @@ class Role(models.TextChoices):
     COMMUNITY_STAFF = "community_staff", _("Community staff")
     STREET_STAFF = "street_staff", _("Street staff")
     DISTRICT_OFFICE = "district_office", _("District office")
+    # Reads every district; writes only the city's defaults (category tree, star standard) that districts adopt.
+    CITY_OFFICE = "city_office", _("City office")
     DEPARTMENT_LIAISON = "department_liaison", _("Department liaison")
     # Bound to the venues they lend (venues.VenueManager): answer bookings of those venues only.
     VENUE_OWNER = "venue_owner", _("Venue owner")

@@ -161,7 +161,33 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name
 
 
+class City(Located):
+    """市: one deployment carries the districts of one city (全市共享); the city office reads them all."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def default_city_id() -> int:
+    """The city a district belongs to when none is named: the deployment's first (one city is the usual case)."""
+    city = City.objects.order_by("pk").first()
+    if city is None:
+        city = City.objects.create(name="重庆市", code="chongqing", latitude=29.563, longitude=106.551)
+    return city.pk
+
+
 class District(Located):
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="districts", default=default_city_id
+    )
     name = models.CharField(_("name"), max_length=60, unique=True)
     code = models.SlugField(_("code"), max_length=30, unique=True)
 
@@ -273,6 +299,7 @@ class RoleAssignment(models.Model):
 
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    city = models.ForeignKey(City, verbose_name=_("city"), on_delete=models.CASCADE, null=True, blank=True)
     district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.CASCADE, null=True, blank=True)
     street = models.ForeignKey(Street, verbose_name=_("street"), on_delete=models.CASCADE, null=True, blank=True)
     community = models.ForeignKey(
@@ -293,6 +320,13 @@ class RoleAssignment(models.Model):
                     Q(role=Role.COMMUNITY_STAFF, community__isnull=False, street__isnull=True, district__isnull=True)
                     | Q(role=Role.STREET_STAFF, street__isnull=False, community__isnull=True, district__isnull=True)
                     | Q(role=Role.DISTRICT_OFFICE, district__isnull=False, street__isnull=True, community__isnull=True)
+                    | Q(
+                        role=Role.CITY_OFFICE,
+                        city__isnull=False,
+                        district__isnull=True,
+                        street__isnull=True,
+                        community__isnull=True,
+                    )
                     | Q(role=Role.DEPARTMENT_LIAISON, department__isnull=False)
                     # Personal roles: bound to no node (a venue owner is bound to venues by venues.VenueManager).
                     | Q(role__in=[Role.RESIDENT, Role.TEACHER, Role.VOLUNTEER, Role.VENUE_OWNER])
@@ -305,6 +339,7 @@ class RoleAssignment(models.Model):
                     (Role.COMMUNITY_STAFF, "community"),
                     (Role.STREET_STAFF, "street"),
                     (Role.DISTRICT_OFFICE, "district"),
+                    (Role.CITY_OFFICE, "city"),
                     (Role.DEPARTMENT_LIAISON, "department"),
                 ]
             ],
@@ -314,7 +349,7 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        node = self.community or self.street or self.district or self.department
+        node = self.community or self.street or self.district or self.city or self.department
         return f"{self.user} · {self.get_role_display()}" + (f" · {node}" if node else "")
 
 

@@ -59,10 +59,10 @@ def _compute_scope(user: User) -> Scope:
         return Scope(everything=True, can_change=True)
     roles = list(
         RoleAssignment.objects.filter(
-            user=user, role__in=[Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_OFFICE]
+            user=user, role__in=[Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_OFFICE, Role.CITY_OFFICE]
         ).values_list("role", "community_id", "street_id")
     )
-    if any(role == Role.DISTRICT_OFFICE for role, _c, _s in roles):
+    if any(role in (Role.DISTRICT_OFFICE, Role.CITY_OFFICE) for role, _c, _s in roles):
         # The district office reads everything and leaves operations to streets and communities.
         return Scope(everything=True, can_change=False)
     community_ids = {c for role, c, _s in roles if role == Role.COMMUNITY_STAFF}

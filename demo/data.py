@@ -361,6 +361,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("community_staff", "13800000003", "王芳"),
     DemoAccount("street_staff", "13800000004", "陈伟"),
     DemoAccount("district_office", "13800000005", "刘洋"),
+    DemoAccount("city_office", "13800000009", "黄丽"),
     DemoAccount("department_liaison", "13800000006", "赵磊"),
     DemoAccount("venue_owner", "13800000007", "周静"),
     DemoAccount("volunteer", "13800000008", "孙志红"),

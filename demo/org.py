@@ -140,6 +140,19 @@ class OrgStages:
         a = demo[Role.DISTRICT_OFFICE]
         staff(a.name, a.phone, Role.DISTRICT_OFFICE, True, district_id=self.district.pk)
         staff(self.name(), self.phone(), Role.DISTRICT_OFFICE, True, district_id=self.district.pk)
+        # Drawn from no random stream: the city office came later, and the demo around it stays as it was.
+        a = demo[Role.CITY_OFFICE]
+        city_office = User(
+            phone=a.phone,
+            name=a.name,
+            password=self.password,
+            is_staff=True,
+            phone_verified=True,
+            birth_year=1976,
+            date_joined=self.now - timedelta(days=600),
+        )
+        users.append(city_office)
+        roles.append((city_office, Role.CITY_OFFICE, {"city_id": self.district.city_id}))
         police = next(d for d in self.departments if d.kind == "police")
         for d in self.departments:
             account = demo[Role.DEPARTMENT_LIAISON] if d is police else None

@@ -113,7 +113,7 @@ def demo_logins() -> list[DemoLogin]:
     assignments = {
         (ra.user_id, ra.role): ra
         for ra in RoleAssignment.objects.filter(user__in=users.values()).select_related(
-            "community", "street", "district", "department"
+            "community", "street", "district", "city", "department"
         )
     }
     logins = []
@@ -122,7 +122,7 @@ def demo_logins() -> list[DemoLogin]:
         if user is None:
             continue
         ra = assignments.get((user.pk, account.role))
-        node = ra and (ra.community or ra.street or ra.district or ra.department)
+        node = ra and (ra.community or ra.street or ra.district or ra.city or ra.department)
         if account.role == Role.RESIDENT and hasattr(user, "profile"):
             node = user.profile.community
         elif account.role == Role.TEACHER and hasattr(user, "teacher"):
