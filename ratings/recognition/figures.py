@@ -5,8 +5,8 @@ which providers give figures. Each provider answers one figure for many subjects
 over the round's term and area), so the figures of a whole district round cost a query per provider and
 kind, whatever the number of teachers, groups or residents.
 
-Other figures join by adding a provider to `PROVIDERS` (volunteer hours, showcases held): the selectors
-compose whatever providers there are for a kind, so a figure that does not exist yet is simply not shown.
+Other figures join by adding a provider to `PROVIDERS`: the selectors compose whatever providers there are
+for a kind, so a figure that does not exist for a kind is simply not shown.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import Role
 from accounts.models import Community, User
-from activities.models import Attendance, Session, held_q
+from activities.enums import ShowcaseStatus, VolunteerShiftStatus
+from activities.models import Attendance, Session, Showcase, Term, VolunteerShift, held_q
 from interests.models import GroupMembership, InterestGroup
 from teachers.models import Teacher
 
@@ -157,6 +159,58 @@ def _members(kind: str, area: Area, ids: list[int] | None) -> dict[int, int]:
     return {row["group_id"]: row["n"] for row in qs.values("group_id").order_by().annotate(n=Count("id"))}
 
 
+def _in_term(area: Area, moment: str) -> Q:
+    """Whether the local day of `moment` falls in the round's term (subqueries, no extra query): showcases
+    (and the hours helped at them) belong to an audience course that has no term, so their date places them."""
+    term = Term.objects.filter(pk=area.term_id)
+    return Q(
+        **{
+            f"{moment}__date__gte": Subquery(term.values("starts_on")[:1]),
+            f"{moment}__date__lte": Subquery(term.values("ends_on")[:1]),
+        }
+    )
+
+
+def _volunteer_hours(kind: str, area: Area, ids: list[int] | None) -> dict[int, float]:
+    """Confirmed volunteer hours per person, at sessions of the term's classes in the area and at the area's
+    showcases held in the term. Hours awaiting staff do not count."""
+    qs = VolunteerShift.objects.filter(
+        Q(session__course__term_id=area.term_id)
+        | (Q(session__course__term__isnull=True) & _in_term(area, "session__starts_at")),
+        area.q("session__course__community"),
+        status=VolunteerShiftStatus.CONFIRMED,
+    )
+    if ids is not None:
+        qs = qs.filter(volunteer_id__in=ids)
+    rows = qs.values("volunteer_id").order_by().annotate(total=Sum("hours"))
+    return {row["volunteer_id"]: float(row["total"]) for row in rows}
+
+
+_SHOWCASE_PATH = {
+    CandidateKind.TEACHER: "course__teacher_id",
+    CandidateKind.GROUP: "group_id",
+    CandidateKind.VOLUNTEER: "proposed_by_id",
+    CandidateKind.RESIDENT: "proposed_by_id",
+}
+
+
+def _showcases(kind: str, area: Area, ids: list[int] | None) -> dict[int, int]:
+    """Approved showcases held (over) in the term in the area: per group that showed its work, per teacher
+    of the class that did, per person who led (proposed) it. The same showcases as the star rating's
+    `showcases_held` indicator."""
+    path = _SHOWCASE_PATH[kind]
+    qs = Showcase.objects.filter(
+        _in_term(area, "starts_at"),
+        area.q("community"),
+        status=ShowcaseStatus.APPROVED,
+        ends_at__lte=timezone.now(),
+    )
+    if ids is not None:
+        qs = qs.filter(**{f"{path}__in": ids})
+    rows = qs.exclude(**{f"{path}__isnull": True}).values(path).order_by().annotate(n=Count("id"))
+    return {row[path]: row["n"] for row in rows}
+
+
 TEACHER, GROUP, VOLUNTEER, RESIDENT = (
     CandidateKind.TEACHER.value,
     CandidateKind.GROUP.value,
@@ -164,11 +218,14 @@ TEACHER, GROUP, VOLUNTEER, RESIDENT = (
     CandidateKind.RESIDENT.value,
 )
 
+# Order matters: a kind's first figure ranks its data candidates (`rank_key`), so volunteers rank by hours.
 PROVIDERS: tuple[Provider, ...] = (
     Provider("sessions", _("Sessions held"), frozenset({TEACHER, GROUP}), _held_sessions),
+    Provider("volunteer_hours", _("Volunteer hours"), frozenset({VOLUNTEER}), _volunteer_hours),
     Provider("attendance", _("Attendances"), frozenset({TEACHER, GROUP, VOLUNTEER, RESIDENT}), _attendance),
     Provider("rating", _("Rating"), frozenset({TEACHER}), _teacher_rating),
     Provider("members", _("Members"), frozenset({GROUP}), _members),
+    Provider("showcases", _("Showcases held"), frozenset({TEACHER, GROUP, VOLUNTEER}), _showcases),
 )
 
 

@@ -107,18 +107,18 @@ def test_figures_are_computed_from_the_data(django_assert_num_queries):
     for _ in range(3):
         SessionRatingFactory(session=pair.a1.sessions.first(), teacher=pair.a1.teacher, stars=4)
     area = figures.Area.of(world.round)
-    # Teachers: the subjects, then one query per provider (sessions, attendance, rating).
-    with django_assert_num_queries(4):
+    # Teachers: the subjects, then one query per provider (sessions, attendance, rating, showcases).
+    with django_assert_num_queries(5):
         teachers = {row.subject.id: row.figures for row in figures.figures(CandidateKind.TEACHER, area)}
     assert teachers == {
-        pair.a1.teacher_id: {"sessions": 2, "attendance": 3, "rating": pytest.approx(4.0)},
-        pair.a2.teacher_id: {"sessions": 0, "attendance": 0, "rating": None},
-        pair.b1.teacher_id: {"sessions": 1, "attendance": 1, "rating": None},
+        pair.a1.teacher_id: {"sessions": 2, "attendance": 3, "rating": pytest.approx(4.0), "showcases": 0},
+        pair.a2.teacher_id: {"sessions": 0, "attendance": 0, "rating": None, "showcases": 0},
+        pair.b1.teacher_id: {"sessions": 1, "attendance": 1, "rating": None, "showcases": 0},
     }
     groups = {row.subject.id: row.figures for row in figures.figures(CandidateKind.GROUP, area)}
     assert groups == {
-        pair.group_a.pk: {"sessions": 2, "attendance": 3, "members": 2},
-        pair.group_b.pk: {"sessions": 0, "attendance": 0, "members": 1},
+        pair.group_a.pk: {"sessions": 2, "attendance": 3, "members": 2, "showcases": 0},
+        pair.group_b.pk: {"sessions": 0, "attendance": 0, "members": 1, "showcases": 0},
     }
     residents = {row.subject.id: row.figures for row in figures.figures(CandidateKind.RESIDENT, area)}
     assert residents == {ann.pk: {"attendance": 2}, bob.pk: {"attendance": 1}, cat.pk: {"attendance": 1}}
@@ -136,7 +136,10 @@ def test_candidates_from_data_take_the_best_figures_and_leave_others():
         for line in selectors.candidate_lines(round=world.round)
     }
     assert lines[ann.pk] == ({"attendance": 2}, None)
-    assert lines[world.pair.b1.teacher_id] == ({"sessions": 1, "attendance": 1, "rating": None}, None)
+    assert lines[world.pair.b1.teacher_id] == (
+        {"sessions": 1, "attendance": 1, "rating": None, "showcases": 0},
+        None,
+    )
 
 
 # --- Nominations -------------------------------------------------------------------------------------------
@@ -423,7 +426,9 @@ def test_a_round_without_certificates_issues_none():
     assert Certificate.objects.count() == 0
 
 
-def test_winners_and_their_nominators_are_told_when_the_round_closes(django_capture_on_commit_callbacks, eager_celery):
+def test_winners_and_their_nominators_are_told_when_the_round_closes(
+    django_capture_on_commit_callbacks, eager_celery
+):
     from notices.models import Notice
 
     world = recognition_world(priority_days=2)
