@@ -29,7 +29,7 @@ from .enums import (
     StoryStatus,
 )
 from .models import Course, Registration, Showcase, ShowcaseMedia, Story
-from .services import course_cancel, registration_create, session_schedule
+from .services import course_cancel, registration_create, session_reschedule, session_schedule
 
 MAX_MEDIA_PER_SHOWCASE = 30
 MAX_MEDIA_PER_STORY = 6
@@ -163,6 +163,32 @@ def showcase_reject(*, showcase: Showcase, actor: User, reason: str) -> Showcase
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     signals.showcase_changed.send(sender=Showcase, showcase_id=locked.pk, kind=locked.status)
     showcase.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def showcase_move(*, showcase: Showcase, actor: User, starts_at, ends_at, venue=None) -> Showcase:
+    """Staff move a coming showcase (proposed or approved) to another time, and room if given.
+
+    The audience's meeting moves through `session_reschedule`, so the booking moves with it or, on a clash,
+    nothing does. An approved showcase's audience and group hear of it (`showcase_changed`, kind "moved").
+    """
+    locked = _lock(showcase)
+    require_change(actor, locked.community_id, elsewhere=_("This showcase belongs to another community."))
+    if locked.status not in (ShowcaseStatus.PROPOSED, ShowcaseStatus.APPROVED):
+        raise ConflictError(_("This showcase was already decided."), code="decided")
+    venue = venue or locked.venue
+    if not venue.is_active:
+        raise field_error("venue", _("This venue is not in use."), code="venue_inactive")
+    session = locked.audience.sessions.get()
+    session_reschedule(session=session, actor=actor, starts_at=starts_at, ends_at=ends_at, venue=venue)
+    locked.starts_at, locked.ends_at, locked.venue = starts_at, ends_at, venue
+    locked.full_clean()
+    locked.save(update_fields=["starts_at", "ends_at", "venue"])
+    if locked.audience.venue_id != venue.pk:
+        Course.objects.filter(pk=locked.audience_id).update(venue=venue)
+    signals.showcase_changed.send(sender=Showcase, showcase_id=locked.pk, kind="moved")
+    showcase.starts_at, showcase.ends_at, showcase.venue = starts_at, ends_at, venue
     return locked
 
 

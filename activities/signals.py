@@ -36,6 +36,6 @@ near_miss_asked = Signal()
 
 # Accepted orders that have waited longer than WAIT_NOTICE_DAYS (order_ids).
 order_waiting_long = Signal()
-# A showcase (兴趣展示) was proposed or decided: showcase_id, kind ("proposed", "approved", "rejected",
-# "cancelled").
+# A showcase (兴趣展示) was proposed, decided or moved: showcase_id, kind ("proposed", "approved",
+# "rejected", "cancelled", "moved").
 showcase_changed = Signal()

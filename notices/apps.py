@@ -30,3 +30,7 @@ class NoticesConfig(AppConfig):
         from . import recognition
 
         recognition.connect()
+
+        from . import showcases
+
+        showcases.connect()

@@ -43,6 +43,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from accounts.selectors import scope_for
+from activities.enums import CourseKind as CourseKinds
 from activities.enums import RegistrationStatus
 from activities.models import Order, Registration, Session
 from community_college.errors import ScopeError
@@ -300,6 +301,8 @@ def notify_course(*, course_id: int, kind: str, changed_at: datetime, now: datet
     if found is None:
         return 0
     course, facts = found
+    if course.kind == CourseKinds.SHOWCASE:
+        return 0  # a showcase's audience hears of it from notices.showcases, in a showcase's words
     who = Q(status__in=selectors.LIVE)
     if purpose == Purpose.CLASS_CANCELLED:
         who |= Q(status=RegistrationStatus.CANCELLED, status_changed__gte=changed_at - CANCELLATION_SLACK)

@@ -110,6 +110,15 @@ def notify_recognition_story(candidate_id: int) -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
+def notify_showcase(showcase_id: int, kind: str, changed_at: str) -> int:
+    from . import showcases
+
+    return showcases.notify_showcase(
+        showcase_id=showcase_id, kind=kind, changed_at=datetime.fromisoformat(changed_at)
+    )
+
+
+@shared_task(acks_late=True, ignore_result=True, **DB_RETRY)
 def thank_donor(pledge_id: int) -> int:
     from . import funds
 
