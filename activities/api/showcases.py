@@ -21,11 +21,13 @@ from accounts.api.permissions import IsStaffInScope, IsStaffWhoChanges
 from accounts.selectors import scope_for
 from activities import showcase_selectors as selectors
 from activities import showcases as services
-from activities.enums import ShowcaseStatus
-from activities.models import Registration, Showcase, ShowcaseMedia, Story
+from activities.enums import CourseKind, ShowcaseKind, ShowcaseStatus
+from activities.models import Course, Registration, Showcase, ShowcaseMedia, Story
 from community_college.exceptions import errors
 from dashboards.api.views import XLSX_RESPONSE, XlsxView, _json_errors
 from dashboards.tables import Column, Table
+from interests.models import InterestGroup
+from venues.models import Venue
 
 from .serializers import NearbyFilterSerializer
 
@@ -113,6 +115,40 @@ class MyShowcaseSerializer(ShowcaseSerializer):
 
     def get_proposed_by_me(self, obj) -> bool:
         return obj.proposed_by_id == self.context["request"].user.pk
+
+
+class ShowcaseProposalSerializer(serializers.Serializer):
+    """What a group's leader or a class's teacher proposes: the portal's proposal form, over the API."""
+
+    group = serializers.PrimaryKeyRelatedField(
+        queryset=InterestGroup.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text=_("The group that shows its work (give the group or the class)."),
+    )
+    course = serializers.PrimaryKeyRelatedField(
+        queryset=Course.objects.exclude(kind=CourseKind.SHOWCASE),
+        required=False,
+        allow_null=True,
+        help_text=_("The class that shows its work (give the group or the class)."),
+    )
+    title = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=ShowcaseKind.choices)
+    venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.filter(is_active=True))
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    capacity = serializers.IntegerField(min_value=1, max_value=5000, help_text=_("Audience seats."))
+    programme = serializers.CharField(max_length=2000)
+    participants = serializers.CharField(max_length=1000)
+
+    def validate(self, data):
+        owner = data.get("group") or data.get("course")
+        # As in the portal's form: a venue of the owner's street, where its residents come.
+        if owner is not None and data["venue"].community.street_id != owner.community.street_id:
+            raise serializers.ValidationError(
+                {"venue": [_("Choose a venue in the street of the group or class.")]}, code="venue_elsewhere"
+            )
+        return data
 
 
 class AudienceRegistrationSerializer(serializers.ModelSerializer):
@@ -269,15 +305,29 @@ class ShowcaseViewSet(viewsets.GenericViewSet):
     list=extend_schema(
         summary="My showcases: proposed by me, of groups I lead, or where I have a seat",
         responses={200: MyShowcaseSerializer(many=True), **errors(400, 404)},
-    )
+    ),
+    create=extend_schema(
+        summary="Propose a showcase (a group's leader or a class's teacher); the venue is booked at once",
+        description="Staff approve it before residents see it. A venue booked at that time is a 409 and "
+        "nothing is saved; someone who neither leads the group nor teaches the class is a 403.",
+        request=ShowcaseProposalSerializer,
+        responses={201: MyShowcaseSerializer, **errors(400, 409)},
+    ),
 )
 @extend_schema(tags=["resident"])
-class MyShowcaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class MyShowcaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = MyShowcaseSerializer
     queryset = Showcase.objects.none()  # for the schema; get_queryset() narrows to the caller
 
     def get_queryset(self):
         return selectors.my_showcases(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        incoming = ShowcaseProposalSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        showcase = services.showcase_propose(actor=request.user, **incoming.validated_data)
+        out = MyShowcaseSerializer(self.get_queryset().get(pk=showcase.pk), context={"request": request})
+        return Response(out.data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -145,6 +145,15 @@ MATRIX = [
     _row("get", "/api/v1/showcases/{showcase}/photos/", 401, 200, 200, 200, 200),
     _row("post", "/api/v1/showcases/{showcase}/register/", 401, 201, 201, 201, 201, {}),
     _row("get", "/api/v1/me/showcases/", 401, 200, 200, 200, 200),
+    # Only the group's leader proposes (the district office and other staff change nothing of it).
+    _row(
+        "post", "/api/v1/me/showcases/", 401, 201, 403, 403, 403,
+        {
+            "group": "{group}", "venue": "{venue}", "title": "汇报演出", "kind": "performance",
+            "starts_at": "2099-05-01T10:00:00+08:00", "ends_at": "2099-05-01T12:00:00+08:00",
+            "capacity": 20, "programme": "合唱", "participants": "小组成员",
+        },
+    ),
     _row("get", "/api/v1/stories/", 401, 200, 200, 200, 200),
     _row("get", "/api/v1/staff/showcase-media/", 401, 403, 403, 200, 200),
     _row("get", "/api/v1/staff/showcase-media/{media}/", 401, 403, 403, 404, 200),
@@ -179,6 +188,7 @@ def test_access_matrix(world, api, actor, method, url, body, expected):
         "college": owned.college.pk,
         "session": owned.session.pk,
         "venue": owned.venue.pk,
+        "group": owned.group.pk,
     }
     if body is not None:
         body = {
