@@ -1,7 +1,8 @@
 """Volunteer hours (志愿服务): hours volunteers helped at sessions, confirmed by staff, and their certificate.
 
 Beside the attendance service: whoever may take a session's roll call (its community's staff or its
-teacher) records a volunteer's help at it; staff of the class's community confirm or refuse it; only
+teacher) records a volunteer's help at it — at a showcase (兴趣展示), whoever speaks for the group or class that
+showed its work, at the meeting of the showcase's audience course; staff of the class's community confirm or refuse it; only
 confirmed hours count, are shown as the volunteer's total and go on the hours certificate. A volunteer is a
 user with the volunteer role (accounts.Role.VOLUNTEER).
 """
@@ -23,9 +24,10 @@ from accounts.selectors import scope_for
 from community_college.errors import ConflictError, ScopeError
 
 from .certificates import certificate_issue
-from .enums import CertificateKind, SessionStatus, VolunteerShiftStatus
-from .models import Certificate, Session, VolunteerShift
+from .enums import CertificateKind, CourseKind, SessionStatus, ShowcaseStatus, VolunteerShiftStatus
+from .models import Certificate, Session, Showcase, VolunteerShift
 from .services import may_take_roll_call
+from .showcases import may_speak_for
 
 MAX_SHIFT_HOURS = Decimal("12")
 
@@ -49,7 +51,9 @@ def volunteer_shift_record(
     Recording again changes the hours or the task while staff have not decided; a decided shift is refused.
     """
     locked = Session.objects.select_related("course").get(pk=session.pk)
-    if not may_take_roll_call(session=locked, actor=actor):
+    if locked.course.kind == CourseKind.SHOWCASE:
+        _check_showcase_helper(session=locked, actor=actor)
+    elif not may_take_roll_call(session=locked, actor=actor):
         raise ScopeError(
             _("Only the class's community or its teacher can record volunteer hours."), code="scope"
         )
@@ -92,6 +96,30 @@ def volunteer_shift_record(
         # Recorded by a concurrent request a moment ago.
         return VolunteerShift.objects.get(session=locked, volunteer=volunteer)
     return shift
+
+
+def _check_showcase_helper(*, session: Session, actor: User) -> None:
+    """Hours at a showcase: it was approved (a proposal or a cancelled showcase had no helpers), and the actor
+    is its proposer, speaks for the group or class that showed its work, or is its community's staff."""
+    showcase = Showcase.objects.select_related("group", "course__teacher").get(audience_id=session.course_id)
+    if actor.pk != showcase.proposed_by_id and not may_speak_for(
+        actor=actor, group=showcase.group, course=showcase.course
+    ):
+        raise ScopeError(
+            _("Only the showcase's group or class (or its community's staff) can record volunteer hours."),
+            code="scope",
+        )
+    if showcase.status != ShowcaseStatus.APPROVED:
+        raise ConflictError(_("This showcase did not take place."), code="showcase_not_held")
+
+
+def volunteer_shift_record_at_showcase(
+    *, showcase: Showcase, volunteer: User, actor: User, hours: Decimal | float | None = None, task: str = ""
+) -> VolunteerShift:
+    """Record that `volunteer` helped at `showcase`: a shift at its audience's meeting, confirmed by staff like
+    any other (`volunteer_shift_decide`), counted in the same hours and certificate."""
+    session = Session.objects.filter(course_id=showcase.audience_id).order_by("starts_at").first()
+    return volunteer_shift_record(session=session, volunteer=volunteer, actor=actor, hours=hours, task=task)
 
 
 @transaction.atomic
