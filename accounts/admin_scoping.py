@@ -423,6 +423,29 @@ class ReadOnlyInlineMixin(ScopedInlineMixin):
         return False
 
 
+class ReadOnlyAdminMixin:
+    """Rows that only services write (certificates, reconfirmations, passes, recognition rounds…): shown in
+    the admin, never added, edited or deleted there. Listed before `ScopedAdminMixin`, so its answers win
+    over the scope's; works for model admins and inlines alike.
+
+    Actions on such rows cannot ask for the "change" permission, which is always refused here: they declare
+    `permissions=["act"]`, offered to whoever may change data somewhere (`has_act_permission`), and the
+    service each action calls decides object by object, in scope.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_act_permission(self, request) -> bool:
+        return request.user.is_superuser or scope_for(request.user).can_change
+
+
 def run_service_action(
     modeladmin: admin.ModelAdmin,
     request,

@@ -13,25 +13,14 @@ from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.admin_scoping import ScopedAdminMixin, run_service_action
+from accounts.admin_scoping import ReadOnlyAdminMixin, ScopedAdminMixin, run_service_action
 
 from . import noshow, volunteering
 from .models import Certificate, NoShowRule, PriorityPass, Reconfirmation, VolunteerShift
 
 
-class _ReadOnly:
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Certificate)
-class CertificateAdmin(_ReadOnly, ScopedAdminMixin, admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     # Residents' certificates, by their home community; certificates of people without a resident profile
     # (teachers, volunteers) are read by the district office and superusers.
     community_path = "holder__profile__community"
@@ -63,7 +52,7 @@ class CertificateAdmin(_ReadOnly, ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Reconfirmation)
-class ReconfirmationAdmin(_ReadOnly, ScopedAdminMixin, admin.ModelAdmin):
+class ReconfirmationAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     community_path = "session__course__community"
     list_display = ("resident", "session", "reason", "status", "asked_at", "deadline", "answered_at")
     list_select_related = ("resident", "session__course")
@@ -86,7 +75,7 @@ class ReconfirmationAdmin(_ReadOnly, ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PriorityPass)
-class PriorityPassAdmin(_ReadOnly, ScopedAdminMixin, admin.ModelAdmin):
+class PriorityPassAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     # By the class's community: that is where the pass lets its holder register early.
     community_path = "course__community"
     list_display = ("holder", "course", "days_early", "reason", "created")

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.admin_scoping import ScopedAdminMixin, run_service_action
+from accounts.admin_scoping import ReadOnlyAdminMixin, ScopedAdminMixin, run_service_action
 
 from . import showcases as services
 from .admin import ServiceFormPageMixin
@@ -30,19 +30,13 @@ class ShowcaseActionForm(ActionForm):
     )
 
 
-class MediaInline(admin.TabularInline):
+class MediaInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ShowcaseMedia
     fk_name = "showcase"
     extra = 0
     can_delete = False
     fields = ("preview", "caption", "status", "uploaded_by", "created")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("photo"))
     def preview(self, obj):

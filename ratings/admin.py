@@ -4,20 +4,26 @@ A rating is the resident's own word: staff of the session's community may hide i
 edit it. Star records are computed by the district and are read-only except for superusers.
 
 Recognition rounds (榜样评选) are run on their own staff pages through `ratings.recognition.services`; here
-their rows are only read, by staff whose scope meets the round's area (its street, or its district).
+their rows are read by staff whose scope meets the round's area (its street, or its district), and the
+steps staff take (start the public notice, answer objections, decide candidates, close the round) are admin
+actions calling those same services, which check the round's managers and state object by object.
 Votes are read by superusers and the district office only: to a round's staff a list of votes would be the
 running totals that `totals_visible` withholds while voting runs.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from accounts.admin_scoping import ScopedAdminMixin
+from accounts.admin_scoping import ReadOnlyAdminMixin, ScopedAdminMixin, run_service_action
 from accounts.models import Community
 from accounts.selectors import Scope
 
+from .enums import Decision
 from .models import (
     Candidate,
     CollegeStarRecord,
@@ -28,6 +34,7 @@ from .models import (
     SessionRating,
     Vote,
 )
+from .recognition import services
 
 
 @admin.register(SessionRating)
@@ -66,21 +73,10 @@ class CollegeStarRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("computed_at",)
 
 
-# --- recognition rounds: read-only, scoped by the round's area ---------------------------------------------
+# --- recognition rounds: rows written by services, scoped by the round's area -------------------------------
 
 
-class _ReadOnly:
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class _InRoundArea(_ReadOnly, ScopedAdminMixin):
+class _InRoundArea(ReadOnlyAdminMixin, ScopedAdminMixin):
     """Rows of a recognition round, seen by staff whose communities lie in the round's street or district.
 
     `community_path` names the street way for the test matrix and the forms; a district round has no street,
@@ -109,9 +105,11 @@ class _InRoundArea(_ReadOnly, ScopedAdminMixin):
         round = obj
         for hop in self.round_path.split("__") if self.round_path else ():
             round = getattr(round, hop)
-        return Community.objects.filter(pk__in=scope.community_ids).filter(
-            Q(street_id=round.street_id) | Q(street__district_id=round.district_id)
-        ).exists()
+        return (
+            Community.objects.filter(pk__in=scope.community_ids)
+            .filter(Q(street_id=round.street_id) | Q(street__district_id=round.district_id))
+            .exists()
+        )
 
 
 @admin.register(RecognitionRound)
@@ -139,6 +137,34 @@ class RecognitionRoundAdmin(_InRoundArea, admin.ModelAdmin):
         "gives_showcase_invitation",
     )
     fields = readonly_fields
+    actions = ["start_notice", "close_rounds"]
+
+    @admin.action(description=_("Close nominations and start the public notice"), permissions=["act"])
+    def start_notice(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda r: services.round_start_notice(round=r, actor=request.user),
+            done=lambda n: (
+                ngettext(
+                    "The public notice of %(count)d round started.",
+                    "The public notice of %(count)d rounds started.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Close the selected rounds"), permissions=["act"])
+    def close_rounds(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda r: services.round_close(round=r, actor=request.user),
+            done=lambda n: ngettext("%(count)d round closed.", "%(count)d rounds closed.", n) % {"count": n},
+        )
 
 
 @admin.register(RecognitionCategory)
@@ -153,6 +179,15 @@ class RecognitionCategoryAdmin(_InRoundArea, admin.ModelAdmin):
     show_full_result_count = False
     fields = ("round", "name", "kind", "rules", "winners", "sort_order")
     readonly_fields = fields
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Recorded with each decision or answer, and shown with it."),
+    )
 
 
 @admin.register(Candidate)
@@ -184,6 +219,30 @@ class CandidateAdmin(_InRoundArea, admin.ModelAdmin):
         "created",
     )
     readonly_fields = fields
+    action_form = ReasonForm
+    actions = ["decide_won", "decide_not_chosen"]
+
+    def _decide(self, request, queryset, won: bool):
+        reason = request.POST.get("reason", "")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda c: services.candidate_decide(candidate=c, actor=request.user, won=won, reason=reason),
+            done=lambda n: (
+                ngettext("%(count)d candidate decided.", "%(count)d candidates decided.", n) % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Recognise the selected candidates (with the reason)"), permissions=["act"])
+    def decide_won(self, request, queryset):
+        self._decide(request, queryset.exclude(decision=Decision.WON), True)
+
+    @admin.action(
+        description=_("Do not choose the selected candidates (with the reason)"), permissions=["act"]
+    )
+    def decide_not_chosen(self, request, queryset):
+        self._decide(request, queryset.exclude(decision=Decision.NOT_CHOSEN), False)
 
 
 @admin.register(Nomination)
@@ -217,15 +276,39 @@ class ObjectionAdmin(_InRoundArea, admin.ModelAdmin):
     show_full_result_count = False
     fields = ("candidate", "raised_by", "reason", "created", "answer", "answered_by", "answered_at")
     readonly_fields = fields
+    action_form = ReasonForm
+    actions = ["answer_objections"]
+
+    @admin.action(
+        description=_("Answer the selected objections (the reason is the answer)"), permissions=["act"]
+    )
+    def answer_objections(self, request, queryset):
+        answer = request.POST.get("reason", "")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda o: services.objection_answer(objection=o, actor=request.user, answer=answer),
+            done=lambda n: (
+                ngettext("%(count)d objection answered.", "%(count)d objections answered.", n) % {"count": n}
+            ),
+        )
 
 
 @admin.register(Vote)
-class VoteAdmin(_ReadOnly, ScopedAdminMixin, admin.ModelAdmin):
+class VoteAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     # One row per ballot and no counts; still, a round's staff would count the rows, so the district reads them.
     community_path = "round__street__communities"
     district_only = True
     list_display = ("round", "category", "candidate", "voter", "created")
-    list_select_related = ("round", "category", "candidate__teacher", "candidate__group", "candidate__person", "voter")
+    list_select_related = (
+        "round",
+        "category",
+        "candidate__teacher",
+        "candidate__group",
+        "candidate__person",
+        "voter",
+    )
     search_fields = ("voter__name", "round__title")
     ordering = ("-created", "-id")
     show_full_result_count = False
