@@ -2,7 +2,7 @@
 write and publish stories. Every status moves through `activities.showcases`."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import unquote
@@ -27,6 +27,12 @@ class ShowcaseActionForm(ActionForm):
         max_length=300,
         required=False,
         help_text=gettext_lazy("Required to reject or cancel: the proposer reads it."),
+    )
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("Move to"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=gettext_lazy("To move: the new start; the showcase keeps its length."),
     )
 
 
@@ -82,7 +88,7 @@ class ShowcaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     fields = readonly_fields
     inlines = [MediaInline]
     action_form = ShowcaseActionForm
-    actions = ["approve_showcases", "reject_showcases"]
+    actions = ["approve_showcases", "reject_showcases", "move_showcases"]
 
     def has_add_permission(self, request):
         return False
@@ -113,6 +119,28 @@ class ShowcaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
             lambda s: services.showcase_reject(showcase=s, actor=request.user, reason=reason),
             done=lambda n: (
                 ngettext("%(count)d showcase rejected.", "%(count)d showcases rejected.", n) % {"count": n}
+            ),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Move the selected showcases to the time given"), permissions=["change"]
+    )
+    def move_showcases(self, request, queryset):
+        form = ShowcaseActionForm({"starts_at": request.POST.get("starts_at", "")})
+        form.fields["action"].required = False
+        if not form.is_valid() or form.cleaned_data["starts_at"] is None:
+            self.message_user(request, _("Give the new start to move a showcase."), messages.ERROR)
+            return
+        start = form.cleaned_data["starts_at"]
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda s: services.showcase_move(
+                showcase=s, actor=request.user, starts_at=start, ends_at=start + (s.ends_at - s.starts_at)
+            ),
+            done=lambda n: (
+                ngettext("%(count)d showcase moved.", "%(count)d showcases moved.", n) % {"count": n}
             ),
         )
 

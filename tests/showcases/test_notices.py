@@ -109,3 +109,30 @@ def test_a_refused_move_changes_nothing_and_tells_no_one(world, django_capture_o
     shown_a.refresh_from_db()
     assert (shown_a.starts_at, shown_a.ends_at) == before
     assert Notice.objects.count() == 0
+
+
+def test_staff_move_a_showcase_from_the_admin_in_scope(world, client, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    pair, shown_a, shown_b, people, viewer_b, leader_b = world
+    b_before = (shown_b.starts_at, shown_b.ends_at)
+    later = timezone.localtime(shown_a.starts_at + timedelta(days=2))
+    client.force_login(pair.staff_a)
+    url = reverse("admin:activities_showcase_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url,
+            {
+                "action": "move_showcases",
+                "_selected_action": [shown_a.pk, shown_b.pk],
+                "starts_at": f"{later:%Y-%m-%dT%H:%M}",
+            },
+        )
+    shown_a.refresh_from_db()
+    shown_b.refresh_from_db()
+    assert shown_a.starts_at == later.replace(second=0)
+    assert shown_a.ends_at - shown_a.starts_at == timedelta(hours=2)  # keeps its length
+    assert shown_a.audience.sessions.get().starts_at == shown_a.starts_at
+    assert (shown_b.starts_at, shown_b.ends_at) == b_before  # another community's: not in the changelist
+    assert Notice.objects.filter(recipient=people["viewer"]).count() == 1
+    assert not Notice.objects.filter(recipient__in=[viewer_b, leader_b]).exists()
