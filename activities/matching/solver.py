@@ -14,7 +14,8 @@ until a class at one of their venues changes.
 Inside a region the model has a boolean per candidate class position (category, venue, slot), per
 (order, position) and per (teacher, position), with the rules of the spec as constraints. It is solved
 in two phases: the weight alone (small coefficients, so CP-SAT proves optimality quickly), then, with
-that weight kept, walking metres and classes folded into one objective.
+that weight kept, walking metres and classes folded into one objective; the second phase runs in the
+walking sweeps only, so that weight sweeps, which decide the spec's first criterion, cover more regions.
 
 Determinism: every CP-SAT call has a fixed seed, a fixed worker count (one by default; with more,
 the interleaved search, which CP-SAT documents as deterministic but which measured 5-10 times slower on
