@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import sys
 import time
 from collections import Counter
@@ -112,9 +113,20 @@ def run(
     print(
         f"solver vs greedy: {100 * (s_w - g_w) / g_w if g_w else 0.0:+.1f}% assigned weight; "
         f"{stats.regions} regions solved ({stats.improved} improved, {stats.optimal} proved optimal), "
-        f"{stats.sweeps} sweeps, stopped by {stats.stopped_by}"
+        f"{stats.sweeps} sweeps, stopped by {stats.stopped_by} after {stats.work:.1f} units of work; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-    summary = {"orders": orders, "shape": shape_name, "greedy": g_w, "solver": s_w, "bound": None, "gap": None, "seconds": seconds}
+    summary = {
+        "orders": orders,
+        "shape": shape_name,
+        "greedy": g_w,
+        "solver": s_w,
+        "bound": None,
+        "gap": None,
+        "seconds": seconds,
+        "work": stats.work,
+        "load": os.getloadavg()[0],
+    }
     if bound_seconds > 0:
         b = upper_bound(inst, time_limit=bound_seconds, target=s_w)
         gap = 100 * (b.weight - s_w) / b.weight if b.weight else 0.0
@@ -128,14 +140,19 @@ def run(
 
 
 def _summary(rows: list[dict]) -> None:
-    print("\n  orders  shape         greedy weight  solver weight  vs greedy  upper bound     gap  solver s")
+    # The work units say how far the search got: on a busy machine the clock, not the work budget,
+    # ends it, and the weight then depends on the load (printed beside it).
+    print(
+        "\n  orders  shape         greedy weight  solver weight  vs greedy  upper bound     gap  solver s"
+        "   work  load"
+    )
     for r in rows:
         bound = f"{r['bound']:>11.1f}" if r["bound"] is not None else f"{'-':>11}"
         gap = f"{r['gap']:>6.2f}%" if r["gap"] is not None else f"{'-':>7}"
         gain = 100 * (r["solver"] - r["greedy"]) / r["greedy"] if r["greedy"] else 0.0
         print(
             f"{r['orders']:>8}  {r['shape']:<12} {r['greedy']:>14.1f} {r['solver']:>14.1f} {gain:>+9.1f}% {bound} {gap} "
-            f"{r['seconds']:>9.1f}"
+            f"{r['seconds']:>9.1f} {r['work']:>6.1f} {r['load']:>5.1f}"
         )
 
 
@@ -153,7 +170,9 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="solver seconds (default 60)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--shapes", default="spread", help=f"comma-separated shapes, or all ({', '.join(SHAPES)}; default spread)"
+        "--shapes",
+        default="spread",
+        help=f"comma-separated shapes, or all ({', '.join(SHAPES)}; default spread)",
     )
     parser.add_argument("--bound", type=float, default=60.0, help="seconds for the upper bound (0: skip)")
     args = parser.parse_args()

@@ -175,11 +175,13 @@ class Lagrangian:
         max_iterations: int = 5000,
         theta: float = 2.0,
         patience: int = 30,
+        start: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> tuple[float, int]:
         """Lower L by a deflected subgradient method with Polyak steps towards ``target`` (a weight some
         solution reaches); returns the smallest L seen, which is a valid bound, and the iterations.
 
-        The prices start at lambda = w (L is then the trivial bound). The step factor ``theta`` halves
+        The prices start at ``start`` when given (e.g. from ``neighbourhood_prices``), else at lambda = w
+        (L is then the trivial bound); the best prices seen are kept in ``best_prices``. The step factor ``theta`` halves
         after ``patience`` iterations without a new best; the search ends when it is tiny, when L meets
         the target (then the target is optimal), or on the limits. The value returned is recomputed
         by ``careful_value`` at the best prices.
@@ -187,12 +189,13 @@ class Lagrangian:
         if self.n_positions == 0:
             return 0.0, 0
         started = time.perf_counter()
-        prices = (
+        prices = start or (
             np.where(self.o_used, self.w, 0.0),
             np.zeros(len(self.vs_used)),
             np.zeros(len(self.ts_used)),
             np.zeros(len(self.t_used)),
         )
+        self.best_prices = prices
         best = self.trivial
         best_prices = prices
         stale = 0
@@ -215,6 +218,7 @@ class Lagrangian:
                 break
             step = theta * (value - target) / norm
             prices = tuple(np.maximum(0.0, x - step * g) for x, g in zip(prices, grad, strict=True))
+        self.best_prices = best_prices
         if best >= self.trivial:
             return self.trivial, iterations
         # numpy's running sums may round; the reported value is re-computed with exactly rounded sums.

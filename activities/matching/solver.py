@@ -14,7 +14,8 @@ until a class at one of their venues changes.
 Inside a region the model has a boolean per candidate class position (category, venue, slot), per
 (order, position) and per (teacher, position), with the rules of the spec as constraints. It is solved
 in two phases: the weight alone (small coefficients, so CP-SAT proves optimality quickly), then, with
-that weight kept, walking metres and classes folded into one objective.
+that weight kept, walking metres and classes folded into one objective; the second phase runs in the
+walking sweeps only, so that weight sweeps, which decide the spec's first criterion, cover more regions.
 
 Determinism: every CP-SAT call has a fixed seed, a fixed worker count (one by default; with more,
 the interleaved search, which CP-SAT documents as deterministic but which measured 5-10 times slower on
@@ -187,8 +188,11 @@ class RegionSearch:
     def solve_region(self, region: Region, budget: float, walk: bool = True) -> tuple[bool, bool, float]:
         """Re-solve one region exactly; returns (improved, proved optimal, work).
 
-        With ``walk`` false the walking phase runs only when the weight improved (weight sweeps leave
-        walking to the later sweeps, where it costs no weight gains elsewhere).
+        With ``walk`` false (weight sweeps) the walking phase is skipped, even when the weight improved:
+        measured on the district instance under the same load, it took about a third of the time of a
+        weight sweep, and without it 1.6 times as many regions were solved in 60 s (531 against 330,
+        assigned weight 8,191 against 7,865). Walking comes second in the spec's order; the walking
+        sweeps shorten it once the weight sweeps find nothing more.
         """
         st = self.state
         ix = self.ix
@@ -238,7 +242,7 @@ class RegionSearch:
             ones = {var.index for var in all_vars if self._solver.value(var)}
 
         # Phase 2: keep that weight, shorten walks and merge classes.
-        if walk or best_w > before_w:
+        if walk:
             m.clear_hints()
             self._hint(m, all_vars, ones)
             m.add(weight_expr >= best_w)
