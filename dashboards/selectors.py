@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -87,7 +86,7 @@ class MedianHours(Aggregate):
     """PostgreSQL: the median of `end − start` in hours (percentile_cont ignores rows where either is NULL).
 
     date_part, not EXTRACT: since PostgreSQL 14 EXTRACT returns numeric, and sorting numerics made the
-    12-month order funnel twice as slow; date_part's double precision is what percentile_cont takes anyway."""
+    12-month order funnel's query take 1.75 times as long; percentile_cont takes double precision anyway."""
 
     template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', %(expressions)s) / 3600.0)"
     arg_joiner = " - "
@@ -397,7 +396,7 @@ class OverviewData:
 
 
 def overview(f: Filters) -> OverviewData:
-    """The one-screen overview. Seven queries, five on PostgreSQL (2-3 and 5-6 one scan each, grouping sets):
+    """The one-screen overview. Seven queries:
 
     1. registered residents per community (roll-up `CommunityDay`, summed up to today);
     2-3. distinct residents present at a session in the period, in all and per community (roll-up
@@ -420,7 +419,10 @@ def overview(f: Filters) -> OverviewData:
         .values_list("community_id", "n")
     )
     seen = f.categories(f.communities(ResidentActivity.objects.filter(last_day__gte=f.start), "community_id"), "category_id")
-    active, active_by_community = _active_residents(seen)
+    active = seen.aggregate(n=Count("resident_id", distinct=True))["n"]
+    active_by_community = dict(
+        seen.values("community_id").order_by().annotate(n=Count("resident_id", distinct=True)).values_list("community_id", "n")
+    )
     groups = f.categories(f.communities(InterestGroup.objects.filter(is_active=True), "community_id"), "category_id").count()
 
     days = f.categories(
@@ -430,11 +432,11 @@ def overview(f: Filters) -> OverviewData:
         ),
         "category_id",
     )
-    by_day, by_community = _counters_by_day_and_community(f, days)
+    by_day = {row["day"]: row for row in days.values("day").order_by("day").annotate(**_counter_sums())}
     sessions_week = sum(row["sessions"] for day, row in by_day.items() if week_start <= day <= week_end)
     sessions_month = sum(row["sessions"] for day, row in by_day.items() if month_start <= day <= month_end)
     period, daily = _period_flows(f, by_day)
-    communities = _community_rows(by_community, registered, active_by_community)
+    communities = _community_rows(f, days, registered, active_by_community)
     orders = Order.objects.filter(submitted_at__gte=f.start_at, submitted_at__lt=f.end_at)
     funnel = order_funnel(f.categories(f.communities(orders, "community_id"), "category_id"))
     return OverviewData(
@@ -464,82 +466,17 @@ def _period_flows(f: Filters, by_day: dict[date, dict]) -> tuple[Flows, list[tup
     return period, daily
 
 
-def _community_rows(by_community: list[dict], registered: dict, active_by_community: dict) -> dict[int, CommunityRow]:
-    """Per community: the period's counters, registered and active residents."""
+def _community_rows(f: Filters, days, registered: dict, active_by_community: dict) -> dict[int, CommunityRow]:
+    """Per community: the period's counters (one query), registered and active residents."""
     communities: dict[int, CommunityRow] = {}
-    for row in by_community:
+    in_period = days.filter(day__gte=f.start, day__lte=f.end)
+    for row in in_period.values("community_id").order_by().annotate(**_counter_sums()):
         communities.setdefault(row["community_id"], CommunityRow(row["community_id"])).flows.add(row)
     for community_id, n in registered.items():
         communities.setdefault(community_id, CommunityRow(community_id)).registered = n or 0
     for community_id, n in active_by_community.items():
         communities.setdefault(community_id, CommunityRow(community_id)).active = n
     return communities
-
-
-def _grouping_sets(queryset: QuerySet, select: str, select_params: list, sets: str) -> list[tuple]:
-    """PostgreSQL: `SELECT select FROM <the queryset's table> WHERE <its filters> GROUP BY GROUPING SETS (sets)`.
-
-    Several groupings of the same rows in one scan, which the ORM cannot say. The filters are compiled by
-    the ORM; they must be on the table's own columns (no joins), as the roll-ups' are."""
-    query = queryset.query
-    compiler = query.get_compiler(connection=connection)
-    # Filters on a foreign key leave an unreferenced alias of the related table behind; a used one is a join.
-    assert sum(1 for alias in query.alias_map if query.alias_refcount[alias]) <= 1, "grouping sets over a join"
-    try:
-        where, where_params = compiler.compile(query.where)
-    except EmptyResultSet:  # e.g. a street without communities: `community_id IN ()`
-        return []
-    table = connection.ops.quote_name(queryset.model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {select} FROM {table} WHERE {where or 'TRUE'} GROUP BY GROUPING SETS ({sets})",  # noqa: S608 - no user text: column names and ORM-compiled filters with parameters
-            [*select_params, *where_params],
-        )
-        return cursor.fetchall()
-
-
-def _active_residents(seen: QuerySet[ResidentActivity]) -> tuple[int, dict[int, int]]:
-    """Distinct residents present in the period, in all and per community: one scan on PostgreSQL (grouping
-    sets), two elsewhere."""
-    if connection.vendor == "postgresql":
-        total, by_community = 0, {}
-        for grand, community_id, n in _grouping_sets(
-            seen, 'GROUPING("community_id"), "community_id", COUNT(DISTINCT "resident_id")', [], '("community_id"), ()'
-        ):
-            if grand:
-                total = n
-            else:
-                by_community[community_id] = n
-        return total, by_community
-    total = seen.aggregate(n=Count("resident_id", distinct=True))["n"]
-    by_community = dict(
-        seen.values("community_id").order_by().annotate(n=Count("resident_id", distinct=True)).values_list("community_id", "n")
-    )
-    return total, by_community
-
-
-def _counters_by_day_and_community(f: Filters, days: QuerySet[CategoryDay]) -> tuple[dict[date, dict], list[dict]]:
-    """The roll-up counters per day over `days`, and per community over the period only: one scan on
-    PostgreSQL (grouping sets; the community sums filtered to the period), two elsewhere."""
-    names = CategoryDay.COUNTERS
-    if connection.vendor == "postgresql":
-        period = '"day" >= %s AND "day" <= %s'
-        select = ", ".join(
-            ['GROUPING("day")', '"day"', '"community_id"']
-            + [f'SUM("{name}")' for name in names]
-            + [f'SUM("{name}") FILTER (WHERE {period})' for name in names]
-        )
-        by_day, by_community = {}, []
-        for row in _grouping_sets(days, select, [f.start, f.end] * len(names), '("day"), ("community_id")'):
-            by_day_set, day, community_id = row[0] == 0, row[1], row[2]
-            if by_day_set:
-                by_day[day] = {"day": day, **dict(zip(names, row[3 : 3 + len(names)], strict=True))}
-            elif any(value is not None for value in row[3 + len(names) :]):  # NULL sums: no day of the period
-                by_community.append({"community_id": community_id, **dict(zip(names, row[3 + len(names) :], strict=True))})
-        return dict(sorted(by_day.items())), by_community
-    by_day = {row["day"]: row for row in days.values("day").order_by("day").annotate(**_counter_sums())}
-    in_period = days.filter(day__gte=f.start, day__lte=f.end)
-    return by_day, list(in_period.values("community_id").order_by().annotate(**_counter_sums()))
 
 
 # --- Demand against supply -----------------------------------------------------------------------------------

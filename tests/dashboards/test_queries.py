@@ -22,8 +22,7 @@ pytestmark = pytest.mark.django_db
 # Page → its own queries after the two trees.
 PAGE_QUERIES = {
     # registered residents; active residents in all and per community; active groups; roll-up counters per
-    # day and per community; the order funnel with medians (on PostgreSQL the two pairs are one scan each:
-    # grouping sets, so 5; see `_page_queries`)
+    # day and per community; the order funnel with medians
     "overview": 7,
     # unmet orders by community and interest; orders of the period by interest; teachers per skill; the
     # matching service's reasons; the near misses staff can act on
@@ -35,14 +34,6 @@ PAGE_QUERIES = {
     # colleges; star records of the last twelve months
     "stars": 2,
 }
-
-
-def _page_queries(page: str) -> int:
-    from django.db import connection
-
-    if page == "overview" and connection.vendor == "postgresql":
-        return PAGE_QUERIES[page] - 2
-    return PAGE_QUERIES[page]
 
 
 @pytest.fixture(params=[1, 3], ids=["small", "three-times"])
@@ -61,7 +52,7 @@ def filled(request, world):
 @pytest.mark.parametrize("page", list(PAGE_QUERIES))
 def test_page_queries_do_not_grow_with_data(filled, login, django_assert_num_queries, page):
     client = login(filled.district_office)
-    with django_assert_num_queries(3 + 2 + _page_queries(page)):
+    with django_assert_num_queries(3 + 2 + PAGE_QUERIES[page]):
         response = client.get(reverse(f"dashboards:{page}"), {"period": "quarter"})
     assert response.status_code == 200
     assert any(table.rows for table in response.context["page"].tables)
@@ -72,14 +63,14 @@ def test_page_queries_do_not_grow_with_data(filled, login, django_assert_num_que
 @pytest.mark.parametrize("page", list(PAGE_QUERIES))
 def test_street_staff_pay_one_query_more(filled, login, django_assert_num_queries, page):
     client = login(filled.street_staff)
-    with django_assert_num_queries(4 + 2 + _page_queries(page)):
+    with django_assert_num_queries(4 + 2 + PAGE_QUERIES[page]):
         client.get(reverse(f"dashboards:{page}"), {"category": "", "period": "year"})
 
 
 @pytest.mark.parametrize("page", list(PAGE_QUERIES))
 def test_exports_cost_what_their_page_costs(filled, login, django_assert_num_queries, page):
     client = login(filled.district_office)
-    with django_assert_num_queries(3 + 2 + _page_queries(page)):
+    with django_assert_num_queries(3 + 2 + PAGE_QUERIES[page]):
         response = client.get(reverse(f"dashboards:{page}_xlsx"))
     assert response.status_code == 200
 
