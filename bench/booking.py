@@ -28,51 +28,17 @@ Timings come from this machine; the clients share its cores with gunicorn and Po
 from __future__ import annotations
 
 import argparse
-import http.client
-import importlib.util
 import os
 import secrets
-import signal
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def _require_gunicorn() -> None:
-    if importlib.util.find_spec("gunicorn") is None:
-        sys.exit(
-            "bench/booking.py needs gunicorn, which serves the portal as in production.\n"
-            "Install it into the virtualenv:  .venv/bin/pip install 'gunicorn>=23'\n"
-            "(it belongs in the [dev] extras of pyproject.toml)."
-        )
-
-
-def _server_env(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="community_college.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="bench-" + secrets.token_urlsafe(40),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Plain HTTP on the loopback: no redirect to https.
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_LOG_LEVEL="WARNING",
-        # As community_college/wsgi.py sets it for gunicorn: the web statement and lock timeouts.
-        DJANGO_WEB_PROCESS="1",
-        # WhiteNoise scans STATIC_ROOT at start-up; the benchmark serves no static files.
-        DJANGO_STATIC_ROOT=tempfile.mkdtemp(prefix="cc-bench-static-"),
-    )
-    return env
-
+from bench.harness import Phase, fire, require_gunicorn, server_env, start_gunicorn, stop  # noqa: E402
 
 # --- data ----------------------------------------------------------------------------------------------
 
@@ -190,125 +156,16 @@ def _teardown(fx: Fixture) -> None:
     District.objects.filter(pk=fx.created["district"]).delete()
 
 
-# --- the server ---------------------------------------------------------------------------------------------
-
-
-def _start_gunicorn(*, port: int, workers: int, threads: int, env: dict[str, str]) -> subprocess.Popen:
-    cmd = [
-        sys.executable, "-m", "gunicorn", "bench.bare_urls:application",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "--worker-class", "gthread" if threads > 1 else "sync",
-        "--backlog", "2048",
-        "--log-level", "warning",
-    ]
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with status {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.3)
-    _stop(server)
-    sys.exit("gunicorn did not answer /healthz within 60 s")
-
-
-def _stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-
-
-# --- the clients -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Phase:
-    name: str
-    latencies: list[float]
-    failures: list[str]
-    seconds: float
-
-    @property
-    def completed(self) -> int:
-        return len(self.latencies)
-
-    @property
-    def per_minute(self) -> float:
-        return self.completed / self.seconds * 60 if self.seconds else 0.0
-
-    @property
-    def per_second(self) -> float:
-        return self.completed / self.seconds if self.seconds else 0.0
-
-    @classmethod
-    def combine(cls, name: str, rounds: list[Phase]) -> Phase:
-        return cls(
-            name,
-            [x for r in rounds for x in r.latencies],
-            [x for r in rounds for x in r.failures],
-            sum(r.seconds for r in rounds),
-        )
-
-    def percentile(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        if len(self.latencies) == 1:
-            return self.latencies[0]
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(q) - 1]
-
-
 def _fire(name: str, port: int, clients: int, requests: list[tuple[str, dict[str, str]]], expect: bytes) -> Phase:
     """POST each (path, headers) once, from `clients` keep-alive connections; time each request."""
-    lock = threading.Lock()
-    cursor = iter(range(len(requests)))
-    latencies: list[float] = []
-    failures: list[str] = []
-    start_line = threading.Barrier(clients + 1)
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        start_line.wait()
-        while True:
-            with lock:
-                i = next(cursor, None)
-            if i is None:
-                break
-            path, headers = requests[i]
-            began = time.perf_counter()
-            try:
-                conn.request("POST", path, body=b"", headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-                ok = response.status in (200, 201) and expect in body
-                problem = "" if ok else f"{response.status} {body[:120]!r}"
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                problem = repr(exc)
-            elapsed = time.perf_counter() - began
-            with lock:
-                (failures.append(problem) if problem else latencies.append(elapsed))
-        conn.close()
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    start_line.wait()
-    began = time.perf_counter()
-    for t in threads:
-        t.join()
-    return Phase(name, latencies, failures, time.perf_counter() - began)
+    return fire(
+        name,
+        port=port,
+        clients=clients,
+        count=len(requests),
+        request=lambda i: ("POST", requests[i][0], requests[i][1], b""),
+        judge=lambda status, body: "ok" if status in (200, 201) and expect in body else "",
+    )
 
 
 def _portal_requests(fx: Fixture, course_id: int) -> list[tuple[str, dict[str, str]]]:
@@ -399,14 +256,13 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's rows afterwards")
     args = parser.parse_args()
 
-    _require_gunicorn()
+    require_gunicorn()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/cc_bench")
 
-    env = _server_env(database_url)
+    env = server_env(database_url)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY")})
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -415,7 +271,7 @@ def main() -> int:
     print(f"setting up {args.residents} signed-in residents and a class of {args.places} places ...", flush=True)
     fx = _setup(residents=args.residents, places=args.places)
     connection.close()
-    server = _start_gunicorn(port=args.port, workers=args.workers, threads=args.threads, env=env)
+    server = start_gunicorn(port=args.port, workers=args.workers, threads=args.threads, env=env)
     try:
         # Warm every worker up (imports, connections, templates) on a class that is not measured.
         warm = min(len(fx.session_keys) // 3, 20 * args.workers)
@@ -442,7 +298,7 @@ def main() -> int:
         api = Phase.combine("api: POST /api/v1/courses/<id>/register/ (token)", rounds["api"])
         portal = Phase.combine("portal: activities:register (htmx, session)", rounds["portal"])
     finally:
-        _stop(server)
+        stop(server)
 
     print(f"\nPostgreSQL, gunicorn {args.workers} worker(s) x {args.threads} thread(s), {args.clients} clients, "
           f"{args.residents} residents, {args.places} places, {os.cpu_count()} CPU(s)")

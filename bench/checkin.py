@@ -24,13 +24,10 @@ Exit status 1 when a check-in was lost or duplicated, a request failed, or it to
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import secrets
 import subprocess
 import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -38,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.booking import Phase, _require_gunicorn, _server_env, _start_gunicorn, _stop  # noqa: E402
+from bench.harness import Phase, fire, require_gunicorn, server_env, start_gunicorn, stop  # noqa: E402
 
 
 @dataclass
@@ -186,56 +183,20 @@ def _scan_all(fx: Fixture, *, port: int, clients: int, spread: float) -> Phase:
     starts = timezone.now() + timedelta(minutes=10)
     Session.objects.filter(pk=fx.session_id).update(starts_at=starts, ends_at=starts + timedelta(hours=1))
     session = Session.objects.get(pk=fx.session_id)
-    lock = threading.Lock()
-    cursor = iter(range(len(fx.session_keys)))
-    latencies: list[float] = []
-    failures: list[str] = []
-    start_line = threading.Barrier(clients + 1)
-    began_at: list[float] = []
 
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        start_line.wait()
-        while True:
-            with lock:
-                i = next(cursor, None)
-            if i is None:
-                break
-            if spread:
-                # Arrivals spread evenly over the window, as residents walk in.
-                wait = began_at[0] + spread * i / len(fx.session_keys) - time.perf_counter()
-                if wait > 0:
-                    time.sleep(wait)
-            path = f"/checkin/{checkin_code(session=session).code}/"
-            headers = {"Host": "127.0.0.1", "Cookie": f"sessionid={fx.session_keys[i]}"}
-            began = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-                ok = response.status == 200 and b"checkin-done" in body
-                problem = "" if ok else f"{response.status} {body[:160]!r}"
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                problem = repr(exc)
-            elapsed = time.perf_counter() - began
-            with lock:
-                (failures.append(problem) if problem else latencies.append(elapsed))
-        conn.close()
+    def scan(i: int):
+        # The code current when the request leaves, as the phone reads it off the teacher's screen.
+        path = f"/checkin/{checkin_code(session=session).code}/"
+        return "GET", path, {"Host": "127.0.0.1", "Cookie": f"sessionid={fx.session_keys[i]}"}, b""
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    began_at.append(time.perf_counter())
-    start_line.wait()
-    for t in threads:
-        t.join()
-    return Phase(
+    return fire(
         "check-in: GET /checkin/<code>/ (session cookie)",
-        latencies,
-        failures,
-        time.perf_counter() - began_at[0],
+        port=port,
+        clients=clients,
+        count=len(fx.session_keys),
+        request=scan,
+        judge=lambda status, body: "ok" if status == 200 and b"checkin-done" in body else "",
+        spread=spread,
     )
 
 
@@ -277,13 +238,13 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's rows afterwards")
     args = parser.parse_args()
 
-    _require_gunicorn()
+    require_gunicorn()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
         sys.exit(
             "Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/cc_bench"
         )
-    env = _server_env(database_url)
+    env = server_env(database_url)
     # The codes are signed with the server's secret key: this process makes them with the same one.
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY")})
     import django
@@ -299,11 +260,11 @@ def main() -> int:
     # The check-in page is a whole page (base.html and its static files): with DEBUG off the server reads the
     # static files' manifest, so collect them into the server's (temporary) STATIC_ROOT first.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    server = _start_gunicorn(port=args.port, workers=args.workers, threads=args.threads, env=env)
+    server = start_gunicorn(port=args.port, workers=args.workers, threads=args.threads, env=env)
     try:
         phase = _scan_all(fx, port=args.port, clients=args.clients, spread=args.spread)
     finally:
-        _stop(server)
+        stop(server)
     audit = _audit(fx)
     print(
         f"\nPostgreSQL, gunicorn {args.workers} worker(s) x {args.threads} thread(s), {args.clients} clients, "

@@ -34,9 +34,9 @@ def main() -> int:
     if not database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL database")
     sys.path.insert(0, str(ROOT))
-    from bench import booking
+    from bench import booking, harness
 
-    env = booking._server_env(database_url)
+    env = harness.server_env(database_url)
     env["DJANGO_WEB_PROCESS"] = "1"
     os.environ.update(env)
     import django

@@ -22,11 +22,9 @@ are printed, never asserted (they depend on this machine's load).
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import secrets
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -34,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.booking import Phase, _require_gunicorn, _server_env, _start_gunicorn, _stop  # noqa: E402
+from bench.harness import Phase, fire, require_gunicorn, server_env, start_gunicorn, stop  # noqa: E402
 
 FIGURE_SECONDS, FIGURE_QUERIES = 10.0, 30
 
@@ -192,61 +190,21 @@ def _vote_teardown(fx) -> None:
 
 def _fire_votes(port: int, clients: int, requests: list[tuple[str, str]]) -> tuple[Phase, Counter]:
     """POST each (path, token) once from `clients` keep-alive connections; count the answers by status/code."""
-    lock = threading.Lock()
-    cursor = iter(range(len(requests)))
-    latencies: list[float] = []
-    failures: list[str] = []
-    answers: Counter = Counter()
-    start_line = threading.Barrier(clients + 1)
 
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        start_line.wait()
-        while True:
-            with lock:
-                i = next(cursor, None)
-            if i is None:
-                break
-            path, secret = requests[i]
-            headers = {
-                "Host": "127.0.0.1",
-                "Authorization": f"Token {secret}",
-                "Accept": "application/json",
-                "Content-Length": "0",
-            }
-            began = time.perf_counter()
-            try:
-                conn.request("POST", path, body=b"", headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-                if response.status == 201:
-                    answer = "201"
-                elif response.status == 409 and b'"already_voted"' in body:
-                    answer = "409 already_voted"
-                else:
-                    answer = ""
-                problem = "" if answer else f"{response.status} {body[:120]!r}"
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                answer, problem = "", repr(exc)
-            elapsed = time.perf_counter() - began
-            with lock:
-                if problem:
-                    failures.append(problem)
-                else:
-                    latencies.append(elapsed)
-                    answers[answer] += 1
-        conn.close()
+    def vote(i: int):
+        path, secret = requests[i]
+        headers = {"Host": "127.0.0.1", "Authorization": f"Token {secret}", "Accept": "application/json", "Content-Length": "0"}
+        return "POST", path, headers, b""
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    start_line.wait()
-    began = time.perf_counter()
-    for t in threads:
-        t.join()
-    return Phase("votes", latencies, failures, time.perf_counter() - began), answers
+    def judge(status: int, body: bytes) -> str:
+        if status == 201:
+            return "201"
+        if status == 409 and b'"already_voted"' in body:
+            return "409 already_voted"
+        return ""
+
+    phase = fire("votes", port=port, clients=clients, count=len(requests), request=vote, judge=judge)
+    return phase, phase.answers
 
 
 def votes_bench(args, env) -> bool:
@@ -266,11 +224,11 @@ def votes_bench(args, env) -> bool:
             (f"/api/v1/recognition/candidates/{a.pk}/vote/", secret),
             (f"/api/v1/recognition/candidates/{b.pk}/vote/", secret),
         ]
-    server = _start_gunicorn(port=args.port, workers=args.workers, threads=args.threads, env=env)
+    server = start_gunicorn(port=args.port, workers=args.workers, threads=args.threads, env=env)
     try:
         phase, answers = _fire_votes(args.port, args.clients, requests)
     finally:
-        _stop(server)
+        stop(server)
     counted = Vote.objects.filter(round=fx["round"]).count()
     doubles = (
         Vote.objects.filter(round=fx["round"])
@@ -316,7 +274,7 @@ def main() -> int:
         sys.exit(
             "Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/cc_recognition"
         )
-    env = _server_env(database_url)
+    env = server_env(database_url)
     env["DJANGO_LOG_LEVEL"] = "ERROR"  # every refused second vote is a 409 the log would report as a warning
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY")})
     import django
@@ -329,7 +287,7 @@ def main() -> int:
     if not args.skip_figures:
         figures_bench()  # timings are reported, not judged: they depend on the machine's load
     if not args.skip_votes:
-        _require_gunicorn()
+        require_gunicorn()
         ok = votes_bench(args, env) and ok
     return 0 if ok else 1
 

@@ -82,9 +82,22 @@ def reports_to_hide() -> int:
 # --- helpers ---------------------------------------------------------------------------------------------
 
 
+def _announce(event_ids: list[int]) -> None:
+    """Steps of matters' timelines were written: listeners hear of them, and the dashboard's figures,
+    which every step (and every confirmation) can move, are stale once this transaction commits."""
+    signals.matter_events.send(sender=MatterEvent, event_ids=event_ids)
+    _dashboard_stale()
+
+
+def _dashboard_stale() -> None:
+    # On commit: bumped earlier, a reader between the bump and the commit would cache the old figures
+    # under the new generation.
+    transaction.on_commit(selectors.dashboard_bump_generation)
+
+
 def _event(matter: Matter, kind: str, actor: User | None, note: str = "", at: datetime | None = None) -> MatterEvent:
     event = MatterEvent.objects.create(matter=matter, kind=kind, actor=actor, at=at or timezone.now(), note=note[:2000])
-    signals.matter_events.send(sender=MatterEvent, event_ids=[event.pk])
+    _announce([event.pk])
     return event
 
 
@@ -508,7 +521,7 @@ def matters_escalate_due(*, now: datetime | None = None, batch: int = 1000) -> i
             created = MatterEvent.objects.bulk_create(events, batch_size=1000)
             event_ids = [e.pk for e in created if e.pk]
             if event_ids:
-                signals.matter_events.send(sender=MatterEvent, event_ids=event_ids)
+                _announce(event_ids)
             moved += len(ids)
         if len(ids) < batch:
             return moved
@@ -845,7 +858,7 @@ def decisions_flag_overdue(*, now: datetime | None = None) -> int:
         events = MatterEvent.objects.bulk_create(
             [MatterEvent(matter_id=mid, kind=EventKind.DECISION_OVERDUE, at=now, note=text[:2000]) for _i, mid, text in rows]
         )
-        signals.matter_events.send(sender=MatterEvent, event_ids=[e.pk for e in events if e.pk])
+        _announce([e.pk for e in events if e.pk])
         flagged = len(rows)
     return flagged
 
@@ -879,6 +892,7 @@ def matter_confirm(*, matter: Matter, resident: User, is_done: bool, satisfactio
             confirmation.save()
     except IntegrityError as exc:
         raise ConflictError(_("You have already answered."), code="already_confirmed") from exc
+    _dashboard_stale()  # the satisfaction figures count every answer, not only the last one
     answered = set(Confirmation.objects.filter(matter=locked).values_list("resident_id", flat=True))
     if asked <= answered:
         now = timezone.now()
@@ -905,5 +919,5 @@ def matters_close_unconfirmed(*, now: datetime | None = None) -> int:
             status=MatterStatus.CLOSED, outcome=Outcome.TIMEOUT, closed_at=now
         )
         events = MatterEvent.objects.bulk_create([MatterEvent(matter_id=pk, kind=EventKind.TIMEOUT, at=now) for pk in ids])
-        signals.matter_events.send(sender=MatterEvent, event_ids=[e.pk for e in events if e.pk])
+        _announce([e.pk for e in events if e.pk])
     return len(ids)

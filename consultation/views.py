@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -275,28 +274,16 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- The staff's dashboard ----------------------------------------------------------------------------------
 
-DASHBOARD_TTL = 300
-
-
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, export: bool = False) -> HttpResponse:
     """Raised, answered on time, deliberated, decided, done; median days per step; satisfaction; by street,
-    community and category. The scope decides the rows; figures are cached per scope for five minutes."""
+    community and category. The scope decides the rows; figures are cached per scope (`scope_dashboard`)."""
     scope = scope_for(request.user)
     if scope.is_empty:
         raise PermissionDenied
     days = 365
-    since = timezone.now() - timedelta(days=days)
-    key = "consultation-dashboard:" + (
-        "all" if scope.everything else ",".join(str(c) for c in sorted(scope.community_ids))
-    )
-    figures = cache.get(key)
-    if figures is None:
-        matters = scope.filter(Matter.objects.filter(raised_at__gte=since))
-        figures = selectors.dashboard_figures(matters)
-        figures["heat"] = selectors.matter_heat(matters)
-        cache.set(key, figures, DASHBOARD_TTL)
+    figures = selectors.scope_dashboard(scope, since=timezone.now() - timedelta(days=days))
     if export:
         from .export import dashboard_workbook
 

@@ -185,3 +185,48 @@ def test_dashboard_scoped_and_refused_to_residents(client, world, clock):
     assert response.context["figures"]["totals"]["raised"] == 3
     response = client.get(reverse("consultation:dashboard_xlsx"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_dashboard_queries_do_not_grow_with_matters(client, world, django_assert_num_queries, count):
+    from django.core.cache import cache
+    from django.db import connection
+
+    for n in range(count):
+        matter = world.raise_matter(f"事项{n}", resident=world.residents[n % 4], latitude=29.5 + n / 100, longitude=106.5)
+        world.raise_matter(f"别处{n}", resident=world.neighbours[n % 2])
+        services.matter_answer(matter=matter, actor=world.staff, answer="好")
+    cache.clear()
+    client.force_login(world.district)
+    # session, user, roles; the grouped scan by community and category (with the heat map's box), the
+    # confirmations, the overdue decisions, the communities' and categories' names, the medians (one query on
+    # PostgreSQL, four elsewhere), the heat map's grid
+    medians = 1 if connection.vendor == "postgresql" else 4
+    with django_assert_num_queries(3 + 5 + medians + 1):
+        response = client.get(reverse("consultation:dashboard"))
+    figures = response.context["figures"]
+    assert figures["totals"]["raised"] == 2 * count and figures["totals"]["answered"] == count
+    assert figures["heat"]["located"] == count
+    with django_assert_num_queries(3):  # then from the cache
+        client.get(reverse("consultation:dashboard"))
+
+
+def test_dashboard_figures_are_fresh_once_a_step_or_an_answer_commits(
+    client, world, clock, django_capture_on_commit_callbacks
+):
+    clock.set("2026-09-21 09:00")
+    with django_capture_on_commit_callbacks(execute=True):
+        matter = world.raise_matter()
+        world.raise_matter("别处", resident=world.neighbours[0])
+    client.force_login(world.street_staff)
+    street = client.get(reverse("consultation:dashboard")).context["figures"]
+    client.force_login(world.staff)
+    assert client.get(reverse("consultation:dashboard")).context["figures"]["totals"]["answered"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.matter_answer(matter=matter, actor=world.staff, answer="已处理")
+    # Every scope's cached figures are stale at once: the community's and the street's.
+    assert client.get(reverse("consultation:dashboard")).context["figures"]["totals"]["answered"] == 1
+    client.force_login(world.street_staff)
+    fresh = client.get(reverse("consultation:dashboard")).context["figures"]
+    assert (street["totals"]["answered"], fresh["totals"]["answered"]) == (0, 1)
+    assert fresh["totals"]["raised"] == street["totals"]["raised"]  # the other street's matter stays out
