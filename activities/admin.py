@@ -40,8 +40,10 @@ from .models import Attendance, Course, PolicyTalk, Registration, Session, TalkS
 @admin.register(Term)
 class TermAdmin(ScopedAdminMixin, admin.ModelAdmin):
     community_path = None
-    list_display = ("name", "starts_on", "ends_on", "status")
-    list_filter = ("status",)
+    district_path = "district"
+    list_display = ("name", "district", "starts_on", "ends_on", "status")
+    list_select_related = ("district",)
+    list_filter = ("status", ("district", RelatedOnlyFieldListFilter))
     # Moved from the dates by the lifecycle beat task.
     readonly_fields = ("status",)
     search_fields = ("name",)

@@ -288,9 +288,7 @@ def dashboard(request: HttpRequest, export: bool = False) -> HttpResponse:
         raise PermissionDenied
     days = 365
     since = timezone.now() - timedelta(days=days)
-    key = "consultation-dashboard:" + (
-        "all" if scope.everything else ",".join(str(c) for c in sorted(scope.community_ids))
-    )
+    key = "consultation-dashboard:" + scope.cache_key
     figures = cache.get(key)
     if figures is None:
         matters = scope.filter(Matter.objects.filter(raised_at__gte=since))
