@@ -43,10 +43,10 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -192,6 +192,23 @@ class PhoneSafeSearchMixin:
         return results | queryset.filter(match), True
 
 
+def _related_only(model, entry):
+    """`entry` of a list_filter, with Django's relation filter replaced by the one of the values present."""
+    if isinstance(entry, str):
+        name, filter_class = entry, None
+    elif isinstance(entry, tuple) and entry[1] is admin.RelatedFieldListFilter:
+        name, filter_class = entry
+    else:
+        return entry
+    try:
+        field = get_fields_from_path(model, name)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return entry
+    if not field.is_relation or filter_class is None and not (field.many_to_one or field.many_to_many):
+        return entry
+    return (name, admin.RelatedOnlyFieldListFilter)
+
+
 class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
     """Put before `admin.ModelAdmin` (or `SimpleHistoryAdmin`, `UserAdmin`) in the bases."""
 
@@ -228,6 +245,14 @@ class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
 
     def get_changelist(self, request, **kwargs):
         return BoundedChangeList
+
+    def get_list_filter(self, request):
+        """Relation filters list only the values found in the user's rows: a plain filter would list every
+        term, department or street of the deployment, other districts' included."""
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        return tuple(_related_only(self.model, entry) for entry in filters)
 
     def may_search_phones(self, request) -> bool:
         # A shared pool (teachers) shows other communities' numbers masked even to community staff.

@@ -650,7 +650,8 @@ class TalkSlotAdmin(_TalkAccessMixin, ScopedAdminMixin, admin.ModelAdmin):
         mine = talks.liaison_department_ids(user)
         if mine and not user.is_superuser:
             return Department.objects.filter(pk__in=mine)
-        return Department.objects.all()
+        # Staff invite the departments of their own district only.
+        return scope_for(user).filter_district(Department.objects.all())
 
     def _action_fields(self, request):
         form = self.action_form(request.POST)
