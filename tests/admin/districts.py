@@ -69,7 +69,12 @@ def _side(key: str, district) -> Side:
     Course.objects.filter(pk=node.course.pk).update(title=f"{name}太极班")
     InterestGroup.objects.filter(pk=node.group.pk).update(name=f"{name}合唱队")
     lone = Teacher.objects.create(
-        name=f"{name}专家", source="volunteer_team", kind="professional", district=district, latitude=29.6, longitude=106.5
+        name=f"{name}专家",
+        source="volunteer_team",
+        kind="professional",
+        district=district,
+        latitude=29.6,
+        longitude=106.5,
     )
     return Side(
         district=district,

@@ -91,12 +91,17 @@ AUTOCOMPLETES = sorted(
 
 
 @pytest.mark.parametrize("side", SIDES)
-@pytest.mark.parametrize(("app_label", "model_name", "field"), AUTOCOMPLETES, ids=[".".join(a) for a in AUTOCOMPLETES])
-def test_autocomplete_answers_nothing_of_the_other_district(cities, login, side, app_label, model_name, field):
+@pytest.mark.parametrize(
+    ("app_label", "model_name", "field"), AUTOCOMPLETES, ids=[".".join(a) for a in AUTOCOMPLETES]
+)
+def test_autocomplete_answers_nothing_of_the_other_district(
+    cities, login, side, app_label, model_name, field
+):
     mine = getattr(cities, side)
     other = cities.other(mine)
     response = login(mine.office).get(
-        "/admin/autocomplete/", {"app_label": app_label, "model_name": model_name, "field_name": field, "term": ""}
+        "/admin/autocomplete/",
+        {"app_label": app_label, "model_name": model_name, "field_name": field, "term": ""},
     )
     # The district office may not be offered a field it cannot fill (403); when answered, nothing leaks.
     assert response.status_code in (200, 403)
@@ -109,7 +114,9 @@ def test_resident_autocomplete_finds_own_district_residents_only(cities, login, 
     other = cities.other(mine)
     client = login(mine.office)
     params = {"app_label": "activities", "model_name": "order", "field_name": "resident"}
-    found = {row["id"] for row in client.get("/admin/autocomplete/", {**params, "term": "居民"}).json()["results"]}
+    found = {
+        row["id"] for row in client.get("/admin/autocomplete/", {**params, "term": "居民"}).json()["results"]
+    }
     assert (str(mine.node.resident.pk) in found, str(other.node.resident.pk) in found) == (True, False)
 
 
@@ -151,7 +158,10 @@ def test_scopes_of_each_level(cities, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         office = scope_for(lj.office)
     assert (office.everything, office.can_change, office.district_wide) == (False, False, True)
-    assert (lj.node.community.pk in office.community_ids, yb.node.community.pk in office.community_ids) == (True, False)
+    assert (lj.node.community.pk in office.community_ids, yb.node.community.pk in office.community_ids) == (
+        True,
+        False,
+    )
     assert office.district_ids == {lj.district.pk}
     assert office.street_ids == {lj.node.community.street_id}
     with django_assert_max_num_queries(1):

@@ -16,7 +16,9 @@ SIDES = ["lj", "yb"]
 
 def _get_lists() -> list[str]:
     schema = SchemaGenerator(api_version="v1").get_schema(request=None, public=True)
-    return sorted(path for path, operations in schema["paths"].items() if "{" not in path and "get" in operations)
+    return sorted(
+        path for path, operations in schema["paths"].items() if "{" not in path and "get" in operations
+    )
 
 
 # What residents browse: public offers found by distance or shown on a public wall, the city's whole (a resident
@@ -40,7 +42,7 @@ def cities(db):
 
 def test_the_schema_has_the_staff_lists():
     assert {"/api/v1/staff/orders/", "/api/v1/staff/teachers/", "/api/v1/funds/balances/"} <= set(GET_LISTS)
-    assert PUBLIC <= set(_get_lists()), "a public path left the schema: update PUBLIC"
+    assert set(_get_lists()) >= PUBLIC, "a public path left the schema: update PUBLIC"
 
 
 @pytest.mark.parametrize("side", SIDES)
@@ -71,7 +73,9 @@ def test_city_office_reads_both_districts_and_starts_no_matching(cities, api):
     assert {cities.lj.node.order.pk, cities.yb.node.order.pk} <= orders
     runs = MatchRun.objects.count()
     response = client.post(
-        "/api/v1/staff/match-runs/", {"scope": "community", "node": cities.lj.node.community.pk}, format="json"
+        "/api/v1/staff/match-runs/",
+        {"scope": "community", "node": cities.lj.node.community.pk},
+        format="json",
     )
     assert response.status_code == 403
     assert MatchRun.objects.count() == runs

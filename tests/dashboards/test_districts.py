@@ -41,7 +41,10 @@ def _text(response) -> str:
     if response["Content-Type"].startswith("application/vnd.openxmlformats"):
         book = load_workbook(BytesIO(response.content), read_only=True)
         return "\n".join(
-            str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
         )
     return response.content.decode()
 
@@ -53,7 +56,9 @@ def _get(client, user, url, **query):
 
 @pytest.mark.parametrize("side", SIDES)
 @pytest.mark.parametrize("url_name", URLS)
-def test_district_office_dashboards_and_exports_show_nothing_of_the_other_district(cities, client, side, url_name):
+def test_district_office_dashboards_and_exports_show_nothing_of_the_other_district(
+    cities, client, side, url_name
+):
     mine = getattr(cities, side)
     response = _get(client, mine.office, reverse(url_name))
     assert response.status_code == 200
@@ -102,5 +107,8 @@ def test_consultation_figures_are_cached_per_district(cities, client):
     cache.clear()
     _get(client, cities.lj.office, reverse("consultation:dashboard"))
     _get(client, cities.yb.office, reverse("consultation:dashboard"))
-    keys = {f"consultation-dashboard:d{cities.lj.district.pk}", f"consultation-dashboard:d{cities.yb.district.pk}"}
+    keys = {
+        f"consultation-dashboard:d{cities.lj.district.pk}",
+        f"consultation-dashboard:d{cities.yb.district.pk}",
+    }
     assert all(cache.get(key) is not None for key in keys)
