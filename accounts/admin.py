@@ -226,8 +226,8 @@ class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     # Staff see the assignments bound to their own nodes; granting a role is for superusers.
     district_managed = True
-    list_display = ("user", "role", "community", "street", "district", "department", "created")
-    list_select_related = ("user", "community", "street", "district", "department")
+    list_display = ("user", "role", "community", "street", "district", "city", "department", "created")
+    list_select_related = ("user", "community", "street", "district", "city", "department")
     list_filter = ("role",)
     search_fields = ("user__name", "user__phone", "community__name", "street__name")
     autocomplete_fields = ("user",)
@@ -235,7 +235,7 @@ class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("created",)
     # Granted through `services.role_assign`, which also opens the admin to the roles that work there;
     # an assignment is not edited in place (revoke it and grant another).
-    add_fields = ("user", "role", "community", "street", "district", "department")
+    add_fields = ("user", "role", "community", "street", "district", "city", "department")
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is None else (*self.add_fields, "created")
@@ -246,7 +246,7 @@ class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return services.role_assign(
             user=data["user"],
             role=data["role"],
-            **{name: data.get(name) for name in ("community", "street", "district", "department")},
+            **{name: data.get(name) for name in ("community", "street", "district", "city", "department")},
         )
 
     def filter_by_scope(self, queryset, scope):

@@ -194,3 +194,18 @@ def test_term_names_are_unique_per_district(cities):
     assert same_name.name == cities.lj.term.name
     with pytest.raises(IntegrityError), transaction.atomic():
         TermFactory(district=cities.lj.district, name=cities.lj.term.name)
+
+
+def test_granting_the_city_office_opens_the_admin_read_only(db):
+    from accounts.enums import Role
+    from accounts.services import role_assign
+    from tests.factories import DistrictFactory, UserFactory
+
+    city = DistrictFactory().city
+    user, bystander = UserFactory(), UserFactory()
+    role_assign(user=user, role=Role.CITY_OFFICE, city=city)
+    user.refresh_from_db()
+    scope = scope_for(user)
+    assert (user.is_staff, scope.everything, scope.can_change) == (True, True, False)
+    bystander.refresh_from_db()
+    assert (bystander.is_staff, scope_for(bystander).is_empty) == (False, True)
