@@ -16,6 +16,7 @@ from . import services
 from .admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from .models import (
     ApiToken,
+    City,
     College,
     Community,
     Department,
@@ -132,7 +133,7 @@ class UserAdmin(ScopedAdminMixin, ScopedImportExportMixin, DjangoUserAdmin):
     def get_list_filter(self, request):
         if request.user.is_superuser:
             return self.list_filter
-        return ("is_active", "profile__community__street")
+        return ("is_active", ("profile__community__street", RelatedOnlyFieldListFilter))
 
     def user_change_password(self, request, id, form_url=""):
         # Residents reset their own password by SMS; setting one for them is not a desk service.
@@ -141,10 +142,22 @@ class UserAdmin(ScopedAdminMixin, ScopedImportExportMixin, DjangoUserAdmin):
         return super().user_change_password(request, id, form_url)
 
 
+@admin.register(City)
+class CityAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The city above the districts: read by every staff member, changed by superusers only."""
+
+    community_path = None
+    list_display = ("name", "code", "latitude", "longitude")
+    search_fields = ("name", "code")
+    ordering = ("name",)
+
+
 @admin.register(District)
 class DistrictAdmin(ScopedAdminMixin, admin.ModelAdmin):
     community_path = None
-    list_display = ("name", "code", "latitude", "longitude")
+    district_path = ""
+    list_display = ("name", "code", "city", "latitude", "longitude")
+    list_select_related = ("city",)
     search_fields = ("name", "code")
     ordering = ("name",)
 
@@ -153,9 +166,10 @@ class DistrictAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class StreetAdmin(ScopedAdminMixin, admin.ModelAdmin):
     # The names of streets are public reference data; what happens in them is scoped through communities.
     community_path = None
+    district_path = "district"
     list_display = ("name", "code", "district")
     list_select_related = ("district",)
-    list_filter = ("district",)
+    list_filter = (("district", RelatedOnlyFieldListFilter),)
     search_fields = ("name", "code")
     ordering = ("name",)
 
@@ -171,7 +185,7 @@ class CommunityAdmin(ScopedAdminMixin, admin.ModelAdmin):
     district_managed = True
     list_display = ("name", "code", "street", "population")
     list_select_related = ("street",)
-    list_filter = ("street",)
+    list_filter = (("street", RelatedOnlyFieldListFilter),)
     search_fields = ("name", "code", "street__name")
     ordering = ("name",)
     inlines = [GridInline]
@@ -192,7 +206,7 @@ class CollegeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     district_managed = True
     list_display = ("name", "community", "stars", "founded")
     list_select_related = ("community",)
-    list_filter = ("stars", ("community__street", admin.RelatedFieldListFilter))
+    list_filter = ("stars", ("community__street", RelatedOnlyFieldListFilter))
     search_fields = ("name", "community__name")
     ordering = ("name",)
 
@@ -200,6 +214,7 @@ class CollegeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Department)
 class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     community_path = None
+    district_path = "district"
     list_display = ("name", "kind", "district")
     list_select_related = ("district",)
     list_filter = ("kind",)
@@ -211,8 +226,8 @@ class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     # Staff see the assignments bound to their own nodes; granting a role is for superusers.
     district_managed = True
-    list_display = ("user", "role", "community", "street", "district", "department", "created")
-    list_select_related = ("user", "community", "street", "district", "department")
+    list_display = ("user", "role", "community", "street", "district", "city", "department", "created")
+    list_select_related = ("user", "community", "street", "district", "city", "department")
     list_filter = ("role",)
     search_fields = ("user__name", "user__phone", "community__name", "street__name")
     autocomplete_fields = ("user",)
@@ -220,7 +235,7 @@ class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("created",)
     # Granted through `services.role_assign`, which also opens the admin to the roles that work there;
     # an assignment is not edited in place (revoke it and grant another).
-    add_fields = ("user", "role", "community", "street", "district", "department")
+    add_fields = ("user", "role", "community", "street", "district", "city", "department")
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is None else (*self.add_fields, "created")
@@ -231,17 +246,24 @@ class RoleAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return services.role_assign(
             user=data["user"],
             role=data["role"],
-            **{name: data.get(name) for name in ("community", "street", "district", "department")},
+            **{name: data.get(name) for name in ("community", "street", "district", "city", "department")},
         )
 
     def filter_by_scope(self, queryset, scope):
         if scope.everything:
             return queryset
-        return queryset.filter(Q(community__in=scope.community_ids) | Q(street__in=scope.street_ids))
+        mine = Q(community__in=scope.community_ids) | Q(street__in=scope.street_ids)
+        if scope.district_wide:
+            # The district office also reads its own office's assignments and its departments' liaisons.
+            mine |= Q(district__in=scope.district_ids) | Q(department__district__in=scope.district_ids)
+        return queryset.filter(mine)
 
     def object_in_scope(self, scope, obj):
-        return (
-            scope.everything or obj.community_id in scope.community_ids or obj.street_id in scope.street_ids
+        if scope.everything or obj.community_id in scope.community_ids or obj.street_id in scope.street_ids:
+            return True
+        return scope.district_wide and (
+            obj.district_id in scope.district_ids
+            or (obj.department_id is not None and obj.department.district_id in scope.district_ids)
         )
 
 

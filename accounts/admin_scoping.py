@@ -16,17 +16,22 @@ What each admin declares:
   "profile__community"; "" for Community itself). `None` marks district-level reference data (interest
   categories, facilities, weekly slots, terms, departments, streets): every staff member reads it, only
   superusers change it.
+- `district_path` leads from reference data or a shared pool to its `accounts.District` ("district",
+  "street__district"; "" for District itself): such rows are read only by staff working in that district
+  (and by the city office and superusers). Without it the rows are the whole deployment's (the category tree).
 - `shared_read = True` for district-wide pools that every staff member reads while only the owning
-  community changes a row: the teacher pool (师资库) is shared so that any community can book any teacher.
+  community changes a row: the teacher pool (师资库) is shared so that any community of the district can
+  book any of its teachers.
 - `district_managed = True` for rows that belong to a community but are set by the district: the organisation
   tree, colleges and their star records, role assignments. Staff read those of their scope; only superusers
   change them.
 - `staff_may_delete = False` where rows are closed through a service (cancel, reject) rather than deleted.
-- `district_only = True` for rows that only superusers and the district office read, whatever their
-  community: the votes of a recognition round, whose rows would be running totals to the round's staff.
-  Other staff open the changelist and find it empty; an object opened by URL answers 404.
+- `district_only = True` for rows that only superusers, the city office and the district office read (the
+  latter those of its own districts): the votes of a recognition round, whose rows would be running totals
+  to the round's staff. Other staff open the changelist and find it empty; an object opened by URL answers 404.
 
-Superusers see and change everything; the district office reads everything and changes nothing.
+Superusers see and change everything; the city office reads everything and changes nothing; a district
+office reads its own districts and changes nothing.
 """
 
 from __future__ import annotations
@@ -38,10 +43,10 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -187,10 +192,29 @@ class PhoneSafeSearchMixin:
         return results | queryset.filter(match), True
 
 
+def _related_only(model, entry):
+    """`entry` of a list_filter, with Django's relation filter replaced by the one of the values present."""
+    if isinstance(entry, str):
+        name, filter_class = entry, None
+    elif isinstance(entry, tuple) and entry[1] is admin.RelatedFieldListFilter:
+        name, filter_class = entry
+    else:
+        return entry
+    try:
+        field = get_fields_from_path(model, name)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return entry
+    if not field.is_relation or filter_class is None and not (field.many_to_one or field.many_to_many):
+        return entry
+    return (name, admin.RelatedOnlyFieldListFilter)
+
+
 class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
     """Put before `admin.ModelAdmin` (or `SimpleHistoryAdmin`, `UserAdmin`) in the bases."""
 
     community_path: str | None = "community"
+    # One path, or several tried in turn (a teacher: the home community's district, else their own).
+    district_path: str | tuple[str, ...] | None = None
     shared_read: bool = False
     district_managed: bool = False
     staff_may_delete: bool = True
@@ -208,10 +232,12 @@ class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
         if queryset is None:
             queryset = self.model._default_manager.all()
         scope = scope_for(request.user)
-        if self.district_only and not scope.everything:
+        if self.district_only and not scope.reads_districts:
             return queryset.none()
         if self.community_path is None or self.shared_read:
-            return queryset
+            if self.district_path is None:
+                return queryset
+            return scope.filter_district(queryset, *self._district_paths())
         return self.filter_by_scope(queryset, scope)
 
     def get_queryset(self, request):
@@ -219,6 +245,14 @@ class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
 
     def get_changelist(self, request, **kwargs):
         return BoundedChangeList
+
+    def get_list_filter(self, request):
+        """Relation filters list only the values found in the user's rows: a plain filter would list every
+        term, department or street of the deployment, other districts' included."""
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        return tuple(_related_only(self.model, entry) for entry in filters)
 
     def may_search_phones(self, request) -> bool:
         # A shared pool (teachers) shows other communities' numbers masked even to community staff.
@@ -253,11 +287,32 @@ class ScopedAdminMixin(PhoneSafeSearchMixin, _ScopedChoicesMixin):
             return None
 
     def object_in_scope(self, scope: Scope, obj) -> bool:
-        if self.district_only:
-            return scope.everything
+        if self.district_only and not scope.reads_districts:
+            return False
         if self.community_path is None or self.shared_read:
-            return True
+            return self.district_path is None or scope.covers_district(self.district_id_of(obj))
         return scope.covers(self.community_id_of(obj))
+
+    def _district_paths(self) -> tuple[str, ...]:
+        path = self.district_path
+        return () if path is None else (path,) if isinstance(path, str) else path
+
+    def district_id_of(self, obj) -> int | None:
+        """The id of the district `obj` belongs to, following `district_path`; None if it has none."""
+        for path in self._district_paths():
+            if path == "":
+                return obj.pk
+            *hops, last = path.split("__")
+            target = obj
+            for hop in hops:
+                target = getattr(target, hop)
+                if target is None:
+                    break
+            else:
+                district_id = getattr(target, f"{last}_id")
+                if district_id is not None:
+                    return district_id
+        return None
 
     # --- permissions -----------------------------------------------------------------------------------------
     def has_module_permission(self, request):

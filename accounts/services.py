@@ -8,7 +8,14 @@ from .models import RoleAssignment, User
 # Roles whose work is in the staff admin: staff of every level, department liaisons (policy talks), and
 # teachers (their classes' roll call, until they have pages of their own).
 ADMIN_ROLES = frozenset(
-    {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_OFFICE, Role.DEPARTMENT_LIAISON, Role.TEACHER}
+    {
+        Role.COMMUNITY_STAFF,
+        Role.STREET_STAFF,
+        Role.DISTRICT_OFFICE,
+        Role.CITY_OFFICE,
+        Role.DEPARTMENT_LIAISON,
+        Role.TEACHER,
+    }
 )
 
 

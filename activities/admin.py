@@ -40,8 +40,10 @@ from .models import Attendance, Course, PolicyTalk, Registration, Session, TalkS
 @admin.register(Term)
 class TermAdmin(ScopedAdminMixin, admin.ModelAdmin):
     community_path = None
-    list_display = ("name", "starts_on", "ends_on", "status")
-    list_filter = ("status",)
+    district_path = "district"
+    list_display = ("name", "district", "starts_on", "ends_on", "status")
+    list_select_related = ("district",)
+    list_filter = ("status", ("district", RelatedOnlyFieldListFilter))
     # Moved from the dates by the lifecycle beat task.
     readonly_fields = ("status",)
     search_fields = ("name",)
@@ -648,7 +650,8 @@ class TalkSlotAdmin(_TalkAccessMixin, ScopedAdminMixin, admin.ModelAdmin):
         mine = talks.liaison_department_ids(user)
         if mine and not user.is_superuser:
             return Department.objects.filter(pk__in=mine)
-        return Department.objects.all()
+        # Staff invite the departments of their own district only.
+        return scope_for(user).filter_district(Department.objects.all())
 
     def _action_fields(self, request):
         form = self.action_form(request.POST)

@@ -81,7 +81,9 @@ class MatchRunForm(forms.ModelForm):
             "At most %(limit)d seconds here; the solver may stop sooner."
         ) % {"limit": ADMIN_MAX_TIME_LIMIT}
         with contextlib.suppress(forms.ValidationError):  # no term ahead: staff must add one first
-            self.fields["term"].initial = default_term().pk
+            # Of the terms offered (the user's districts'): each district keeps its own calendar.
+            district_ids = self.fields["term"].queryset.values("district_id")
+            self.fields["term"].initial = default_term(district_ids=district_ids).pk
 
     def clean_time_limit(self):
         value = self.cleaned_data["time_limit"]
@@ -278,7 +280,7 @@ class MatchRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
         also their street, the district office (and superusers) everything. Offering a level the user
         cannot fill in ended in "社区: 该字段是必填项"."""
         scope = scope_for(user)
-        if scope.everything:
+        if scope.reads_districts:
             return [MatchScope.COMMUNITY, MatchScope.STREET, MatchScope.DISTRICT]
         if scope.street_ids:
             return [MatchScope.COMMUNITY, MatchScope.STREET]
@@ -303,7 +305,7 @@ class MatchRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if db_field.name == "street" and not scope.everything:
             field.queryset = Street.objects.filter(pk__in=scope.street_ids)
         elif db_field.name == "term":
-            field.queryset = Term.objects.order_by("-starts_on")
+            field.queryset = scope_for(request.user).filter_district(Term.objects.order_by("-starts_on"))
         return field
 
     def create_object(self, request, obj, form):

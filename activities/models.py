@@ -48,7 +48,12 @@ from .enums import (
 
 
 class Term(models.Model):
-    name = models.CharField(_("name"), max_length=60, unique=True)
+    """A district's term: each district keeps its own calendar, so a name is unique within its district."""
+
+    district = models.ForeignKey(
+        "accounts.District", verbose_name=_("district"), on_delete=models.PROTECT, related_name="terms"
+    )
+    name = models.CharField(_("name"), max_length=60)
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
     # Moved by `activities.services.lifecycle_advance` (a beat task) from the dates; never typed in.
@@ -67,7 +72,10 @@ class Term(models.Model):
         verbose_name = _("term")
         verbose_name_plural = _("terms")
         ordering = ["-starts_on"]
-        constraints = [models.CheckConstraint(condition=Q(starts_on__lt=F("ends_on")), name="term_start_before_end")]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_on__lt=F("ends_on")), name="term_start_before_end"),
+            models.UniqueConstraint(fields=["district", "name"], name="term_name_unique_in_district"),
+        ]
 
     def __str__(self) -> str:
         return self.name

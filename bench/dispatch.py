@@ -203,7 +203,7 @@ def _load(inst, today):
         s.id: WeeklySlot.objects.create(code=s.id, weekday=s.weekday, start=s.start, end=s.end) for s in inst.slots
     }
     next_monday = today + timedelta(days=7 - today.weekday())
-    term = Term.objects.create(name="基准学期", starts_on=next_monday, ends_on=next_monday + timedelta(weeks=12, days=-1))
+    term = Term.objects.create(district=district, name="基准学期", starts_on=next_monday, ends_on=next_monday + timedelta(weeks=12, days=-1))
     codes = sorted({f for c in inst.categories for f in c.facilities} | {f for v in inst.venues for f in v.facilities})
     facility = {code: Facility.objects.create(code=code, name=code) for code in codes}
     category_ids = {}
@@ -255,6 +255,7 @@ def _load(inst, today):
     teachers = Teacher.objects.bulk_create(
         [
             Teacher(
+                district=district,
                 name=f"老师{t.id}",
                 source=TeacherSource.VOLUNTEER_TEAM,
                 kind=TeacherKind.GRASSROOTS,

@@ -110,6 +110,7 @@ def _vote_setup(voters: int):
     community = Community.objects.create(street=street, name="压测社区", code=f"bench-rec-community-{run}")
     today = timezone.localdate()
     term = Term.objects.create(
+        district=district,
         name=f"压测学期 {run}",
         starts_on=today.replace(day=1),
         ends_on=today.replace(year=today.year + 1, day=1),

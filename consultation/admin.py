@@ -265,9 +265,26 @@ class MatterAdmin(AddedByServiceMixin, LiaisonAwareMixin, admin.ModelAdmin):
             lambda n: ngettext("%(count)d matter answered.", "%(count)d matters answered.", n) % {"count": n},
         )
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        # The departments to refer to are those of the user's own district.
+        action_form = (getattr(response, "context_data", None) or {}).get("action_form")
+        if action_form is not None:
+            action_form.fields["department"].queryset = self._departments_for(request)
+        return response
+
+    def _departments_for(self, request):
+        """The departments of the user's district(s): for a liaison, those beside their own department."""
+        scope = scope_for(request.user)
+        if scope.is_empty:
+            mine = self._liaison_departments(request)
+            return Department.objects.filter(district__departments__in=mine).distinct()
+        return scope.filter_district(Department.objects.all())
+
     @admin.action(description=gettext_lazy("Refer to the chosen department"))
     def refer_matters(self, request, queryset):
-        department = Department.objects.filter(pk=request.POST.get("department") or 0).first()
+        # Only a department of the user's own district: another district's is not there to refer to.
+        department = self._departments_for(request).filter(pk=request.POST.get("department") or 0).first()
         if department is None:
             self.message_user(request, _("Choose a department."), level="error")
             return

@@ -230,8 +230,7 @@ def scope_dashboard(scope, *, since) -> dict:
     """The dashboard's figures (with the heat map) of the matters raised in `scope` since `since`, cached per
     scope until a step of a matter commits (see `dashboard_bump_generation`) or `DASHBOARD_SECONDS` pass
     (the window slides with the clock)."""
-    scope_key = "all" if scope.everything else ",".join(str(c) for c in sorted(scope.community_ids))
-    key = f"consultation:dashboard:{dashboard_generation()}:{scope_key}"
+    key = f"consultation:dashboard:{dashboard_generation()}:{scope.cache_key}"
     figures = cache.get(key)
     if figures is None:
         figures = dashboard_figures(scope.filter(Matter.objects.filter(raised_at__gte=since)), heat=True)

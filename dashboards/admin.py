@@ -19,7 +19,9 @@ from .models import StandardIndicator, StarStandard
 
 
 def _is_district(user) -> bool:
-    return user.is_active and user.is_staff and scope_for(user).everything
+    # The star standard is still one for the whole deployment: district offices (and the city office, whose
+    # default it is) edit its drafts. Per-district versions of it come with the city defaults (issue 18).
+    return user.is_active and user.is_staff and scope_for(user).reads_districts
 
 
 def _may_edit(request, obj) -> bool:

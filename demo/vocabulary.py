@@ -106,7 +106,9 @@ class VocabularyStages:
         for _ in range(3):
             name, starts, ends = _term_of(day)
             terms.append(
-                Term.objects.get_or_create(name=name, defaults={"starts_on": starts, "ends_on": ends})[0]
+                Term.objects.get_or_create(
+                    district=self.district, name=name, defaults={"starts_on": starts, "ends_on": ends}
+                )[0]
             )
             day = starts - timedelta(days=1)
         self.terms = terms[::-1]  # oldest first

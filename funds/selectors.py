@@ -310,7 +310,11 @@ def default_term(*, college_id: int):
     from activities.models import Term
 
     today = timezone.localdate()
-    current = Term.objects.filter(starts_on__lte=today, ends_on__gte=today).order_by("-starts_on").first()
+    current = (
+        Term.objects.filter(starts_on__lte=today, ends_on__gte=today, district__streets__communities__college=college_id)
+        .order_by("-starts_on")
+        .first()
+    )
     terms = list(terms_with_postings(college_id=college_id))
     if current is not None and (current in terms or not terms):
         return current

@@ -100,9 +100,13 @@ def _college(college: College) -> College:
     return college
 
 
-def term_of(day: date) -> Term | None:
-    """The term `day` falls in (the latest starting one, if terms overlap)."""
-    return Term.objects.filter(starts_on__lte=day, ends_on__gte=day).order_by("-starts_on").first()
+def term_of(day: date, *, college_id: int) -> Term | None:
+    """The term of the college's district that `day` falls in (the latest starting one, if terms overlap)."""
+    return (
+        Term.objects.filter(starts_on__lte=day, ends_on__gte=day, district__streets__communities__college=college_id)
+        .order_by("-starts_on")
+        .first()
+    )
 
 
 def four_eyes_threshold() -> Decimal:
@@ -161,7 +165,7 @@ def posting_create(
             college=college,
             kind=kind,
             occurred_on=occurred_on,
-            term=term_of(occurred_on),
+            term=term_of(occurred_on, college_id=college.pk),
             memo=(memo or "")[:300],
             created_by=actor,
             reverses=reverses,
@@ -676,7 +680,9 @@ def stipends_propose(*, college: College, month: date, actor: User) -> StipendBa
         raise ValidationError({"month": _("Stipends are proposed once the month is over.")}, code="month_not_over")
     lines = stipends_compute(college=college, month=month)
     total = sum((line.amount for line in lines), Decimal("0"))
-    term = term_of(month) or term_of(month.replace(day=calendar.monthrange(month.year, month.month)[1]))
+    term = term_of(month, college_id=college.pk) or term_of(
+        month.replace(day=calendar.monthrange(month.year, month.month)[1]), college_id=college.pk
+    )
     if total > 0 and term is None:
         raise ValidationError(_("No term covers this month: add the term first."), code="no_term")
     with transaction.atomic():

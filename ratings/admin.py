@@ -66,7 +66,7 @@ class CollegeStarRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
     district_managed = True
     list_display = ("college", "period", "stars", "score", "computed_at")
     list_select_related = ("college",)
-    list_filter = ("stars", ("college__community__street", admin.RelatedFieldListFilter))
+    list_filter = ("stars", ("college__community__street", RelatedOnlyFieldListFilter))
     search_fields = ("college__name",)
     ordering = ("college__name", "-period")
     date_hierarchy = "period"
@@ -100,6 +100,8 @@ class _InRoundArea(ReadOnlyAdminMixin, ScopedAdminMixin):
         )
 
     def object_in_scope(self, scope: Scope, obj) -> bool:
+        if self.district_only and not scope.reads_districts:
+            return False
         if scope.everything:
             return True
         round = obj
@@ -296,8 +298,10 @@ class ObjectionAdmin(_InRoundArea, admin.ModelAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    # One row per ballot and no counts; still, a round's staff would count the rows, so the district reads them.
+class VoteAdmin(_InRoundArea, admin.ModelAdmin):
+    # One row per ballot and no counts; still, a round's staff would count the rows, so the district reads them
+    # (a district office those of its own district's rounds).
+    round_path = "round"
     community_path = "round__street__communities"
     district_only = True
     list_display = ("round", "category", "candidate", "voter", "created")

@@ -61,6 +61,7 @@ def _first_few(items: list[str], *, separator: str, shown: int = 3):
 class TeacherAdmin(ScopedAdminMixin, ScopedImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [TeacherResource]
     shared_read = True
+    district_path = ("community__street__district", "district")
     list_display = (
         "name",
         "masked_phone",
@@ -80,7 +81,7 @@ class TeacherAdmin(ScopedAdminMixin, ScopedImportExportMixin, SimpleHistoryAdmin
     ordering = ("name",)
     readonly_fields = ("created",)
     fieldsets = (
-        (None, {"fields": ("name", "phone", "user", "community", "source", "kind", "bio", "is_active")}),
+        (None, {"fields": ("name", "phone", "user", "community", "district", "source", "kind", "bio", "is_active")}),
         (_("Load and reach"), {"fields": ("max_weekly_sessions", "max_travel_km", "latitude", "longitude")}),
         (_("Recommendation"), {"fields": ("recommended_by", "created")}),
     )
@@ -139,6 +140,7 @@ class TeacherAdmin(ScopedAdminMixin, ScopedImportExportMixin, SimpleHistoryAdmin
 class TeacherSkillAdmin(ScopedAdminMixin, admin.ModelAdmin):
     community_path = "teacher__community"
     shared_read = True
+    district_path = ("teacher__community__street__district", "teacher__district")
     list_display = ("teacher", "category", "level")
     list_select_related = ("teacher", "category")
     list_filter = ("level", ("category", RelatedOnlyFieldListFilter))
@@ -151,6 +153,7 @@ class TeacherSkillAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class TeacherAvailabilityAdmin(ScopedAdminMixin, admin.ModelAdmin):
     community_path = "teacher__community"
     shared_read = True
+    district_path = ("teacher__community__street__district", "teacher__district")
     list_display = ("teacher", "weekday", "start", "end")
     list_select_related = ("teacher",)
     list_filter = ("weekday",)

@@ -34,6 +34,17 @@ class Teacher(Located):
         null=True,
         blank=True,
     )
+    # A teacher reaches their district through the home community; one without a community (a district
+    # department's expert, a retired professional) names the district whose pool they belong to.
+    district = models.ForeignKey(
+        "accounts.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="teachers",
+        null=True,
+        blank=True,
+        help_text=_("Only for a teacher without a home community: the district whose teacher pool they join."),
+    )
     max_weekly_sessions = models.PositiveSmallIntegerField(
         _("most sessions a week"), default=3, validators=[MinValueValidator(1), MaxValueValidator(40)]
     )
@@ -67,6 +78,12 @@ class Teacher(Located):
         constraints = [
             models.CheckConstraint(condition=Q(max_weekly_sessions__gte=1), name="teacher_max_sessions_positive"),
             models.CheckConstraint(condition=Q(max_travel_km__gte=0), name="teacher_travel_not_negative"),
+            # Exactly one way to the district: the home community's, or the district itself.
+            models.CheckConstraint(
+                condition=Q(community__isnull=False, district__isnull=True)
+                | Q(community__isnull=True, district__isnull=False),
+                name="teacher_in_one_district",
+            ),
         ]
 
     def __str__(self) -> str:

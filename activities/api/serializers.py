@@ -316,7 +316,19 @@ class MatchRunStartSerializer(serializers.Serializer):
                 )
             node = found[0]
         attrs["node"] = node
+        term = attrs.get("term")
+        if term is not None and term.district_id != _district_id_of(node):
+            # Each district keeps its own calendar: another district's term is not one to match in.
+            raise serializers.ValidationError({"term": [_("No such term in the node's district.")]})
         return attrs
+
+
+def _district_id_of(node: Community | Street | District) -> int:
+    if isinstance(node, Community):
+        return Street.objects.values_list("district_id", flat=True).get(pk=node.street_id)
+    if isinstance(node, Street):
+        return node.district_id
+    return node.pk
 
 
 class MatchRunDiscardedSerializer(serializers.Serializer):

@@ -169,10 +169,22 @@ def community_ids_of(node: Node) -> frozenset[int]:
     return frozenset(Community.objects.filter(street__district=node).values_list("pk", flat=True))
 
 
-def default_term(today: date | None = None) -> Term:
-    """The term under way tomorrow, else the next one to start."""
+def default_term(
+    today: date | None = None, *, node: Node | None = None, district_ids: Iterable[int] | None = None
+) -> Term:
+    """The term under way tomorrow, else the next one to start, of the node's district (or of the given
+    districts): each district keeps its own calendar."""
     tomorrow = (today or timezone.localdate()) + timedelta(days=1)
-    term = Term.objects.filter(ends_on__gte=tomorrow).order_by("starts_on", "pk").first()
+    terms = Term.objects.filter(ends_on__gte=tomorrow)
+    if isinstance(node, Community):
+        terms = terms.filter(district__streets__communities=node.pk)
+    elif isinstance(node, Street):
+        terms = terms.filter(district_id=node.district_id)
+    elif node is not None:
+        terms = terms.filter(district_id=node.pk)
+    if district_ids is not None:
+        terms = terms.filter(district_id__in=district_ids)
+    term = terms.order_by("starts_on", "pk").first()
     if term is None:
         raise ConflictError(_("No term is under way or ahead: add a term first."), code="no_term")
     return term
@@ -290,7 +302,7 @@ class _Orders:
 def build_instance(*, node: Node, term: Term | None = None, today: date | None = None) -> Built:
     """Read the scope's accepted orders, the teachers and the venues into an instance of the spec."""
     today = today or timezone.localdate()
-    term = term or default_term(today)
+    term = term or default_term(today, node=node)
     first_day, last_day = term_window(term, today)
     community_ids = community_ids_of(node)
     slots = list(WeeklySlot.objects.order_by("weekday", "start", "code"))

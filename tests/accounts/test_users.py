@@ -70,7 +70,13 @@ def test_scope_of_each_staff_role():
 
     assert scope_for(community_staff).community_ids == {a.pk}
     assert scope_for(street_staff).community_ids == {a.pk, b.pk}
-    assert scope_for(office).everything and not scope_for(office).can_change
+    # The district office reads every community of its district (here all three), and changes none.
+    assert (scope_for(office).everything, scope_for(office).district_wide, scope_for(office).can_change) == (
+        False,
+        True,
+        False,
+    )
+    assert scope_for(office).community_ids == {a.pk, b.pk, elsewhere.pk}
     assert scope_for(resident).is_empty
     assert not scope_for(community_staff).covers(elsewhere.pk)
     assert scope_for(street_staff).can_change_community(b.pk)

@@ -104,7 +104,9 @@ def _noshow_rows(community, resident, session, registration) -> None:
         registration=registration, session=session, resident=resident, reason="waiting_list",
         deadline=session.starts_at - timedelta(hours=2),
     )
-    NoShowRule.objects.create(resident=resident, term=TermFactory(), community=community, absences=3)
+    NoShowRule.objects.create(
+        resident=resident, term=TermFactory(district=community.street.district), community=community, absences=3
+    )
     helper = UserFactory(name=f"志愿者{community.code}")
     RoleAssignmentFactory(user=helper, role=Roles.VOLUNTEER)
     VolunteerShift.objects.create(volunteer=helper, session=session, hours=2)
@@ -145,7 +147,10 @@ def _recognition_rows(community, *, resident, course, group, venue, staff) -> No
 
     VenueManager.objects.create(user=UserFactory(name=f"场地方{community.code}"), venue=venue)
     round = RecognitionRound.objects.create(
-        title=f"榜样评选{community.code}", term=TermFactory(), street=community.street, opened_by=staff
+        title=f"榜样评选{community.code}",
+        term=TermFactory(district=community.street.district),
+        street=community.street,
+        opened_by=staff,
     )
     category = RecognitionCategory.objects.create(round=round, name="优秀兴趣小组", kind=CandidateKind.GROUP)
     candidate = Candidate.objects.create(

@@ -213,7 +213,7 @@ def proposal_for_node(node):
     from activities.models import MatchRun, ProposedClass, ProposedPlacement, UnassignedOrder
     from tests.factories import WeeklySlotFactory
 
-    term = TermFactory()
+    term = TermFactory(district=node.community.street.district)
     run = MatchRun.objects.create(scope="community", community=node.community, term=term)
     proposed = ProposedClass.objects.create(
         run=run,

@@ -13,6 +13,7 @@ class TermFactory(DjangoModelFactory):
     class Meta:
         model = Term
 
+    district = factory.SubFactory("tests.factories.accounts.DistrictFactory")
     name = factory.Sequence(lambda n: f"2026年第{n}学期")
     starts_on = dt.date(2026, 9, 1)
     ends_on = dt.date(2027, 1, 31)
