@@ -198,16 +198,16 @@ def test_dashboard_queries_do_not_grow_with_matters(client, world, django_assert
         services.matter_answer(matter=matter, actor=world.staff, answer="好")
     cache.clear()
     client.force_login(world.district)
-    # session, user, roles; the grouped scan by community and category (with the heat map's box), the
+    # session, user, roles, the district's communities; the grouped scan by community and category (with the heat map's box), the
     # confirmations, the overdue decisions, the communities' and categories' names, the medians (one query on
     # PostgreSQL, four elsewhere), the heat map's grid
     medians = 1 if connection.vendor == "postgresql" else 4
-    with django_assert_num_queries(3 + 5 + medians + 1):
+    with django_assert_num_queries(4 + 5 + medians + 1):
         response = client.get(reverse("consultation:dashboard"))
     figures = response.context["figures"]
     assert figures["totals"]["raised"] == 2 * count and figures["totals"]["answered"] == count
     assert figures["heat"]["located"] == count
-    with django_assert_num_queries(3):  # then from the cache
+    with django_assert_num_queries(4):  # then from the cache
         client.get(reverse("consultation:dashboard"))
 
 
