@@ -13,6 +13,17 @@ from .conftest import populate
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """The group's tasks run in this process, also when REDIS_URL is set for the PostgreSQL run."""
+    from community_college.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
 def _rows():
     return (
         sorted(CategoryDay.objects.values_list("day", "community_id", "category_id", *CategoryDay.COUNTERS)),

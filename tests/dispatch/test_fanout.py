@@ -21,6 +21,18 @@ from .helpers import category, north, orders, teacher, venue
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """The chord runs in this process, also when REDIS_URL is set for the PostgreSQL run (the real worker's
+    test is test_fanout_worker)."""
+    from community_college.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
 def _two_corners(town):
     """Yoga at community A and calligraphy at community C, 30 km apart: two independent parts."""
     yoga = category("瑜伽", min_size=3, max_size=10)
