@@ -6,7 +6,8 @@
 
 For each count K of --districts (the first K districts of the database):
 
-1. dashboards: the district office's overview of the first district (server time through Django's test
+1. dashboards: the district office's overview of the first district, and the demo resident's home and classes
+   near home (a web worker's hot paths; requests/s per worker ≈ 1000 / warm p50 ms) (server time through Django's test
    Client, cold: cache generation bumped before each load; warm: from the cache), --runs loads each; the
    city dashboard the same way when this branch has one (`dashboards:city`, issue 18's shared part);
 2. matching of the K districts with 1 and 2 Celery worker processes (--workers): a real prefork worker on
@@ -93,6 +94,13 @@ def dashboards(args) -> None:
         print("  city dashboard: not on this branch (issue 18's shared part), not measured")
     if city_url and city_office:
         cases.append(("city dashboard", city_office.user, city_url))
+    # A resident's hot path (the classes near home), warm only matters: it is not cached by generation.
+    from accounts.models import User
+
+    resident = User.objects.filter(phone="13800000001").first()
+    if resident:
+        cases.append(("resident: classes", resident, reverse("activities:nearby")))
+        cases.append(("resident: home", resident, reverse("home")))
     for name, user, url in cases:
         client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
         client.force_login(user, backend="accounts.backends.PhoneOrEmailBackend")
@@ -143,11 +151,15 @@ def matching(args, districts, redis_url: str) -> None:
     from activities.models import MatchRun
     from community_college.celery import app
 
-    app.conf.task_always_eager = False
-    app.conf.broker_url = app.conf.result_backend = redis_url
-    app._backend_cache = None
-    app._local = threading.local()
-    pools.reset()
+    if app.conf.broker_url != redis_url or app.conf.task_always_eager:
+        app.conf.task_always_eager = False
+        app.conf.broker_url = app.conf.result_backend = redis_url
+        app._backend_cache = None
+        app._local = threading.local()
+        app._pool = None
+        app.amqp._producer_pool = None
+        pools.reset()
+    # Counted before this round's runs replace the last round's proposals (whose orders they still hold).
     for d in districts:
         built = build_instance(node=d)
         parts = split(built.instance)

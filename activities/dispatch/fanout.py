@@ -11,8 +11,10 @@ take the districts' parts in parallel.
 A lost worker costs only its batch: the part tasks are acknowledged late and requeued when their worker
 dies (`CELERY_TASK_ACKS_LATE`, `CELERY_TASK_REJECT_ON_WORKER_LOST`), and solving a part twice gives the
 same answer (a part's solution depends on the part and the seed only). The gather retries on database
-errors (ops.retry); should it run twice after storing, the second finds the orders held and stops with
-ConflictError, so a proposal is never stored twice.
+errors (ops.retry); should it run twice after storing, the second finds the orders held and stores a run
+without them, never a second class for the same orders. Districts of a city built at the same time may count
+on the same teacher (one whose travel range crosses their border): the gather stored second meets the
+database's guard (one proposed class per teacher and slot) and runs its own district again, in its task.
 
 Same result: a part is solved exactly as `match_run` would solve it alone, so the fan-out's proposal is
 the in-process `solve_parts` of the same instance and seed, whatever the number of workers. Against one
@@ -32,10 +34,11 @@ from django.utils.translation import gettext as _
 from accounts.models import City, District, User
 from activities.matching import problem as spec
 from activities.matching.split import balance, merge, split
+from community_college.errors import ConflictError
 
 from .build import _NODE_MODELS, Node, build_instance, community_ids_of
 from .enums import MatchSolver
-from .service import MatchOutcome, _require_communities, match_conclude, proposals_supersede
+from .service import MatchOutcome, _require_communities, match_conclude, match_run, proposals_supersede
 from .waitlist import waitlist_demand_prepare
 
 # Enough tasks to keep a few workers busy; more only add messages (the parts inside one are solved in turn).
@@ -83,14 +86,10 @@ def match_fanout(
     return fanout_send(built, actor=actor, time_limit=time_limit, seed=seed, tasks=tasks, today=today)
 
 
-def fanout_send(built, *, actor: User | None, time_limit: float, seed: int, tasks: int, today: date | None):
-    """The chord for a built instance: part tasks in a group, the gather as its body."""
-    from celery import chord, group
-
-    from activities.tasks import match_gather, match_parts
-
+def fanout_plan(built, *, actor: User | None, time_limit: float, seed: int, tasks: int, today: date | None):
+    """The part batches (instances as dicts) for the tasks, and the plan the gather needs."""
     parts = split(built.instance)
-    batches = balance(parts, tasks)
+    batches = [[parts[i].to_dict() for i in batch] for batch in balance(parts, tasks)]
     plan = {
         "scope": built.scope,
         "node": built.node.pk,
@@ -103,7 +102,19 @@ def fanout_send(built, *, actor: User | None, time_limit: float, seed: int, task
         "parts": len(parts),
         "sent_at": clock.time(),
     }
-    header = group(match_parts.s([parts[i].to_dict() for i in batch], seed, time_limit) for batch in batches)
+    return batches, plan
+
+
+def fanout_send(built, *, actor: User | None, time_limit: float, seed: int, tasks: int, today: date | None):
+    """The chord for a built instance: part tasks in a group, the gather as its body."""
+    from celery import chord, group
+
+    from activities.tasks import match_gather, match_parts
+
+    batches, plan = fanout_plan(
+        built, actor=actor, time_limit=time_limit, seed=seed, tasks=tasks, today=today
+    )
+    header = group(match_parts.s(batch, seed, time_limit) for batch in batches)
     if not batches:  # nothing to solve: the gather alone stores an empty run
         return match_gather.delay([], plan)
     return chord(header)(match_gather.s(plan))
@@ -125,16 +136,30 @@ def fanout_gather(*, results: list[list[dict]], plan: dict) -> MatchOutcome:
     solutions = [spec.Solution.from_dict(s) for batch in results for s in batch]
     solution = merge(solutions)
     seconds = max(0.0, clock.time() - plan["sent_at"])
-    return match_conclude(
-        built,
-        solution,
-        seconds=seconds,
-        started=clock.perf_counter() - seconds,
-        actor=actor,
-        solver=MatchSolver.SOLVER,
-        seed=plan["seed"],
-        time_limit=plan["time_limit"],
-    )
+    try:
+        return match_conclude(
+            built,
+            solution,
+            seconds=seconds,
+            started=clock.perf_counter() - seconds,
+            actor=actor,
+            solver=MatchSolver.SOLVER,
+            seed=plan["seed"],
+            time_limit=plan["time_limit"],
+        )
+    except ConflictError:
+        # A neighbouring district's run, built at the same moment, stored a proposal with a teacher (or a
+        # room) this one also counted on: the districts of a city are independent only where no teacher's
+        # travel range crosses their border. This district again, now in this task and against the proposals
+        # stored meanwhile (they hold those slots): one district's retry, not the city's.
+        return match_run(
+            node=node,
+            term=term,
+            actor=actor,
+            time_limit=plan["time_limit"],
+            seed=plan["seed"],
+            today=today,
+        )
 
 
 def match_city_fanout(
@@ -144,9 +169,8 @@ def match_city_fanout(
     The districts' part tasks share the workers; the chords' results, district by district."""
     results = []
     for district in District.objects.filter(city=city).order_by("pk"):
-        # Each district's build reads the proposals stored so far; sending them one by one in order keeps
-        # two districts' builds from racing for a neighbour's teacher (a gather that loses stops with
-        # ConflictError and the district is run again).
+        # All districts are built now and solved side by side; where two share a teacher within reach, the
+        # gather stored second finds the teacher's slot taken and runs its district again (`fanout_gather`).
         with transaction.atomic():
             results.append(
                 (district, match_fanout(node=district, actor=actor, time_limit=time_limit, seed=seed, **kw))

@@ -9,7 +9,14 @@ import pytest
 
 from activities.dispatch import service as dispatch
 from activities.dispatch.build import build_instance
-from activities.dispatch.fanout import match_city_fanout, match_fanout, solve_split
+from activities.dispatch.fanout import (
+    fanout_gather,
+    fanout_plan,
+    match_city_fanout,
+    match_fanout,
+    solve_parts,
+    solve_split,
+)
 from activities.matching.split import split
 from activities.models import MatchRun, Order, ProposedClass
 from community_college.models import Weekday
@@ -125,3 +132,31 @@ def test_city_fanout_gives_each_district_its_own_proposal(town):
         town.district.pk: 9,
         other.street.district_id: 4,
     }
+
+
+def test_districts_built_at_once_sharing_a_teacher_the_second_gather_runs_its_district_again(town):
+    """Two districts' chords built before either is stored both count on one teacher whose travel range
+    crosses their border; the gather stored second meets the one-class-per-teacher-and-slot guard and runs
+    its district again, which now sees the teacher taken."""
+    yoga = category("瑜伽", min_size=3, max_size=10)
+    yubei = DistrictFactory(code="yubei", name="渝北区", city=town.district.city)
+    other = CommunityFactory(street=StreetFactory(district=yubei), **north(2))
+    orders(4, town.a, yoga, staff=town.staff_a)
+    orders(4, other, yoga, km=2.1)
+    shared = teacher([yoga], km=1.0, max_km=10, max_weekly=1)
+    venue(town.a)
+    venue(other)
+    plans = [
+        fanout_plan(
+            build_instance(node=d, term=town.term), actor=None, time_limit=5, seed=0, tasks=2, today=None
+        )
+        for d in (town.district, yubei)
+    ]
+    assert all(shared.pk in {t["id"] for t in plan["instance"]["teachers"]} for _b, plan in plans)
+    outcomes = [
+        fanout_gather(results=[solve_parts(batch, seed=0, time_limit=5) for batch in batches], plan=plan)
+        for batches, plan in plans
+    ]
+    assert [o.run.classes for o in outcomes] == [1, 0]
+    assert [o.run.district_id for o in outcomes] == [town.district.pk, yubei.pk]
+    assert ProposedClass.objects.filter(teacher=shared).count() == 1
