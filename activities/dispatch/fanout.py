@@ -43,6 +43,8 @@ from .waitlist import waitlist_demand_prepare
 
 # Enough tasks to keep a few workers busy; more only add messages (the parts inside one are solved in turn).
 DEFAULT_TASKS = 8
+# Re-runs of a district whose proposal met a neighbour's (see `fanout_gather`).
+CONFLICT_TRIES = 3
 
 
 def solve_parts(parts: list[dict], *, seed: int, time_limit: float) -> list[dict]:
@@ -151,15 +153,22 @@ def fanout_gather(*, results: list[list[dict]], plan: dict) -> MatchOutcome:
         # A neighbouring district's run, built at the same moment, stored a proposal with a teacher (or a
         # room) this one also counted on: the districts of a city are independent only where no teacher's
         # travel range crosses their border. This district again, now in this task and against the proposals
-        # stored meanwhile (they hold those slots): one district's retry, not the city's.
-        return match_run(
-            node=node,
-            term=term,
-            actor=actor,
-            time_limit=plan["time_limit"],
-            seed=plan["seed"],
-            today=today,
-        )
+        # stored meanwhile (they hold those slots): one district's retry, not the city's. Another neighbour may
+        # be storing at that very moment too; a few tries, each built afresh, settle it.
+        for attempt in range(CONFLICT_TRIES):
+            try:
+                return match_run(
+                    node=node,
+                    term=term,
+                    actor=actor,
+                    time_limit=plan["time_limit"],
+                    seed=plan["seed"],
+                    today=today,
+                )
+            except ConflictError:
+                if attempt == CONFLICT_TRIES - 1:
+                    raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def match_city_fanout(
