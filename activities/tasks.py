@@ -76,3 +76,26 @@ def notice_waiting_orders() -> list[int]:
     from activities.dispatch.near_miss import waiting_orders_notice
 
     return waiting_orders_notice()
+
+
+# --- the matching fan-out (activities.dispatch.fanout) ---------------------------------------------------------
+
+
+# Pure (no database): a batch of independent parts solved with the solver. Its result feeds the chord, so it is
+# kept (the only results this project stores). Acknowledged late: a worker lost mid-solve puts the batch back on
+# the queue and another worker solves it again, the same way; the other batches are not touched.
+@shared_task(acks_late=True, ignore_result=False, reject_on_worker_lost=True)
+def match_parts(parts: list[dict], seed: int, time_limit: float) -> list[dict]:
+    """Solve each part alone; their solutions (the chord's header)."""
+    from activities.dispatch.fanout import solve_parts
+
+    return solve_parts(parts, seed=seed, time_limit=time_limit)
+
+
+@shared_task(acks_late=True, ignore_result=False, **DB_RETRY)
+def match_gather(results: list[list[dict]], plan: dict) -> int | None:
+    """The chord's body: the parts' solutions joined, checked and stored as one proposal; the run's id."""
+    from activities.dispatch.fanout import fanout_gather
+
+    run = fanout_gather(results=results, plan=plan).run
+    return run.pk if run is not None else None

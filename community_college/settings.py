@@ -161,7 +161,13 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://"
-CELERY_RESULT_BACKEND = None
+# Results are kept only for the matching fan-out's chord (activities.dispatch.fanout: its body gathers the
+# parts' solutions), in Redis for an hour; every other task ignores its result, as before.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 3600
 # Without a broker the portal still works: tasks run in-process when they are enqueued.
 CELERY_TASK_ALWAYS_EAGER = env_bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not (os.environ.get("CELERY_BROKER_URL") or REDIS_URL)

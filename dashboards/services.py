@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time as clock
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -83,7 +84,13 @@ def _serialise_refreshes() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
 
 
-def rollups_refresh(*, start: date | None = None, end: date | None = None, now: datetime | None = None) -> RollupReport:
+def rollups_refresh(
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    now: datetime | None = None,
+    community_ids: Collection[int] | None = None,
+) -> RollupReport:
     """Rebuild the daily roll-ups of the local days `start`..`end` (inclusive) from the source tables.
 
     None on either side means "as far as there is data": `rollups_refresh()` rebuilds everything (the
@@ -92,12 +99,15 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
 
     `ResidentActivity` (the last day each resident was present) is rebuilt whole by a full refresh, and
     raised by a partial one; a partial refresh must reach today for it to stay right (the recent one does).
+
+    `community_ids` limits the rebuild to those communities' rows (a district's, when the nightly rebuild fans
+    out over a city's districts: `dashboards.tasks.rebuild_rollups`); the others' rows stay as they are.
     """
     began = clock.monotonic()
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
     counters: dict[tuple[date, int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(CategoryDay.COUNTERS, 0))
-    for rows, mapping in _category_day_queries(start, end, now, tz):
+    for rows, mapping in _category_day_queries(start, end, now, tz, community_ids):
         for row in rows:
             bucket = counters[(row["day"], row["community"], row["category"])]
             for counter, key in mapping.items():
@@ -107,17 +117,24 @@ def rollups_refresh(*, start: date | None = None, end: date | None = None, now: 
         for (day, community, category), values in counters.items()
         if community is not None and category is not None
     ]
-    community_days = _community_days(start, end, tz)
-    last_seen = _last_seen(start, end, tz)
-    _swap_rollups(start, end, now, category_days, community_days, last_seen)
+    community_days = _community_days(start, end, tz, community_ids)
+    last_seen = _last_seen(start, end, tz, community_ids)
+    _swap_rollups(start, end, now, category_days, community_days, last_seen, community_ids)
     return RollupReport(start, end, len(category_days), len(community_days), clock.monotonic() - began)
 
 
-def _category_day_queries(start: date | None, end: date | None, now: datetime, tz) -> list[tuple[QuerySet, dict[str, str]]]:
+def _in_communities(path: str, community_ids: Collection[int] | None) -> Q:
+    return Q() if community_ids is None else Q(**{f"{path}__in": list(community_ids)})
+
+
+def _category_day_queries(
+    start: date | None, end: date | None, now: datetime, tz, community_ids: Collection[int] | None = None
+) -> list[tuple[QuerySet, dict[str, str]]]:
     """The grouped queries behind CategoryDay, each with how its columns add to the counters (unevaluated:
     the caller reads them in this order)."""
+    by_session = _in_communities("session__course__community_id", community_ids)
     sessions = (
-        Session.objects.filter(_in_days("starts_at", start, end))
+        Session.objects.filter(_in_days("starts_at", start, end), _in_communities("course__community_id", community_ids))
         .annotate(day=TruncDate("starts_at", tzinfo=tz))
         .values("day", community=selectors.F_COURSE_COMMUNITY, category=selectors.F_COURSE_CATEGORY)
         .order_by()
@@ -128,21 +145,23 @@ def _category_day_queries(start: date | None, end: date | None, now: datetime, t
         )
     )
     attendance = (
-        Attendance.objects.filter(_in_days("session__starts_at", start, end))
+        Attendance.objects.filter(_in_days("session__starts_at", start, end), by_session)
         .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
         .values("day", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
         .order_by()
         .annotate(records=Count("id"), present=Count("id", filter=Q(attended=True)))
     )
     ratings = (
-        SessionRating.objects.filter(_in_days("session__starts_at", start, end), is_hidden=False)
+        SessionRating.objects.filter(_in_days("session__starts_at", start, end), by_session, is_hidden=False)
         .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
         .values("day", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
         .order_by()
         .annotate(n=Count("id"), total=Sum("stars"))
     )
     talks = (
-        PolicyTalk.objects.filter(_in_days("session__starts_at", start, end), status=PolicyTalkStatus.HELD)
+        PolicyTalk.objects.filter(
+            _in_days("session__starts_at", start, end), by_session, status=PolicyTalkStatus.HELD
+        )
         .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
         .values("day", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
         .order_by()
@@ -161,7 +180,11 @@ def _category_day_queries(start: date | None, end: date | None, now: datetime, t
         ("completed_at", "orders_completed"),
     ):
         orders = (
-            Order.objects.filter(_in_days(stamp, start, end), **{f"{stamp}__isnull": False})
+            Order.objects.filter(
+                _in_days(stamp, start, end),
+                _in_communities("community_id", community_ids),
+                **{f"{stamp}__isnull": False},
+            )
             .annotate(day=TruncDate(stamp, tzinfo=tz))
             .values("day", "community", "category")
             .order_by()
@@ -171,9 +194,11 @@ def _category_day_queries(start: date | None, end: date | None, now: datetime, t
     return queries
 
 
-def _community_days(start: date | None, end: date | None, tz) -> list[CommunityDay]:
+def _community_days(
+    start: date | None, end: date | None, tz, community_ids: Collection[int] | None = None
+) -> list[CommunityDay]:
     joined = (
-        ResidentProfile.objects.filter(_in_days("created", start, end))
+        ResidentProfile.objects.filter(_in_days("created", start, end), _in_communities("community_id", community_ids))
         .annotate(day=TruncDate("created", tzinfo=tz))
         .values("day", "community")
         .order_by()
@@ -182,13 +207,19 @@ def _community_days(start: date | None, end: date | None, tz) -> list[CommunityD
     return [CommunityDay(day=row["day"], community_id=row["community"], residents_joined=row["n"]) for row in joined]
 
 
-def _last_seen(start: date | None, end: date | None, tz) -> list[ResidentActivity]:
+def _last_seen(
+    start: date | None, end: date | None, tz, community_ids: Collection[int] | None = None
+) -> list[ResidentActivity]:
     """The last day each resident was present in the range, per community and interest."""
     return [
         ResidentActivity(
             resident_id=row["resident_id"], community_id=row["community"], category_id=row["category"], last_day=row["last"]
         )
-        for row in Attendance.objects.filter(_in_days("session__starts_at", start, end), attended=True)
+        for row in Attendance.objects.filter(
+            _in_days("session__starts_at", start, end),
+            _in_communities("session__course__community_id", community_ids),
+            attended=True,
+        )
         .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
         .values("resident_id", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
         .order_by()
@@ -203,9 +234,10 @@ def _swap_rollups(
     category_days: list[CategoryDay],
     community_days: list[CommunityDay],
     last_seen: list[ResidentActivity],
+    community_ids: Collection[int] | None = None,
 ) -> None:
     """One transaction replaces the range's rows, so readers see either the old or the new figures."""
-    day_range = Q()
+    day_range = _in_communities("community_id", community_ids)
     if start is not None:
         day_range &= Q(day__gte=start)
     if end is not None:
@@ -217,7 +249,7 @@ def _swap_rollups(
         CategoryDay.objects.bulk_create(category_days, batch_size=ROLLUP_BATCH)
         CommunityDay.objects.bulk_create(community_days, batch_size=ROLLUP_BATCH)
         if start is None:
-            ResidentActivity.objects.all().delete()
+            ResidentActivity.objects.filter(_in_communities("community_id", community_ids)).delete()
             ResidentActivity.objects.bulk_create(last_seen, batch_size=ROLLUP_BATCH)
         elif end is None or end >= timezone.localdate(now):
             # A window ending today or later holds every presence from `start` on, so its latest day per
@@ -232,11 +264,25 @@ def _swap_rollups(
         transaction.on_commit(bump_generation)
 
 
-def rollups_refresh_recent(*, now: datetime | None = None) -> RollupReport:
+def rollups_refresh_recent(
+    *, now: datetime | None = None, community_ids: Collection[int] | None = None
+) -> RollupReport:
     """The frequent refresh: the days around today (see RECENT_DAYS_BACK and RECENT_DAYS_AHEAD)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    return rollups_refresh(start=today - timedelta(days=RECENT_DAYS_BACK), end=today + timedelta(days=RECENT_DAYS_AHEAD), now=now)
+    return rollups_refresh(
+        start=today - timedelta(days=RECENT_DAYS_BACK),
+        end=today + timedelta(days=RECENT_DAYS_AHEAD),
+        now=now,
+        community_ids=community_ids,
+    )
+
+
+def district_community_ids(district_id: int) -> list[int]:
+    """The communities of a district (what one task of a fanned-out refresh rebuilds)."""
+    from accounts.models import Community
+
+    return list(Community.objects.filter(street__district_id=district_id).values_list("pk", flat=True))
 
 
 ON_DEMAND_KEY = "dashboards:rollups:on-demand"

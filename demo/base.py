@@ -19,7 +19,17 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.utils import timezone
 
-from .data import BATCH_SIZE, COPY_CHUNK, DEMO_ACCOUNTS, DEMO_PASSWORD, MOBILE_PREFIXES, Scale
+from .data import (
+    BATCH_SIZE,
+    COPY_CHUNK,
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DISTRICT_SEED_STRIDE,
+    MOBILE_PREFIXES,
+    Scale,
+    district_accounts,
+    district_spec,
+)
 
 
 @dataclass
@@ -131,8 +141,13 @@ class DemoDataError(Exception):
 class SeederBase:
     """The seeder's plumbing: its random source and clock, progress bars, and fast inserts."""
 
-    def __init__(self, scale: Scale, *, seed: int, now: datetime, progress: bool):
+    def __init__(self, scale: Scale, *, seed: int, now: datetime, progress: bool, district_index: int = 0):
         self.scale = scale
+        # District k ≥ 1 of a city demo: its own seed, names, centre and demo logins (`demo.data.district_spec`).
+        self.district_index = district_index
+        self.district_spec = district_spec(district_index)
+        self.accounts = district_accounts(district_index)
+        seed = seed + DISTRICT_SEED_STRIDE * district_index
         self.rng = random.Random(seed)
         self.now = now
         self.tz = timezone.get_default_timezone()
@@ -140,7 +155,7 @@ class SeederBase:
         self.progress = progress
         self.report = SeedReport(scale=scale.name, seed=seed)
         self.password = make_password(DEMO_PASSWORD)  # hashed once, reused for every account
-        self.used_phones: set[str] = {a.phone for a in DEMO_ACCOUNTS}
+        self.used_phones: set[str] = {a.phone for a in DEMO_ACCOUNTS} | {a.phone for a in self.accounts}
 
     def bar(self, total: int, unit: str = "rows"):
         from tqdm import tqdm

@@ -48,6 +48,27 @@ SCALES: dict[str, Scale] = {
 # --- The district -----------------------------------------------------------------------------------------
 
 DISTRICT = ("两江新区", "liangjiang", 29.65, 106.55)
+# The street and community codes of the first district start "lj-"; a city's further districts use their own.
+DISTRICT_PREFIX = "lj"
+
+# `seed_demo --districts N`: the districts after the first, each the same shape as 两江新区 moved to its own
+# centre (name, code, code prefix, latitude, longitude). Beyond this list the names get a number.
+CITY_DISTRICTS: list[tuple[str, str, str, float, float]] = [
+    ("渝北区", "yubei", "yb", 29.72, 106.63),
+    ("江北区", "jiangbei", "jb", 29.60, 106.57),
+    ("沙坪坝区", "shapingba", "spb", 29.54, 106.45),
+    ("九龙坡区", "jiulongpo", "jlp", 29.50, 106.51),
+    ("南岸区", "nanan", "na", 29.52, 106.64),
+    ("渝中区", "yuzhong", "yz", 29.55, 106.57),
+    ("巴南区", "banan", "bn", 29.40, 106.54),
+    ("北碚区", "beibei", "bb", 29.80, 106.40),
+    ("大渡口区", "dadukou", "ddk", 29.48, 106.48),
+    ("璧山区", "bishan", "bs", 29.59, 106.23),
+    ("江津区", "jiangjin", "jj", 29.29, 106.26),
+    ("合川区", "hechuan", "hc", 29.97, 106.28),
+]
+# A further district's random stream: its own, so adding districts never moves an earlier one's rows.
+DISTRICT_SEED_STRIDE = 10_007
 
 # fmt: off
 
@@ -366,3 +387,29 @@ DEMO_ACCOUNTS = [
     DemoAccount("venue_owner", "13800000007", "周静"),
     DemoAccount("volunteer", "13800000008", "孙志红"),
 ]
+
+
+def district_spec(k: int) -> tuple[str, str, str, float, float]:
+    """District k of a city demo (0 is 两江新区): name, code, code prefix, latitude, longitude."""
+    if k == 0:
+        name, code, lat, lon = DISTRICT
+        return name, code, DISTRICT_PREFIX, lat, lon
+    name, code, prefix, lat, lon = CITY_DISTRICTS[(k - 1) % len(CITY_DISTRICTS)]
+    lap = (k - 1) // len(CITY_DISTRICTS)
+    if lap:
+        # Past the list: the same places again, numbered, a little further out.
+        name, code, prefix = f"{name}{lap + 1}", f"{code}{lap + 1}", f"{prefix}{lap + 1}"
+        lat, lon = lat + 0.5 * lap, lon + 0.5 * lap
+    return name, code, prefix, lat, lon
+
+
+def district_accounts(k: int) -> list[DemoAccount]:
+    """The demo logins of district k: the first district's are DEMO_ACCOUNTS; district k ≥ 1 gets the same roles
+    (but no second city office) on numbers 138 kk 0000 ii, so each district's office can sign in too."""
+    if k == 0:
+        return DEMO_ACCOUNTS
+    return [
+        DemoAccount(a.role, f"138{k:02d}0000{i:02d}", a.name)
+        for i, a in enumerate(DEMO_ACCOUNTS, start=1)
+        if a.role != "city_office"
+    ]

@@ -30,7 +30,9 @@ def seed_thin_demand(seeder) -> None:
     rng = random.Random(f"thin-demand-{seeder.report.seed}")
     smaller = [
         pk
-        for pk in Teacher.objects.filter(source__in=["resident", "volunteer_team"])
+        for pk in Teacher.objects.filter(
+            source__in=["resident", "volunteer_team"], community__street__district_id=seeder.district.pk
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
         if rng.random() < SMALLER_CLASS_SHARE
@@ -40,7 +42,11 @@ def seed_thin_demand(seeder) -> None:
 
 
 def _demo_resident_waits(seeder) -> None:
-    me = ResidentProfile.objects.filter(user__phone="13800000001").select_related("community").first()
+    me = (
+        ResidentProfile.objects.filter(user__phone=seeder.accounts[0].phone)
+        .select_related("community")
+        .first()
+    )
     if me is None or me.latitude is None:
         return
     taken = set(Order.objects.filter(community=me.community).values_list("category_id", flat=True))

@@ -104,28 +104,33 @@ def seed_funds(seeder) -> None:
     today = seeder.today
     now = seeder.now
     window_start = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
-    colleges = list(College.objects.select_related("community").order_by("id"))
+    # This district's rows only: a city demo seeds its districts one after another.
+    district_id = seeder.district.pk
+    colleges = list(
+        College.objects.filter(community__street__district_id=district_id).select_related("community").order_by("id")
+    )
     if not colleges:
         return
     terms = list(Term.objects.filter(ends_on__gte=window_start, starts_on__lte=today).order_by("starts_on"))
     staff_of = defaultdict(list)
-    for user_id, community_id in RoleAssignment.objects.filter(role=Role.COMMUNITY_STAFF).values_list("user_id", "community_id"):
+    for user_id, community_id in RoleAssignment.objects.filter(role=Role.COMMUNITY_STAFF, community__street__district_id=district_id).values_list("user_id", "community_id"):
         staff_of[community_id].append(user_id)
     superuser_fallback = next(iter(staff_of.values()), [None])[0]
     residents_of = defaultdict(list)
-    for user_id, community_id in ResidentProfile.objects.values_list("user_id", "community_id").order_by("user_id"):
+    for user_id, community_id in ResidentProfile.objects.filter(community__street__district_id=district_id).values_list("user_id", "community_id").order_by("user_id"):
         if len(residents_of[community_id]) < 400:
             residents_of[community_id].append(user_id)
-    departments = list(Department.objects.values_list("id", "name"))
+    departments = list(Department.objects.filter(district_id=district_id).values_list("id", "name"))
 
-    seeder.insert(StipendRate, [StipendRate(kind=k, hourly=v, effective_from=date(2020, 1, 1)) for k, v in RATES.items()])
+    if not StipendRate.objects.exists():  # the rates are the city's: the first district writes them
+        seeder.insert(StipendRate, [StipendRate(kind=k, hourly=v, effective_from=date(2020, 1, 1)) for k, v in RATES.items()])
     accounts = seeder.insert(Account, [Account(college=c, code=code, kind=account_kind_of(code)) for c in colleges for code in ACCOUNT_CODES])
     chart = {(a.college_id, a.code): a for a in accounts}
 
     # Held sessions: hours per college, month and stipend kind (one query).
     held_hours: dict[tuple[int, date, str, int], list[float]] = defaultdict(list)
     for community_id, teacher_id, source, kind, starts, ends in (
-        Session.objects.filter(status=SessionStatus.HELD, course__teacher__isnull=False, starts_at__date__gte=window_start)
+        Session.objects.filter(status=SessionStatus.HELD, course__teacher__isnull=False, starts_at__date__gte=window_start, course__community__street__district_id=district_id)
         .values_list("course__community_id", "course__teacher_id", "course__teacher__source", "course__teacher__kind", "starts_at", "ends_at")
     ):
         local = timezone.localtime(starts).date()

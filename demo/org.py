@@ -11,7 +11,10 @@ from datetime import date, timedelta
 from itertools import accumulate
 
 from .base import _Community
-from .data import DEMO_ACCOUNTS, DEPARTMENTS, DISTRICT, GRID_NAMES, STREETS
+from .data import DEPARTMENTS, DISTRICT, GRID_NAMES, STREETS
+
+# 两江新区's centre: the streets' coordinates in data.py are around it.
+STREET_ORIGIN = (DISTRICT[2], DISTRICT[3])
 
 
 class OrgStages:
@@ -27,18 +30,24 @@ class OrgStages:
         existing = self._existing_phones()
         self.used_phones |= existing
 
-        name, code, lat, lon = DISTRICT
+        name, code, prefix, lat, lon = self.district_spec
         district = District.objects.create(name=name, code=code, latitude=lat, longitude=lon)
         self.district = district
+        # A further district is 两江新区's streets moved to its own centre (zero shift for the first).
+        d_lat, d_lon = lat - STREET_ORIGIN[0], lon - STREET_ORIGIN[1]
+        self.street_coords = [
+            (round(s[2] + d_lat, 6), round(s[3] + d_lon, 6)) for s in STREETS[: self.scale.streets]
+        ]
         streets = [
-            Street(district=district, name=s[0], code=f"lj-{s[1]}", latitude=s[2], longitude=s[3])
-            for s in STREETS[: self.scale.streets]
+            Street(district=district, name=s[0], code=f"{prefix}-{s[1]}", latitude=s_lat, longitude=s_lon)
+            for s, (s_lat, s_lon) in zip(STREETS[: self.scale.streets], self.street_coords, strict=True)
         ]
         self.insert(Street, streets)
         self.street_ids = [s.pk for s in streets]
 
         communities, plans = [], []
-        for s_idx, (_n, _c, s_lat, s_lon, names) in enumerate(STREETS[: self.scale.streets]):
+        for s_idx, (_n, _c, _lat, _lon, names) in enumerate(STREETS[: self.scale.streets]):
+            s_lat, s_lon = self.street_coords[s_idx]
             low, high = self.scale.communities_per_street
             for c_idx, cname in enumerate(names[: rng.randint(low, min(high, len(names)))]):
                 angle, radius = rng.uniform(0, 2 * math.pi), rng.uniform(0.004, 0.02)
@@ -51,7 +60,7 @@ class OrgStages:
                     Community(
                         street_id=streets[s_idx].pk,
                         name=f"{cname}社区",
-                        code=f"lj-{STREETS[s_idx][1]}-{c_idx + 1:02d}",
+                        code=f"{prefix}-{STREETS[s_idx][1]}-{c_idx + 1:02d}",
                         population=population,
                         latitude=c_lat,
                         longitude=c_lon,
@@ -98,7 +107,7 @@ class OrgStages:
         from accounts.models import RoleAssignment, User
 
         rng = self.rng
-        demo = {a.role: a for a in DEMO_ACCOUNTS}
+        demo = {a.role: a for a in self.accounts}
         users, roles = [], []
 
         def staff(name: str, phone: str, role: str, is_staff: bool, **node) -> User:
@@ -141,8 +150,9 @@ class OrgStages:
         staff(a.name, a.phone, Role.DISTRICT_OFFICE, True, district_id=self.district.pk)
         staff(self.name(), self.phone(), Role.DISTRICT_OFFICE, True, district_id=self.district.pk)
         # Drawn from no random stream: the city office came later, and the demo around it stays as it was.
-        a = demo[Role.CITY_OFFICE]
-        city_office = User(
+        # One city office for the city: the first district's.
+        a = demo.get(Role.CITY_OFFICE)
+        city_office = a and User(
             phone=a.phone,
             name=a.name,
             password=self.password,
@@ -151,8 +161,9 @@ class OrgStages:
             birth_year=1976,
             date_joined=self.now - timedelta(days=600),
         )
-        users.append(city_office)
-        roles.append((city_office, Role.CITY_OFFICE, {"city_id": self.district.city_id}))
+        if city_office:
+            users.append(city_office)
+            roles.append((city_office, Role.CITY_OFFICE, {"city_id": self.district.city_id}))
         police = next(d for d in self.departments if d.kind == "police")
         for d in self.departments:
             account = demo[Role.DEPARTMENT_LIAISON] if d is police else None

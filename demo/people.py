@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from .base import _weighted
-from .data import ALL_DAYS, DAYPARTS, DEMO_ACCOUNTS, WEEKDAYS, WEEKEND
+from .data import ALL_DAYS, DAYPARTS, WEEKDAYS, WEEKEND
 
 
 class PeopleStages:
@@ -37,7 +37,7 @@ class PeopleStages:
         self.res_interests: list[tuple[int, ...]] = [()] * n
         self.res_old: list[bool] = [False] * n
         self.interested: dict[tuple[int, int], list[int]] = defaultdict(list)
-        demo = DEMO_ACCOUNTS[0]
+        demo = self.accounts[0]
         demo_interests = tuple(self.leaf_index[x] for x in ("智能手机使用", "书法", "太极拳"))
         free_time = {
             True: [(DAYPARTS["am"], list(ALL_DAYS)), (DAYPARTS["pm"], list(ALL_DAYS))],  # retirees: by day

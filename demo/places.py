@@ -49,7 +49,7 @@ class PlacesStages:
                 owner_type=kind,
                 owner_name=owner,
                 community_id=c.id,
-                address=f"重庆市两江新区{STREETS[c.street_idx][0]}{rng.choice(ROADS)}{rng.randint(1, 399)}号",
+                address=f"重庆市{self.district_spec[0]}{STREETS[c.street_idx][0]}{rng.choice(ROADS)}{rng.randint(1, 399)}号",
                 capacity=capacity,
                 requires_confirmation=rng.random() < spec.requires_confirmation,
                 contact_name=self.name(),

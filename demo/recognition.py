@@ -130,10 +130,13 @@ def seed_recognition(seeder) -> None:
         return
     street = Community.objects.select_related("street").get(pk=seeder.demo_community.id).street
     office = (
-        RoleAssignment.objects.filter(role=Role.DISTRICT_OFFICE).order_by("pk").select_related("user").first()
+        RoleAssignment.objects.filter(role=Role.DISTRICT_OFFICE, district=seeder.district)
+        .order_by("pk")
+        .select_related("user")
+        .first()
     )
     street_staff = RoleAssignment.objects.filter(role=Role.STREET_STAFF, street=street).order_by("pk").first()
-    demo_resident = User.objects.filter(phone="13800000001").values_list("pk", flat=True).first()
+    demo_resident = User.objects.filter(phone=seeder.accounts[0].phone).values_list("pk", flat=True).first()
 
     # 1. A closed district round: winners decided with reasons, stories approved, on the wall.
     closed = _round(

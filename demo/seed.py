@@ -180,17 +180,33 @@ def database_has_data() -> bool:
 
 
 def seed_demo(
-    *, scale: str, seed: int = DEFAULT_SEED, now: datetime | None = None, progress: bool = False
+    *,
+    scale: str,
+    seed: int = DEFAULT_SEED,
+    now: datetime | None = None,
+    progress: bool = False,
+    districts: int = 1,
 ) -> SeedReport:
     """Fill an empty database with the demo district at `scale`, in one transaction.
 
     `now` pins "today" (tests); the same scale, seed and day always give the same data.
+    `districts` > 1 (scale "city" is district scale with several districts): districts 2..N follow the first,
+    each with the first's shape, its own name, centre, codes and demo logins and its own random stream
+    (`demo.data.district_spec`); the first district is the same as a one-district seed's.
     """
-    if scale not in SCALES:
-        raise DemoDataError(f"Unknown scale {scale!r}; choose one of {', '.join(SCALES)}.")
+    per_district = "district" if scale == CITY_SCALE else scale
+    if per_district not in SCALES:
+        raise DemoDataError(f"Unknown scale {scale!r}; choose one of {', '.join([*SCALES, CITY_SCALE])}.")
+    if not 1 <= districts <= MAX_DISTRICTS:
+        raise DemoDataError(f"--districts must be between 1 and {MAX_DISTRICTS}.")
     if database_has_data():
         raise DemoDataError("The database already holds districts, residents, venues, teachers or classes.")
-    seeder = _Seeder(SCALES[scale], seed=seed, now=now or timezone.now(), progress=progress)
+    now = now or timezone.now()
+    seeders = [
+        _Seeder(SCALES[per_district], seed=seed, now=now, progress=progress, district_index=k)
+        for k in range(districts)
+    ]
+    seeder = _CitySeeder(seeders, scale=scale, seed=seed)
     started = clock.perf_counter()
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -207,6 +223,36 @@ def seed_demo(
 
 
 # --- The seeder: its stages, in order -----------------------------------------------------------------------
+
+CITY_SCALE = "city"
+# Two digits of a district's demo phone numbers (`demo.data.district_accounts`).
+MAX_DISTRICTS = 99
+
+
+class _CitySeeder:
+    """The districts one after another in the caller's transaction; one report, stages timed per district
+    (`district 2: residents` …) beside the totals, so the time per district can be read off."""
+
+    def __init__(self, seeders: list, *, scale: str, seed: int):
+        self.seeders = seeders
+        self.report = SeedReport(scale=scale, seed=seed)
+
+    def run(self) -> None:
+        for k, seeder in enumerate(self.seeders):
+            started = clock.perf_counter()
+            seeder.run()
+            if len(self.seeders) == 1:
+                self.report = seeder.report
+                return
+            for label, seconds in seeder.report.stages.items():
+                self.report.stages[label] = self.report.stages.get(label, 0.0) + seconds
+            for label, n in seeder.report.rows.items():
+                self.report.rows[label] += n
+            for label, seconds in seeder.report.insert_seconds.items():
+                self.report.insert_seconds[label] += seconds
+            self.report.stages[f"district {k + 1}"] = clock.perf_counter() - started
+            # The next district needs none of this one's in-memory plan: free it before it starts.
+            self.seeders[k] = None
 
 
 class _Seeder(
@@ -256,13 +302,13 @@ class _Seeder(
         from accounts.enums import Role
         from demo.teachers_portal import seed_teachers_portal
 
-        owner = next(a for a in DEMO_ACCOUNTS if a.role == Role.VENUE_OWNER)
+        owner = next(a for a in self.accounts if a.role == Role.VENUE_OWNER)
         seed_teachers_portal(self, owner_phone=owner.phone, owner_name=owner.name)
     def stage_certificates(self) -> None:
         """A certificate and a pending reconfirmation for the demo resident, a volunteer with hours."""
         from demo.certificates import seed_certificates
 
-        demo = {a.role: a for a in DEMO_ACCOUNTS}
+        demo = {a.role: a for a in self.accounts}
         seed_certificates(
             self,
             resident_phone=demo["resident"].phone,

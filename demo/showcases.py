@@ -135,7 +135,11 @@ def seed_showcases(seeder) -> None:
     )
     from accounts.models import User
 
-    colleges = list(College.objects.select_related("community").order_by("id"))
+    colleges = list(
+        College.objects.filter(community__street__district_id=seeder.district.pk)
+        .select_related("community")
+        .order_by("id")
+    )
     demo_community = getattr(getattr(seeder, "demo_community", None), "pk", None)
     colleges.sort(key=lambda c: (c.community_id != demo_community, c.pk))
     done = 0

@@ -11,7 +11,7 @@ from datetime import timedelta
 from itertools import accumulate
 
 from .base import _km, _Teacher, _weighted
-from .data import ASSOCIATIONS, DAYPARTS, DISTRICT, FAVOURITES, SLOT_TIMES, SOCIAL_ORGS, UNIVERSITIES
+from .data import ASSOCIATIONS, DAYPARTS, FAVOURITES, SLOT_TIMES, SOCIAL_ORGS, UNIVERSITIES
 
 
 class TeachingStages:
@@ -47,7 +47,7 @@ class TeachingStages:
             ci = 0 if i == 0 else _weighted(rng, self.community_cum)
             c = self.communities[ci]
             if professional:
-                lat, lon = self.jitter(DISTRICT[2], DISTRICT[3], 0.05)
+                lat, lon = self.jitter(self.district_spec[3], self.district_spec[4], 0.05)
                 ci = min(
                     range(len(self.communities)),
                     key=lambda k: _km(lat, lon, self.communities[k].lat, self.communities[k].lon),

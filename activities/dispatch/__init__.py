@@ -8,6 +8,9 @@
                   triggered after 接单 commits by `activities.tasks.place_accepted_order`
     waitlist.py   waiting lists long enough for a second class become accepted orders before a run;
                   confirming gives up the waiting-list entry
+    fanout.py     a district's or a city's run over Celery workers: the instance split into independent
+                  parts (`activities.matching.split`), a chord of part tasks gathered into one proposal
+                  per district (`match_fanout`, `match_city_fanout`)
     enums.py      the choices of the models below
 
 The pure core is `activities.matching` (no Django). The models are `MatchRun`, `ProposedClass`,

@@ -166,6 +166,44 @@ def match_run(
     started = clock.perf_counter()
     solution, greedy_weight = _solve(instance, greedy=greedy, time_limit=time_limit, seed=seed)
     seconds = clock.perf_counter() - started
+    return match_conclude(
+        built,
+        solution,
+        seconds=seconds,
+        started=started,
+        actor=actor,
+        solver=MatchSolver.GREEDY if greedy else MatchSolver.SOLVER,
+        seed=seed,
+        time_limit=time_limit,
+        greedy_weight=greedy_weight,
+        waitlist_orders=waitlist_orders,
+        dry_run=dry_run,
+        keep_json=keep_json,
+    )
+
+
+def match_conclude(
+    built: Built,
+    solution: spec.Solution,
+    *,
+    seconds: float,
+    started: float,
+    actor: User | None,
+    solver: str,
+    seed: int,
+    time_limit: float,
+    greedy_weight: float | None = None,
+    waitlist_orders: int = 0,
+    dry_run: bool = False,
+    keep_json: bool = True,
+) -> MatchOutcome:
+    """Check a solution of `built`, find its near misses and store the proposal (one `MatchRun`).
+
+    The second half of `match_run`; the fan-out (`activities.dispatch.fanout`) gathers its parts' solutions
+    and ends here too, so a proposal is stored one way whichever way it was solved. `started` is the
+    `perf_counter` at which solving began (near misses get what is left of the time limit).
+    """
+    instance = built.instance
     report = check(instance, solution)
     if not report.feasible:  # pragma: no cover - the core only returns checked solutions; a last guard
         raise RuntimeError(f"the solver returned an infeasible solution: {report.violations[:3]}")
@@ -197,7 +235,7 @@ def match_run(
             built,
             solution,
             actor=actor,
-            solver=MatchSolver.GREEDY if greedy else MatchSolver.SOLVER,
+            solver=solver,
             seed=seed,
             time_limit=time_limit,
             seconds=seconds,

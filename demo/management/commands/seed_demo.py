@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.seed import (
+    CITY_SCALE,
     DEFAULT_SEED,
     SCALES,
     DemoDataError,
@@ -28,11 +29,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--scale",
-            choices=list(SCALES),
+            choices=[*SCALES, CITY_SCALE],
             default="street",
             help="street: one street, ~5,000 residents, seconds (the default). district: the programme's figures, "
             "250,000 residents, 10,000 orders, 1,000 groups, 600 venues, 750 teachers, 7,600 sessions held; "
-            "a few minutes, meant for PostgreSQL. tiny: a few hundred rows of everything, for tests.",
+            "a few minutes, meant for PostgreSQL. tiny: a few hundred rows of everything, for tests. "
+            "city: --districts districts of district scale (4 is a million residents).",
+        )
+        parser.add_argument(
+            "--districts",
+            type=int,
+            default=None,
+            help="How many districts (default 1; 4 with --scale city). Each has the first one's shape, its own "
+            "name, place, codes and demo logins (138kk0000ii for district kk ≥ 1).",
         )
         parser.add_argument(
             "--seed",
@@ -50,7 +59,7 @@ class Command(BaseCommand):
             "--no-logins", action="store_true", help="Do not print the demo logins (`make run` prints them itself)."
         )
 
-    def handle(self, *args, scale, seed, if_empty, no_progress, no_logins, verbosity, **options):
+    def handle(self, *args, scale, seed, districts, if_empty, no_progress, no_logins, verbosity, **options):
         if database_has_data():
             if if_empty:
                 if verbosity:
@@ -61,7 +70,11 @@ class Command(BaseCommand):
                 "Seed a fresh database, or run `manage.py flush` first; `--if-empty` skips quietly."
             )
         try:
-            report = seed_demo(scale=scale, seed=seed, progress=verbosity > 0 and not no_progress)
+            if districts is None:
+                districts = 4 if scale == CITY_SCALE else 1
+            report = seed_demo(
+                scale=scale, seed=seed, districts=districts, progress=verbosity > 0 and not no_progress
+            )
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
         if not verbosity:
