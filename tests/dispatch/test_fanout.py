@@ -21,7 +21,7 @@ from activities.matching.split import split
 from activities.models import MatchRun, Order, ProposedClass
 from community_college.models import Weekday
 from interests.enums import OrderStatus
-from tests.factories import CommunityFactory, DistrictFactory, StreetFactory
+from tests.factories import CommunityFactory, DistrictFactory, StreetFactory, TermFactory
 
 from .helpers import category, north, orders, teacher, venue
 
@@ -122,6 +122,8 @@ def test_city_fanout_gives_each_district_its_own_proposal(town):
         street=StreetFactory(district=DistrictFactory(code="yubei", name="渝北区", city=town.district.city)),
         **north(60),
     )
+    # Terms are per district: each district's run takes its own current term.
+    TermFactory(district=other.street.district, starts_on=town.term.starts_on, ends_on=town.term.ends_on)
     tai = category("太极", min_size=3, max_size=10)
     orders(4, other, tai, km=60.1)
     teacher([tai], km=60.0, max_km=5)
