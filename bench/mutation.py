@@ -33,6 +33,9 @@ MODULES: dict[str, tuple[str, ...] | None] = {
     "venues/services.py": None,
     "ratings/stars.py": None,
     "ratings/scores.py": None,
+    # Orders (点单 → 接单 → 派单 → 返单) moved here from interests/services.py; order_transition is decorated
+    # (atomic), so its scope rules are hand mutants below.
+    "activities/orders.py": None,
     # Delivery: claiming, sending, giving back and re-sending rows (the drafting of texts is left out).
     "notices/services.py": (
         "notices.services.x_enqueue_deliveries__*",
@@ -98,8 +101,8 @@ HAND_MUTANTS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ),
     (
         "activities/services.py", "course_cancel: every community's staff may cancel",
-        "if not scope_for(actor).can_change_community(locked.community_id):",
-        "if not scope_for(actor).can_change_community(None):", ("tests/activities",),
+        "    require_change(actor, locked.community_id, elsewhere=_(\"This class belongs to another community.\"))\n",
+        "", ("tests/activities",),
     ),
     (
         "activities/services.py", "course_cancel: meetings of every class cancelled",
@@ -121,27 +124,89 @@ HAND_MUTANTS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
         "Registration.objects.filter(status__in=ACTIVE_REGISTRATION_STATUSES)", ("tests/activities",),
     ),
     (
-        "interests/services.py", "order_transition: cancel rule inverted",
+        "activities/services.py", "course_close: waiting lists of every class released",
+        "Registration.objects.select_for_update().filter(course=locked, status=RegistrationStatus.WAITLISTED)",
+        "Registration.objects.select_for_update().filter(status=RegistrationStatus.WAITLISTED)",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py", "course_close: meetings of every class called off",
+        "left = Session.objects.filter(course=locked, status=SessionStatus.SCHEDULED",
+        "left = Session.objects.filter(status=SessionStatus.SCHEDULED", ("tests/activities",),
+    ),
+    (
+        "activities/services.py", "course_close: any staff may close",
+        "    if actor is not None and not scope_for(actor).can_change_community(locked.community_id):\n",
+        "    if False:\n", ("tests/activities",),
+    ),
+    (
+        "activities/services.py", "session_cancel: another meeting's booking cancelled",
+        "booking = Booking.objects.filter(session=locked).first()", "booking = Booking.objects.filter().first()",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py", "course_update: more places move no one up",
+        "        while promote_from_waitlist(course_id=locked.pk) is not None:\n", "        while False:\n",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py", "course_update: fewer places than are taken accepted",
+        "        if capacity < locked.confirmed_count:\n", "        if False:\n", ("tests/activities",),
+    ),
+    (
+        "activities/services.py", "course_update: meetings of every class moved",
+        ".filter(course=locked, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())",
+        ".filter(status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())", ("tests/activities",),
+    ),
+    (
+        "activities/services.py", "attendance_record: a place in any class puts the resident on this roll",
+        "course_id=locked.course_id, resident=resident, status=RegistrationStatus.CONFIRMED",
+        "resident=resident, status=RegistrationStatus.CONFIRMED", ("tests/activities",),
+    ),
+    (
+        "activities/services.py", "attendance_record: walk-ins of every meeting take this meeting's seats",
+        "Attendance.objects.filter(session=locked, walk_in=True).count()",
+        "Attendance.objects.filter(walk_in=True).count()", ("tests/activities",),
+    ),
+    (
+        "activities/services.py", "attendance_record: walk-ins beyond the seats",
+        "            if taken >= min(locked.capacity, locked.course.capacity):\n", "            if False:\n",
+        ("tests/activities",),
+    ),
+    (
+        "activities/orders.py", "order_transition: cancel rule inverted",
         "        and not scope_for(actor).can_change_community(locked.community_id)\n    ):",
         "        and scope_for(actor).can_change_community(locked.community_id)\n    ):", ("tests/interests",),
     ),
     (
-        "interests/services.py", "order_transition: cancel rule with no community",
+        "activities/orders.py", "order_transition: cancel rule with no community",
         "        and not scope_for(actor).can_change_community(locked.community_id)\n    ):",
         "        and not scope_for(actor).can_change_community(None)\n    ):", ("tests/interests",),
     ),
     (
-        "interests/services.py", "order_transition: anyone but the resident may cancel",
+        "activities/orders.py", "order_transition: anyone but the resident may cancel",
         "and actor.pk != locked.resident_id", "and actor.pk == locked.resident_id", ("tests/interests",),
     ),
     (
-        "interests/services.py", "order_transition: staff steps checked against no community",
-        "to in _STAFF_TRANSITIONS and not scope_for(actor).can_change_community(locked.community_id)",
-        "to in _STAFF_TRANSITIONS and not scope_for(actor).can_change_community(None)", ("tests/interests",),
+        "activities/orders.py", "order_transition: staff steps checked against no community",
+        "require_change(actor, locked.community_id, elsewhere",
+        "require_change(actor, None, elsewhere", ("tests/interests",),
     ),
     (
-        "interests/services.py", "order_transition: extra changes not saved",
+        "activities/orders.py", "order_transition: staff steps not checked",
+        "    if actor is not None and to in _STAFF_TRANSITIONS:\n", "    if False:\n", ("tests/interests",),
+    ),
+    (
+        "activities/orders.py", "order_transition: the step's stamp not saved",
+        "    fields.add(_STAMPS[to])\n", "", ("tests/interests",),
+    ),
+    (
+        "activities/orders.py", "order_transition: extra changes not saved",
         "        fields.add(name)\n", "", ("tests/interests",),
+    ),
+    (
+        "activities/orders.py", "order_transition: a step the loop does not allow",
+        "    if to not in ORDER_TRANSITIONS[locked.status]:\n", "    if False:\n", ("tests/interests",),
     ),
     (
         "interests/services.py", "group_join: a membership of another group counts as this one",
@@ -231,9 +296,20 @@ def summary(module: str) -> dict | None:
         else:
             counts["suspicious"] += 1
     total = len(codes)
-    checked = total - counts["not checked"]
-    score = 100.0 * counts["killed"] / checked if checked else 0.0
-    return {"module": module, "mutants": total, **counts, "score": score, "survivors": sorted(survivors)}
+    # The score counts the mutants some test ran: a function no selected test reaches (the PostgreSQL-only
+    # registration statement, on the SQLite run) is listed apart, by function, rather than hidden in it.
+    reached = counts["killed"] + counts["survived"] + counts["suspicious"]
+    score = 100.0 * counts["killed"] / reached if reached else 0.0
+    unreached = Counter(_function(name) for name, code in codes.items() if code in NOT_REACHED)
+    return {
+        "module": module, "mutants": total, **counts, "score": score,
+        "survivors": sorted(n for n in survivors if codes[n] in SURVIVED), "unreached": dict(unreached),
+    }
+
+
+def _function(mutant: str) -> str:
+    """`activities.services.x_registration_create__mutmut_3` → `registration_create`."""
+    return mutant.split("__mutmut_")[0].rsplit(".", 1)[-1].removeprefix("x").removeprefix("_").replace("ǁ", ".")
 
 
 HAND_DIR = ROOT / "mutants" / "hand"
@@ -295,7 +371,7 @@ def report_hand(results) -> None:
                 print(f"    {outcome}: {what}")
 
 
-def report(modules) -> None:
+def report(modules, *, diffs: bool = False) -> None:
     rows = [s for s in (summary(m) for m in modules) if s]
     print(f"\n{'module':<24}{'mutants':>9}{'killed':>8}{'survived':>10}{'no tests':>10}{'score':>8}")
     for r in rows:
@@ -305,10 +381,22 @@ def report(modules) -> None:
             + (f"  ({r['not checked']} not checked)" if r["not checked"] else "")
         )
     for r in rows:
+        if r["unreached"]:
+            print(f"\nno selected test reaches (left out of the score) in {r['module']}:")
+            for function, n in sorted(r["unreached"].items()):
+                print(f"  {function}: {n} mutants")
         if r["survivors"]:
-            print(f"\nsurvivors of {r['module']} (`mutmut show NAME`):")
+            print(f"\nsurvivors of {r['module']} (`mutmut show NAME`, or --diffs):")
             for name in r["survivors"]:
                 print(f"  {name}")
+                if diffs:
+                    print(_diff(name))
+
+
+def _diff(name: str) -> str:
+    shown = subprocess.run([_mutmut(), "show", name], cwd=ROOT, capture_output=True, text=True).stdout
+    changed = [line for line in shown.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    return "\n".join(f"      {line.strip()}" for line in changed)
 
 
 def main() -> int:
@@ -317,6 +405,7 @@ def main() -> int:
     parser.add_argument("--max-children", type=int, default=1)
     parser.add_argument("--report", action="store_true", help="print the last results without running mutmut")
     parser.add_argument("--hand-only", action="store_true", help="run only the hand-written mutants")
+    parser.add_argument("--diffs", action="store_true", help="print each survivor's changed lines")
     args = parser.parse_args()
     failed = []
     if not args.report and not args.hand_only:
@@ -324,7 +413,7 @@ def main() -> int:
             if run(module, args.max_children) != 0:
                 failed.append(module)
     hand = [] if args.report else run_hand(args.modules)
-    report(args.modules)
+    report(args.modules, diffs=args.diffs)
     report_hand(hand)
     if failed:
         print(f"\nmutmut failed on {', '.join(failed)}: see mutants/run-*.log")
