@@ -64,175 +64,284 @@ MODULES: dict[str, tuple[str, ...] | None] = {
 # counted: the module changed, and the list must follow it.
 HAND_MUTANTS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     (
-        "activities/services.py", "registration_cancel: any staff may cancel (scope of no community)",
+        "activities/services.py",
+        "registration_cancel: any staff may cancel (scope of no community)",
         "not scope_for(actor).can_change_community(reg.course.community_id)",
-        "not scope_for(actor).can_change_community(None)", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "registration_cancel: scope check inverted",
-        "if actor.pk != reg.resident_id and not scope_for(actor)", "if actor.pk != reg.resident_id and scope_for(actor)",
+        "not scope_for(actor).can_change_community(None)",
         ("tests/activities",),
     ),
     (
-        "activities/services.py", "registration_cancel: a waiting resident's cancel frees a place",
-        "    if not was_confirmed:\n        return None\n", "", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "registration_cancel: freed place not given back",
-        "    Course.objects.filter(pk=reg.course_id).update(confirmed_count=F(\"confirmed_count\") - 1)\n", "",
+        "activities/services.py",
+        "registration_cancel: scope check inverted",
+        "if actor.pk != reg.resident_id and not scope_for(actor)",
+        "if actor.pk != reg.resident_id and scope_for(actor)",
         ("tests/activities",),
     ),
     (
-        "activities/services.py", "registration_cancel: cancelling twice promotes again",
-        "    if reg.status == RegistrationStatus.CANCELLED:\n        return None\n", "", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "session_schedule: the venue's capacity ignored",
-        "min(course.capacity, venue.capacity)", "course.capacity", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "session_schedule: session saved without its venue",
-        "Session(course=course, venue=venue,", "Session(course=course, venue=None,", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "session_schedule: venue not booked",
-        "    if venue is not None:\n        booking_create(", "    if venue is None:\n        booking_create(",
+        "activities/services.py",
+        "registration_cancel: a waiting resident's cancel frees a place",
+        "    if not was_confirmed:\n        return None\n",
+        "",
         ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_cancel: every community's staff may cancel",
-        "    require_change(actor, locked.community_id, elsewhere=_(\"This class belongs to another community.\"))\n",
-        "", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "course_cancel: meetings of every class cancelled",
-        "Session.objects.filter(course=locked, starts_at__gte=now", "Session.objects.filter(starts_at__gte=now",
+        "activities/services.py",
+        "registration_cancel: freed place not given back",
+        '    Course.objects.filter(pk=reg.course_id).update(confirmed_count=F("confirmed_count") - 1)\n',
+        "",
         ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_cancel: past meetings cancelled too",
-        "starts_at__gte=now, status=SessionStatus.SCHEDULED", "status=SessionStatus.SCHEDULED",
+        "activities/services.py",
+        "registration_cancel: cancelling twice promotes again",
+        "    if reg.status == RegistrationStatus.CANCELLED:\n        return None\n",
+        "",
         ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_cancel: every booking cancelled",
-        "Booking.objects.filter(session__in=upcoming)", "Booking.objects.filter()", ("tests/activities",),
+        "activities/services.py",
+        "session_schedule: the venue's capacity ignored",
+        "min(course.capacity, venue.capacity)",
+        "course.capacity",
+        ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_cancel: registrations of every class cancelled",
+        "activities/services.py",
+        "session_schedule: session saved without its venue",
+        "Session(course=course, venue=venue,",
+        "Session(course=course, venue=None,",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py",
+        "session_schedule: venue not booked",
+        "    if venue is not None:\n        booking_create(",
+        "    if venue is None:\n        booking_create(",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py",
+        "course_cancel: every community's staff may cancel",
+        '    require_change(actor, locked.community_id, elsewhere=_("This class belongs to another community."))\n',
+        "",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py",
+        "course_cancel: meetings of every class cancelled",
+        "Session.objects.filter(course=locked, starts_at__gte=now",
+        "Session.objects.filter(starts_at__gte=now",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py",
+        "course_cancel: past meetings cancelled too",
+        "starts_at__gte=now, status=SessionStatus.SCHEDULED",
+        "status=SessionStatus.SCHEDULED",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py",
+        "course_cancel: every booking cancelled",
+        "Booking.objects.filter(session__in=upcoming)",
+        "Booking.objects.filter()",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py",
+        "course_cancel: registrations of every class cancelled",
         "Registration.objects.filter(course=locked, status__in=ACTIVE_REGISTRATION_STATUSES)",
-        "Registration.objects.filter(status__in=ACTIVE_REGISTRATION_STATUSES)", ("tests/activities",),
+        "Registration.objects.filter(status__in=ACTIVE_REGISTRATION_STATUSES)",
+        ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_close: waiting lists of every class released",
+        "activities/services.py",
+        "course_close: waiting lists of every class released",
         "Registration.objects.select_for_update().filter(course=locked, status=RegistrationStatus.WAITLISTED)",
         "Registration.objects.select_for_update().filter(status=RegistrationStatus.WAITLISTED)",
         ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_close: meetings of every class called off",
+        "activities/services.py",
+        "course_close: meetings of every class called off",
         "left = Session.objects.filter(course=locked, status=SessionStatus.SCHEDULED",
-        "left = Session.objects.filter(status=SessionStatus.SCHEDULED", ("tests/activities",),
+        "left = Session.objects.filter(status=SessionStatus.SCHEDULED",
+        ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_close: any staff may close",
+        "activities/services.py",
+        "course_close: any staff may close",
         "    if actor is not None and not scope_for(actor).can_change_community(locked.community_id):\n",
-        "    if False:\n", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "session_cancel: another meeting's booking cancelled",
-        "booking = Booking.objects.filter(session=locked).first()", "booking = Booking.objects.filter().first()",
+        "    if False:\n",
         ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_update: more places move no one up",
-        "        while promote_from_waitlist(course_id=locked.pk) is not None:\n", "        while False:\n",
+        "activities/services.py",
+        "session_cancel: another meeting's booking cancelled",
+        "booking = Booking.objects.filter(session=locked).first()",
+        "booking = Booking.objects.filter().first()",
         ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_update: fewer places than are taken accepted",
-        "        if capacity < locked.confirmed_count:\n", "        if False:\n", ("tests/activities",),
+        "activities/services.py",
+        "course_update: more places move no one up",
+        "        while promote_from_waitlist(course_id=locked.pk) is not None:\n",
+        "        while False:\n",
+        ("tests/activities",),
     ),
     (
-        "activities/services.py", "course_update: meetings of every class moved",
+        "activities/services.py",
+        "course_update: fewer places than are taken accepted",
+        "        if capacity < locked.confirmed_count:\n",
+        "        if False:\n",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py",
+        "course_update: meetings of every class moved",
         ".filter(course=locked, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())",
-        ".filter(status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "attendance_record: a place in any class puts the resident on this roll",
-        "course_id=locked.course_id, resident=resident, status=RegistrationStatus.CONFIRMED",
-        "resident=resident, status=RegistrationStatus.CONFIRMED", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "attendance_record: walk-ins of every meeting take this meeting's seats",
-        "Attendance.objects.filter(session=locked, walk_in=True).count()",
-        "Attendance.objects.filter(walk_in=True).count()", ("tests/activities",),
-    ),
-    (
-        "activities/services.py", "attendance_record: walk-ins beyond the seats",
-        "            if taken >= min(locked.capacity, locked.course.capacity):\n", "            if False:\n",
+        ".filter(status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())",
         ("tests/activities",),
     ),
     (
-        "activities/orders.py", "order_transition: cancel rule inverted",
+        "activities/services.py",
+        "attendance_record: a place in any class puts the resident on this roll",
+        "course_id=locked.course_id, resident=resident, status=RegistrationStatus.CONFIRMED",
+        "resident=resident, status=RegistrationStatus.CONFIRMED",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py",
+        "attendance_record: walk-ins of every meeting take this meeting's seats",
+        "Attendance.objects.filter(session=locked, walk_in=True).count()",
+        "Attendance.objects.filter(walk_in=True).count()",
+        ("tests/activities",),
+    ),
+    (
+        "activities/services.py",
+        "attendance_record: walk-ins beyond the seats",
+        "            if taken >= min(locked.capacity, locked.course.capacity):\n",
+        "            if False:\n",
+        ("tests/activities",),
+    ),
+    (
+        "activities/orders.py",
+        "order_transition: cancel rule inverted",
         "        and not scope_for(actor).can_change_community(locked.community_id)\n    ):",
-        "        and scope_for(actor).can_change_community(locked.community_id)\n    ):", ("tests/interests",),
-    ),
-    (
-        "activities/orders.py", "order_transition: cancel rule with no community",
-        "        and not scope_for(actor).can_change_community(locked.community_id)\n    ):",
-        "        and not scope_for(actor).can_change_community(None)\n    ):", ("tests/interests",),
-    ),
-    (
-        "activities/orders.py", "order_transition: anyone but the resident may cancel",
-        "and actor.pk != locked.resident_id", "and actor.pk == locked.resident_id", ("tests/interests",),
-    ),
-    (
-        "activities/orders.py", "order_transition: staff steps checked against no community",
-        "require_change(actor, locked.community_id, elsewhere",
-        "require_change(actor, None, elsewhere", ("tests/interests",),
-    ),
-    (
-        "activities/orders.py", "order_transition: staff steps not checked",
-        "    if actor is not None and to in _STAFF_TRANSITIONS:\n", "    if False:\n", ("tests/interests",),
-    ),
-    (
-        "activities/orders.py", "order_transition: the step's stamp not saved",
-        "    fields.add(_STAMPS[to])\n", "", ("tests/interests",),
-    ),
-    (
-        "activities/orders.py", "order_transition: extra changes not saved",
-        "        fields.add(name)\n", "", ("tests/interests",),
-    ),
-    (
-        "activities/orders.py", "order_transition: a step the loop does not allow",
-        "    if to not in ORDER_TRANSITIONS[locked.status]:\n", "    if False:\n", ("tests/interests",),
-    ),
-    (
-        "interests/services.py", "group_join: a membership of another group counts as this one",
-        "GroupMembership.objects.filter(group=locked, user=user)", "GroupMembership.objects.filter(user=user)",
+        "        and scope_for(actor).can_change_community(locked.community_id)\n    ):",
         ("tests/interests",),
     ),
     (
-        "interests/services.py", "group_join: members of every group count against the limit",
-        "locked.memberships.count()", "GroupMembership.objects.count()", ("tests/interests",),
+        "activities/orders.py",
+        "order_transition: cancel rule with no community",
+        "        and not scope_for(actor).can_change_community(locked.community_id)\n    ):",
+        "        and not scope_for(actor).can_change_community(None)\n    ):",
+        ("tests/interests",),
     ),
     (
-        "interests/services.py", "group_join: inactive groups accept members",
-        "    if not locked.is_active:\n", "    if False:\n", ("tests/interests",),
+        "activities/orders.py",
+        "order_transition: anyone but the resident may cancel",
+        "and actor.pk != locked.resident_id",
+        "and actor.pk == locked.resident_id",
+        ("tests/interests",),
     ),
     (
-        "venues/services.py", "booking_create: overlap checked across every venue",
-        "venue=venue, status__in=HOLDING_STATUSES", "status__in=HOLDING_STATUSES", ("tests/venues",),
+        "activities/orders.py",
+        "order_transition: staff steps checked against no community",
+        "require_change(actor, locked.community_id, elsewhere",
+        "require_change(actor, None, elsewhere",
+        ("tests/interests",),
     ),
     (
-        "venues/services.py", "booking_create: cancelled bookings still hold the time",
-        "venue=venue, status__in=HOLDING_STATUSES, ", "venue=venue, ", ("tests/venues",),
+        "activities/orders.py",
+        "order_transition: staff steps not checked",
+        "    if actor is not None and to in _STAFF_TRANSITIONS:\n",
+        "    if False:\n",
+        ("tests/interests",),
     ),
     (
-        "venues/services.py", "booking_create: the owner's confirmation skipped",
-        "BookingStatus.PENDING if venue.requires_confirmation else BookingStatus.CONFIRMED",
-        "BookingStatus.CONFIRMED", ("tests/venues",),
+        "activities/orders.py",
+        "order_transition: the step's stamp not saved",
+        "    fields.add(_STAMPS[to])\n",
+        "",
+        ("tests/interests",),
+    ),
+    (
+        "activities/orders.py",
+        "order_transition: extra changes not saved",
+        "        fields.add(name)\n",
+        "",
+        ("tests/interests",),
+    ),
+    (
+        "activities/orders.py",
+        "order_transition: a step the loop does not allow",
+        "    if to not in ORDER_TRANSITIONS[locked.status]:\n",
+        "    if False:\n",
+        ("tests/interests",),
+    ),
+    (
+        "interests/services.py",
+        "group_join: a membership of another group counts as this one",
+        "GroupMembership.objects.filter(group=locked, user=user)",
+        "GroupMembership.objects.filter(user=user)",
+        ("tests/interests",),
+    ),
+    (
+        "interests/services.py",
+        "group_join: members of every group count against the limit",
+        "locked.memberships.count()",
+        "GroupMembership.objects.count()",
+        ("tests/interests",),
+    ),
+    (
+        "interests/services.py",
+        "group_join: inactive groups accept members",
+        "    if not locked.is_active:\n",
+        "    if False:\n",
+        ("tests/interests",),
+    ),
+    (
+        "venues/services.py",
+        "booking_create: overlap checked across every venue",
+        "        venue=venue, status__in=HOLDING_STATUSES, starts_at__lt",
+        "        status__in=HOLDING_STATUSES, starts_at__lt",
+        ("tests/venues",),
+    ),
+    (
+        "venues/services.py",
+        "booking_create: cancelled bookings still hold the time",
+        "        venue=venue, status__in=HOLDING_STATUSES, starts_at__lt",
+        "        venue=venue, starts_at__lt",
+        ("tests/venues",),
+    ),
+    (
+        "venues/services.py",
+        "booking_create: the owner's confirmation skipped",
+        "        status=BookingStatus.PENDING if venue.requires_confirmation else BookingStatus.CONFIRMED,",
+        "        status=BookingStatus.CONFIRMED,",
+        ("tests/venues",),
+    ),
+    (
+        "venues/services.py",
+        "booking_move: overlap checked across every venue",
+        "Booking.objects.filter(venue=venue, status__in=HOLDING_STATUSES",
+        "Booking.objects.filter(status__in=HOLDING_STATUSES",
+        ("tests/venues", "tests/activities"),
+    ),
+    (
+        "venues/services.py",
+        "booking_move: the booking clashes with itself",
+        "        .exclude(pk=booking.pk)\n",
+        "",
+        ("tests/venues", "tests/activities"),
+    ),
+    (
+        "venues/services.py",
+        "booking_move: a new room's owner is not asked",
+        "    if moved_room or booking.status in",
+        "    if booking.status in",
+        ("tests/venues", "tests/activities"),
     ),
 )
 
@@ -302,14 +411,20 @@ def summary(module: str) -> dict | None:
     score = 100.0 * counts["killed"] / reached if reached else 0.0
     unreached = Counter(_function(name) for name, code in codes.items() if code in NOT_REACHED)
     return {
-        "module": module, "mutants": total, **counts, "score": score,
-        "survivors": sorted(n for n in survivors if codes[n] in SURVIVED), "unreached": dict(unreached),
+        "module": module,
+        "mutants": total,
+        **counts,
+        "score": score,
+        "survivors": sorted(n for n in survivors if codes[n] in SURVIVED),
+        "unreached": dict(unreached),
     }
 
 
 def _function(mutant: str) -> str:
     """`activities.services.x_registration_create__mutmut_3` → `registration_create`."""
-    return mutant.split("__mutmut_")[0].rsplit(".", 1)[-1].removeprefix("x").removeprefix("_").replace("ǁ", ".")
+    return (
+        mutant.split("__mutmut_")[0].rsplit(".", 1)[-1].removeprefix("x").removeprefix("_").replace("ǁ", ".")
+    )
 
 
 HAND_DIR = ROOT / "mutants" / "hand"
@@ -400,7 +515,9 @@ def _diff(name: str) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("modules", nargs="*", default=list(MODULES))
     parser.add_argument("--max-children", type=int, default=1)
     parser.add_argument("--report", action="store_true", help="print the last results without running mutmut")

@@ -26,8 +26,12 @@ CERTIFICATES = "activities.tasks.issue_term_certificates"
 
 def meeting(course, starts_at, status=SessionStatus.SCHEDULED):
     return Session.objects.create(
-        course=course, venue=None, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=90),
-        capacity=course.capacity, status=status,
+        course=course,
+        venue=None,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=90),
+        capacity=course.capacity,
+        status=status,
     )
 
 
@@ -35,13 +39,19 @@ def meeting(course, starts_at, status=SessionStatus.SCHEDULED):
 def town():
     """`later` is the task's clock; each class is named after what it has."""
     later = timezone.now().replace(microsecond=0) + timedelta(days=60)
-    long_term = TermFactory(starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2030, 1, 31), status=TermStatus.RUNNING)
+    long_term = TermFactory(
+        starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2030, 1, 31), status=TermStatus.RUNNING
+    )
     # Ends between the real today and the task's today: ended for the task only.
     short_term = TermFactory(
-        starts_on=dt.date(2026, 9, 1), ends_on=timezone.localdate() + timedelta(days=30), status=TermStatus.RUNNING
+        starts_on=dt.date(2026, 9, 1),
+        ends_on=timezone.localdate() + timedelta(days=30),
+        status=TermStatus.RUNNING,
     )
-    classes = {name: CourseFactory(term=long_term) for name in ("over", "more_to_come", "rest_called_off",
-                                                                "only_called_off", "no_meeting")}
+    classes = {
+        name: CourseFactory(term=long_term)
+        for name in ("over", "more_to_come", "rest_called_off", "only_called_off", "no_meeting")
+    }
     classes["term_over"] = CourseFactory(term=short_term)
     classes["already_closed"] = CourseFactory(term=long_term, status=CourseStatus.CLOSED)
     last_week = later - timedelta(days=2)
@@ -72,13 +82,78 @@ def test_the_beat_task_closes_those_classes_only_and_counts_what_it_did(town):
     assert outcome == {"sessions_held": 4, "terms_changed": 1, "courses_closed": 3}
     status = dict(Course.objects.values_list("pk", "status"))
     assert {name for name, course in classes.items() if status[course.pk] == CourseStatus.CLOSED} == {
-        "over", "rest_called_off", "term_over", "already_closed",
+        "over",
+        "rest_called_off",
+        "term_over",
+        "already_closed",
     }
     assert {name for name, course in classes.items() if status[course.pk] == CourseStatus.OPEN} == {
-        "more_to_come", "only_called_off", "no_meeting",
+        "more_to_come",
+        "only_called_off",
+        "no_meeting",
     }
-    assert [Term.objects.get(pk=t.pk).status for t in (short_term, long_term)] == [TermStatus.ENDED, TermStatus.RUNNING]
+    assert [Term.objects.get(pk=t.pk).status for t in (short_term, long_term)] == [
+        TermStatus.ENDED,
+        TermStatus.RUNNING,
+    ]
     # The ended term's certificates are asked for, by its id, once.
-    assert list(OutboxMessage.objects.filter(task_name=CERTIFICATES).values_list("args", flat=True)) == [[short_term.pk]]
+    assert list(OutboxMessage.objects.filter(task_name=CERTIFICATES).values_list("args", flat=True)) == [
+        [short_term.pk]
+    ]
     # Run again: nothing more to do.
-    assert services.lifecycle_advance(now=later) == {"sessions_held": 0, "terms_changed": 0, "courses_closed": 0}
+    assert services.lifecycle_advance(now=later) == {
+        "sessions_held": 0,
+        "terms_changed": 0,
+        "courses_closed": 0,
+    }
+
+
+def test_registration_refusal_reads_the_given_clock_for_each_class_apart():
+    """Why a class takes no one, by the clock given, for each class on its own."""
+    from django.utils import translation
+
+    later = timezone.now().replace(microsecond=0) + timedelta(days=60)
+    long_term = TermFactory(starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2030, 1, 31))
+    ends_on_the_day = TermFactory(starts_on=dt.date(2026, 9, 1), ends_on=timezone.localdate(later))
+    ended_for_the_clock = TermFactory(
+        starts_on=dt.date(2026, 9, 1), ends_on=timezone.localdate() + timedelta(days=30)
+    )
+    c = {
+        name: CourseFactory(term=long_term)
+        for name in ("behind", "ahead", "only_called_off", "rest_called_off", "starts_now", "no_meeting")
+    }
+    c["last_day"] = CourseFactory(term=ends_on_the_day)
+    c["term_over"] = CourseFactory(term=ended_for_the_clock)
+    meeting(c["behind"], later - timedelta(days=2))
+    meeting(c["ahead"], later - timedelta(days=2))
+    meeting(c["ahead"], later + timedelta(days=7))
+    meeting(c["only_called_off"], later - timedelta(days=2), status=SessionStatus.CANCELLED)
+    meeting(c["rest_called_off"], later - timedelta(days=2), status=SessionStatus.HELD)
+    meeting(c["rest_called_off"], later + timedelta(days=7), status=SessionStatus.CANCELLED)
+    meeting(c["starts_now"], later)
+    meeting(c["last_day"], later + timedelta(hours=1))
+    meeting(c["term_over"], later + timedelta(days=7))
+
+    def why(course, now=later):
+        # The message is translated when the refusal is made: ask in English to compare with the source text.
+        with translation.override("en"):
+            refusal = services.course_registration_refusal(course=course, now=now)
+        return None if refusal is None else (refusal.code, str(refusal.messages[0]))
+
+    no_meeting_left = ("course_past", "This class has no meeting left.")
+    assert {name: why(course) for name, course in c.items()} == {
+        "behind": no_meeting_left,
+        "ahead": None,
+        "only_called_off": None,
+        "rest_called_off": no_meeting_left,
+        "starts_now": no_meeting_left,
+        "no_meeting": None,
+        "last_day": None,
+        "term_over": ("course_past", "This class's term has ended."),
+    }
+    # By the real clock the others still have their meetings ahead and their terms running.
+    assert {name: why(course, now=None) for name, course in c.items()} == {
+        **dict.fromkeys(c, None),
+        "rest_called_off": no_meeting_left,
+    }
+    assert why(Course(pk=10**9)) is None

@@ -54,7 +54,9 @@ INPUTS = {
     "non_fiscal_share": {"non_fiscal_yuan": 3_000.23, "income_yuan": 10_000.13},
     "budget_execution": {"spent_yuan": 6_000.46, "budget_yuan": 8_000.35},
     "cost_per_hour_vs_median": {
-        "spending_yuan": 6_000.57, "participant_hours": 400.5, "district_median_yuan_per_hour": 10.56,
+        "spending_yuan": 6_000.57,
+        "participant_hours": 400.5,
+        "district_median_yuan_per_hour": 10.56,
     },
     "participation_per_1000": {"active_residents": 41, "population": 8_001},
     "attendance_rate": {"present": 45, "records": 50},
@@ -86,6 +88,12 @@ def test_the_values_beside_those_inputs():
 
 
 def test_without_a_district_median_the_record_says_zero_and_there_is_no_value():
-    value = stars.indicator_values(CollegeFigures(spending=100.0, participant_hours=10.0))["cost_per_hour_vs_median"]
+    value = stars.indicator_values(CollegeFigures(spending=100.0, participant_hours=10.0))[
+        "cost_per_hour_vs_median"
+    ]
     assert value.value is None
-    assert value.inputs == {"spending_yuan": 100.0, "participant_hours": 10.0, "district_median_yuan_per_hour": 0}
+    assert value.inputs == {
+        "spending_yuan": 100.0,
+        "participant_hours": 10.0,
+        "district_median_yuan_per_hour": 0,
+    }
