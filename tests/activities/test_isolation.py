@@ -457,6 +457,7 @@ def test_registration_that_loses_the_race_returns_the_winners_row(pair):
         answer = services.registration_create(course=pair.a1, resident=resident)
     assert answer.pk == winner["row"].pk
     assert answer.pk not in (old.pk, elsewhere.pk)
+    assert answer.queue is None  # the winner's place and queue are read afresh, not taken from this write
     assert Course.objects.get(pk=pair.a1.pk).confirmed_count == 2
 
 
@@ -504,3 +505,25 @@ def test_promote_skips_a_waiting_row_another_transaction_holds(on_postgres):
         first.pk: WAITLISTED,
         second.pk: CONFIRMED,
     }
+
+
+def test_the_state_shown_after_registering_is_that_of_its_own_class(pair):
+    """The status block right after a write (registration_state reads `queue` when the write knew it)."""
+    from activities.selectors import registration_state
+
+    r1, r2, r3 = (pair.resident() for _ in range(3))
+    services.registration_create(course=pair.a2, resident=r3)  # a place in another class
+    first = services.registration_create(course=pair.a1, resident=r1)
+    services.registration_create(course=pair.a1, resident=r2)
+    waiting = services.registration_create(course=pair.a1, resident=r3)
+    again = services.registration_create(course=pair.a1, resident=r3)  # a double-click
+
+    def shown(registration):
+        state = registration_state(
+            course=Course.objects.get(pk=pair.a1.pk), user=registration.resident, registration=registration
+        )
+        return state.registration.pk, state.position, state.waiting, state.free_places, state.is_open
+
+    assert shown(first) == (first.pk, None, 1, 0, True)
+    assert shown(waiting) == (waiting.pk, 1, 1, 0, True)
+    assert shown(again) == (waiting.pk, 1, 1, 0, True)
