@@ -198,6 +198,17 @@ def test_cancel_twice_changes_nothing_the_second_time(pair):
     assert waiting.status == CONFIRMED
 
 
+def test_cancel_of_a_waiting_registration_frees_no_place_and_moves_no_one_up(pair):
+    regs = _fill(pair.a1, 2)
+    first, second = (services.registration_create(course=pair.a1, resident=pair.resident()) for _ in range(2))
+    before = _courses(pair.a1, pair.a2, pair.b1)
+    assert services.registration_cancel(registration=first, actor=first.resident) is None
+    assert _courses(pair.a1, pair.a2, pair.b1) == before
+    assert dict(Registration.objects.filter(course=pair.a1).values_list("pk", "status")) == {
+        regs[0].pk: CONFIRMED, regs[1].pk: CONFIRMED, first.pk: CANCELLED, second.pk: WAITLISTED,
+    }
+
+
 def test_cancel_by_staff_of_the_residents_class_community_is_allowed(pair):
     regs = _fill(pair.a1, 2)
     waiting = services.registration_create(course=pair.a1, resident=pair.resident())
