@@ -538,3 +538,44 @@ def test_the_state_shown_after_registering_is_that_of_its_own_class(pair):
     assert shown(first) == (first.pk, None, 1, 0, True)
     assert shown(waiting) == (waiting.pk, 1, 1, 0, True)
     assert shown(again) == (waiting.pk, 1, 1, 0, True)
+
+
+def _refusal(call, exc, **kwargs):
+    """Run `call` expecting `exc`; the error's English message and code."""
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(exc) as excinfo:
+        call(**kwargs)
+    return excinfo.value.messages[0], excinfo.value.code
+
+
+def test_a_meeting_is_changed_only_by_its_community_and_only_before_it_starts(pair):
+    soon = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    mine = services.session_schedule(
+        course=pair.a1, venue=pair.venue_a, starts_at=soon, ends_at=soon + timedelta(hours=1), actor=pair.staff_a
+    )
+    theirs = services.session_schedule(
+        course=pair.b1, venue=pair.venue_b, starts_at=soon, ends_at=soon + timedelta(hours=1), actor=pair.staff_b
+    )
+    started = SessionFactory(course=pair.a1, venue=None, starts_at=timezone.now() - timedelta(minutes=5))
+    sessions = lambda: snapshot(Session.objects.all(), "status", "starts_at", "venue_id")  # noqa: E731
+    bookings = lambda: snapshot(Booking.objects.all(), "status", "starts_at", "venue_id")  # noqa: E731
+    before = sessions(), bookings()
+    elsewhere = ("This class belongs to another community.", "scope")
+    assert _refusal(services.session_cancel, ScopeError, session=theirs, actor=pair.staff_a) == elsewhere
+    assert _refusal(
+        services.session_reschedule, ScopeError, session=mine, actor=pair.staff_b,
+        starts_at=soon + timedelta(days=1), ends_at=soon + timedelta(days=1, hours=1),
+    ) == elsewhere
+    too_late = ("Only a meeting that has not started yet can be changed.", "session_not_changeable")
+    assert _refusal(services.session_cancel, ConflictError, session=started, actor=pair.staff_a) == too_late
+    assert (sessions(), bookings()) == before
+    services.session_cancel(session=mine, actor=pair.staff_a)
+    assert _refusal(services.session_cancel, ConflictError, session=mine, actor=pair.staff_a) == too_late
+    # Only that meeting and its room were let go.
+    after = sessions(), bookings()
+    assert {pk: row["status"] for pk, row in after[0].items() if row != before[0][pk]} == {
+        mine.pk: SessionStatus.CANCELLED
+    }
+    assert {row["status"] for pk, row in after[1].items() if row != before[1][pk]} == {BookingStatus.CANCELLED}
+    assert Booking.objects.get(session=theirs).status == before[1][Booking.objects.get(session=theirs).pk]["status"]
