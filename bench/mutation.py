@@ -282,6 +282,13 @@ HAND_MUTANTS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
         ("tests/interests/test_isolation.py", "tests/interests/test_orders.py"),
     ),
     (
+        "activities/orders.py",
+        "order_accept: the placement is asked for with no order id",
+        "signals.order_accepted.send(sender=Order, order_id=order.pk,",
+        "signals.order_accepted.send(sender=Order, order_id=None,",
+        ("tests/interests/test_isolation.py", "tests/interests/test_orders.py"),
+    ),
+    (
         "interests/services.py",
         "group_join: a membership of another group counts as this one",
         "GroupMembership.objects.filter(group=locked, user=user)",
