@@ -157,3 +157,21 @@ def test_registration_refusal_reads_the_given_clock_for_each_class_apart():
         "rest_called_off": no_meeting_left,
     }
     assert why(Course(pk=10**9)) is None
+
+
+def test_a_class_is_closed_by_its_own_community_or_the_task_only():
+    from community_college.errors import ScopeError
+    from tests.factories.pairs import two_of_everything
+
+    pair = two_of_everything()
+    with pytest.raises(ScopeError) as refused:
+        services.course_close(course=pair.a1, actor=pair.staff_b)
+    assert refused.value.code == "scope"
+    assert set(Course.objects.values_list("status", flat=True)) == {CourseStatus.OPEN}
+    services.course_close(course=pair.a1, actor=pair.staff_a)
+    services.course_close(course=pair.b1, actor=None)  # the beat task
+    assert dict(Course.objects.values_list("pk", "status")) == {
+        pair.a1.pk: CourseStatus.CLOSED,
+        pair.a2.pk: CourseStatus.OPEN,
+        pair.b1.pk: CourseStatus.CLOSED,
+    }
