@@ -579,3 +579,22 @@ def test_a_meeting_is_changed_only_by_its_community_and_only_before_it_starts(pa
     }
     assert {row["status"] for pk, row in after[1].items() if row != before[1][pk]} == {BookingStatus.CANCELLED}
     assert Booking.objects.get(session=theirs).status == before[1][Booking.objects.get(session=theirs).pk]["status"]
+
+
+def test_a_place_in_another_class_does_not_put_a_resident_on_this_roll(pair):
+    from activities.enums import AttendanceStatus
+    from activities.models import Attendance
+
+    meeting = SessionFactory(course=pair.a1, venue=None, starts_at=timezone.now() - timedelta(minutes=10))
+    resident = pair.resident()
+    services.registration_create(course=pair.a2, resident=resident)
+    present = AttendanceStatus.PRESENT
+    assert _refusal(
+        services.attendance_record, ConflictError, session=meeting, resident=resident, status=present,
+        actor=pair.staff_a,
+    )[1] == "not_registered"
+    assert not Attendance.objects.exists()
+    row = services.attendance_record(
+        session=meeting, resident=resident, status=present, actor=pair.staff_a, walk_in=True
+    )
+    assert (row.session_id, row.walk_in, row.attended) == (meeting.pk, True, True)
