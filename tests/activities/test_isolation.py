@@ -205,7 +205,10 @@ def test_cancel_of_a_waiting_registration_frees_no_place_and_moves_no_one_up(pai
     assert services.registration_cancel(registration=first, actor=first.resident) is None
     assert _courses(pair.a1, pair.a2, pair.b1) == before
     assert dict(Registration.objects.filter(course=pair.a1).values_list("pk", "status")) == {
-        regs[0].pk: CONFIRMED, regs[1].pk: CONFIRMED, first.pk: CANCELLED, second.pk: WAITLISTED,
+        regs[0].pk: CONFIRMED,
+        regs[1].pk: CONFIRMED,
+        first.pk: CANCELLED,
+        second.pk: WAITLISTED,
     }
 
 
@@ -552,10 +555,18 @@ def _refusal(call, exc, **kwargs):
 def test_a_meeting_is_changed_only_by_its_community_and_only_before_it_starts(pair):
     soon = timezone.now().replace(microsecond=0) + timedelta(days=3)
     mine = services.session_schedule(
-        course=pair.a1, venue=pair.venue_a, starts_at=soon, ends_at=soon + timedelta(hours=1), actor=pair.staff_a
+        course=pair.a1,
+        venue=pair.venue_a,
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        actor=pair.staff_a,
     )
     theirs = services.session_schedule(
-        course=pair.b1, venue=pair.venue_b, starts_at=soon, ends_at=soon + timedelta(hours=1), actor=pair.staff_b
+        course=pair.b1,
+        venue=pair.venue_b,
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        actor=pair.staff_b,
     )
     started = SessionFactory(course=pair.a1, venue=None, starts_at=timezone.now() - timedelta(minutes=5))
     sessions = lambda: snapshot(Session.objects.all(), "status", "starts_at", "venue_id")  # noqa: E731
@@ -563,10 +574,17 @@ def test_a_meeting_is_changed_only_by_its_community_and_only_before_it_starts(pa
     before = sessions(), bookings()
     elsewhere = ("This class belongs to another community.", "scope")
     assert _refusal(services.session_cancel, ScopeError, session=theirs, actor=pair.staff_a) == elsewhere
-    assert _refusal(
-        services.session_reschedule, ScopeError, session=mine, actor=pair.staff_b,
-        starts_at=soon + timedelta(days=1), ends_at=soon + timedelta(days=1, hours=1),
-    ) == elsewhere
+    assert (
+        _refusal(
+            services.session_reschedule,
+            ScopeError,
+            session=mine,
+            actor=pair.staff_b,
+            starts_at=soon + timedelta(days=1),
+            ends_at=soon + timedelta(days=1, hours=1),
+        )
+        == elsewhere
+    )
     too_late = ("Only a meeting that has not started yet can be changed.", "session_not_changeable")
     assert _refusal(services.session_cancel, ConflictError, session=started, actor=pair.staff_a) == too_late
     assert (sessions(), bookings()) == before
@@ -577,8 +595,13 @@ def test_a_meeting_is_changed_only_by_its_community_and_only_before_it_starts(pa
     assert {pk: row["status"] for pk, row in after[0].items() if row != before[0][pk]} == {
         mine.pk: SessionStatus.CANCELLED
     }
-    assert {row["status"] for pk, row in after[1].items() if row != before[1][pk]} == {BookingStatus.CANCELLED}
-    assert Booking.objects.get(session=theirs).status == before[1][Booking.objects.get(session=theirs).pk]["status"]
+    assert {row["status"] for pk, row in after[1].items() if row != before[1][pk]} == {
+        BookingStatus.CANCELLED
+    }
+    assert (
+        Booking.objects.get(session=theirs).status
+        == before[1][Booking.objects.get(session=theirs).pk]["status"]
+    )
 
 
 def test_a_place_in_another_class_does_not_put_a_resident_on_this_roll(pair):
@@ -589,10 +612,17 @@ def test_a_place_in_another_class_does_not_put_a_resident_on_this_roll(pair):
     resident = pair.resident()
     services.registration_create(course=pair.a2, resident=resident)
     present = AttendanceStatus.PRESENT
-    assert _refusal(
-        services.attendance_record, ConflictError, session=meeting, resident=resident, status=present,
-        actor=pair.staff_a,
-    )[1] == "not_registered"
+    assert (
+        _refusal(
+            services.attendance_record,
+            ConflictError,
+            session=meeting,
+            resident=resident,
+            status=present,
+            actor=pair.staff_a,
+        )[1]
+        == "not_registered"
+    )
     assert not Attendance.objects.exists()
     row = services.attendance_record(
         session=meeting, resident=resident, status=present, actor=pair.staff_a, walk_in=True
