@@ -628,3 +628,21 @@ def test_a_place_in_another_class_does_not_put_a_resident_on_this_roll(pair):
         session=meeting, resident=resident, status=present, actor=pair.staff_a, walk_in=True
     )
     assert (row.session_id, row.walk_in, row.attended) == (meeting.pk, True, True)
+
+
+def test_walk_ins_take_the_seats_of_their_own_meeting_only(pair):
+    from activities.enums import AttendanceStatus
+
+    services.registration_create(course=pair.a1, resident=pair.resident())  # 1 of 2 places taken, before the meetings are over
+    ago = timezone.now() - timedelta(minutes=10)
+    meeting, other_meeting = (
+        SessionFactory(course=pair.a1, venue=None, starts_at=ago - timedelta(days=d)) for d in (0, 7)
+    )
+    present = AttendanceStatus.PRESENT
+    walk_in = {"status": present, "actor": pair.staff_a, "walk_in": True}
+    services.attendance_record(session=other_meeting, resident=pair.resident(), **walk_in)
+    services.attendance_record(session=meeting, resident=pair.resident(), **walk_in)
+    refused = _refusal(
+        services.attendance_record, ConflictError, session=meeting, resident=pair.resident(), **walk_in
+    )
+    assert refused[1] == "no_room"
