@@ -633,7 +633,8 @@ def test_a_place_in_another_class_does_not_put_a_resident_on_this_roll(pair):
 def test_walk_ins_take_the_seats_of_their_own_meeting_only(pair):
     from activities.enums import AttendanceStatus
 
-    services.registration_create(course=pair.a1, resident=pair.resident())  # 1 of 2 places taken, before the meetings are over
+    # 1 of 2 places taken, before the meetings are over.
+    services.registration_create(course=pair.a1, resident=pair.resident())
     ago = timezone.now() - timedelta(minutes=10)
     meeting, other_meeting = (
         SessionFactory(course=pair.a1, venue=None, starts_at=ago - timedelta(days=d)) for d in (0, 7)
