@@ -481,9 +481,9 @@ def _hand_copy() -> None:
             shutil.copy2(entry, HAND_DIR / entry.name)
 
 
-def run_hand(modules) -> list[tuple[str, str, str]]:
+def run_hand(modules, only: str = "") -> list[tuple[str, str, str]]:
     """Apply each hand mutant of `modules` to the copy, run its tests, restore; (module, what, outcome)."""
-    chosen = [m for m in HAND_MUTANTS if m[0] in modules]
+    chosen = [m for m in HAND_MUTANTS if m[0] in modules and only in m[1]]
     if not chosen:
         return []
     _hand_copy()
@@ -558,6 +558,9 @@ def main() -> int:
     parser.add_argument("--max-children", type=int, default=1)
     parser.add_argument("--report", action="store_true", help="print the last results without running mutmut")
     parser.add_argument("--hand-only", action="store_true", help="run only the hand-written mutants")
+    parser.add_argument(
+        "--only", default="", help="run only the hand mutants whose description has this text"
+    )
     parser.add_argument("--diffs", action="store_true", help="print each survivor's changed lines")
     args = parser.parse_args()
     failed = []
@@ -565,7 +568,7 @@ def main() -> int:
         for module in args.modules:
             if run(module, args.max_children) != 0:
                 failed.append(module)
-    hand = [] if args.report else run_hand(args.modules)
+    hand = [] if args.report else run_hand(args.modules, args.only)
     report(args.modules, diffs=args.diffs)
     report_hand(hand)
     if failed:
