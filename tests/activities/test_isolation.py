@@ -198,6 +198,20 @@ def test_cancel_twice_changes_nothing_the_second_time(pair):
     assert waiting.status == CONFIRMED
 
 
+def test_cancel_of_a_waiting_registration_frees_no_place_and_moves_no_one_up(pair):
+    regs = _fill(pair.a1, 2)
+    first, second = (services.registration_create(course=pair.a1, resident=pair.resident()) for _ in range(2))
+    before = _courses(pair.a1, pair.a2, pair.b1)
+    assert services.registration_cancel(registration=first, actor=first.resident) is None
+    assert _courses(pair.a1, pair.a2, pair.b1) == before
+    assert dict(Registration.objects.filter(course=pair.a1).values_list("pk", "status")) == {
+        regs[0].pk: CONFIRMED,
+        regs[1].pk: CONFIRMED,
+        first.pk: CANCELLED,
+        second.pk: WAITLISTED,
+    }
+
+
 def test_cancel_by_staff_of_the_residents_class_community_is_allowed(pair):
     regs = _fill(pair.a1, 2)
     waiting = services.registration_create(course=pair.a1, resident=pair.resident())
@@ -457,6 +471,7 @@ def test_registration_that_loses_the_race_returns_the_winners_row(pair):
         answer = services.registration_create(course=pair.a1, resident=resident)
     assert answer.pk == winner["row"].pk
     assert answer.pk not in (old.pk, elsewhere.pk)
+    assert answer.queue is None  # the winner's place and queue are read afresh, not taken from this write
     assert Course.objects.get(pk=pair.a1.pk).confirmed_count == 2
 
 
@@ -504,3 +519,131 @@ def test_promote_skips_a_waiting_row_another_transaction_holds(on_postgres):
         first.pk: WAITLISTED,
         second.pk: CONFIRMED,
     }
+
+
+def test_the_state_shown_after_registering_is_that_of_its_own_class(pair):
+    """The status block right after a write (registration_state reads `queue` when the write knew it)."""
+    from activities.selectors import registration_state
+
+    r1, r2, r3 = (pair.resident() for _ in range(3))
+    services.registration_create(course=pair.a2, resident=r3)  # a place in another class
+    first = services.registration_create(course=pair.a1, resident=r1)
+    services.registration_create(course=pair.a1, resident=r2)
+    waiting = services.registration_create(course=pair.a1, resident=r3)
+    again = services.registration_create(course=pair.a1, resident=r3)  # a double-click
+
+    def shown(registration):
+        state = registration_state(
+            course=Course.objects.get(pk=pair.a1.pk), user=registration.resident, registration=registration
+        )
+        return state.registration.pk, state.position, state.waiting, state.free_places, state.is_open
+
+    assert shown(first) == (first.pk, None, 1, 0, True)
+    assert shown(waiting) == (waiting.pk, 1, 1, 0, True)
+    assert shown(again) == (waiting.pk, 1, 1, 0, True)
+
+
+def _refusal(call, exc, **kwargs):
+    """Run `call` expecting `exc`; the error's English message and code."""
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(exc) as excinfo:
+        call(**kwargs)
+    return excinfo.value.messages[0], excinfo.value.code
+
+
+def test_a_meeting_is_changed_only_by_its_community_and_only_before_it_starts(pair):
+    soon = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    mine = services.session_schedule(
+        course=pair.a1,
+        venue=pair.venue_a,
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        actor=pair.staff_a,
+    )
+    theirs = services.session_schedule(
+        course=pair.b1,
+        venue=pair.venue_b,
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        actor=pair.staff_b,
+    )
+    started = SessionFactory(course=pair.a1, venue=None, starts_at=timezone.now() - timedelta(minutes=5))
+    sessions = lambda: snapshot(Session.objects.all(), "status", "starts_at", "venue_id")  # noqa: E731
+    bookings = lambda: snapshot(Booking.objects.all(), "status", "starts_at", "venue_id")  # noqa: E731
+    before = sessions(), bookings()
+    elsewhere = ("This class belongs to another community.", "scope")
+    assert _refusal(services.session_cancel, ScopeError, session=theirs, actor=pair.staff_a) == elsewhere
+    assert (
+        _refusal(
+            services.session_reschedule,
+            ScopeError,
+            session=mine,
+            actor=pair.staff_b,
+            starts_at=soon + timedelta(days=1),
+            ends_at=soon + timedelta(days=1, hours=1),
+        )
+        == elsewhere
+    )
+    too_late = ("Only a meeting that has not started yet can be changed.", "session_not_changeable")
+    assert _refusal(services.session_cancel, ConflictError, session=started, actor=pair.staff_a) == too_late
+    assert (sessions(), bookings()) == before
+    services.session_cancel(session=mine, actor=pair.staff_a)
+    assert _refusal(services.session_cancel, ConflictError, session=mine, actor=pair.staff_a) == too_late
+    # Only that meeting and its room were let go.
+    after = sessions(), bookings()
+    assert {pk: row["status"] for pk, row in after[0].items() if row != before[0][pk]} == {
+        mine.pk: SessionStatus.CANCELLED
+    }
+    assert {row["status"] for pk, row in after[1].items() if row != before[1][pk]} == {
+        BookingStatus.CANCELLED
+    }
+    assert (
+        Booking.objects.get(session=theirs).status
+        == before[1][Booking.objects.get(session=theirs).pk]["status"]
+    )
+
+
+def test_a_place_in_another_class_does_not_put_a_resident_on_this_roll(pair):
+    from activities.enums import AttendanceStatus
+    from activities.models import Attendance
+
+    meeting = SessionFactory(course=pair.a1, venue=None, starts_at=timezone.now() - timedelta(minutes=10))
+    resident = pair.resident()
+    services.registration_create(course=pair.a2, resident=resident)
+    present = AttendanceStatus.PRESENT
+    assert (
+        _refusal(
+            services.attendance_record,
+            ConflictError,
+            session=meeting,
+            resident=resident,
+            status=present,
+            actor=pair.staff_a,
+        )[1]
+        == "not_registered"
+    )
+    assert not Attendance.objects.exists()
+    row = services.attendance_record(
+        session=meeting, resident=resident, status=present, actor=pair.staff_a, walk_in=True
+    )
+    assert (row.session_id, row.walk_in, row.attended) == (meeting.pk, True, True)
+
+
+def test_walk_ins_take_the_seats_of_their_own_meeting_only(pair):
+    from activities.enums import AttendanceStatus
+
+    # 1 of 2 places taken, before the meetings are over.
+    services.registration_create(course=pair.a1, resident=pair.resident())
+    ago = timezone.now() - timedelta(minutes=10)
+    meeting, other_meeting = (
+        SessionFactory(course=pair.a1, venue=None, starts_at=ago - timedelta(days=d)) for d in (0, 7)
+    )
+    present = AttendanceStatus.PRESENT
+    walk_in = {"status": present, "actor": pair.staff_a, "walk_in": True}
+    services.attendance_record(session=other_meeting, resident=pair.resident(), **walk_in)
+    services.attendance_record(session=meeting, resident=pair.resident(), **walk_in)
+    refused = _refusal(
+        services.attendance_record, ConflictError, session=meeting, resident=pair.resident(), **walk_in
+    )
+    assert refused[1] == "no_room"

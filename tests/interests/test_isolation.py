@@ -322,3 +322,50 @@ def test_profile_update_refuses_a_window_that_ends_before_it_starts(pair):
         services.profile_update(user=user, community=pair.b, availability=[(1, time(10), time(9))])
     assert set(excinfo.value.message_dict) == {"availability"}
     assert _windows(user) == [(0, time(9), time(10))]
+
+
+# --- a new resident (the desk, the spreadsheet import) ------------------------------------------------------
+
+
+def test_resident_register_makes_one_resident_with_a_profile_in_the_given_community(pair):
+    from accounts.enums import Role
+    from accounts.models import RoleAssignment, User
+
+    before = snapshot(User.objects.all(), "name", "phone")
+    user = services.resident_register(
+        name="  王芳 ",
+        phone="+86 138-1234-5678",
+        community=pair.b,
+        email=" Wang@Example.ORG ",
+        password="a long pass phrase",
+        registered_by=pair.staff_b,
+    )
+    user.refresh_from_db()
+    assert (user.name, user.phone, user.email, user.registered_by) == (
+        "王芳",
+        "13812345678",
+        "wang@example.org",
+        pair.staff_b,
+    )
+    assert user.check_password("a long pass phrase")
+    assert list(RoleAssignment.objects.filter(user=user).values_list("role", flat=True)) == [Role.RESIDENT]
+    assert (user.profile.community, user.profile.latitude, user.profile.longitude) == (
+        pair.b,
+        pair.b.latitude,
+        pair.b.longitude,
+    )
+    # Placed where the caller says; no password means no sign-in by password; no e-mail is stored as none.
+    placed = services.resident_register(
+        name="李明", phone="13900001111", community=pair.a, latitude=31.5, longitude=121.25
+    )
+    placed.refresh_from_db()
+    assert (placed.profile.community, placed.profile.latitude, placed.profile.longitude) == (
+        pair.a,
+        31.5,
+        121.25,
+    )
+    assert (placed.email, placed.registered_by, placed.has_usable_password()) == (None, None, False)
+    # Nobody else was touched.
+    assert {
+        pk: row for pk, row in snapshot(User.objects.all(), "name", "phone").items() if pk in before
+    } == before
