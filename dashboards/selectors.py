@@ -832,7 +832,7 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
     colleges; each figure is described in `ratings.stars.INDICATORS`."""
     w = star_window(stars.month_start(period))
     until = min(now, w.end_at)
-    colleges = list(College.objects.select_related("community").order_by("id"))
+    colleges = list(College.objects.select_related("community__street").order_by("id"))
     figures = {c.pk: stars.CollegeFigures(population=c.community.population) for c in colleges}
     by_community = {c.community_id: figures[c.pk] for c in colleges}
     month_sessions = Session.objects.filter(starts_at__gte=w.start_at, starts_at__lt=w.end_at)
