@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.admin_scoping import run_service_action
+from accounts.admin_scoping import ScopedAdminMixin, run_service_action
 from accounts.models import Community
 from accounts.offices import office_district_ids
 from accounts.selectors import scope_for
@@ -46,9 +46,33 @@ class CopyInline(admin.TabularInline):
         return False
 
 
+@admin.register(CourseTemplateCopy)
+class CourseTemplateCopyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Where templates were copied to: read here, written only by "Copy into my district"."""
+
+    community_path = "course__community"
+    list_display = ("course", "template", "district", "copied_by", "copied_at")
+    list_select_related = ("course", "template", "district", "copied_by")
+    search_fields = ("course__title", "template__title")
+    readonly_fields = ("template", "course", "district", "copied_by", "copied_at")
+    ordering = ("-copied_at", "-id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CourseTemplate)
-class CourseTemplateAdmin(admin.ModelAdmin):
+class CourseTemplateAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    # Shared on purpose: every district browses every district's templates.
+    community_path = None
     list_display = ("title", "category", "district", "origin", "copies_count", "published_at")
+    list_select_related = ("category", "district", "source_course__community")
     list_filter = ("district",)
     search_fields = ("title", "category__name")
     ordering = ("-published_at", "-id")

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -92,9 +92,13 @@ class CategoryAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DistrictCategory)
-class DistrictCategoryAdmin(admin.ModelAdmin):
-    """A district's version of the tree: its office adapts it; the city default it came from stays as it is."""
+class DistrictCategoryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A district's version of the tree: its office adapts it; the city default it came from stays as it is.
 
+    Staff read the versions of their own district(s); the city office and superusers read every district's.
+    """
+
+    community_path = None
     list_display = ("name", "district", "category", "min_size", "max_size", "sort_order", "is_active", "adapted_at")
     list_select_related = ("district", "category")
     list_filter = ("district", "is_active")
@@ -109,19 +113,19 @@ class DistrictCategoryAdmin(admin.ModelAdmin):
         user = request.user
         if is_city_office(user):
             return queryset
-        return queryset.filter(district_id__in=office_district_ids(user))
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
+        scope = scope_for(user)
+        mine = Q(district_id__in=office_district_ids(user))
+        if scope.everything and not office_district_ids(user):
+            return queryset
+        if scope.community_ids:
+            mine |= Q(district__streets__communities__in=scope.community_ids)
+        return queryset.filter(mine).distinct()
 
     def has_view_permission(self, request, obj=None):
         user = request.user
-        if not user.is_staff:
+        if not user.is_staff or scope_for(user).is_empty:
             return False
-        if is_city_office(user):
-            return True
-        mine = office_district_ids(user)
-        return bool(mine) if obj is None else obj.district_id in mine
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request):
         return False
