@@ -8,6 +8,7 @@ records already computed stay explained by the standard they name.
 """
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -117,6 +118,21 @@ class StarStandardAdmin(admin.ModelAdmin):
         initial = super().get_changeform_initial_data(request)
         two, three, four, five = stars.DEFAULT_THRESHOLDS
         return {"two_stars": two, "three_stars": three, "four_stars": four, "five_stars": five, **initial}
+
+    def get_queryset(self, request):
+        # The city's defaults for everyone; a district's own versions for its office and its staff only.
+        queryset = super().get_queryset(request)
+        user = request.user
+        if is_city_office(user):
+            return queryset
+        scope = scope_for(user)
+        mine = office_district_ids(user)
+        if scope.everything and not mine:
+            return queryset
+        visible = Q(district__isnull=True) | Q(district_id__in=mine)
+        if scope.community_ids:
+            visible |= Q(district__streets__communities__in=scope.community_ids)
+        return queryset.filter(visible).distinct()
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_published:

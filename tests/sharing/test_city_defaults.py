@@ -243,3 +243,21 @@ def test_the_admin_adopt_action_and_copies_into_the_own_district(two_districts, 
     # The city's default stays read-only to the district office.
     page = client.get(reverse("admin:dashboards_starstandard_change", args=[default.pk]))
     assert not page.context["has_change_permission"]
+
+
+def test_a_districts_own_standard_is_hidden_from_the_other_district(two_districts, client):
+    default = city_default()
+    adopted = services.star_standard_adopt(
+        standard=default, district_id=two_districts.d1.pk, user=two_districts.office1
+    )
+    changelist = reverse("admin:dashboards_starstandard_changelist")
+    client.force_login(two_districts.office2)
+    assert {s.pk for s in client.get(changelist).context["cl"].result_list} == {default.pk}
+    assert client.get(reverse("admin:dashboards_starstandard_change", args=[adopted.pk])).status_code in (
+        302,
+        404,
+    )
+    client.force_login(two_districts.office1)
+    assert {s.pk for s in client.get(changelist).context["cl"].result_list} == {default.pk, adopted.pk}
+    client.force_login(two_districts.city_office)
+    assert {s.pk for s in client.get(changelist).context["cl"].result_list} == {default.pk, adopted.pk}
