@@ -78,6 +78,7 @@ class CourseTemplateAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ordering = ("-published_at", "-id")
     action_form = CopyTemplateForm
     actions = ["copy_into_my_district"]
+    show_full_result_count = False
     fields = (
         "title",
         "category",

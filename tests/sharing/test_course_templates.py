@@ -192,8 +192,9 @@ def test_the_template_list_query_count_does_not_grow(client, two_districts, djan
         course = CourseFactory(community=two_districts.c1)
         course_templates.course_template_publish(course=course, actor=two_districts.office1)
     client.force_login(two_districts.office2)
-    # Constant for 1 and 3 templates: session, user, axes, scope roles, office districts, counts, the district
-    # filter's choices, the page's rows with origin and copies joined in one query.
+    # Constant for 1 and 3 templates: 1 session, 2 user, 3 roles (scope), 4 office districts, 5 the district
+    # filter's choices, 6 count of the rows, 7-8 Django permissions for the sidebar, 9 the city office role,
+    # 10 the page's rows with origin and copies joined, 11 the communities to copy into (the action's field).
     with django_assert_num_queries(11):
         response = client.get(reverse("admin:activities_coursetemplate_changelist"))
     assert response.status_code == 200
