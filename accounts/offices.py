@@ -13,6 +13,16 @@ from community_college.errors import ScopeError
 
 from .enums import Role
 from .models import RoleAssignment
+from .selectors import scope_for
+
+
+def _may_hold_office(user) -> bool:
+    """Whether `user` can hold an office at all, from the scope already computed for the request: offices read
+    everything or read only, while community and street staff change their own communities. It spares the
+    staff admin's every page a query for the many who hold no office (a member of community staff who also
+    held a district office would be refused here and act through a second account)."""
+    scope = scope_for(user)
+    return scope.everything or (not scope.is_empty and not scope.can_change)
 
 
 def office_district_ids(user) -> frozenset[int]:
@@ -20,7 +30,7 @@ def office_district_ids(user) -> frozenset[int]:
     cached = getattr(user, "_cc_office_districts", None)
     if cached is not None:
         return cached
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or not _may_hold_office(user):
         ids: frozenset[int] = frozenset()
     else:
         ids = frozenset(
@@ -39,6 +49,9 @@ def is_city_office(user) -> bool:
     if user.is_superuser:
         return True
     cached = getattr(user, "_cc_city_office", None)
+    scope = getattr(user, "_cc_scope", None)  # already computed for this request, if at all
+    if cached is None and scope is not None and not scope.everything:
+        cached = False  # the city office reads every district
     if cached is None:
         cached = RoleAssignment.objects.filter(user=user, role=Role.CITY_OFFICE).exists()
         user._cc_city_office = cached
