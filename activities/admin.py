@@ -32,7 +32,7 @@ from accounts.selectors import scope_for
 from teachers.models import Teacher
 from venues.models import Venue
 
-from . import selectors, services, talks
+from . import course_templates, selectors, services, talks
 from .enums import ACTIVE_REGISTRATION_STATUSES, AttendanceStatus, PolicyTalkSide, PolicyTalkStatus
 from .models import Attendance, Course, PolicyTalk, Registration, Session, TalkSlot, Term, WeeklySlot
 
@@ -170,7 +170,7 @@ class CourseAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
         ),
     )
     inlines = [SessionInline]
-    actions = ["cancel_courses", "close_courses"]
+    actions = ["cancel_courses", "close_courses", "publish_as_template"]
     # Fields that carry a rule (waiting list, bookings, notices): changed on the "change places, venue, time
     # or teacher" page or by the actions, each through a service, never typed into the form.
     service_fields = ("status", "capacity", "venue", "slot", "teacher")
@@ -253,6 +253,18 @@ class CourseAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
             queryset,
             lambda course: services.course_close(course=course, actor=request.user),
             done=lambda n: ngettext("%(count)d class closed.", "%(count)d classes closed.", n) % {"count": n},
+        )
+
+    # No "change" permission asked: the district office reads classes only, and it is the one that publishes.
+    @admin.action(description=gettext_lazy("Publish as a class template for other districts (district office)"))
+    def publish_as_template(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda course: course_templates.course_template_publish(course=course, actor=request.user),
+            done=lambda n: ngettext("%(count)d template published.", "%(count)d templates published.", n)
+            % {"count": n},
         )
 
     @admin.action(
@@ -849,4 +861,4 @@ class PolicyTalkAdmin(_TalkAccessMixin, ScopedAdminMixin, admin.ModelAdmin):
 # The other admins of the app register themselves: the matching service's, and those of certificates,
 # reconfirmations, no-show rules and volunteer hours.
 # The showcases' admins (their photos and stories) too.
-from . import admin_dispatch, admin_noshow, admin_showcases  # noqa: E402, F401
+from . import admin_dispatch, admin_noshow, admin_showcases, admin_templates  # noqa: E402, F401

@@ -1261,3 +1261,75 @@ class ShowcaseMedia(models.Model):
 
     def __str__(self) -> str:
         return self.caption or self.name
+
+
+class CourseTemplate(models.Model):
+    """复制推广: a well-run class published by its district for other districts to copy.
+
+    The template keeps what another district needs to run the class again (the description, materials and
+    the session plan, taken from the source class when published) and where it came from: the source class
+    and its district. Only the publishing district's office edits it (`activities.course_templates`).
+    """
+
+    title = models.CharField(_("title"), max_length=100)
+    category = models.ForeignKey(
+        "interests.Category", verbose_name=_("interest"), on_delete=models.PROTECT, related_name="course_templates"
+    )
+    description = models.TextField(_("description"), blank=True)
+    materials = models.TextField(_("materials"), blank=True, help_text=_("What the class uses: books, tools, handouts."))
+    # [{"n": 1, "weekday": 0, "start": "09:00", "minutes": 90}, …]: the meetings of the source class in order.
+    session_plan = models.JSONField(_("session plan"), default=list, blank=True)
+    capacity = models.PositiveIntegerField(_("places"), validators=[MinValueValidator(1)])
+    source_course = models.ForeignKey(
+        Course,
+        verbose_name=_("source class"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="templates",
+    )
+    district = models.ForeignKey(
+        "accounts.District", verbose_name=_("publishing district"), on_delete=models.PROTECT, related_name="course_templates"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last edited"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("class template")
+        verbose_name_plural = _("class templates")
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="course_template_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CourseTemplateCopy(models.Model):
+    """A class draft made from a template: the origin (template → source class and district) stays known."""
+
+    template = models.ForeignKey(
+        CourseTemplate, verbose_name=_("template"), on_delete=models.PROTECT, related_name="copies"
+    )
+    course = models.OneToOneField(
+        Course, verbose_name=_("class"), on_delete=models.CASCADE, related_name="template_copy"
+    )
+    district = models.ForeignKey(
+        "accounts.District", verbose_name=_("copying district"), on_delete=models.PROTECT, related_name="+"
+    )
+    copied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("copied by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    copied_at = models.DateTimeField(_("copied at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("copy of a class template")
+        verbose_name_plural = _("copies of class templates")
+        ordering = ["-copied_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.course}"

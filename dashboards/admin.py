@@ -1,16 +1,19 @@
-"""The published star standard in the staff admin: the district edits drafts and publishes them.
+"""The published star standard in the staff admin: the city's default and the districts' own versions.
 
 Every staff member with a scope reads the standards (the standard is public to the colleges it rates);
-the district office and superusers add, edit and publish drafts. A published standard is read-only: a
+the city office (and superusers) add, edit and publish the city's default; a district office adopts the
+default as its own version, and adds, edits and publishes drafts of its own district only. A published standard is read-only: a
 change is a new version ("Copy as a new draft", edit, "Publish"), effective from a later month, so the
 records already computed stay explained by the standard they name.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin_scoping import run_service_action
+from accounts.offices import is_city_office, office_district_ids
 from accounts.selectors import scope_for
 from ratings import stars
 
@@ -19,13 +22,20 @@ from .models import StandardIndicator, StarStandard
 
 
 def _is_district(user) -> bool:
-    # The star standard is still one for the whole deployment: district offices (and the city office, whose
-    # default it is) edit its drafts. Per-district versions of it come with the city defaults (issue 18).
-    return user.is_active and user.is_staff and scope_for(user).reads_districts
+    """A writer of some standard: the city office (the default) or a district office (its own)."""
+    return user.is_active and user.is_staff and (is_city_office(user) or bool(office_district_ids(user)))
+
+
+def _may_write_standard(user, district_id: int | None) -> bool:
+    if district_id is None:
+        return is_city_office(user)
+    return user.is_superuser or district_id in office_district_ids(user)
 
 
 def _may_edit(request, obj) -> bool:
-    return _is_district(request.user) and (obj is None or not obj.is_published)
+    if not _is_district(request.user):
+        return False
+    return obj is None or (not obj.is_published and _may_write_standard(request.user, obj.district_id))
 
 
 class StandardIndicatorInline(admin.TabularInline):
@@ -55,21 +65,42 @@ class StandardIndicatorInline(admin.TabularInline):
 
 @admin.register(StarStandard)
 class StarStandardAdmin(admin.ModelAdmin):
-    list_display = ("name", "effective_from", "thresholds_shown", "published_at")
-    list_filter = (("published_at", admin.EmptyFieldListFilter),)
+    list_display = ("name", "district_shown", "origin", "effective_from", "thresholds_shown", "published_at")
+    list_select_related = ("district", "origin")
+    list_filter = (("published_at", admin.EmptyFieldListFilter), ("district", admin.EmptyFieldListFilter))
     ordering = ("-effective_from", "-published_at")
     fields = (
         "name",
         "effective_from",
         ("two_stars", "three_stars", "four_stars", "five_stars"),
         "note",
+        "district",
+        "origin",
         "published_at",
         "published_by",
         "created",
     )
-    readonly_fields = ("published_at", "published_by", "created")
+    readonly_fields = ("district", "origin", "published_at", "published_by", "created")
     inlines = [StandardIndicatorInline]
-    actions = ["publish", "copy_as_draft"]
+    actions = ["publish", "copy_as_draft", "adopt_into_my_district"]
+
+    @admin.display(description=_("district"), ordering="district__name")
+    def district_shown(self, obj):
+        return obj.district or _("City default")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # A new standard is the city's default when the city office writes it, else the district's own.
+            mine = office_district_ids(request.user)
+            obj.district_id = None if is_city_office(request.user) or not mine else min(mine)
+        super().save_model(request, obj, form, change)
+
+    def _target_district(self, request, standard):
+        """Where a copy goes: a district office copying the city's default adapts it into its own district."""
+        mine = office_district_ids(request.user)
+        if standard.district_id is None and not is_city_office(request.user) and mine:
+            return min(mine)
+        return standard.district_id
 
     @admin.display(description=_("scores for 2 / 3 / 4 / 5 stars"))
     def thresholds_shown(self, obj):
@@ -87,6 +118,21 @@ class StarStandardAdmin(admin.ModelAdmin):
         initial = super().get_changeform_initial_data(request)
         two, three, four, five = stars.DEFAULT_THRESHOLDS
         return {"two_stars": two, "three_stars": three, "four_stars": four, "five_stars": five, **initial}
+
+    def get_queryset(self, request):
+        # The city's defaults for everyone; a district's own versions for its office and its staff only.
+        queryset = super().get_queryset(request)
+        user = request.user
+        if is_city_office(user):
+            return queryset
+        scope = scope_for(user)
+        mine = office_district_ids(user)
+        if scope.everything and not mine:
+            return queryset
+        visible = Q(district__isnull=True) | Q(district_id__in=mine)
+        if scope.community_ids:
+            visible |= Q(district__streets__communities__in=scope.community_ids)
+        return queryset.filter(visible).distinct()
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_published:
@@ -132,6 +178,22 @@ class StarStandardAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda standard: services.star_standard_copy(standard=standard),
+            lambda standard: services.star_standard_copy(
+                standard=standard, user=request.user, district_id=self._target_district(request, standard)
+            ),
             done=lambda n: ngettext("%(count)d draft made.", "%(count)d drafts made.", n) % {"count": n},
+        )
+
+    @admin.action(description=_("Adopt the city default as my district's version"))
+    def adopt_into_my_district(self, request, queryset):
+        mine = sorted(office_district_ids(request.user))
+        if not mine:
+            self.message_user(request, _("Only a district office adopts the city's default."), messages.ERROR)
+            return
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda standard: services.star_standard_adopt(standard=standard, district_id=mine[0], user=request.user),
+            done=lambda n: ngettext("%(count)d standard adopted.", "%(count)d standards adopted.", n) % {"count": n},
         )

@@ -24,6 +24,27 @@ class StarStandard(models.Model):
     """A version of the published star standard: thresholds here, weights and anchors in its indicators."""
 
     name = models.CharField(_("name"), max_length=100)
+    # Empty: the city's default, written by the city office only. Set: that district's own version, adopted
+    # from a default (or another version) named by `origin` and then, perhaps, adapted.
+    district = models.ForeignKey(
+        "accounts.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="star_standards",
+        help_text=_("Empty for the city's default."),
+    )
+    origin = models.ForeignKey(
+        "self",
+        verbose_name=_("copied from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="copies",
+    )
     effective_from = models.DateField(
         _("rates periods from"),
         help_text=_("The first month rated with this standard (the first day of the month)."),

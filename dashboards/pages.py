@@ -627,6 +627,7 @@ BUILDERS = {
     "stars": star_page,
     "funds": lambda data, names, f: funds_page(data, names, f),  # defined below (funds)
     "showcases": lambda data, names, f: showcases_page(data, names, f),  # defined below (兴趣展示)
+    "city": lambda data, names, f: city_page(data, names, f),  # defined below (全市)
 }
 
 
@@ -725,5 +726,73 @@ def showcases_page(data: selectors.ShowcasesData, names: Names, f: selectors.Fil
             for r in ordered
         ],
         note=_("Showcases starting in the period; stories published in it. Audience: confirmed seats."),
+    ))
+    return page
+
+
+# --- The city (全市): districts side by side -------------------------------------------------------------------
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def city_page(data: selectors.CityData, names: Names, f: selectors.Filters) -> Page:
+    """The districts compared on the figures of their own pages: participation per 1,000 residents, orders
+    dispatched into classes, the median wait for 派单, the colleges' stars and income by source."""
+    from funds.enums import Source
+
+    rows = data.rows
+    sources = list(Source)
+    population = sum(r.population for r in rows)
+    active = sum(r.active for r in rows)
+    submitted = sum(r.funnel.submitted for r in rows)
+    dispatched = sum(r.funnel.dispatched for r in rows)
+    levels = [level for r in rows for level in r.star_levels]
+    page = Page()
+    page.cards = [
+        Card(_("Districts"), _n(len(rows))),
+        Card(_("Registered residents"), _n(population)),
+        Card(_("Active per 1,000 residents"), "—" if not population else f"{active * 1000 / population:.1f}",
+             _("a resident active in two districts counts in each")),
+        Card(_("Orders into classes"), _pct(dispatched / submitted if submitted else None),
+             _("orders of the period dispatched (派单)")),
+        Card(_("Mean college stars"), "—" if not levels else f"{sum(levels) / len(levels):.2f}"),
+    ]
+    x = [r.name for r in rows]
+    page.charts["participation"] = charts.bar(
+        _("Active residents per 1,000 residents"), x, [(_("per 1,000"), [_round(r.per_thousand) for r in rows])]
+    )
+    page.charts["loop"] = charts.bar(
+        _("Orders into classes and the median wait for 派单"),
+        x,
+        [
+            (_("orders into classes (%)"), [_round(r.orders_to_classes and r.orders_to_classes * 100) for r in rows]),
+            (_("median days to 派单"), [_round(r.median_days_to_dispatch) for r in rows]),
+        ],
+    )
+    page.charts["stars"] = charts.bar(_("Mean college stars"), x, [(_("stars"), [_round(r.mean_stars, 2) for r in rows])])
+    page.charts["funds"] = charts.bar(
+        _("Income by source and district"),
+        x,
+        [(str(s.label), [round(r.income.get(s.value, 0.0), 2) for r in rows]) for s in sources],
+        stacked=True,
+    )
+    page.tables.append(Table(
+        "districts",
+        _("Districts compared"),
+        [Column(_("District")), Column(_("Registered residents"), "int"), Column(_("Active residents"), "int"),
+         Column(_("Active per 1,000"), "number"), Column(_("Orders"), "int"), Column(_("Dispatched (派单)"), "int"),
+         Column(_("Orders into classes"), "percent"), Column(_("Median days to 派单"), "number"),
+         Column(_("Colleges"), "int"), Column(_("Mean stars"), "stars"),
+         *(Column(str(s.label), "decimal") for s in sources)],
+        [
+            [r.name, r.population, r.active, r.per_thousand, r.funnel.submitted, r.funnel.dispatched,
+             r.orders_to_classes, r.median_days_to_dispatch, r.colleges, r.mean_stars,
+             *(round(r.income.get(s.value, 0.0), 2) for s in sources)]
+            for r in rows
+        ],
+        note=_("Each figure is computed as on the district's own pages, for the period %(period)s.")
+        % {"period": period_label(f)},
     ))
     return page

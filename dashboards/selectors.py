@@ -313,6 +313,12 @@ class Funnel:
 def order_funnel(orders: QuerySet[Order]) -> Funnel:
     """Counts and median times of `orders`: one query (PostgreSQL aggregates the medians; elsewhere the
     stamps are read and the medians taken here)."""
+    return order_funnels(orders).get(None, Funnel())
+
+
+def order_funnels(orders: QuerySet[Order], by: str | None = None) -> dict:
+    """`order_funnel` per value of the lookup `by` (None: one funnel, under the key None), in one query
+    however many groups: the city dashboard compares districts with the very figures of the district pages."""
     counts = {
         "submitted": Count("id"),
         "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
@@ -322,9 +328,26 @@ def order_funnel(orders: QuerySet[Order]) -> Funnel:
         "cancelled": Count("id", filter=Q(status=OrderStatus.CANCELLED)),
     }
     if connection.vendor == "postgresql":
-        row = orders.aggregate(**counts, **{f"m_{k}": MedianHours(end, start) for k, (end, start) in MEDIAN_STEPS.items()})
-        return Funnel(**{k: row[k] for k in counts}, median_hours={k: row[f"m_{k}"] for k in MEDIAN_STEPS})
-    rows = list(orders.values_list("submitted_at", "accepted_at", "dispatched_at", "completed_at", "status"))
+        medians = {f"m_{k}": MedianHours(end, start) for k, (end, start) in MEDIAN_STEPS.items()}
+        if by is None:
+            rows = [{"key": None, **orders.aggregate(**counts, **medians)}]
+        else:
+            rows = orders.values(key=F(by)).order_by().annotate(**counts, **medians)
+        return {
+            row["key"]: Funnel(**{k: row[k] for k in counts}, median_hours={k: row[f"m_{k}"] for k in MEDIAN_STEPS})
+            for row in rows
+        }
+    grouped: defaultdict = defaultdict(list)
+    fields = ["submitted_at", "accepted_at", "dispatched_at", "completed_at", "status"]
+    if by is None:
+        grouped[None] = list(orders.values_list(*fields))
+    else:
+        for *row, key in orders.values_list(*fields, by):
+            grouped[key].append(row)
+    return {key: _funnel_of(rows) for key, rows in grouped.items()} or ({None: Funnel()} if by is None else {})
+
+
+def _funnel_of(rows: list) -> Funnel:
     funnel = Funnel(
         submitted=len(rows),
         accepted=sum(1 for r in rows if r[1]),
@@ -338,6 +361,15 @@ def order_funnel(orders: QuerySet[Order]) -> Funnel:
         spans = [hours(r[stamp[end]] - r[stamp[start]]) for r in rows if r[stamp[end]] and r[stamp[start]]]
         funnel.median_hours[k] = stars.median(spans)
     return funnel
+
+
+def active_residents(f: Filters, by: str | None = None):
+    """Distinct residents present at a session in the period (roll-up `ResidentActivity`): a number, or per
+    value of the lookup `by` a dict (a resident counts once in each group). One query."""
+    seen = f.categories(f.communities(ResidentActivity.objects.filter(last_day__gte=f.start), "community_id"), "category_id")
+    if by is None:
+        return seen.aggregate(n=Count("resident_id", distinct=True))["n"]
+    return dict(seen.values(key=F(by)).order_by().annotate(n=Count("resident_id", distinct=True)).values_list("key", "n"))
 
 
 @dataclass
@@ -418,11 +450,8 @@ def overview(f: Filters) -> OverviewData:
         .annotate(n=Sum("residents_joined"))
         .values_list("community_id", "n")
     )
-    seen = f.categories(f.communities(ResidentActivity.objects.filter(last_day__gte=f.start), "community_id"), "category_id")
-    active = seen.aggregate(n=Count("resident_id", distinct=True))["n"]
-    active_by_community = dict(
-        seen.values("community_id").order_by().annotate(n=Count("resident_id", distinct=True)).values_list("community_id", "n")
-    )
+    active = active_residents(f)
+    active_by_community = active_residents(f, "community_id")
     groups = f.categories(f.communities(InterestGroup.objects.filter(is_active=True), "community_id"), "category_id").count()
 
     days = f.categories(
@@ -799,6 +828,7 @@ PAGES: dict[str, Callable[[Filters], object]] = {
     "stars": star_map,
     "funds": lambda f: funds_data(f),  # defined below with the money pillar (funds)
     "showcases": lambda f: showcases_data(f),  # defined below (兴趣展示 and stories)
+    "city": lambda f: city_comparison(f),  # defined below (the city office's comparison of districts)
 }
 
 
@@ -835,7 +865,7 @@ def college_figures(*, period: date, now: datetime) -> tuple[list[College], dict
     colleges; each figure is described in `ratings.stars.INDICATORS`."""
     w = star_window(stars.month_start(period))
     until = min(now, w.end_at)
-    colleges = list(College.objects.select_related("community").order_by("id"))
+    colleges = list(College.objects.select_related("community__street").order_by("id"))
     figures = {c.pk: stars.CollegeFigures(population=c.community.population) for c in colleges}
     by_community = {c.community_id: figures[c.pk] for c in colleges}
     month_sessions = Session.objects.filter(starts_at__gte=w.start_at, starts_at__lt=w.end_at)
@@ -1129,3 +1159,74 @@ def showcases_data(f: Filters) -> ShowcasesData:
         for community, fig in sorted(figures.items())
     ]
     return ShowcasesData(rows)
+
+
+# --- The city (全市): districts side by side, by the district pages' own selectors ------------------------------
+
+DISTRICT_PATH = "community__street__district_id"
+
+
+@dataclass
+class DistrictRow:
+    district_id: int
+    name: str
+    population: int = 0
+    colleges: int = 0
+    active: int = 0
+    funnel: Funnel = field(default_factory=Funnel)
+    star_levels: list[int] = field(default_factory=list)
+    income: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def per_thousand(self) -> float | None:
+        """Residents present at a session in the period per 1,000 registered residents."""
+        return self.active * 1000 / self.population if self.population else None
+
+    @property
+    def orders_to_classes(self) -> float | None:
+        """The share of the period's orders dispatched (派单) into a class."""
+        return self.funnel.dispatched / self.funnel.submitted if self.funnel.submitted else None
+
+    @property
+    def median_days_to_dispatch(self) -> float | None:
+        value = self.funnel.median_hours.get("submit_to_dispatch")
+        return None if value is None else value / 24
+
+    @property
+    def mean_stars(self) -> float | None:
+        return sum(self.star_levels) / len(self.star_levels) if self.star_levels else None
+
+
+@dataclass
+class CityData:
+    rows: list[DistrictRow]
+
+
+def city_comparison(f: Filters) -> CityData:
+    """Every district's participation, order loop, stars and funds, computed by the selectors the district
+    pages use (`active_residents`, `order_funnels`, `star_map`, `funds_data`) over the whole city, grouped
+    by district. Nine queries whatever the number of districts: districts, communities, active residents,
+    the order funnels, the star map (2) and the funds (3)."""
+    from accounts.models import District
+
+    rows = {pk: DistrictRow(pk, name) for pk, name in District.objects.order_by("name", "pk").values_list("pk", "name")}
+    district_of: dict[int, int] = {}
+    for community_id, district_id, population in f.communities(Community.objects.all(), "pk").values_list(
+        "pk", "street__district_id", "population"
+    ):
+        district_of[community_id] = district_id
+        rows[district_id].population += population or 0
+    for district_id, n in active_residents(f, DISTRICT_PATH).items():
+        rows[district_id].active = n
+    orders = Order.objects.filter(submitted_at__gte=f.start_at, submitted_at__lt=f.end_at)
+    for district_id, funnel in order_funnels(f.categories(f.communities(orders, "community_id"), "category_id"), by=DISTRICT_PATH).items():
+        rows[district_id].funnel = funnel
+    for college in star_map(f).colleges:
+        row = rows[district_of[college.community_id]]
+        row.colleges += 1
+        row.star_levels.append(college.stars)
+    for money in funds_data(f).rows:
+        income = rows[district_of[money.community_id]].income
+        for source, amount in money.income.items():
+            income[source] = income.get(source, 0.0) + amount
+    return CityData(list(rows.values()))

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import College
+from accounts.offices import require_city_office, require_district_office
 from activities.enums import PolicyTalkStatus, SessionStatus
 from activities.models import Attendance, Order, PolicyTalk, Session
 from interests.models import ResidentProfile
@@ -29,7 +30,7 @@ from ratings import stars
 from ratings.models import CollegeStarRecord, SessionRating
 
 from . import selectors
-from .models import CategoryDay, CommunityDay, ResidentActivity, StarStandard
+from .models import CategoryDay, CommunityDay, ResidentActivity, StandardIndicator, StarStandard
 
 ROLLUP_BATCH = 2000
 F_SESSION_COMMUNITY = F("session__course__community_id")
@@ -306,22 +307,49 @@ def rollups_refresh_on_demand() -> RollupReport | None:
 # --- The star standard ----------------------------------------------------------------------------------------
 
 
-def standard_in_force(*, period: date) -> StarStandard | None:
-    """The published standard that rates `period`: the latest one effective from that month or earlier."""
-    return (
+def standards_in_force(*, period: date) -> dict[int | None, StarStandard]:
+    """Per district id (None: the city's default), the published standard that rates `period`.
+
+    Two queries however many districts: every published version up to the period, and their indicators.
+    """
+    chosen: dict[int | None, StarStandard] = {}
+    published = (
         StarStandard.objects.filter(published_at__isnull=False, effective_from__lte=period)
         .prefetch_related("indicators")
         .order_by("-effective_from", "-published_at", "-id")
-        .first()
     )
+    for standard in published:
+        chosen.setdefault(standard.district_id, standard)
+    return chosen
+
+
+def standard_in_force(*, period: date, district_id: int | None = None) -> StarStandard | None:
+    """The published standard that rates `period` in `district_id`: the district's own latest version
+    effective by then (adopted and perhaps adapted), or else the city's default."""
+    chosen = standards_in_force(period=period)
+    if district_id is not None and district_id in chosen:
+        return chosen[district_id]
+    return chosen.get(None)
+
+
+def _require_writer(standard_district_id: int | None, user) -> None:
+    """The city office writes the city's default; a district office writes its own district's versions."""
+    if user is None:  # the system itself: migrations, the demo, tests of the computation
+        return
+    if standard_district_id is None:
+        require_city_office(user)
+    else:
+        require_district_office(user, standard_district_id)
 
 
 def star_standard_publish(*, standard: StarStandard, user=None) -> StarStandard:
-    """Publish a draft standard: from its `effective_from` month on, the computation uses it.
+    """Publish a draft standard: from its `effective_from` month on, the computation uses it (in its
+    district, or, for the city's default, in every district without a version of its own).
 
     A published standard is not edited afterwards (the admin shows it read-only); a change is a new
     version, made with `star_standard_copy` and published in turn.
     """
+    _require_writer(standard.district_id, user)
     if standard.is_published:
         raise ValidationError(_("This standard is already published."))
     standard.full_clean()
@@ -340,24 +368,81 @@ def star_standard_publish(*, standard: StarStandard, user=None) -> StarStandard:
     return standard
 
 
-@transaction.atomic
-def star_standard_copy(*, standard: StarStandard) -> StarStandard:
-    """A new draft with the same thresholds and indicators, to be edited and published as the next version."""
-    today = timezone.localdate()
+def _copy(standard: StarStandard, **fields) -> StarStandard:
     copy = StarStandard.objects.create(
-        name=_("%(name)s (draft)") % {"name": standard.name},
-        effective_from=stars.next_month(today),
         two_stars=standard.two_stars,
         three_stars=standard.three_stars,
         four_stars=standard.four_stars,
         five_stars=standard.five_stars,
         note=standard.note,
+        origin=standard,
+        **fields,
     )
-    for indicator in standard.indicators.all():
-        indicator.pk = None
-        indicator.standard = copy
-        indicator.save()
+    StandardIndicator.objects.bulk_create(
+        StandardIndicator(standard=copy, code=i.code, weight=i.weight, worst=i.worst, best=i.best)
+        for i in standard.indicators.all()
+    )
     return copy
+
+
+@transaction.atomic
+def star_standard_copy(*, standard: StarStandard, user=None, district_id: int | None = -1) -> StarStandard:
+    """A new draft with the same thresholds and indicators, to be edited and published as the next version.
+
+    The draft belongs where the standard does, or to `district_id` (None: the city's default) when given:
+    a district office adapting the city's default copies it into its own district. `origin` names the source.
+    """
+    target = standard.district_id if district_id == -1 else district_id
+    _require_writer(target, user)
+    return _copy(
+        standard,
+        name=_("%(name)s (draft)") % {"name": standard.name},
+        effective_from=stars.next_month(timezone.localdate()),
+        district_id=target,
+    )
+
+
+@transaction.atomic
+def star_standard_adopt(*, standard: StarStandard, district_id: int, user) -> StarStandard:
+    """Adopt the city's published default as the district's own published version, from the same month.
+
+    The city's default is left as it is; adapting means copying the district's version into a draft
+    (`star_standard_copy`), editing it and publishing it.
+    """
+    require_district_office(user, district_id)
+    if standard.district_id is not None or not standard.is_published:
+        raise ValidationError(_("Only a published city default can be adopted."))
+    copy = _copy(standard, name=standard.name, effective_from=standard.effective_from, district_id=district_id)
+    copy.published_at = timezone.now()
+    copy.published_by = user
+    copy.save(update_fields=["published_at", "published_by"])
+    return copy
+
+
+@transaction.atomic
+def star_standard_update(
+    *, standard: StarStandard, user, indicators: dict[str, dict] | None = None, **changes
+) -> StarStandard:
+    """Edit a draft (its name, thresholds, note, month, indicators' weights and anchors), by its writer."""
+    standard = StarStandard.objects.select_for_update().get(pk=standard.pk)
+    _require_writer(standard.district_id, user)
+    if standard.is_published:
+        raise ValidationError(_("A published standard is not edited: copy it as a new draft."))
+    allowed = {"name", "effective_from", "two_stars", "three_stars", "four_stars", "five_stars", "note"}
+    if set(changes) - allowed:
+        raise ValidationError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(set(changes) - allowed))})
+    for field, value in changes.items():
+        setattr(standard, field, value)
+    standard.full_clean()
+    if changes:
+        standard.save(update_fields=list(changes))
+    for code, values in (indicators or {}).items():
+        indicator = standard.indicators.get(code=code)
+        for field, value in values.items():
+            setattr(indicator, field, value)
+        indicator.full_clean()
+        indicator.save(update_fields=list(values))
+    return standard
 
 
 # --- The monthly star rating ----------------------------------------------------------------------------------
@@ -421,14 +506,17 @@ def college_stars_recompute(*, period: date, now: datetime | None = None) -> lis
     now = now or timezone.now()
     period = stars.month_start(period)
     window = selectors.star_window(period)
-    in_force = standard_in_force(period=period)
-    standard = in_force.as_standard() if in_force else stars.Standard.default()
+    in_force = standards_in_force(period=period)
+    default = in_force[None].as_standard() if None in in_force else stars.Standard.default()
+    # A district with its own published version is rated by it; the others by the city's default.
+    by_district = {d: s.as_standard() for d, s in in_force.items() if d is not None}
     colleges, figures = selectors.college_figures(period=period, now=now)
 
     previous, started_from = _earlier_levels(period)
     records = [
-        _star_record(college, figures[college.pk], period=period, standard=standard, window=window, now=now,
-                     prev=previous.get(college.pk), started_from=started_from.get(college.pk))
+        _star_record(college, figures[college.pk], period=period,
+                     standard=by_district.get(college.community.street.district_id, default), window=window,
+                     now=now, prev=previous.get(college.pk), started_from=started_from.get(college.pk))
         for college in colleges
     ]
     CollegeStarRecord.objects.bulk_create(

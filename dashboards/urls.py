@@ -15,6 +15,8 @@ urlpatterns = [
             path(f"{name}/export.xlsx", views.page, {"name": name, "export": True}, name=f"{name}_xlsx"),
         )
     ],
+    path("city/", views.city, name="city"),
+    path("city/export.xlsx", views.city, {"export": True}, name="city_xlsx"),
     path("colleges/<int:pk>/", views.college, name="college"),
     path("colleges/<int:pk>/export.xlsx", views.college, {"export": True}, name="college_xlsx"),
 ]

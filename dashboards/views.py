@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import College
+from accounts.offices import is_city_office
 from accounts.selectors import Scope, scope_for
 
 from . import pages, selectors
@@ -53,6 +54,7 @@ LAYOUT = {
     "college": [("history", 7), ("pillars", 5)],
     "funds": [("sources", 12)],
     "showcases": [("showcases", 12)],
+    "city": [("participation", 6), ("loop", 6), ("stars", 6), ("funds", 6)],
 }
 # Filters a page ignores, so the form does not pretend otherwise.
 IGNORED = {"venues": {"category"}, "stars": {"category", "period"}, "funds": {"category"}, "showcases": {"category"}}
@@ -155,5 +157,35 @@ def college(request: HttpRequest, scope: Scope, pk: int, *, export: bool = False
             "layout": _layout("college", built),
             "export_url": reverse("dashboards:college_xlsx", args=[college.pk]) + (f"?{query}" if query else ""),
             "query": "",
+        },
+    )
+
+
+@require_GET
+@never_cache
+def city(request: HttpRequest, *, export: bool = False) -> HttpResponse:
+    """The city office's comparison of districts (and superusers'): anyone else signed in gets 403."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_city_office(request.user):
+        raise PermissionDenied
+    filters = selectors.resolve_filters(scope=Scope(everything=True), period=request.GET.get("period"))
+    data = selectors.page_data("city", filters)
+    built = pages.BUILDERS["city"](data, pages.Names.load(), filters)
+    if export:
+        return _xlsx(built.tables, request, "dashboard-city")
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "dashboards/city.html",
+        {
+            "title": _("The city's districts compared"),
+            "tabs": [],
+            "period_label": pages.period_label(filters),
+            "period": filters.period,
+            "page": built,
+            "layout": _layout("city", built),
+            "export_url": reverse("dashboards:city_xlsx") + (f"?{query}" if query else ""),
+            "period_choices": PERIOD_CHOICES,
         },
     )

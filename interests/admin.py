@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,6 +30,7 @@ from accounts.admin_scoping import (
     run_service_action,
 )
 from accounts.models import Grid, mask_phone
+from accounts.offices import is_city_office, office_district_ids
 from accounts.resources import ScopedImportExportMixin
 from accounts.selectors import scope_for
 from activities import desk_services as desk
@@ -37,9 +38,16 @@ from activities import orders
 from activities.models import Order, OrderEvent
 from activities.selectors import courses_open_for_orders
 
-from . import services
+from . import category_defaults, services
 from .enums import OrderChannel, OrderStatus
-from .models import Category, GroupMembership, InterestGroup, ResidentAvailability, ResidentProfile
+from .models import (
+    Category,
+    DistrictCategory,
+    GroupMembership,
+    InterestGroup,
+    ResidentAvailability,
+    ResidentProfile,
+)
 from .resources import InterestGroupResource, ResidentResource
 
 
@@ -55,6 +63,87 @@ class CategoryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("parent",)
     filter_horizontal = ("facilities",)
     ordering = ("sort_order", "name")
+    actions = ["adopt_into_my_district"]
+
+    def _may_write(self, request, obj=None) -> bool:
+        # The tree is the city's default: the city office (and superusers) write it, nobody else.
+        return self.has_view_permission(request, obj) and is_city_office(request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not office_district_ids(request.user):
+            actions.pop("adopt_into_my_district", None)
+        return actions
+
+    @admin.action(description=gettext_lazy("Adopt the selected interests into my district's tree"))
+    def adopt_into_my_district(self, request, queryset):
+        district_ids = sorted(office_district_ids(request.user))
+        if not district_ids:
+            return
+        adopted = category_defaults.district_categories_adopt(
+            district_id=district_ids[0], actor=request.user, categories=list(queryset)
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d interest adopted.", "%(count)d interests adopted.", len(adopted))
+            % {"count": len(adopted)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(DistrictCategory)
+class DistrictCategoryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A district's version of the tree: its office adapts it; the city default it came from stays as it is.
+
+    Staff read the versions of their own district(s); the city office and superusers read every district's.
+    """
+
+    community_path = None
+    list_display = ("name", "district", "category", "min_size", "max_size", "sort_order", "is_active", "adapted_at")
+    list_select_related = ("district", "category")
+    list_filter = ("district", "is_active")
+    search_fields = ("name", "category__name")
+    fields = ("district", "category", "name", "min_size", "max_size", "sort_order", "is_active", "adopted_by",
+              "adopted_at", "adapted_at")
+    readonly_fields = ("district", "category", "adopted_by", "adopted_at", "adapted_at")
+    ordering = ("district", "sort_order", "name")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user = request.user
+        if is_city_office(user):
+            return queryset
+        scope = scope_for(user)
+        mine = Q(district_id__in=office_district_ids(user))
+        if scope.everything and not office_district_ids(user):
+            return queryset
+        if scope.community_ids:
+            mine |= Q(district__streets__communities__in=scope.community_ids)
+        return queryset.filter(mine).distinct()
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        if not user.is_staff or scope_for(user).is_empty:
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        user = request.user
+        if not user.is_staff:
+            return False
+        mine = office_district_ids(user)
+        return (bool(mine) or user.is_superuser) if obj is None else (user.is_superuser or obj.district_id in mine)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        category_defaults.district_category_adapt(
+            version=obj, actor=request.user, **{f: form.cleaned_data[f] for f in form.changed_data}
+        )
 
 
 class ResidentAvailabilityInline(ScopedInlineMixin, admin.TabularInline):

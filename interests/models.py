@@ -6,6 +6,7 @@ may know of classes."""
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -73,6 +74,49 @@ class Category(models.Model):
         """The name in the reader's language: the English name for an English reader, when there is one."""
         language = get_language() or ""
         return self.name_en if self.name_en and language.startswith("en") else self.name
+
+
+class DistrictCategory(models.Model):
+    """A district's own version of one node of the city's category tree (adopted, then perhaps adapted).
+
+    The city's tree (`Category`) stays the one set of interests that orders, classes and skills point at, so
+    figures compare across districts; what a district adapts is how it offers a node: its name, class
+    sizes, order and whether it is offered at all. `category` is the origin: the city default it came from.
+    """
+
+    district = models.ForeignKey(
+        "accounts.District", verbose_name=_("district"), on_delete=models.CASCADE, related_name="categories"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("city default"), on_delete=models.CASCADE, related_name="district_versions"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    min_size = models.PositiveSmallIntegerField(_("minimum class size"), validators=[MinValueValidator(1)])
+    max_size = models.PositiveSmallIntegerField(_("maximum class size"), validators=[MinValueValidator(1)])
+    sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("adopted by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    adopted_at = models.DateTimeField(_("adopted at"), default=timezone.now)
+    adapted_at = models.DateTimeField(_("last adapted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("district's interest category")
+        verbose_name_plural = _("district's interest categories")
+        ordering = ["district", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "category"], name="district_category_once"),
+            models.CheckConstraint(condition=Q(min_size__gte=1), name="district_category_min_size_positive"),
+            models.CheckConstraint(condition=Q(min_size__lte=F("max_size")), name="district_category_min_not_above_max"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.min_size and self.max_size and self.min_size > self.max_size:
+            raise ValidationError(_("The minimum class size cannot be above the maximum."))
 
 
 class ResidentProfile(Located):

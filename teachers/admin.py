@@ -82,7 +82,18 @@ class TeacherAdmin(ScopedAdminMixin, ScopedImportExportMixin, SimpleHistoryAdmin
     readonly_fields = ("created",)
     fieldsets = (
         (None, {"fields": ("name", "phone", "user", "community", "district", "source", "kind", "bio", "is_active")}),
-        (_("Load and reach"), {"fields": ("max_weekly_sessions", "max_travel_km", "latitude", "longitude")}),
+        (
+            _("Load and reach"),
+            {
+                "fields": (
+                    "max_weekly_sessions",
+                    "max_travel_km",
+                    "serves_neighbouring_districts",
+                    "latitude",
+                    "longitude",
+                )
+            },
+        ),
         (_("Recommendation"), {"fields": ("recommended_by", "created")}),
     )
     inlines = [TeacherSkillInline, TeacherAvailabilityInline]

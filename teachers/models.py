@@ -67,6 +67,14 @@ class Teacher(Located):
         validators=[MinValueValidator(1)],
         help_text=_("The fewest residents this teacher agrees to start a class with; blank: the interest's minimum."),
     )
+    # 城市师资共享: the teacher's own choice to be offered to the matching of other districts too, within
+    # `max_travel_km`; their sessions anywhere count against `max_weekly_sessions` all the same.
+    serves_neighbouring_districts = models.BooleanField(
+        _("serves neighbouring districts"),
+        default=False,
+        db_default=False,
+        help_text=_("Offered to the matching of other districts within the furthest travel distance."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()

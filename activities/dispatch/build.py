@@ -12,7 +12,8 @@ What goes in, for a community, a street or the district (the *scope*) and a term
   in the spec's format (``[]`` would mean "any"), so such an order is not sent to the solver: the service
   records it as unassigned with ``no_common_slot``, which is then true by construction.
 - **Categories**: those of the orders, with the codes of the facilities they need and their sizes.
-- **Teachers**: active, located teachers with a skill among those categories. Their slots are the weekly
+- **Teachers**: active, located teachers with a skill among those categories, of the node's district or
+  opted in to serve neighbouring districts (城市师资共享, ``teacher_pool_q``). Their slots are the weekly
   slots inside one of their free-time windows, less every slot that overlaps, in some week of the term
   still to come, one of their scheduled sessions; less the slots of their open or proposed courses of the
   term; less the slots of live proposed classes; less slots they declined in this term. Their
@@ -49,7 +50,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,6 +168,26 @@ def community_ids_of(node: Node) -> frozenset[int]:
     if isinstance(node, Street):
         return frozenset(Community.objects.filter(street=node).values_list("pk", flat=True))
     return frozenset(Community.objects.filter(street__district=node).values_list("pk", flat=True))
+
+
+def district_of(node: Node) -> int:
+    """The id of the district a node lies in."""
+    if isinstance(node, Community):
+        return Street.objects.values_list("district_id", flat=True).get(pk=node.street_id)
+    if isinstance(node, Street):
+        return node.district_id
+    return node.pk
+
+
+def teacher_pool_q(district_id: int, prefix: str = "") -> Q:
+    """The teachers a district's matching may use (城市师资共享): its own (by their home community, or by the
+    district of those without one), and those of other districts who opted in to serve
+    neighbouring districts. How far they travel is checked against the venues afterwards (`max_travel_km`)."""
+    return (
+        Q(**{f"{prefix}community__street__district_id": district_id})
+        | Q(**{f"{prefix}community__isnull": True, f"{prefix}district_id": district_id})
+        | Q(**{f"{prefix}serves_neighbouring_districts": True})
+    )
 
 
 def default_term(
@@ -330,7 +351,7 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         slots=tuple(spec.Slot(s.code, s.weekday, f"{s.start:%H:%M}", f"{s.end:%H:%M}") for s in slots),
         categories=tuple(categories),
         orders=tuple(_spec_order(f, orders.slots[f.id], orders.free.get(f.id, ())) for f in solvable),
-        teachers=tuple(_spec_teachers(category_ids, cal, holds, venues, slot_rank)),
+        teachers=tuple(_spec_teachers(category_ids, cal, holds, venues, slot_rank, district_of(node))),
         venues=tuple(venues),
         groups=tuple(_spec_groups(community_ids, category_ids, categories)),
     )
@@ -605,13 +626,20 @@ def _spec_venues(venue_rows: list[_VenueRow], slot_rank: dict[str, int]) -> list
 
 
 def _spec_teachers(
-    category_ids: list[int], cal: _Calendar, holds: _Holds, venues: list[spec.Venue], slot_rank: dict[str, int]
+    category_ids: list[int],
+    cal: _Calendar,
+    holds: _Holds,
+    venues: list[spec.Venue],
+    slot_rank: dict[str, int],
+    district_id: int,
 ) -> list[spec.Teacher]:
-    """Active, located teachers with a skill among the categories, a free slot, a session left to give and
-    a venue within their travel range."""
+    """Active, located teachers of the district's pool (`teacher_pool_q`) with a skill among the categories,
+    a free slot, a session left to give and a venue within their travel range. Their load (`holds`) counts
+    their sessions and classes in every district, so a shared teacher's week is counted once."""
     skills: defaultdict[int, list[int]] = defaultdict(list)
     for teacher_id, category_id in (
         TeacherSkill.objects.filter(category_id__in=category_ids, teacher__is_active=True)
+        .filter(teacher_pool_q(district_id, "teacher__"))
         .order_by("teacher_id", "category_id")
         .values_list("teacher_id", "category_id")
     ):

@@ -87,7 +87,27 @@ def make_node(community) -> Node:
     api_token_create(user=resident, name="phone")
     _showcase_rows(community, group=group, venue=venue, staff=staff)
     _recognition_rows(community, resident=resident, course=course, group=group, venue=venue, staff=staff)
+    _sharing_rows(community, course=course)
     return node
+
+
+def _sharing_rows(community, *, course) -> None:
+    """Issue 18's shared rows: a class template with a copy in the community, the district's version of an
+    interest. Written directly: fixtures for the admin's scoping (tests/sharing covers the services)."""
+    from activities.models import CourseTemplate, CourseTemplateCopy
+    from interests.models import DistrictCategory
+
+    district_id = community.street.district_id
+    template = CourseTemplate.objects.create(
+        title=course.title, category=course.category, capacity=course.capacity, source_course=course,
+        district_id=district_id,
+    )
+    CourseTemplateCopy.objects.create(template=template, course=course, district_id=district_id)
+    category = course.category
+    DistrictCategory.objects.create(
+        district_id=district_id, category=category, name=category.name, min_size=category.min_size,
+        max_size=category.max_size,
+    )
 
 
 def _noshow_rows(community, resident, session, registration) -> None:
