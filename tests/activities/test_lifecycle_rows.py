@@ -175,3 +175,27 @@ def test_a_class_is_closed_by_its_own_community_or_the_task_only():
         pair.a2.pk: CourseStatus.OPEN,
         pair.b1.pk: CourseStatus.CLOSED,
     }
+
+
+def test_terms_advance_moves_each_wrong_status_once_and_counts_the_moves():
+    today = timezone.localdate()
+    day = timedelta(days=1)
+
+    def term(starts, ends, status):
+        return TermFactory(starts_on=today + starts * day, ends_on=today + ends * day, status=status)
+
+    wrong = [
+        term(-90, -1, TermStatus.RUNNING),
+        term(-1, 90, TermStatus.UPCOMING),
+        term(1, 90, TermStatus.RUNNING),
+    ]
+    right = [
+        term(-90, -1, TermStatus.ENDED),
+        term(-1, 90, TermStatus.RUNNING),
+        term(1, 90, TermStatus.UPCOMING),
+    ]
+    assert services.terms_advance(today=today) == 3
+    expected = [TermStatus.ENDED, TermStatus.RUNNING, TermStatus.UPCOMING]
+    assert [Term.objects.get(pk=t.pk).status for t in wrong] == expected
+    assert [Term.objects.get(pk=t.pk).status for t in right] == expected
+    assert services.terms_advance(today=today) == 0
