@@ -126,7 +126,7 @@ def test_city_fanout_gives_each_district_its_own_proposal(town):
     TermFactory(district=other.street.district, starts_on=town.term.starts_on, ends_on=town.term.ends_on)
     tai = category("太极", min_size=3, max_size=10)
     orders(4, other, tai, km=60.1)
-    teacher([tai], km=60.0, max_km=5)
+    teacher([tai], km=60.0, max_km=5, community=other)
     venue(other)
     results = match_city_fanout(city=town.district.city, time_limit=5)
     runs = {d.pk: MatchRun.objects.get(pk=r.get()) for d, r in results}
@@ -145,7 +145,8 @@ def test_districts_built_at_once_sharing_a_teacher_the_second_gather_runs_its_di
     other = CommunityFactory(street=StreetFactory(district=yubei), **north(2))
     orders(4, town.a, yoga, staff=town.staff_a)
     orders(4, other, yoga, km=2.1)
-    shared = teacher([yoga], km=1.0, max_km=10, max_weekly=1)
+    # Of 两江's pool, and offered to its neighbours (城市师资共享): both districts' runs may count on them.
+    shared = teacher([yoga], km=1.0, max_km=10, max_weekly=1, serves_neighbouring_districts=True)
     venue(town.a)
     venue(other)
     plans = [
