@@ -111,7 +111,9 @@ def seed_funds(seeder) -> None:
     )
     if not colleges:
         return
-    terms = list(Term.objects.filter(ends_on__gte=window_start, starts_on__lte=today).order_by("starts_on"))
+    terms = list(
+        Term.objects.filter(district_id=district_id, ends_on__gte=window_start, starts_on__lte=today).order_by("starts_on")
+    )
     staff_of = defaultdict(list)
     for user_id, community_id in RoleAssignment.objects.filter(role=Role.COMMUNITY_STAFF, community__street__district_id=district_id).values_list("user_id", "community_id"):
         staff_of[community_id].append(user_id)

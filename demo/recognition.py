@@ -39,11 +39,9 @@ FIELD = {
 
 
 def _term(seeder) -> Term:
-    """The term under way (or the latest one begun): the rounds recognise its work."""
-    return (
-        Term.objects.filter(starts_on__lte=seeder.today).order_by("-starts_on").first()
-        or Term.objects.order_by("starts_on").first()
-    )
+    """The district's term under way (or the latest one begun): the rounds recognise its work."""
+    terms = Term.objects.filter(district=seeder.district)
+    return terms.filter(starts_on__lte=seeder.today).order_by("-starts_on").first() or terms.order_by("starts_on").first()
 
 
 def _round(seeder, *, title, term, district=None, street=None, opened_by, status, priority_days, invite):

@@ -1,8 +1,9 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from activities import course_templates
 from activities.enums import CourseStatus, SessionStatus
@@ -131,7 +132,7 @@ def test_a_district_cannot_edit_another_districts_template(two_districts, well_r
 def test_update_refuses_the_origin_fields(two_districts, well_run):
     course, _other = well_run
     template = course_templates.course_template_publish(course=course, actor=two_districts.office1)
-    with pytest.raises(Exception, match="cannot be changed"):
+    with translation.override("en"), pytest.raises(ValidationError, match="cannot be changed"):
         course_templates.course_template_update(
             template=template, actor=two_districts.office1, district=two_districts.d2
         )
@@ -173,6 +174,7 @@ def test_admin_publish_and_copy_actions(client, two_districts, well_run):
             "community": two_districts.c2.pk,
         },
         follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert [str(m) for m in response.context["messages"]][-1] == "1 class draft made."
     assert CourseTemplateCopy.objects.get().course.community == two_districts.c2
