@@ -18,7 +18,7 @@ For each count K of --districts (the first K districts of the database):
    rolled back (deliveries per process-second: one worker process's rate).
 
 Printed with the load average beside each figure; this process's peak memory at the end. Nothing is left
-behind but the last run's proposals (discard them in the admin, or run with --discard).
+behind but the last run's proposals (discard them in the admin).
 """
 
 from __future__ import annotations
