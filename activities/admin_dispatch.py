@@ -403,10 +403,8 @@ class MatchRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
 # --- proposed classes ----------------------------------------------------------------------------------------
 
 
-class PlacementInline(ReadOnlyInlineMixin, admin.TabularInline):
-    model = ProposedPlacement
-    fields = ("order_link", "resident", "phone", "community", "walk_km", "weight", "active")
-    show_change_link = False
+class _OrderRowInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """Rows that stand for one resident's order (a placement, a near miss's member): its link and resident."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order__resident", "order__community")
@@ -419,13 +417,19 @@ class PlacementInline(ReadOnlyInlineMixin, admin.TabularInline):
     def resident(self, obj):
         return obj.order.resident
 
-    @admin.display(description=gettext_lazy("mobile number"))
-    def phone(self, obj):
-        return mask_phone(obj.order.resident.phone)
-
     @admin.display(description=gettext_lazy("community"))
     def community(self, obj):
         return obj.order.community
+
+
+class PlacementInline(_OrderRowInline):
+    model = ProposedPlacement
+    fields = ("order_link", "resident", "phone", "community", "walk_km", "weight", "active")
+    show_change_link = False
+
+    @admin.display(description=gettext_lazy("mobile number"))
+    def phone(self, obj):
+        return mask_phone(obj.order.resident.phone)
 
     @admin.display(description=gettext_lazy("priority"))
     def weight(self, obj):
@@ -719,24 +723,9 @@ class WaitingNoticeAdmin(_ReadOnlyAdmin):
     readonly_fields = fields
 
 
-class NearMissMemberInline(ReadOnlyInlineMixin, admin.TabularInline):
+class NearMissMemberInline(_OrderRowInline):
     model = NearMissMember
     fields = ("order_link", "resident", "community", "extra", "consent", "answered_at")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("order__resident", "order__community")
-
-    @admin.display(description=gettext_lazy("order"))
-    def order_link(self, obj):
-        return _change_link(obj.order, f"#{obj.order_id}")
-
-    @admin.display(description=gettext_lazy("resident"))
-    def resident(self, obj):
-        return obj.order.resident
-
-    @admin.display(description=gettext_lazy("community"))
-    def community(self, obj):
-        return obj.order.community
 
 
 @admin.register(NearMiss)
