@@ -9,6 +9,8 @@ PORT ?= 8000
 # (tests/conftest.py); workers take tests one at a time, the slow ones first (tests/conftest.py).
 # `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= auto
+# More pytest arguments, e.g. `make test TEST_ARGS='-m "not slow"'`; CI passes its own (.ci/run).
+TEST_ARGS ?=
 PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') DJANGO_ALLOWED_HOSTS=college.example.org
 
 .PHONY: install run test lint ci migrations-check deploy-check messages compilemessages worker beat clean mutation
@@ -29,7 +31,7 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist load --maxschedchunk 1
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist load --maxschedchunk 1 $(TEST_ARGS)
 
 # ruff, then the layers (.importlinter, docs/architecture.md): a domain module importing an app above it fails.
 lint: install

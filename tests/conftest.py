@@ -113,7 +113,44 @@ def _transactional(item) -> bool:
     return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--embedded-only",
+        action="store_true",
+        help="only the tests of the embedded default and of the code that differs by database vendor "
+        "(tests/vendor_paths.py): CI's SQLite run, the whole suite having run on PostgreSQL",
+    )
+
+
+def _embedded_only(config, items):
+    from tests.vendor_paths import embedded_paths
+
+    root = config.rootpath
+    wanted = {root / p for p in embedded_paths()}
+    keep = [item for item in items if item.path in wanted]
+    config.hook.pytest_deselected(items=[item for item in items if item.path not in wanted])
+    items[:] = keep
+
+
+def _skip_direct_db_behind_the_pooler(items):
+    from django.conf import settings
+
+    if settings.DATABASE_POOLER != "pgbouncer":
+        return
+    skip = pytest.mark.skip(reason="needs a direct connection to PostgreSQL, not PgBouncer (CI runs it on one)")
+    for item in items:
+        if item.get_closest_marker("direct_db") is not None:
+            item.add_marker(skip)
+
+
 def pytest_collection_modifyitems(config, items):
+    if config.getoption("--embedded-only"):
+        _embedded_only(config, items)
+    _skip_direct_db_behind_the_pooler(items)
+    _slow_first(items)
+
+
+def _slow_first(items):
     """Within the transactional tests (pytest-django runs them after the other database tests, before the
     tests without a database), the slow ones first, each followed by a quick one.
 

@@ -18,7 +18,9 @@ from tests.factories import CourseFactory, ResidentFactory, SessionFactory, Week
 
 from .conftest import ROOT, celery_worker, portal_env, wait_for
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+# Each test kills its server connection or reads the settings of one: through PgBouncer the pool would
+# answer for another (CI runs these on a direct connection).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.direct_db]
 
 
 def _other_connection():

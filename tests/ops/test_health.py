@@ -105,6 +105,7 @@ def test_readyz_fails_when_the_outbox_lags(client, settings):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.direct_db  # kills its own server connection: behind PgBouncer that is the pool's
 def test_readyz_fails_when_the_database_is_gone(client, on_postgres):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
