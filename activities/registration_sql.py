@@ -20,6 +20,12 @@ eight queries:
   it, and whether those counts are fresh: a statement that waited for the lock reads an older snapshot
   than the class version it locked, and the caller then counts again (`queue_facts`).
 
+The notice's outbox row, once the on-commit fast path has published it, is not deleted by a round trip of its
+own: its id waits in this process's `published` list and the process's next registration statement deletes
+it (a CTE). A process that serves no registration for FLUSH_SECONDS deletes what waits at the end of its
+next request (`flush_published`, on request_finished); one that is stopped leaves the rows to the relay,
+which publishes them once more after OUTBOX_GRACE_SECONDS (delivery is at least once, the tasks idempotent).
+
 The registration's id is taken before the statement, from ids this process reserves from the table's
 sequence (the statement reserves the next batch when few are left), because the notice's outbox message
 names it. Ids are unique; under several processes they are not in time order — the waiting list is
@@ -30,9 +36,11 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.signals import request_finished
 from django.db import connection
 
 from ops.outbox import MessageData
@@ -40,6 +48,9 @@ from ops.outbox import MessageData
 ID_BATCH = 32
 # Reserve the next batch when fewer than this are left, in the registration statement itself.
 ID_LOW_WATER = 8
+# Published outbox rows wait at most this long for a registration statement to delete them; well inside the
+# relay's grace (OUTBOX_GRACE_SECONDS, 30 s by default), after which it would publish them again.
+FLUSH_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,52 @@ class _Ids:
 
 
 ids = _Ids()
+
+
+class _Published:
+    """Ids of outbox rows this process published and has not deleted yet, with the time of the oldest."""
+
+    def __init__(self) -> None:
+        self._pks: list[int] = []
+        self._since: float | None = None
+        self._lock = threading.Lock()
+
+    def add(self, pk: int) -> None:
+        with self._lock:
+            self._pks.append(pk)
+            if self._since is None:
+                self._since = time.monotonic()
+
+    def take(self, *, older_than: float = 0.0) -> list[int]:
+        """All waiting ids (none unless the oldest has waited `older_than` seconds); they are the caller's
+        to delete, or to `give_back`."""
+        with self._lock:
+            if not self._pks or time.monotonic() - self._since < older_than:
+                return []
+            pks, self._pks, self._since = self._pks, [], None
+            return pks
+
+    def give_back(self, pks: list[int]) -> None:
+        with self._lock:
+            if pks:
+                self._pks.extend(pks)
+                self._since = self._since or time.monotonic()
+
+
+published = _Published()
+
+
+def flush_published(**kwargs) -> None:
+    """request_finished: delete the published rows that have waited FLUSH_SECONDS for a registration
+    statement (a process between rushes), in one round trip that does not wait for the WAL flush."""
+    pks = published.take(older_than=FLUSH_SECONDS)
+    if pks:
+        from ops import outbox
+
+        outbox._forget(*pks)
+
+
+request_finished.connect(flush_published, dispatch_uid="activities.registration_sql.flush_published")
 
 
 def _tables() -> dict[str, str]:
@@ -161,6 +218,10 @@ hist AS (
     SELECT id, %(course)s, %(resident)s, status, %(order)s, %(placed_by)s, created, status_changed,
            created, NULL, '+', %(history_user)s
     FROM ins
+),
+gone AS (
+    -- Outbox rows of this process's earlier registrations, published since: done with.
+    DELETE FROM {outbox} WHERE id = ANY(%(published)s::bigint[])
 ),
 out AS (
     INSERT INTO {outbox} (task_name, args, kwargs, headers, created, available_at, attempts, last_error)
@@ -261,30 +322,35 @@ def register(
             ]
         ),
         "reserve": ids.want(),
+        "published": published.take(),
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_sql("register", _REGISTER), params)
-        (
-            has_existing,
-            locked,
-            inserted,
-            refusal,
-            past_why,
-            reg_id,
-            status,
-            created,
-            status_changed,
-            existing_order_id,
-            existing_placed_by_id,
-            course_status,
-            capacity,
-            confirmed_count,
-            waiting,
-            ahead,
-            fresh,
-            outbox,
-            reserved,
-        ) = cursor.fetchone()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_sql("register", _REGISTER), params)
+            (
+                has_existing,
+                locked,
+                inserted,
+                refusal,
+                past_why,
+                reg_id,
+                status,
+                created,
+                status_changed,
+                existing_order_id,
+                existing_placed_by_id,
+                course_status,
+                capacity,
+                confirmed_count,
+                waiting,
+                ahead,
+                fresh,
+                outbox,
+                reserved,
+            ) = cursor.fetchone()
+    except Exception:
+        published.give_back(params["published"])
+        raise
     if reserved:
         ids.add(reserved)
     if inserted:

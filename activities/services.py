@@ -153,7 +153,8 @@ def _registration_create_lean(*, course: Course, resident: User, placed_by: User
         registration.queue = None
         return registration
     for message in row.outbox:
-        outbox.written(message)
+        # Once published, the row is deleted by this process's next registration statement (no round trip).
+        outbox.written(message, forget=registration_sql.published.add)
     registration = Registration(
         pk=row.registration_id,
         course=course,

@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
@@ -163,9 +165,13 @@ def _status_context(request: HttpRequest, course: Course, *, notice: str = "", e
     state = registration_state(course=course, user=request.user, **known)
     calendar_url = ""
     if state.status == RegistrationStatus.CONFIRMED:
-        profile = getattr(request.user, "profile", None)
-        if profile is not None:
-            calendar_url = request.build_absolute_uri(reverse("activities:ical", args=[profile.calendar_token]))
+        # Read with the class where the view could (`_course_to_register`), else from the profile.
+        token = getattr(course, "my_calendar_token", None)
+        if token is None:
+            profile = getattr(request.user, "profile", None)
+            token = profile.calendar_token if profile is not None else ""
+        if token:
+            calendar_url = request.build_absolute_uri(reverse("activities:ical", args=[token]))
     return {
         "course": course,
         "state": state,
@@ -213,12 +219,24 @@ def _answer(
     return redirect("activities:course_detail", pk=course.pk)
 
 
+def _course_to_register(pk: int, user) -> Course:
+    """The class row, with the resident's calendar token (`my_calendar_token`, "" without a profile) in the
+    same query: the status block links the calendar once a place is taken."""
+    token = ResidentProfile.objects.filter(user=user.pk).values("calendar_token")[:1]
+    return get_object_or_404(
+        Course.objects.exclude(status=CourseStatus.PROPOSED).annotate(
+            my_calendar_token=Coalesce(Subquery(token), Value(""))
+        ),
+        pk=pk,
+    )
+
+
 @require_POST
 def course_register(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a place, or a place on the waiting list. A double-click makes one registration."""
     if not request.user.is_authenticated:
         return _to_sign_in(request, reverse("activities:course_detail", args=[pk]))
-    course = get_object_or_404(Course.objects.exclude(status=CourseStatus.PROPOSED), pk=pk)
+    course = _course_to_register(pk, request.user)
     try:
         registration = services.registration_create(course=course, resident=request.user)
     except ValidationError as exc:

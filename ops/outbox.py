@@ -115,10 +115,11 @@ def held():
         _held.reset(token)
 
 
-def written(message: MessageData) -> None:
+def written(message: MessageData, *, forget=None) -> None:
     """A held message that the caller's own statement has inserted (as row `message.pk`): publish it on
-    commit, as `enqueue` would have."""
-    transaction.on_commit(partial(_fast_path, message))
+    commit, as `enqueue` would have. `forget(pk)`, if given, takes over deleting the published row (within
+    OUTBOX_GRACE_SECONDS, or the relay publishes it again)."""
+    transaction.on_commit(partial(_fast_path, message, forget=forget))
 
 
 def enqueue(task_name: str, *args, **kwargs) -> None:
@@ -135,7 +136,7 @@ def enqueue(task_name: str, *args, **kwargs) -> None:
     transaction.on_commit(partial(_fast_path, MessageData(row.pk, task_name, list(args), kwargs, headers)))
 
 
-def _fast_path(data: MessageData) -> None:
+def _fast_path(data: MessageData, forget=None) -> None:
     if not eager() and _broker_resting():
         return
     try:
@@ -153,11 +154,11 @@ def _fast_path(data: MessageData) -> None:
         return
     _note_broker(True)
     _count("published")
-    _forget(data.pk)
+    (forget or _forget)(data.pk)
 
 
-def _forget(pk: int) -> None:
-    """Delete a published row. On PostgreSQL in autocommit (where on-commit work runs) this is one round
+def _forget(*pks: int) -> None:
+    """Delete published rows. On PostgreSQL in autocommit (where on-commit work runs) this is one round
     trip that does not wait for the WAL flush: a delete lost in a crash only means the relay publishes the
     message once more, which delivery already allows (at least once). The request's own change was
     committed durably before this runs."""
@@ -168,17 +169,17 @@ def _forget(pk: int) -> None:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "BEGIN; SET LOCAL synchronous_commit TO OFF;"
-                    f" DELETE FROM {OutboxMessage._meta.db_table} WHERE id = %s; COMMIT",
-                    [pk],
+                    f" DELETE FROM {OutboxMessage._meta.db_table} WHERE id = ANY(%s); COMMIT",
+                    [list(pks)],
                 )
         except Exception:
             # The string's own transaction is left aborted: end it, so the connection is usable again.
             # The row stays for the relay.
-            logger.warning("outbox: could not delete published #%s; the relay will publish it again", pk)
+            logger.warning("outbox: could not delete published %s; the relay will publish again", pks)
             if connection.connection is not None and not connection.connection.closed:
                 connection.connection.rollback()
         return
-    OutboxMessage.objects.filter(pk=pk).delete()
+    OutboxMessage.objects.filter(pk__in=pks).delete()
 
 
 def relay(*, limit: int | None = None, grace: timedelta | None = None) -> int:

@@ -4,7 +4,7 @@ import time
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from activities import services
+from activities import registration_sql, services
 from activities.enums import CourseStatus, RegistrationStatus
 from activities.models import Course, Registration
 from community_college.errors import ConflictError, ScopeError
@@ -167,9 +167,10 @@ def test_registration_concurrent_residents_never_oversell(on_postgres, guarded):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_registration_rush_answers_true_positions_and_writes_history_and_notices(on_postgres):
+def test_registration_rush_answers_true_positions_and_writes_history_and_notices(on_postgres, monkeypatch):
     """What each request is told (its place, its position in the queue) is what the rows say afterwards;
     each registration has its history row, and its notice left the outbox once committed."""
+    registration_sql.published.take()  # ids that earlier tests' registrations left waiting
     course = CourseFactory(capacity=3)
     other = CourseFactory(community=course.community, capacity=3)
     people = _residents(12, course.community)
@@ -191,7 +192,14 @@ def test_registration_rush_answers_true_positions_and_writes_history_and_notices
     assert sorted(history.values_list("id", "history_type", "status")) == sorted(
         (r.pk, "+", r.status) for r in live.values()
     )
-    # Every notice's outbox row was published once its registration committed, and removed.
+    # Every notice's outbox row was published once its registration committed; the rows are deleted by the
+    # process's later registration statements, and those still waiting at the end of a request after
+    # FLUSH_SECONDS: what is left is exactly what waits.
+    waiting_rows = registration_sql.published.take()
+    assert waiting_rows and sorted(OutboxMessage.objects.values_list("pk", flat=True)) == sorted(waiting_rows)
+    registration_sql.published.give_back(waiting_rows)
+    monkeypatch.setattr(registration_sql, "FLUSH_SECONDS", 0)
+    registration_sql.flush_published()
     assert not OutboxMessage.objects.exists()
     other.refresh_from_db()
     assert other.confirmed_count == 0 and not other.registrations.exists()
