@@ -70,7 +70,9 @@ def test_teacher_score_subquery_defaults_to_now(three_teachers):
     # By the real clock y's late 1 (given 7 days ago) counts too, beside the 3, 4, 5 given 10 days ago.
     w7, w10 = 0.5 ** (7 / HL), 0.5 ** (10 / HL)
     assert rows[y.pk] == pytest.approx((12 * w10 + w7) / (3 * w10 + w7), abs=1e-4)
-    assert rows[x.pk] == pytest.approx(scores.teacher_scores(teacher_ids=[x.pk])[x.pk].weighted_mean, abs=1e-6)
+    assert rows[x.pk] == pytest.approx(
+        scores.teacher_scores(teacher_ids=[x.pk])[x.pk].weighted_mean, abs=1e-6
+    )
 
 
 def test_teacher_score_subquery_from_another_model(three_teachers):

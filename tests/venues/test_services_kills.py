@@ -33,8 +33,12 @@ def two_venues():
     for name in ("a", "b"):
         venue = VenueFactory(requires_confirmation=True)
         rows[name] = venue
-        rows[f"{name}1"] = BookingFactory(venue=venue, starts_at=_at(0), ends_at=_at(1), status=BookingStatus.PENDING)
-        rows[f"{name}2"] = BookingFactory(venue=venue, starts_at=_at(2), ends_at=_at(3), status=BookingStatus.PENDING)
+        rows[f"{name}1"] = BookingFactory(
+            venue=venue, starts_at=_at(0), ends_at=_at(1), status=BookingStatus.PENDING
+        )
+        rows[f"{name}2"] = BookingFactory(
+            venue=venue, starts_at=_at(2), ends_at=_at(3), status=BookingStatus.PENDING
+        )
         manager = ResidentFactory()
         VenueManager.objects.create(venue=venue, user=manager)
         rows[f"manager_{name}"] = manager
@@ -102,14 +106,19 @@ def test_owner_confirm_by_another_venue_or_community_is_refused(two_venues, who)
 @pytest.mark.parametrize("action", ["confirm", "decline"])
 def test_owner_answer_of_a_booking_no_longer_pending_is_refused(two_venues, status, action):
     target = two_venues["b2"]
-    Booking.objects.filter(pk=target.pk).update(status=status, decline_reason="满了" if status == "declined" else "")
+    Booking.objects.filter(pk=target.pk).update(
+        status=status, decline_reason="满了" if status == "declined" else ""
+    )
     before = snapshot(Booking.objects.all(), *FIELDS)
     with translation.override("en"), pytest.raises(ConflictError) as excinfo:
         if action == "confirm":
             services.booking_owner_confirm(booking=target, actor=two_venues["manager_b"])
         else:
             services.booking_decline(booking=target, actor=two_venues["manager_b"], reason="维修")
-    assert (excinfo.value.messages[0], excinfo.value.code) == ("This booking no longer awaits an answer.", "not_pending")
+    assert (excinfo.value.messages[0], excinfo.value.code) == (
+        "This booking no longer awaits an answer.",
+        "not_pending",
+    )
     assert snapshot(Booking.objects.all(), *FIELDS) == before
 
 
@@ -129,7 +138,11 @@ def test_decline_declines_that_booking_only_and_frees_the_room(two_venues, who):
     before = _others(target)
     returned = services.booking_decline(booking=target, actor=actor, reason="  " + "漏水" * 200 + "  ")
     row = Booking.objects.get(pk=target.pk)
-    assert (row.status, row.answered_by_id, row.decline_reason) == (BookingStatus.DECLINED, actor.pk, "漏水" * 150)
+    assert (row.status, row.answered_by_id, row.decline_reason) == (
+        BookingStatus.DECLINED,
+        actor.pk,
+        "漏水" * 150,
+    )
     assert row.answered_at is not None and abs(row.answered_at - timezone.now()) < timedelta(minutes=5)
     assert row.history.first().history_change_reason == f"declined by {actor.pk}"
     assert (returned.pk, returned.status) == (target.pk, BookingStatus.DECLINED)
@@ -184,6 +197,9 @@ def test_venue_manager_add_by_own_community_staff_only(two_venues):
     assert first.pk == again.pk and (first.venue_id, first.user_id) == (a.pk, user.pk)
     with translation.override("en"), pytest.raises(ScopeError) as excinfo:
         services.venue_manager_add(venue=b, user=user, actor=two_venues["staff_a"])
-    assert (excinfo.value.messages[0], excinfo.value.code) == (f"{b.name} belongs to another community.", "scope")
+    assert (excinfo.value.messages[0], excinfo.value.code) == (
+        f"{b.name} belongs to another community.",
+        "scope",
+    )
     assert list(VenueManager.objects.filter(user=user).values_list("venue_id", flat=True)) == [a.pk]
     assert VenueManager.objects.filter(venue=b).count() == 1
