@@ -61,7 +61,10 @@ def test_a_venue_given_to_a_class_without_one_books_each_coming_meeting_with_its
     course = CourseFactory(community=a.community, capacity=5, venue=None, slot=None)
     meetings = [
         services.session_schedule(
-            course=course, starts_at=next_weekday(1, 18, weeks), ends_at=next_weekday(1, 19, weeks), actor=staff
+            course=course,
+            starts_at=next_weekday(1, 18, weeks),
+            ends_at=next_weekday(1, 19, weeks),
+            actor=staff,
         )
         for weeks in (1, 2)
     ]
@@ -116,18 +119,27 @@ def test_the_new_slot_is_found_in_the_meetings_own_week_from_any_weekday(two):
     assert [(s.starts_at, s.ends_at) for s in _coming(a.course)] == [
         (m + timedelta(hours=10), m + timedelta(hours=11)) for m in mondays
     ]
-    assert list(Booking.objects.filter(session__course=a.course).order_by("starts_at").values_list("starts_at", "ends_at")) == [
-        (m + timedelta(hours=10), m + timedelta(hours=11)) for m in mondays
-    ]
+    assert list(
+        Booking.objects.filter(session__course=a.course)
+        .order_by("starts_at")
+        .values_list("starts_at", "ends_at")
+    ) == [(m + timedelta(hours=10), m + timedelta(hours=11)) for m in mondays]
     assert snapshot(b) == before_b
 
 
-def _teacher_with_meeting(community, starts_at, ends_at, *, course_status=CourseStatus.OPEN, status=SessionStatus.SCHEDULED):
+def _teacher_with_meeting(
+    community, starts_at, ends_at, *, course_status=CourseStatus.OPEN, status=SessionStatus.SCHEDULED
+):
     """A teacher whose other class meets from `starts_at` to `ends_at` (created directly: no booking)."""
     teacher = TeacherFactory()
     course = CourseFactory(community=community, teacher=teacher, status=course_status)
     Session.objects.create(
-        course=course, venue=None, starts_at=starts_at, ends_at=ends_at, capacity=course.capacity, status=status
+        course=course,
+        venue=None,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=course.capacity,
+        status=status,
     )
     return teacher
 
@@ -202,7 +214,9 @@ def test_another_communitys_staff_may_neither_cancel_nor_move_a_meeting(two):
     with pytest.raises(ScopeError):
         services.session_cancel(session=first, actor=b.staff)
     with pytest.raises(ScopeError):
-        services.session_reschedule(session=first, actor=b.staff, starts_at=later, ends_at=later + timedelta(hours=1))
+        services.session_reschedule(
+            session=first, actor=b.staff, starts_at=later, ends_at=later + timedelta(hours=1)
+        )
     assert (snapshot(a), snapshot(b)) == (before_a, before_b)
     services.session_cancel(session=_coming(b.course).first(), actor=b.staff)
     assert Session.objects.get(pk=first.pk).status == SessionStatus.SCHEDULED
@@ -234,11 +248,17 @@ def test_rescheduling_one_meeting_keeps_its_room_when_none_is_given(two):
     first, second, _third = _coming(a.course)
     later = next_weekday(3, 15)
     before_b = snapshot(b)
-    services.session_reschedule(session=second, actor=a.staff, starts_at=later, ends_at=later + timedelta(hours=1))
+    services.session_reschedule(
+        session=second, actor=a.staff, starts_at=later, ends_at=later + timedelta(hours=1)
+    )
     moved = Session.objects.get(pk=second.pk)
     assert (moved.venue_id, moved.starts_at, moved.ends_at) == (a.venue.pk, later, later + timedelta(hours=1))
     booking = Booking.objects.get(session=second)
-    assert (booking.venue_id, booking.starts_at, booking.status) == (a.venue.pk, later, BookingStatus.CONFIRMED)
+    assert (booking.venue_id, booking.starts_at, booking.status) == (
+        a.venue.pk,
+        later,
+        BookingStatus.CONFIRMED,
+    )
     untouched = Booking.objects.get(session=first)
     assert (untouched.starts_at, untouched.status) == (first.starts_at, BookingStatus.CONFIRMED)
     assert snapshot(b) == before_b
