@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Community
 from accounts.offices import require_district_office
+from community_college.writes import update_allowed_fields
 
 from .enums import CourseStatus, SessionStatus
 from .models import Course, CourseTemplate, CourseTemplateCopy
@@ -68,17 +69,13 @@ def course_template_update(*, template: CourseTemplate, actor, **changes) -> Cou
     """Edit a template: only its own district's office may, and only the text, plan and size."""
     template = CourseTemplate.objects.select_for_update().get(pk=template.pk)
     require_district_office(actor, template.district_id)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields of a template cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))}
-        )
-    for field, value in changes.items():
-        setattr(template, field, value)
-    template.updated_at = timezone.now()
-    template.full_clean()
-    template.save(update_fields=[*changes, "updated_at"])
-    return template
+    return update_allowed_fields(
+        template,
+        changes,
+        allowed=EDITABLE_FIELDS,
+        stamps={"updated_at": timezone.now(), "updated_by": actor},
+        refusal=_("These fields of a template cannot be changed: %(f)s"),
+    )
 
 
 @transaction.atomic

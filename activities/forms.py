@@ -7,6 +7,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from community_college.models import Weekday
+from interests.selectors import DistrictRef
 
 from .selectors import DAYPARTS, filter_choices
 
@@ -57,9 +58,9 @@ class CourseFilterForm(forms.Form):
     )
     community = forms.TypedChoiceField(label=_("Community"), required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, district: DistrictRef = None, **kwargs):
         super().__init__(*args, **kwargs)
-        categories, communities = filter_choices()
+        categories, communities = filter_choices(district)
         self.fields["category"].choices = [("", _("All interests")), *_category_options(categories)]
         self.fields["community"].choices = [("", _("All communities")), *communities]
         for field in self.fields.values():

@@ -1296,6 +1296,14 @@ class CourseTemplate(models.Model):
     )
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
     updated_at = models.DateTimeField(_("last edited"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("class template")

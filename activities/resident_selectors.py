@@ -38,8 +38,11 @@ from interests.enums import OPEN_ORDER_STATUSES, OrderStatus
 from interests.models import Category, GroupMembership, InterestGroup, ResidentProfile
 from interests.search import clean_query, normalise_query
 from interests.selectors import (
+    as_seen,
     groups_near,
     in_or_below,
+    offered_categories,
+    with_seen_ancestors,
 )
 
 SEARCH_LIMIT = 30
@@ -73,7 +76,7 @@ def courses_near(profile: ResidentProfile | None) -> QuerySet[Course]:
     return courses.filter(community__street_id=profile.community.street_id)
 
 
-def search_categories(query: str, *, user=None, profile: ResidentProfile | None = None) -> QuerySet[Category]:
+def search_categories(query: str, *, user=None, profile: ResidentProfile | None = None) -> list[Category]:
     """Interests whose name matches `query` in Chinese characters, full pinyin or pinyin initials.
 
     `taiji`, `tjq` and `太极` all find 太极拳. Each result carries its field (`parent`), how many open
@@ -84,24 +87,29 @@ def search_categories(query: str, *, user=None, profile: ResidentProfile | None 
     raw = clean_query(query)
     key = normalise_query(raw)
     if not key:
-        return Category.objects.none()
-    matches = Q(name__icontains=raw) | Q(name_en__icontains=raw)
+        return []
+    # The tree as the resident's district offers it (interests.selectors.categories_seen_by): its names,
+    # its order, without what it hides; the city's default without a profile.
+    district = profile.community.street.district_id if profile is not None else None
+    matches = Q(name__icontains=raw) | Q(name_en__icontains=raw) | Q(seen_name__icontains=raw)
     if key.isascii():
         matches |= Q(pinyin__startswith=key) | Q(pinyin_initials__startswith=key)
         if len(key) >= 2:
             # "jiquan" finds 太极拳 too; one letter inside a syllable would match almost everything.
             matches |= Q(pinyin__contains=key)
     else:
-        matches |= Q(name__icontains=key)
+        matches |= Q(name__icontains=key) | Q(seen_name__icontains=key)
     in_it_or_below = in_or_below(OuterRef("pk"))
     categories = (
-        Category.objects.filter(matches, is_active=True)
+        with_seen_ancestors(offered_categories(district).filter(matches), district)
         .select_related("parent__parent")
         .annotate(
             is_field=Exists(Category.objects.filter(parent_id=OuterRef("pk"))),
             open_classes=_count(courses_near(profile).filter(in_it_or_below)),
             group_count=_count(groups_near(profile).filter(in_it_or_below)),
-            exact=Case(When(name=raw, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            exact=Case(
+                When(Q(name=raw) | Q(seen_name=raw), then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
         )
     )
     if user is not None and user.is_authenticated:
@@ -112,7 +120,7 @@ def search_categories(query: str, *, user=None, profile: ResidentProfile | None 
         )
     else:
         categories = categories.annotate(my_open_order=Value(False))
-    return categories.order_by("exact", "-open_classes", "sort_order", "name")[:SEARCH_LIMIT]
+    return as_seen(categories.order_by("exact", "-open_classes", "seen_sort_order", "seen_name")[:SEARCH_LIMIT])
 
 
 # --- My orders --------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.models import College, Community, User
 from activities.geo import bounding_box
 from activities.models import Order
-from interests.models import Category, InterestGroup
+from interests.models import InterestGroup
+from interests.selectors import DistrictRef, offered_categories
 from teachers.models import Teacher
 from venues.models import Venue
 
@@ -261,15 +262,19 @@ def live_registration_statuses(*, user, course_ids) -> dict[int, str]:
     )
 
 
-def filter_choices() -> tuple[list[tuple[int, str, int | None, str]], list[tuple[int, str]]]:
-    """The category tree (id, name, parent id, English name) and the communities that have open classes.
+def filter_choices(
+    district: DistrictRef = None,
+) -> tuple[list[tuple[int, str, int | None, str]], list[tuple[int, str]]]:
+    """The category tree (id, name, parent id, English name) as `district` offers it (an id or
+    `interests.selectors.resident_district`; the city's default when None), and the communities that
+    have open classes.
 
     Two queries, whatever the size of the tree: the filter form builds its options from them.
     """
     categories = list(
-        Category.objects.filter(is_active=True)
-        .order_by("sort_order", "name")
-        .values_list("id", "name", "parent_id", "name_en")
+        offered_categories(district)
+        .order_by("seen_sort_order", "seen_name", "pk")
+        .values_list("id", "seen_name", "parent_id", "seen_name_en")
     )
     communities = list(
         Community.objects.filter(courses__status=CourseStatus.OPEN).distinct().order_by("name").values_list("id", "name")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.offices import require_city_office, require_district_office
+from community_college.writes import update_allowed_fields
 
 from .models import Category, DistrictCategory
 
@@ -79,17 +80,9 @@ def district_category_adapt(*, version: DistrictCategory, actor, **changes) -> D
     """Adapt the district's copy of one node; the city default and other districts stay as they are."""
     version = DistrictCategory.objects.select_for_update().get(pk=version.pk)
     require_district_office(actor, version.district_id)
-    unknown = set(changes) - set(ADAPTABLE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
-        )
-    for field, value in changes.items():
-        setattr(version, field, value)
-    version.adapted_at = timezone.now()
-    version.full_clean()
-    version.save(update_fields=[*changes, "adapted_at"])
-    return version
+    return update_allowed_fields(
+        version, changes, allowed=ADAPTABLE_FIELDS, stamps={"adapted_at": timezone.now(), "adapted_by": actor}
+    )
 
 
 def district_category_tree(*, district_id: int) -> QuerySet[DistrictCategory]:

@@ -11,7 +11,7 @@ from community_college.forms import LongTextForm
 from community_college.models import Weekday
 
 from .models import Category, ResidentProfile
-from .selectors import DAYPARTS, communities_by_street, interests_by_field
+from .selectors import DAYPARTS, communities_by_street, interests_by_field, offered_category
 
 DAYPART_LABELS = {
     "morning": pgettext_lazy("part of the day", "Morning"),
@@ -85,7 +85,8 @@ class ProfileForm(forms.Form):
         self.fields["community"].choices = [("", _("Choose your community"))] + [
             (street, [(c.pk, c.name) for c in communities]) for street, communities in self.streets
         ]
-        self.interest_branches = interests_by_field()
+        # The interests as the resident's district offers them (the city's default before a first choice).
+        self.interest_branches = interests_by_field(profile.community.street.district_id if profile else None)
         self._categories: dict[int, Category] = {
             c.pk: c for branch in self.interest_branches for _sub, leaves in branch.groups for c in leaves
         }
@@ -151,9 +152,7 @@ class ProfileForm(forms.Form):
 class OrderForm(LongTextForm):
     """点单: ask the community for a class in an interest that has none nearby yet."""
 
-    category = forms.ModelChoiceField(
-        queryset=Category.objects.filter(is_active=True), widget=forms.HiddenInput, label=_("Interest")
-    )
+    category = forms.IntegerField(widget=forms.HiddenInput, label=_("Interest"), min_value=1)
     note = forms.CharField(
         label=_("Anything the community should know (optional)"),
         required=False,
@@ -161,6 +160,18 @@ class OrderForm(LongTextForm):
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control form-control-lg"}),
         help_text=_("For example the days or times that suit you, or whether you are a beginner."),
     )
+
+    def __init__(self, *args, district_id: int | None, **kwargs):
+        # Only what the resident's own district offers can be ordered: an interest it hides (or one below
+        # a hidden field) is refused even when its id is posted by hand.
+        self.district_id = district_id
+        super().__init__(*args, **kwargs)
+
+    def clean_category(self):
+        category = offered_category(pk=self.cleaned_data["category"], district=self.district_id)
+        if category is None:
+            raise forms.ValidationError(_("No such interest."), code="invalid_choice")
+        return category
 
 
 class CancelForm(LongTextForm):

@@ -100,6 +100,14 @@ class DistrictCategory(models.Model):
     )
     adopted_at = models.DateTimeField(_("adopted at"), default=timezone.now)
     adapted_at = models.DateTimeField(_("last adapted"), null=True, blank=True)
+    adapted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last adapted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("district's interest category")

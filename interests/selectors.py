@@ -7,14 +7,30 @@ their meetings) live in `activities.resident_selectors`, above both.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import time
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    Expression,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from accounts.models import Community
 
-from .models import Category, GroupMembership, InterestGroup, ResidentProfile
+from .models import Category, DistrictCategory, GroupMembership, InterestGroup, ResidentProfile
 
 # The weekly grid of the profile page: each part of the day is one ResidentAvailability window.
 DAYPARTS: dict[str, tuple[time, time]] = {
@@ -39,6 +55,133 @@ def communities_by_street() -> list[tuple[str, list[Community]]]:
     return list(grouped.items())
 
 
+# --- The category tree as a district sees it (issue 18) ------------------------------------------------------
+
+# What a district may change of a node (`DistrictCategory`), and the annotation that carries its value.
+SEEN_FIELDS = {
+    "name": "seen_name",
+    "min_size": "seen_min_size",
+    "max_size": "seen_max_size",
+    "sort_order": "seen_sort_order",
+    "is_active": "offered",
+}
+
+DistrictRef = int | Expression | None
+
+
+def resident_district(user) -> Expression:
+    """The resident's district as a subquery, for callers that have the user but not the profile loaded:
+    the district's version is then read in the same query as the tree, not in two more."""
+    return Subquery(
+        ResidentProfile.objects.filter(user_id=user.pk).values("community__street__district_id")[:1]
+    )
+
+
+def categories_seen_by(district: DistrictRef) -> QuerySet[Category]:
+    """Every node of the city's tree as `district` sees it: the district's adopted and adapted version
+    where it holds one, the city default where it does not (a node the city added since it adopted, or a
+    district that never adopted); the city default for everyone when `district` is None.
+
+    Each row carries `seen_name`, `seen_min_size`, `seen_max_size`, `seen_sort_order`, `offered` and
+    `seen_name_en` (the city's English name, unless the district renamed the node: its own name has none),
+    read through one LEFT JOIN, so the tree costs one query whatever its size. `district` is an id or an
+    expression (`resident_district`). The rows stay the city's `Category`: orders, classes and skills
+    point at them, so figures compare across districts.
+    """
+    categories = Category.objects.all()
+    if district is None:
+        return categories.annotate(
+            **{seen: F(field) for field, seen in SEEN_FIELDS.items()}, seen_name_en=F("name_en")
+        )
+    categories = categories.annotate(
+        version=FilteredRelation("district_versions", condition=Q(district_versions__district_id=district))
+    )
+    return categories.annotate(
+        **{seen: Coalesce(f"version__{field}", field) for field, seen in SEEN_FIELDS.items()},
+        seen_name_en=Case(
+            When(Q(version__name__isnull=True) | Q(version__name=F("name")), then=F("name_en")),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+    )
+
+
+def offered_categories(district: DistrictRef) -> QuerySet[Category]:
+    """The nodes `district` offers its residents (a node below a hidden one is filtered by the callers
+    that walk the tree: `interests_by_field`, `offered_category`)."""
+    return categories_seen_by(district).filter(offered=True)
+
+
+def _version_name(district: DistrictRef, category) -> Subquery:
+    return Subquery(
+        DistrictCategory.objects.filter(district_id=district, category_id=category).values("name")[:1]
+    )
+
+
+def with_seen_ancestors(categories: QuerySet[Category], district: DistrictRef) -> QuerySet[Category]:
+    """`categories` (of `categories_seen_by`, with `parent__parent` selected) with the names of their
+    field and sub-field as `district` sees them (`as_seen` puts them in place), and without the nodes that
+    lie below a node the district hides or the city retired. Still one query."""
+    if district is None:
+        return categories.exclude(parent__is_active=False).exclude(parent__parent__is_active=False)
+    hidden = categories_seen_by(district).filter(offered=False).values("pk")
+    return (
+        categories.exclude(parent_id__in=hidden)
+        .exclude(parent__parent_id__in=hidden)
+        .annotate(
+            seen_parent_name=_version_name(district, OuterRef("parent_id")),
+            seen_grandparent_name=_version_name(district, OuterRef("parent__parent_id")),
+        )
+    )
+
+
+def _rename(category: Category | None, name: str | None) -> None:
+    if category is not None and name and name != category.name:
+        category.name, category.name_en = name, ""
+
+
+def as_seen(categories: Iterable[Category]) -> list[Category]:
+    """The rows of `categories_seen_by` with the district's values in place of the city's, so that
+    templates and forms that read `name`, `min_size` … show what the district offers.
+
+    For reading only: such an instance must never be saved (it would write the district's values over
+    the city's default).
+    """
+    seen = []
+    for category in categories:
+        for field, annotation in SEEN_FIELDS.items():
+            setattr(category, field, getattr(category, annotation))
+        category.name_en = category.seen_name_en
+        parent = category.parent if "parent" in category._state.fields_cache else None
+        _rename(parent, getattr(category, "seen_parent_name", None))
+        if parent is not None and "parent" in parent._state.fields_cache:
+            _rename(parent.parent, getattr(category, "seen_grandparent_name", None))
+        seen.append(category)
+    return seen
+
+
+def offered_category(*, pk: int, district: DistrictRef) -> Category | None:
+    """The interest `pk` as `district` sees it, with its `parent` (also as seen), or None when it, or a
+    node above it, is hidden in that district or retired. One query: the node and its ancestors."""
+    rows = {
+        c.pk: c
+        for c in as_seen(
+            categories_seen_by(district).filter(Q(pk=pk) | Q(children=pk) | Q(children__children=pk))
+        )
+    }
+    category = rows.get(pk)
+    node = category
+    while node is not None:
+        if not node.is_active:
+            return None
+        if node.parent_id is None:
+            break
+        parent = rows.get(node.parent_id)
+        node.parent = parent
+        node = parent
+    return category
+
+
 @dataclass(frozen=True)
 class InterestBranch:
     """A broad field of the interest tree (体育) and its concrete interests, under their sub-fields
@@ -49,14 +192,17 @@ class InterestBranch:
     groups: list[tuple[Category | None, list[Category]]]
 
 
-def interests_by_field() -> list[InterestBranch]:
-    """The concrete interests a resident can choose (the leaves of the tree), grouped by broad field.
+def interests_by_field(district: DistrictRef = None) -> list[InterestBranch]:
+    """The concrete interests a resident of `district` can choose (the leaves of the tree, as the
+    district sees them), grouped by broad field.
 
     One query. An interest is offered only when it and every category above it are offered.
     """
-    categories = list(Category.objects.filter(is_active=True).order_by("sort_order", "name"))
+    tree = as_seen(categories_seen_by(district).order_by("seen_sort_order", "seen_name", "pk"))
+    # A sub-field whose interests are all hidden is still a field, not an interest to choose.
+    has_children = {c.parent_id for c in tree if c.parent_id is not None}
+    categories = [c for c in tree if c.is_active]
     by_id = {c.pk: c for c in categories}
-    has_children = {c.parent_id for c in categories if c.parent_id is not None}
 
     def ancestors(category: Category) -> list[Category] | None:
         chain = []

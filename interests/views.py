@@ -157,8 +157,9 @@ def order_create(request: HttpRequest) -> HttpResponse:
     profile = _profile_required(request)
     if isinstance(profile, HttpResponse):
         return profile
+    district_id = profile.community.street.district_id
     if request.method == "POST":
-        form = OrderForm(request.POST)
+        form = OrderForm(request.POST, district_id=district_id)
         if form.is_valid():
             category = form.cleaned_data["category"]
             try:
@@ -174,8 +175,8 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(f"{reverse('interests:my_orders')}#order-{order.pk}")
     else:
-        form = OrderForm(initial={"category": request.GET.get("category")})
-    category = _requested_category(request)
+        form = OrderForm(initial={"category": request.GET.get("category")}, district_id=district_id)
+    category = form.cleaned_data["category"] if form.is_bound and form.is_valid() else _requested_category(request, district_id)
     if category is None and request.method == "GET":
         raise Http404(_("No such interest."))
     return render(
@@ -186,11 +187,12 @@ def order_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _requested_category(request: HttpRequest) -> Category | None:
+def _requested_category(request: HttpRequest, district_id: int) -> Category | None:
+    """The interest asked for, as the resident's district offers it (None when it hides it)."""
     raw = request.POST.get("category") or request.GET.get("category") or ""
     if not raw.isdigit():
         return None
-    return Category.objects.filter(pk=raw, is_active=True).select_related("parent").first()
+    return selectors.offered_category(pk=int(raw), district=district_id)
 
 
 @login_required

@@ -71,6 +71,7 @@ from activities.models import (
 from community_college.errors import ConflictError
 from interests.enums import OrderStatus
 from interests.models import Category, GroupMembership, InterestGroup, ResidentAvailability
+from interests.selectors import categories_seen_by
 from teachers.models import Teacher, TeacherAvailability, TeacherSkill
 from venues.enums import HOLDING_STATUSES
 from venues.models import Booking, OpeningHours, Venue
@@ -343,7 +344,8 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         Category.objects.filter(pk__in=order_categories, parent__isnull=False).values_list("pk", "parent_id")
     )
     category_ids = sorted(order_categories | set(parent_of.values()))
-    categories = _spec_categories(category_ids, parent_of)
+    district_id = district_of(node)
+    categories = _spec_categories(category_ids, parent_of, district_id)
     venue_rows = _open_venues(community_ids, cal, holds, solvable, max_walk)
     venues = _spec_venues(venue_rows, slot_rank)
     instance = spec.Instance(
@@ -351,7 +353,7 @@ def build_instance(*, node: Node, term: Term | None = None, today: date | None =
         slots=tuple(spec.Slot(s.code, s.weekday, f"{s.start:%H:%M}", f"{s.end:%H:%M}") for s in slots),
         categories=tuple(categories),
         orders=tuple(_spec_order(f, orders.slots[f.id], orders.free.get(f.id, ())) for f in solvable),
-        teachers=tuple(_spec_teachers(category_ids, cal, holds, venues, slot_rank, district_of(node))),
+        teachers=tuple(_spec_teachers(category_ids, cal, holds, venues, slot_rank, district_id)),
         venues=tuple(venues),
         groups=tuple(_spec_groups(community_ids, category_ids, categories)),
     )
@@ -541,8 +543,13 @@ def _spec_order(facts: OrderFacts, slots: tuple[str, ...], free: tuple[str, ...]
     )
 
 
-def _spec_categories(category_ids: list[int], parent_of: dict[int, int]) -> list[spec.Category]:
-    """The categories, with the codes of the facilities they need, their sizes and their parent."""
+def _spec_categories(category_ids: list[int], parent_of: dict[int, int], district_id: int) -> list[spec.Category]:
+    """The categories as the node's district sees them (its adapted name and class sizes, where it adapted
+    them: `interests.selectors.categories_seen_by`), with the codes of the facilities they need (the city's:
+    a district does not adapt what a room must have) and their parent.
+
+    An order of an interest the district has since hidden is still matched: hiding stops new orders (the
+    resident pages no longer offer it), while the orders staff accepted stay theirs to place or reject."""
     needs: defaultdict[int, list[str]] = defaultdict(list)
     for category_id, code in (
         Category.facilities.through.objects.filter(category_id__in=category_ids)
@@ -559,9 +566,10 @@ def _spec_categories(category_ids: list[int], parent_of: dict[int, int]) -> list
             max_size=max_size,
             parent=parent_of.get(pk),
         )
-        for pk, name, min_size, max_size in Category.objects.filter(pk__in=category_ids)
+        for pk, name, min_size, max_size in categories_seen_by(district_id)
+        .filter(pk__in=category_ids)
         .order_by("pk")
-        .values_list("pk", "name", "min_size", "max_size")
+        .values_list("pk", "seen_name", "seen_min_size", "seen_max_size")
     ]
 
 

@@ -1,5 +1,10 @@
 """`manage.py match`: pool a scope's accepted orders into proposed classes (派单). The work is in
-`activities.dispatch`; this parses, prints the summary and writes the instance for --export."""
+`activities.dispatch`; this parses, prints the summary and writes the instance for --export.
+
+`--fanout` sends the run through the Celery fan-out instead (`activities.dispatch.fanout`: the scope's
+instance split into independent parts, solved by the workers, gathered into one proposal), for a node or,
+with `--scope city`, for every district of a city; it waits for the gathers and prints each run, or with
+`--no-wait` prints the ids of the tasks to wait for and returns."""
 
 from __future__ import annotations
 
@@ -10,11 +15,18 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import City, User
 from activities.dispatch.build import resolve_node
 from activities.dispatch.enums import MatchScope
+from activities.dispatch.fanout import DEFAULT_TASKS, match_city_fanout, match_fanout
 from activities.dispatch.service import MatchOutcome, match_run
-from activities.models import Term
+from activities.models import MatchRun, Term
+from community_college.errors import ConflictError
+
+CITY = "city"
+# What one process does and a fan-out cannot: the greedy baseline, an unstored dry run, the instance file
+# (the parts are built and sent in one step), the near-miss list (the gather stores them with the run).
+NOT_WITH_FANOUT = ("greedy", "dry_run", "export", "near_misses", "no_json")
 
 
 class Command(BaseCommand):
@@ -29,7 +41,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--scope", choices=list(MatchScope.values), required=True, help="The level to pool orders over."
+            "--scope",
+            choices=[*MatchScope.values, CITY],
+            required=True,
+            help="The level to pool orders over; city (with --fanout only): every district of the city.",
         )
         parser.add_argument(
             "--node",
@@ -68,6 +83,29 @@ class Command(BaseCommand):
             action="store_true",
             help="List each near miss (the groups one relaxation would open); their counts are always printed.",
         )
+        parser.add_argument(
+            "--fanout",
+            action="store_true",
+            help="Split the run into independent parts solved by Celery workers, gathered into one proposal "
+            "(a district's, or each district's of a city).",
+        )
+        parser.add_argument(
+            "--tasks",
+            type=int,
+            default=DEFAULT_TASKS,
+            help=f"With --fanout: how many part tasks to send (default {DEFAULT_TASKS}).",
+        )
+        parser.add_argument(
+            "--no-wait",
+            action="store_true",
+            help="With --fanout: print the ids of the gather tasks and return without waiting.",
+        )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=3600.0,
+            help="With --fanout: seconds to wait for each gather before giving up (default 3600).",
+        )
 
     def handle(
         self,
@@ -84,10 +122,40 @@ class Command(BaseCommand):
         user,
         no_json,
         near_misses=False,
+        fanout=False,
+        tasks=DEFAULT_TASKS,
+        no_wait=False,
+        wait=3600.0,
         **options,
     ):
         if time_limit <= 0:
             raise CommandError("--time-limit must be positive.")
+        if fanout or scope == CITY:
+            given = {
+                "greedy": greedy,
+                "dry_run": dry_run,
+                "export": export,
+                "near_misses": near_misses,
+                "no_json": no_json,
+            }
+            self._fanout(
+                scope=scope,
+                node=node,
+                term=term,
+                user=user,
+                time_limit=time_limit,
+                seed=seed,
+                replace=replace,
+                fanout=fanout,
+                tasks=tasks,
+                no_wait=no_wait,
+                wait=wait,
+                refused=[name for name in NOT_WITH_FANOUT if given[name]],
+                verbosity=options["verbosity"],
+            )
+            return
+        if no_wait:
+            raise CommandError("--no-wait goes with --fanout.")
         try:
             target = resolve_node(scope, node)
             actor = self._user(user)
@@ -119,6 +187,80 @@ class Command(BaseCommand):
                     else f"venue {n.venue} {n.slot} teacher {n.teacher}"
                 )
                 self.stdout.write(f"  {n.relaxation:<7} category {n.category} at {where}: {n.describe()}")
+
+    def _fanout(
+        self,
+        *,
+        scope,
+        node,
+        term,
+        user,
+        time_limit,
+        seed,
+        replace,
+        fanout,
+        tasks,
+        no_wait,
+        wait,
+        refused,
+        verbosity,
+    ) -> None:
+        if not fanout:
+            raise CommandError("--scope city goes with --fanout.")
+        if refused:
+            options = ", ".join("--" + name.replace("_", "-") for name in refused)
+            raise CommandError(f"{options} cannot go with --fanout.")
+        if tasks < 1:
+            raise CommandError("--tasks must be at least 1.")
+        options = {
+            "actor": self._user(user),
+            "time_limit": time_limit,
+            "seed": seed,
+            "replace_proposals": replace,
+            "tasks": tasks,
+        }
+        try:
+            chosen_term = self._term(term)
+            if scope == CITY:
+                sent = match_city_fanout(city=self._city(node), term=chosen_term, **options)
+            else:
+                target = resolve_node(scope, node)
+                sent = [(target, match_fanout(node=target, term=chosen_term, **options))]
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        if no_wait:
+            for target, result in sent:
+                self.stdout.write(f"{target}: gather task {result.id}")
+            return
+        for target, result in sent:
+            try:
+                run_id = result.get(timeout=wait)
+            except ConflictError as exc:
+                raise CommandError(f"{target}: " + " ".join(exc.messages)) from exc
+            run = MatchRun.objects.get(pk=run_id)
+            if verbosity:
+                self.stdout.write(
+                    f"Run #{run.pk} · {target} · {run.orders_assigned} of {run.orders_total} orders in "
+                    f"{run.classes} classes · {run.teachers} teachers, {run.venues} venues · "
+                    f"{run.seconds:.2f} s"
+                )
+        if verbosity:
+            self.stdout.write(self.style.SUCCESS("Proposals stored: review and confirm them in the admin."))
+
+    @staticmethod
+    def _city(ref: str | None) -> City:
+        cities = City.objects.order_by("pk")
+        if ref:
+            city = cities.filter(code=ref).first() or (
+                cities.filter(pk=int(ref)).first() if ref.isdigit() else None
+            )
+            if city is None:
+                raise CommandError(f"No city has the id or code {ref!r}.")
+            return city
+        found = list(cities[:2])
+        if len(found) != 1:
+            raise CommandError("Name the city to match by its id or code.")
+        return found[0]
 
     @staticmethod
     def _user(ref: str | None) -> User | None:
