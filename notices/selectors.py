@@ -8,7 +8,7 @@ them): values() rows instead of model instances where a batch may hold hundreds 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -228,6 +228,17 @@ def digest_candidates(*, since: datetime) -> tuple[CandidateIndex, dict[str, Can
     """
     items: list[Item] = []
     facts: dict[str, CandidateFacts] = {}
+    for item, fact in (*_new_course_candidates(since), *_new_group_candidates(since)):
+        items.append(item)
+        facts[item.candidate.key] = fact
+    return CandidateIndex(items), facts
+
+
+def _new_course_candidates(since: datetime) -> Iterator[tuple[Item, CandidateFacts]]:
+    """Each class open for registration created since `since`, for the recommender and for its digest line.
+
+    A class is where its venue is, or where its community is when the venue has no coordinates; it is as
+    popular as the share of its places taken."""
     courses = open_courses().filter(created__gte=since).select_related("category__parent", "community")
     for course in courses:
         key = f"course:{course.pk}"
@@ -235,24 +246,19 @@ def digest_candidates(*, since: datetime) -> tuple[CandidateIndex, dict[str, Can
         lat = venue.latitude if venue and venue.latitude is not None else course.community.latitude
         lon = venue.longitude if venue and venue.longitude is not None else course.community.longitude
         slot = course.slot
-        items.append(
-            Item(
-                Candidate(
-                    key=key,
-                    category_id=course.category_id,
-                    field_id=course.category.parent_id,
-                    latitude=lat,
-                    longitude=lon,
-                    weekday=slot.weekday if slot else None,
-                    start=slot.start if slot else None,
-                    end=slot.end if slot else None,
-                    popularity=course.confirmed_count / course.capacity,
-                ),
-                course.community.street_id,
-            )
+        candidate = Candidate(
+            key=key,
+            category_id=course.category_id,
+            field_id=course.category.parent_id,
+            latitude=lat,
+            longitude=lon,
+            weekday=slot.weekday if slot else None,
+            start=slot.start if slot else None,
+            end=slot.end if slot else None,
+            popularity=course.confirmed_count / course.capacity,
         )
         parent = course.category.parent
-        facts[key] = CandidateFacts(
+        facts = CandidateFacts(
             kind="course",
             title=course.title,
             interest=name_of(course.category),
@@ -263,29 +269,31 @@ def digest_candidates(*, since: datetime) -> tuple[CandidateIndex, dict[str, Can
             taken=course.confirmed_count,
             capacity=course.capacity,
         )
+        yield Item(candidate, course.community.street_id), facts
+
+
+def _new_group_candidates(since: datetime) -> Iterator[tuple[Item, CandidateFacts]]:
+    """Each active interest group created since `since`, for the recommender and for its digest line.
+
+    A group is where its community is; it is as popular as its members fill it (a group without a maximum
+    is measured against 30 members)."""
     groups = (
         InterestGroup.objects.filter(is_active=True, created__gte=since)
         .select_related("category__parent", "community")
         .annotate(member_count=Count("memberships"))
     )
     for group in groups:
-        key = f"group:{group.pk}"
         size = group.max_members or 30
-        items.append(
-            Item(
-                Candidate(
-                    key=key,
-                    category_id=group.category_id,
-                    field_id=group.category.parent_id,
-                    latitude=group.community.latitude,
-                    longitude=group.community.longitude,
-                    popularity=min(1.0, group.member_count / size),
-                ),
-                group.community.street_id,
-            )
+        candidate = Candidate(
+            key=f"group:{group.pk}",
+            category_id=group.category_id,
+            field_id=group.category.parent_id,
+            latitude=group.community.latitude,
+            longitude=group.community.longitude,
+            popularity=min(1.0, group.member_count / size),
         )
         parent = group.category.parent
-        facts[key] = CandidateFacts(
+        facts = CandidateFacts(
             kind="group",
             title=group.name,
             interest=name_of(group.category),
@@ -296,7 +304,7 @@ def digest_candidates(*, since: datetime) -> tuple[CandidateIndex, dict[str, Can
             taken=group.member_count,
             capacity=group.max_members or 0,
         )
-    return CandidateIndex(items), facts
+        yield Item(candidate, group.community.street_id), facts
 
 
 def digest_residents(*, first_id: int, last_id: int, candidate_keys: Sequence[str]) -> list[DigestResident]:
