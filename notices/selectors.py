@@ -314,71 +314,16 @@ def digest_residents(*, first_id: int, last_id: int, candidate_keys: Sequence[st
     ratings by category, attended categories, registrations and memberships among the candidates. The
     profile-derived reads are asked only for residents who consented to personalisation.
     """
-    rows = list(
-        ResidentProfile.objects.filter(user_id__gte=first_id, user_id__lte=last_id, user__is_active=True)
-        .order_by("user_id")
-        .values(
-            "id",
-            "latitude",
-            "longitude",
-            "consent_recommendations",
-            "community__street_id",
-            *recipient_fields("user__"),
-        )
-    )
+    rows = _digest_profiles(first_id, last_id)
     if not rows:
         return []
     personal_profiles = {row["id"]: row["user__id"] for row in rows if row["consent_recommendations"]}
     personal_users = list(personal_profiles.values())
-
-    interests: dict[int, set[int]] = defaultdict(set)
-    fields: dict[int, set[int]] = defaultdict(set)
-    through = ResidentProfile.interests.through
-    for profile_id, category_id, parent_id in through.objects.filter(
-        residentprofile_id__in=list(personal_profiles)
-    ).values_list("residentprofile_id", "category_id", "category__parent_id"):
-        interests[profile_id].add(category_id)
-        if parent_id is not None:
-            fields[profile_id].add(parent_id)
-
-    free: dict[int, list] = defaultdict(list)
-    for profile_id, weekday, start, end in ResidentAvailability.objects.filter(
-        profile_id__in=list(personal_profiles)
-    ).values_list("profile_id", "weekday", "start", "end"):
-        free[profile_id].append((weekday, start, end))
-
-    liked: dict[int, dict[int, float]] = defaultdict(dict)
-    for resident_id, category_id, mean in (
-        SessionRating.objects.filter(resident_id__in=personal_users)
-        .values("resident_id", "session__course__category_id")
-        .annotate(mean=Avg("stars"))
-        .values_list("resident_id", "session__course__category_id", "mean")
-    ):
-        liked[resident_id][category_id] = float(mean)
-
-    attended: dict[int, set[int]] = defaultdict(set)
-    attended_fields: dict[int, set[int]] = defaultdict(set)
-    for resident_id, category_id, parent_id in (
-        Attendance.objects.filter(resident_id__in=personal_users, attended=True)
-        .values_list("resident_id", "session__course__category_id", "session__course__category__parent_id")
-        .distinct()
-    ):
-        attended[resident_id].add(category_id)
-        if parent_id is not None:
-            attended_fields[resident_id].add(parent_id)
-
-    user_ids = [row["user__id"] for row in rows]
-    exclude: dict[int, set[str]] = defaultdict(set)
-    course_ids = [int(k.split(":")[1]) for k in candidate_keys if k.startswith("course:")]
-    group_ids = [int(k.split(":")[1]) for k in candidate_keys if k.startswith("group:")]
-    for resident_id, course_id in Registration.objects.filter(
-        resident_id__in=user_ids, course_id__in=course_ids, status__in=LIVE
-    ).values_list("resident_id", "course_id"):
-        exclude[resident_id].add(f"course:{course_id}")
-    for user_id, group_id in GroupMembership.objects.filter(
-        user_id__in=user_ids, group_id__in=group_ids
-    ).values_list("user_id", "group_id"):
-        exclude[user_id].add(f"group:{group_id}")
+    interests, fields = _profile_interests(list(personal_profiles))
+    free = _profile_free_times(list(personal_profiles))
+    liked = _liked_categories(personal_users)
+    attended, attended_fields = _attended_categories(personal_users)
+    exclude = _candidates_joined([row["user__id"] for row in rows], candidate_keys)
 
     residents = []
     for row in rows:
@@ -405,6 +350,92 @@ def digest_residents(*, first_id: int, last_id: int, candidate_keys: Sequence[st
             )
         )
     return residents
+
+
+def _digest_profiles(first_id: int, last_id: int) -> list[dict]:
+    """The profiles of the active residents with user ids in [first_id, last_id], in user id order, with
+    their place, their consent to personalisation and what a notice needs to reach them."""
+    return list(
+        ResidentProfile.objects.filter(user_id__gte=first_id, user_id__lte=last_id, user__is_active=True)
+        .order_by("user_id")
+        .values(
+            "id",
+            "latitude",
+            "longitude",
+            "consent_recommendations",
+            "community__street_id",
+            *recipient_fields("user__"),
+        )
+    )
+
+
+def _profile_interests(profile_ids: list[int]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """profile id → the interests its resident chose, and → the fields (parent categories) they belong to."""
+    interests: dict[int, set[int]] = defaultdict(set)
+    fields: dict[int, set[int]] = defaultdict(set)
+    through = ResidentProfile.interests.through
+    for profile_id, category_id, parent_id in through.objects.filter(
+        residentprofile_id__in=profile_ids
+    ).values_list("residentprofile_id", "category_id", "category__parent_id"):
+        interests[profile_id].add(category_id)
+        if parent_id is not None:
+            fields[profile_id].add(parent_id)
+    return interests, fields
+
+
+def _profile_free_times(profile_ids: list[int]) -> dict[int, list]:
+    """profile id → the weekly times (weekday, start, end) its resident said they are free."""
+    free: dict[int, list] = defaultdict(list)
+    for profile_id, weekday, start, end in ResidentAvailability.objects.filter(
+        profile_id__in=profile_ids
+    ).values_list("profile_id", "weekday", "start", "end"):
+        free[profile_id].append((weekday, start, end))
+    return free
+
+
+def _liked_categories(user_ids: list[int]) -> dict[int, dict[int, float]]:
+    """user id → interest → the mean stars the resident gave the meetings of that interest's classes."""
+    liked: dict[int, dict[int, float]] = defaultdict(dict)
+    for resident_id, category_id, mean in (
+        SessionRating.objects.filter(resident_id__in=user_ids)
+        .values("resident_id", "session__course__category_id")
+        .annotate(mean=Avg("stars"))
+        .values_list("resident_id", "session__course__category_id", "mean")
+    ):
+        liked[resident_id][category_id] = float(mean)
+    return liked
+
+
+def _attended_categories(user_ids: list[int]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """user id → the interests of the classes the resident was present at, and → their fields."""
+    attended: dict[int, set[int]] = defaultdict(set)
+    attended_fields: dict[int, set[int]] = defaultdict(set)
+    for resident_id, category_id, parent_id in (
+        Attendance.objects.filter(resident_id__in=user_ids, attended=True)
+        .values_list("resident_id", "session__course__category_id", "session__course__category__parent_id")
+        .distinct()
+    ):
+        attended[resident_id].add(category_id)
+        if parent_id is not None:
+            attended_fields[resident_id].add(parent_id)
+    return attended, attended_fields
+
+
+def _candidates_joined(user_ids: list[int], candidate_keys: Sequence[str]) -> dict[int, set[str]]:
+    """user id → the candidates the resident is in already (a place or a waiting-list place in the class, a
+    membership of the group): a digest never offers those."""
+    exclude: dict[int, set[str]] = defaultdict(set)
+    course_ids = [int(k.split(":")[1]) for k in candidate_keys if k.startswith("course:")]
+    group_ids = [int(k.split(":")[1]) for k in candidate_keys if k.startswith("group:")]
+    for resident_id, course_id in Registration.objects.filter(
+        resident_id__in=user_ids, course_id__in=course_ids, status__in=LIVE
+    ).values_list("resident_id", "course_id"):
+        exclude[resident_id].add(f"course:{course_id}")
+    for user_id, group_id in GroupMembership.objects.filter(
+        user_id__in=user_ids, group_id__in=group_ids
+    ).values_list("user_id", "group_id"):
+        exclude[user_id].add(f"group:{group_id}")
+    return exclude
 
 
 def digest_user_ranges(*, size: int) -> list[tuple[int, int]]:
