@@ -119,14 +119,36 @@ def week_overview(
     venues = venues.select_related("community").prefetch_related(
         Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "start"))
     )
-    shown_page = None
-    if per_page:
-        if not venues.ordered:
-            venues = venues.order_by("pk")  # pages of an unordered list could repeat or skip venues
-        shown_page = Paginator(venues, per_page).get_page(page)
-        venue_rows = list(shown_page.object_list)
-    else:
-        venue_rows = list(venues)
+    shown_page, venue_rows = _venues_shown(venues, page=page, per_page=per_page)
+    bookings_by_venue = _holding_bookings(venue_rows, start_dt, end_dt)
+    unplaced = _sessions_without_room(start_dt, end_dt, community_ids)
+    weeks = [_venue_week(venue, bookings_by_venue.get(venue.pk, []), days, hours, tz) for venue in venue_rows]
+    return WeekOverview(
+        week_start=week_start,
+        days=days,
+        hours=hours,
+        venues=weeks,
+        unplaced_sessions=unplaced,
+        page=shown_page,
+    )
+
+
+def _venues_shown(
+    venues: QuerySet[Venue], *, page: int | str | None, per_page: int | None
+) -> tuple[Page | None, list[Venue]]:
+    """Every venue, or with `per_page` the page `page` of them (and that page)."""
+    if not per_page:
+        return None, list(venues)
+    if not venues.ordered:
+        venues = venues.order_by("pk")  # pages of an unordered list could repeat or skip venues
+    shown_page = Paginator(venues, per_page).get_page(page)
+    return shown_page, list(shown_page.object_list)
+
+
+def _holding_bookings(
+    venue_rows: list[Venue], start_dt: datetime, end_dt: datetime
+) -> dict[int, list[Booking]]:
+    """venue id → the bookings that hold it at some time in [start_dt, end_dt), by start."""
     bookings_by_venue: dict[int, list[Booking]] = defaultdict(list)
     bookings = (
         Booking.objects.filter(
@@ -140,28 +162,23 @@ def week_overview(
     )
     for booking in bookings:
         bookings_by_venue[booking.venue_id].append(booking)
+    return bookings_by_venue
 
+
+def _sessions_without_room(start_dt: datetime, end_dt: datetime, community_ids) -> list[Session]:
+    """Meetings of the week, not cancelled, that hold no room: no venue, no booking, or a booking cancelled
+    or declined."""
     sessions = Session.objects.filter(starts_at__gte=start_dt, starts_at__lt=end_dt).exclude(
         status=SessionStatus.CANCELLED
     )
     if community_ids is not None:
         sessions = sessions.filter(course__community__in=community_ids)
-    unplaced = list(
+    return list(
         sessions.filter(
             Q(venue__isnull=True) | Q(booking__isnull=True) | Q(booking__status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED])
         )
         .select_related("course__community", "venue")
         .order_by("starts_at", "pk")
-    )
-
-    weeks = [_venue_week(venue, bookings_by_venue.get(venue.pk, []), days, hours, tz) for venue in venue_rows]
-    return WeekOverview(
-        week_start=week_start,
-        days=days,
-        hours=hours,
-        venues=weeks,
-        unplaced_sessions=unplaced,
-        page=shown_page,
     )
 
 
