@@ -183,13 +183,41 @@ def _sessions_without_room(start_dt: datetime, end_dt: datetime, community_ids) 
 
 
 def _venue_week(venue: Venue, bookings: list[Booking], days: list[date], hours: list[int], tz) -> VenueWeek:
+    windows = _opening_windows(venue)
+    open_minutes = sum(end - start for spans in windows.values() for start, end in spans)
+    pieces, conflicts = _booking_pieces(bookings, days, tz)
+    booked_minutes = 0
+    grid = []
+    for day in days:
+        spans = windows.get(day.weekday(), [])
+        day_pieces = pieces.get(day, [])
+        # Booked time inside opening hours, overlapping bookings counted once.
+        covered = _merged([(s, e) for s, e, _b in day_pieces])
+        booked_minutes += sum(_overlap(s, e, ws, we) for s, e in covered for ws, we in spans)
+        grid.append((day, [_hour_cell(hour, spans, day_pieces, conflicts) for hour in hours]))
+    return VenueWeek(
+        venue=venue,
+        days=grid,
+        open_minutes=open_minutes,
+        booked_minutes=booked_minutes,
+        conflicts=[b for b in bookings if b.pk in conflicts],
+        pending=[b for b in bookings if b.status == BookingStatus.PENDING],
+    )
+
+
+def _opening_windows(venue: Venue) -> dict[int, list[tuple[int, int]]]:
+    """weekday → the venue's opening hours that day, in minutes since midnight, overlapping ones merged."""
     windows: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for opening in venue.opening_hours.all():
         windows[opening.weekday].append((_minutes(opening.start), _minutes(opening.end)))
-    windows = {weekday: _merged(spans) for weekday, spans in windows.items()}
-    open_minutes = sum(end - start for spans in windows.values() for start, end in spans)
+    return {weekday: _merged(spans) for weekday, spans in windows.items()}
 
-    # Each booking cut into its pieces on each day of the week, in local minutes since midnight.
+
+def _booking_pieces(
+    bookings: list[Booking], days: list[date], tz
+) -> tuple[dict[date, list[tuple[int, int, Booking]]], set[int]]:
+    """Each booking cut into its pieces on each day of the week, in local minutes since midnight; and the
+    bookings that overlap another."""
     pieces: dict[date, list[tuple[int, int, Booking]]] = defaultdict(list)
     conflicts: set[int] = set()
     latest_end, latest = None, None
@@ -210,36 +238,23 @@ def _venue_week(venue: Venue, bookings: list[Booking], days: list[date], hours: 
                         booking,
                     )
                 )
+    return pieces, conflicts
 
-    booked_minutes = 0
-    grid = []
-    for day in days:
-        spans = windows.get(day.weekday(), [])
-        day_pieces = pieces.get(day, [])
-        # Booked time inside opening hours, overlapping bookings counted once.
-        covered = _merged([(s, e) for s, e, _b in day_pieces])
-        booked_minutes += sum(_overlap(s, e, ws, we) for s, e in covered for ws, we in spans)
-        cells = []
-        for hour in hours:
-            lo, hi = hour * 60, hour * 60 + 60
-            is_open = any(_overlap(lo, hi, ws, we) for ws, we in spans)
-            here = [b for s, e, b in day_pieces if _overlap(lo, hi, s, e)]
-            if not here:
-                cells.append(Cell(CellState.FREE if is_open else CellState.CLOSED))
-            elif any(b.pk in conflicts for b in here) and len(here) > 1:
-                cells.append(Cell(CellState.CONFLICT, here[0]))
-            elif not is_open:
-                cells.append(Cell(CellState.OUTSIDE, here[0]))
-            elif here[0].status == BookingStatus.PENDING:
-                cells.append(Cell(CellState.PENDING, here[0]))
-            else:
-                cells.append(Cell(CellState.BOOKED, here[0]))
-        grid.append((day, cells))
-    return VenueWeek(
-        venue=venue,
-        days=grid,
-        open_minutes=open_minutes,
-        booked_minutes=booked_minutes,
-        conflicts=[b for b in bookings if b.pk in conflicts],
-        pending=[b for b in bookings if b.status == BookingStatus.PENDING],
-    )
+
+def _hour_cell(
+    hour: int, spans: list[tuple[int, int]], day_pieces: list[tuple[int, int, Booking]], conflicts: set[int]
+) -> Cell:
+    """One hour of a day: closed or free when nothing holds it; else a clash of two bookings comes first,
+    then a booking outside opening hours, then a pending one; otherwise booked."""
+    lo, hi = hour * 60, hour * 60 + 60
+    is_open = any(_overlap(lo, hi, ws, we) for ws, we in spans)
+    here = [b for s, e, b in day_pieces if _overlap(lo, hi, s, e)]
+    if not here:
+        return Cell(CellState.FREE if is_open else CellState.CLOSED)
+    if any(b.pk in conflicts for b in here) and len(here) > 1:
+        return Cell(CellState.CONFLICT, here[0])
+    if not is_open:
+        return Cell(CellState.OUTSIDE, here[0])
+    if here[0].status == BookingStatus.PENDING:
+        return Cell(CellState.PENDING, here[0])
+    return Cell(CellState.BOOKED, here[0])
