@@ -119,14 +119,36 @@ def week_overview(
     venues = venues.select_related("community").prefetch_related(
         Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "start"))
     )
-    shown_page = None
-    if per_page:
-        if not venues.ordered:
-            venues = venues.order_by("pk")  # pages of an unordered list could repeat or skip venues
-        shown_page = Paginator(venues, per_page).get_page(page)
-        venue_rows = list(shown_page.object_list)
-    else:
-        venue_rows = list(venues)
+    shown_page, venue_rows = _venues_shown(venues, page=page, per_page=per_page)
+    bookings_by_venue = _holding_bookings(venue_rows, start_dt, end_dt)
+    unplaced = _sessions_without_room(start_dt, end_dt, community_ids)
+    weeks = [_venue_week(venue, bookings_by_venue.get(venue.pk, []), days, hours, tz) for venue in venue_rows]
+    return WeekOverview(
+        week_start=week_start,
+        days=days,
+        hours=hours,
+        venues=weeks,
+        unplaced_sessions=unplaced,
+        page=shown_page,
+    )
+
+
+def _venues_shown(
+    venues: QuerySet[Venue], *, page: int | str | None, per_page: int | None
+) -> tuple[Page | None, list[Venue]]:
+    """Every venue, or with `per_page` the page `page` of them (and that page)."""
+    if not per_page:
+        return None, list(venues)
+    if not venues.ordered:
+        venues = venues.order_by("pk")  # pages of an unordered list could repeat or skip venues
+    shown_page = Paginator(venues, per_page).get_page(page)
+    return shown_page, list(shown_page.object_list)
+
+
+def _holding_bookings(
+    venue_rows: list[Venue], start_dt: datetime, end_dt: datetime
+) -> dict[int, list[Booking]]:
+    """venue id → the bookings that hold it at some time in [start_dt, end_dt), by start."""
     bookings_by_venue: dict[int, list[Booking]] = defaultdict(list)
     bookings = (
         Booking.objects.filter(
@@ -140,13 +162,18 @@ def week_overview(
     )
     for booking in bookings:
         bookings_by_venue[booking.venue_id].append(booking)
+    return bookings_by_venue
 
+
+def _sessions_without_room(start_dt: datetime, end_dt: datetime, community_ids) -> list[Session]:
+    """Meetings of the week, not cancelled, that hold no room: no venue, no booking, or a booking cancelled
+    or declined."""
     sessions = Session.objects.filter(starts_at__gte=start_dt, starts_at__lt=end_dt).exclude(
         status=SessionStatus.CANCELLED
     )
     if community_ids is not None:
         sessions = sessions.filter(course__community__in=community_ids)
-    unplaced = list(
+    return list(
         sessions.filter(
             Q(venue__isnull=True) | Q(booking__isnull=True) | Q(booking__status__in=[BookingStatus.CANCELLED, BookingStatus.DECLINED])
         )
@@ -154,25 +181,43 @@ def week_overview(
         .order_by("starts_at", "pk")
     )
 
-    weeks = [_venue_week(venue, bookings_by_venue.get(venue.pk, []), days, hours, tz) for venue in venue_rows]
-    return WeekOverview(
-        week_start=week_start,
-        days=days,
-        hours=hours,
-        venues=weeks,
-        unplaced_sessions=unplaced,
-        page=shown_page,
+
+def _venue_week(venue: Venue, bookings: list[Booking], days: list[date], hours: list[int], tz) -> VenueWeek:
+    windows = _opening_windows(venue)
+    open_minutes = sum(end - start for spans in windows.values() for start, end in spans)
+    pieces, conflicts = _booking_pieces(bookings, days, tz)
+    booked_minutes = 0
+    grid = []
+    for day in days:
+        spans = windows.get(day.weekday(), [])
+        day_pieces = pieces.get(day, [])
+        # Booked time inside opening hours, overlapping bookings counted once.
+        covered = _merged([(s, e) for s, e, _b in day_pieces])
+        booked_minutes += sum(_overlap(s, e, ws, we) for s, e in covered for ws, we in spans)
+        grid.append((day, [_hour_cell(hour, spans, day_pieces, conflicts) for hour in hours]))
+    return VenueWeek(
+        venue=venue,
+        days=grid,
+        open_minutes=open_minutes,
+        booked_minutes=booked_minutes,
+        conflicts=[b for b in bookings if b.pk in conflicts],
+        pending=[b for b in bookings if b.status == BookingStatus.PENDING],
     )
 
 
-def _venue_week(venue: Venue, bookings: list[Booking], days: list[date], hours: list[int], tz) -> VenueWeek:
+def _opening_windows(venue: Venue) -> dict[int, list[tuple[int, int]]]:
+    """weekday → the venue's opening hours that day, in minutes since midnight, overlapping ones merged."""
     windows: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for opening in venue.opening_hours.all():
         windows[opening.weekday].append((_minutes(opening.start), _minutes(opening.end)))
-    windows = {weekday: _merged(spans) for weekday, spans in windows.items()}
-    open_minutes = sum(end - start for spans in windows.values() for start, end in spans)
+    return {weekday: _merged(spans) for weekday, spans in windows.items()}
 
-    # Each booking cut into its pieces on each day of the week, in local minutes since midnight.
+
+def _booking_pieces(
+    bookings: list[Booking], days: list[date], tz
+) -> tuple[dict[date, list[tuple[int, int, Booking]]], set[int]]:
+    """Each booking cut into its pieces on each day of the week, in local minutes since midnight; and the
+    bookings that overlap another."""
     pieces: dict[date, list[tuple[int, int, Booking]]] = defaultdict(list)
     conflicts: set[int] = set()
     latest_end, latest = None, None
@@ -193,36 +238,23 @@ def _venue_week(venue: Venue, bookings: list[Booking], days: list[date], hours: 
                         booking,
                     )
                 )
+    return pieces, conflicts
 
-    booked_minutes = 0
-    grid = []
-    for day in days:
-        spans = windows.get(day.weekday(), [])
-        day_pieces = pieces.get(day, [])
-        # Booked time inside opening hours, overlapping bookings counted once.
-        covered = _merged([(s, e) for s, e, _b in day_pieces])
-        booked_minutes += sum(_overlap(s, e, ws, we) for s, e in covered for ws, we in spans)
-        cells = []
-        for hour in hours:
-            lo, hi = hour * 60, hour * 60 + 60
-            is_open = any(_overlap(lo, hi, ws, we) for ws, we in spans)
-            here = [b for s, e, b in day_pieces if _overlap(lo, hi, s, e)]
-            if not here:
-                cells.append(Cell(CellState.FREE if is_open else CellState.CLOSED))
-            elif any(b.pk in conflicts for b in here) and len(here) > 1:
-                cells.append(Cell(CellState.CONFLICT, here[0]))
-            elif not is_open:
-                cells.append(Cell(CellState.OUTSIDE, here[0]))
-            elif here[0].status == BookingStatus.PENDING:
-                cells.append(Cell(CellState.PENDING, here[0]))
-            else:
-                cells.append(Cell(CellState.BOOKED, here[0]))
-        grid.append((day, cells))
-    return VenueWeek(
-        venue=venue,
-        days=grid,
-        open_minutes=open_minutes,
-        booked_minutes=booked_minutes,
-        conflicts=[b for b in bookings if b.pk in conflicts],
-        pending=[b for b in bookings if b.status == BookingStatus.PENDING],
-    )
+
+def _hour_cell(
+    hour: int, spans: list[tuple[int, int]], day_pieces: list[tuple[int, int, Booking]], conflicts: set[int]
+) -> Cell:
+    """One hour of a day: closed or free when nothing holds it; else a clash of two bookings comes first,
+    then a booking outside opening hours, then a pending one; otherwise booked."""
+    lo, hi = hour * 60, hour * 60 + 60
+    is_open = any(_overlap(lo, hi, ws, we) for ws, we in spans)
+    here = [b for s, e, b in day_pieces if _overlap(lo, hi, s, e)]
+    if not here:
+        return Cell(CellState.FREE if is_open else CellState.CLOSED)
+    if any(b.pk in conflicts for b in here) and len(here) > 1:
+        return Cell(CellState.CONFLICT, here[0])
+    if not is_open:
+        return Cell(CellState.OUTSIDE, here[0])
+    if here[0].status == BookingStatus.PENDING:
+        return Cell(CellState.PENDING, here[0])
+    return Cell(CellState.BOOKED, here[0])

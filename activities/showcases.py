@@ -70,35 +70,17 @@ def showcase_propose(
     The venue is booked at once (pending until approval decides), so that no one else takes the room while
     staff decide; a room already booked at that time refuses the whole proposal and nothing is saved.
     """
-    if (group is None) == (course is None):
-        raise field_error(
-            "group", _("Choose the group or the class that shows its work."), code="group_or_class"
-        )
-    if not may_speak_for(actor=actor, group=group, course=course):
-        raise ScopeError(
-            _(
-                "Only the group's leader or the class's teacher (or their community's staff) can propose a showcase."
-            ),
-            code="scope",
-        )
-    if starts_at is None or starts_at <= timezone.now():
-        raise field_error("starts_at", _("A showcase is proposed for a time still to come."), code="past")
-    if not venue.is_active:
-        raise field_error("venue", _("This venue is not in use."), code="venue_inactive")
+    _proposal_check(actor=actor, venue=venue, starts_at=starts_at, group=group, course=course)
     owner = group if group is not None else course
-    audience = Course(
+    audience = _audience_create(
         title=title,
-        category_id=owner.category_id,
-        community_id=owner.community_id,
-        group=group if group is not None else course.group,
+        owner=owner,
+        group=group,
+        course=course,
         venue=venue,
-        capacity=max(1, min(int(capacity), venue.capacity)) if capacity else venue.capacity,
-        status=CourseStatus.PROPOSED,
-        kind=CourseKind.SHOWCASE,
-        description=programme,
+        capacity=capacity,
+        programme=programme,
     )
-    audience.full_clean()
-    audience.save()
     showcase = Showcase(
         title=title,
         kind=kind,
@@ -120,6 +102,46 @@ def showcase_propose(
     session_schedule(course=audience, starts_at=starts_at, ends_at=ends_at, venue=venue, actor=actor)
     signals.showcase_changed.send(sender=Showcase, showcase_id=showcase.pk, kind="proposed")
     return showcase
+
+
+def _proposal_check(*, actor: User, venue, starts_at, group, course) -> None:
+    """A showcase is one group's or one class's, proposed by someone who speaks for it, for a time still to
+    come, in a venue in use."""
+    if (group is None) == (course is None):
+        raise field_error(
+            "group", _("Choose the group or the class that shows its work."), code="group_or_class"
+        )
+    if not may_speak_for(actor=actor, group=group, course=course):
+        raise ScopeError(
+            _(
+                "Only the group's leader or the class's teacher (or their community's staff) can propose a showcase."
+            ),
+            code="scope",
+        )
+    if starts_at is None or starts_at <= timezone.now():
+        raise field_error("starts_at", _("A showcase is proposed for a time still to come."), code="past")
+    if not venue.is_active:
+        raise field_error("venue", _("This venue is not in use."), code="venue_inactive")
+
+
+def _audience_create(*, title: str, owner, group, course, venue, capacity: int, programme: str) -> Course:
+    """The showcase's audience: a proposed class of kind showcase in the community and interest of the group
+    or class that shows its work, seating what was asked within the venue's capacity (all of it if nothing
+    was asked). Residents register for it as for any class."""
+    audience = Course(
+        title=title,
+        category_id=owner.category_id,
+        community_id=owner.community_id,
+        group=group if group is not None else course.group,
+        venue=venue,
+        capacity=max(1, min(int(capacity), venue.capacity)) if capacity else venue.capacity,
+        status=CourseStatus.PROPOSED,
+        kind=CourseKind.SHOWCASE,
+        description=programme,
+    )
+    audience.full_clean()
+    audience.save()
+    return audience
 
 
 def _lock(showcase: Showcase) -> Showcase:

@@ -276,6 +276,9 @@ def _medians_days(queryset: QuerySet[Matter]) -> dict[str, float | None]:
     return result
 
 
+DASHBOARD_COUNTS = ("raised", "answered", "on_time", "deliberated", "decided", "done", "open")
+
+
 def dashboard_figures(queryset: QuerySet[Matter], *, heat: bool = False) -> dict:
     """The consultation section of the dashboards for the matters in `queryset` (already scoped and
     filtered): totals, medians per step, satisfaction, and the same by street, community and category;
@@ -286,16 +289,36 @@ def dashboard_figures(queryset: QuerySet[Matter], *, heat: bool = False) -> dict
     Python. Then the confirmations, the overdue decisions, the names of the communities and categories, the
     medians, and with `heat` the grid (its box already known): six queries, seven with the heat map,
     whatever the number of matters."""
-    from collections import defaultdict
-
-    from django.db.models import Count, Max, Min, Q, Sum
-
-    from accounts.models import Community
-
     from .enums import DecisionStatus
-    from .models import Confirmation
 
-    keys = ("raised", "answered", "on_time", "deliberated", "decided", "done", "open")
+    cells = _matters_by_cell(queryset)
+    ids = queryset.order_by().values("pk")
+    ratings = _satisfaction_by_cell(ids)
+    overdue = Decision.objects.filter(matter__in=ids, status=DecisionStatus.OPEN, overdue_at__isnull=False).count()
+    places, category_names = _cell_names(cells)
+    totals, tables = _sum_cells(cells, ratings, places, category_names)
+    ratings_n, ratings_sum = totals.pop("_n"), totals.pop("_sum")
+    figures = {
+        "totals": totals,
+        "on_time_share": (totals["on_time"] / totals["answered"]) if totals["answered"] else None,
+        "satisfaction": ratings_sum / ratings_n if ratings_n else None,
+        "confirmations": ratings_n,
+        "overdue_decisions": overdue,
+        "medians": _medians_days(queryset),
+        "by_street": _table_rows(tables["street"], "community__street_id", "community__street__name"),
+        "by_community": _table_rows(tables["community"], "community_id", "community__name"),
+        "by_category": _table_rows(tables["category"], "category_id", "category__name"),
+    }
+    if heat:
+        figures["heat"] = matter_heat(queryset, box=_located_box(cells))
+    return figures
+
+
+def _matters_by_cell(queryset: QuerySet[Matter]) -> list[dict]:
+    """The matters grouped by (community, category): how many reached each step, and the box of the located
+    ones (`box_n`, `box_south` ...), so the heat map need not scan for it again."""
+    from django.db.models import Count, Max, Min
+
     counts = {
         "raised": Count("id"),
         "answered": Count("id", filter=Q(answered_at__isnull=False)),
@@ -313,22 +336,36 @@ def dashboard_figures(queryset: QuerySet[Matter], *, heat: bool = False) -> dict
         "west": Min("longitude", filter=located),
         "east": Max("longitude", filter=located),
     }
-    cells = list(
+    return list(
         queryset.order_by()
         .values("community_id", "category_id")
         .annotate(**counts, **{f"box_{k}": v for k, v in box.items()})
     )
-    ids = queryset.order_by().values("pk")
-    ratings = {
+
+
+def _satisfaction_by_cell(ids: QuerySet) -> dict[tuple[int, int], tuple[int | None, int]]:
+    """The residents' confirmations ("is it really done?", 1–5 stars) by (community, category): their sum and
+    their number, so a table's satisfaction is the mean over its matters' confirmations, not over cells."""
+    from django.db.models import Count, Sum
+
+    from .models import Confirmation
+
+    return {
         (row["matter__community_id"], row["matter__category_id"]): (row["total"], row["n"])
         for row in Confirmation.objects.filter(matter__in=ids)
         .order_by()
         .values("matter__community_id", "matter__category_id")
         .annotate(total=Sum("satisfaction"), n=Count("id"))
     }
-    overdue = Decision.objects.filter(matter__in=ids, status=DecisionStatus.OPEN, overdue_at__isnull=False).count()
-    # The names in two small queries: joined into the grouped scan, they made it three times slower (grouping
-    # by text columns).
+
+
+def _cell_names(cells: list[dict]) -> tuple[dict[int, dict], dict[int, str]]:
+    """The cells' communities (with their street) and categories by id.
+
+    The names in two small queries: joined into the grouped scan, they made it three times slower (grouping
+    by text columns)."""
+    from accounts.models import Community
+
     places = {
         row["id"]: row
         for row in Community.objects.filter(pk__in={c["community_id"] for c in cells}).values(
@@ -336,9 +373,18 @@ def dashboard_figures(queryset: QuerySet[Matter], *, heat: bool = False) -> dict
         )
     }
     category_names = dict(MatterCategory.objects.filter(pk__in={c["category_id"] for c in cells}).values_list("id", "name"))
+    return places, category_names
+
+
+def _sum_cells(
+    cells: list[dict], ratings: dict, places: dict, category_names: dict
+) -> tuple[dict, dict[str, dict]]:
+    """Each cell counts once in the totals and once in the row of its street, of its community and of its
+    category (rows keyed by (id, name)); the confirmations' sum and number ride along as `_sum` and `_n`."""
+    from collections import defaultdict
 
     def blank():
-        return dict.fromkeys(keys, 0) | {"_sum": 0, "_n": 0}
+        return dict.fromkeys(DASHBOARD_COUNTS, 0) | {"_sum": 0, "_n": 0}
 
     totals = blank()
     tables: dict[str, dict] = {"street": defaultdict(blank), "community": defaultdict(blank), "category": defaultdict(blank)}
@@ -351,43 +397,32 @@ def dashboard_figures(queryset: QuerySet[Matter], *, heat: bool = False) -> dict
             tables["community"][(cell["community_id"], place["name"])],
             tables["category"][(cell["category_id"], category_names.get(cell["category_id"], ""))],
         ):
-            for key in keys:
+            for key in DASHBOARD_COUNTS:
                 target[key] += cell[key]
             target["_sum"] += total or 0
             target["_n"] += n
+    return totals, tables
 
-    def rows(table, id_key, name_key):
-        out = []
-        for (pk, name), row in sorted(table.items(), key=lambda item: (item[0][1] or "", item[0][0])):
-            n, total = row.pop("_n"), row.pop("_sum")
-            out.append({id_key: pk, name_key: name, **row, "satisfaction": total / n if n else None})
-        return out
 
-    ratings_n, ratings_sum = totals.pop("_n"), totals.pop("_sum")
-    figures = {
-        "totals": totals,
-        "on_time_share": (totals["on_time"] / totals["answered"]) if totals["answered"] else None,
-        "satisfaction": ratings_sum / ratings_n if ratings_n else None,
-        "confirmations": ratings_n,
-        "overdue_decisions": overdue,
-        "medians": _medians_days(queryset),
-        "by_street": rows(tables["street"], "community__street_id", "community__street__name"),
-        "by_community": rows(tables["community"], "community_id", "community__name"),
-        "by_category": rows(tables["category"], "category_id", "category__name"),
+def _table_rows(table: dict, id_key: str, name_key: str) -> list[dict]:
+    """A table's rows sorted by name (then id), the confirmations' sum and number turned into the mean."""
+    out = []
+    for (pk, name), row in sorted(table.items(), key=lambda item: (item[0][1] or "", item[0][0])):
+        n, total = row.pop("_n"), row.pop("_sum")
+        out.append({id_key: pk, name_key: name, **row, "satisfaction": total / n if n else None})
+    return out
+
+
+def _located_box(cells: list[dict]) -> dict:
+    """The box of all the located matters, from the boxes of the cells (the shape `matter_heat` takes)."""
+    with_place = [c for c in cells if c["box_n"]]
+    return {
+        "n": sum(c["box_n"] for c in with_place),
+        "south": min((c["box_south"] for c in with_place), default=None),
+        "north": max((c["box_north"] for c in with_place), default=None),
+        "west": min((c["box_west"] for c in with_place), default=None),
+        "east": max((c["box_east"] for c in with_place), default=None),
     }
-    if heat:
-        with_place = [c for c in cells if c["box_n"]]
-        figures["heat"] = matter_heat(
-            queryset,
-            box={
-                "n": sum(c["box_n"] for c in with_place),
-                "south": min((c["box_south"] for c in with_place), default=None),
-                "north": max((c["box_north"] for c in with_place), default=None),
-                "west": min((c["box_west"] for c in with_place), default=None),
-                "east": max((c["box_east"] for c in with_place), default=None),
-            },
-        )
-    return figures
 
 
 # --- Heat map of matters by place ---------------------------------------------------------------------------

@@ -128,13 +128,54 @@ def _in_communities(path: str, community_ids: Collection[int] | None) -> Q:
     return Q() if community_ids is None else Q(**{f"{path}__in": list(community_ids)})
 
 
+# Each step of an order counts on the local day the order took it, in the order's community and interest.
+ORDER_STEP_COUNTERS = (
+    ("submitted_at", "orders_submitted"),
+    ("accepted_at", "orders_accepted"),
+    ("dispatched_at", "orders_dispatched"),
+    ("completed_at", "orders_completed"),
+)
+
+
 def _category_day_queries(
     start: date | None, end: date | None, now: datetime, tz, community_ids: Collection[int] | None = None
 ) -> list[tuple[QuerySet, dict[str, str]]]:
     """The grouped queries behind CategoryDay, each with how its columns add to the counters (unevaluated:
     the caller reads them in this order)."""
-    by_session = _in_communities("session__course__community_id", community_ids)
-    sessions = (
+    in_range = (start, end, tz, community_ids)
+    queries = [
+        (
+            _sessions_by_day(start, end, now, tz, community_ids),
+            {"sessions": "n", "sessions_held": "held", "sessions_cancelled": "cancelled"},
+        ),
+        (
+            _by_meeting_day(Attendance, *in_range).annotate(
+                records=Count("id"), present=Count("id", filter=Q(attended=True))
+            ),
+            {"attendance_records": "records", "attendance_present": "present"},
+        ),
+        (
+            _by_meeting_day(SessionRating, *in_range, is_hidden=False).annotate(
+                n=Count("id"), total=Sum("stars")
+            ),
+            {"ratings": "n", "rating_stars": "total"},
+        ),
+        (
+            _by_meeting_day(PolicyTalk, *in_range, status=PolicyTalkStatus.HELD).annotate(n=Count("id")),
+            {"talks_held": "n"},
+        ),
+    ]
+    for stamp, counter in ORDER_STEP_COUNTERS:
+        queries.append((_orders_by_day(stamp, *in_range), {counter: "n"}))
+    return queries
+
+
+def _sessions_by_day(
+    start: date | None, end: date | None, now: datetime, tz, community_ids: Collection[int] | None
+) -> QuerySet:
+    """Meetings by local day, community and interest: those not cancelled, those held by `now`, and those
+    cancelled."""
+    return (
         Session.objects.filter(_in_days("starts_at", start, end), _in_communities("course__community_id", community_ids))
         .annotate(day=TruncDate("starts_at", tzinfo=tz))
         .values("day", community=selectors.F_COURSE_COMMUNITY, category=selectors.F_COURSE_CATEGORY)
@@ -145,54 +186,40 @@ def _category_day_queries(
             cancelled=Count("id", filter=Q(status=SessionStatus.CANCELLED)),
         )
     )
-    attendance = (
-        Attendance.objects.filter(_in_days("session__starts_at", start, end), by_session)
-        .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
-        .values("day", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
-        .order_by()
-        .annotate(records=Count("id"), present=Count("id", filter=Q(attended=True)))
-    )
-    ratings = (
-        SessionRating.objects.filter(_in_days("session__starts_at", start, end), by_session, is_hidden=False)
-        .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
-        .values("day", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
-        .order_by()
-        .annotate(n=Count("id"), total=Sum("stars"))
-    )
-    talks = (
-        PolicyTalk.objects.filter(
-            _in_days("session__starts_at", start, end), by_session, status=PolicyTalkStatus.HELD
+
+
+def _by_meeting_day(
+    model, start: date | None, end: date | None, tz, community_ids: Collection[int] | None, **where
+) -> QuerySet:
+    """Rows that belong to a meeting (attendance, ratings, policy talks) count on the local day of that
+    meeting, in its class's community and interest; grouped so, ready for the caller's counts."""
+    return (
+        model.objects.filter(
+            _in_days("session__starts_at", start, end),
+            _in_communities("session__course__community_id", community_ids),
+            **where,
         )
         .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
         .values("day", community=F_SESSION_COMMUNITY, category=F_SESSION_CATEGORY)
+        .order_by()
+    )
+
+
+def _orders_by_day(
+    stamp: str, start: date | None, end: date | None, tz, community_ids: Collection[int] | None
+) -> QuerySet:
+    """Orders that took the step stamped `stamp`, by the local day they took it, community and interest."""
+    return (
+        Order.objects.filter(
+            _in_days(stamp, start, end),
+            _in_communities("community_id", community_ids),
+            **{f"{stamp}__isnull": False},
+        )
+        .annotate(day=TruncDate(stamp, tzinfo=tz))
+        .values("day", "community", "category")
         .order_by()
         .annotate(n=Count("id"))
     )
-    queries = [
-        (sessions, {"sessions": "n", "sessions_held": "held", "sessions_cancelled": "cancelled"}),
-        (attendance, {"attendance_records": "records", "attendance_present": "present"}),
-        (ratings, {"ratings": "n", "rating_stars": "total"}),
-        (talks, {"talks_held": "n"}),
-    ]
-    for stamp, counter in (
-        ("submitted_at", "orders_submitted"),
-        ("accepted_at", "orders_accepted"),
-        ("dispatched_at", "orders_dispatched"),
-        ("completed_at", "orders_completed"),
-    ):
-        orders = (
-            Order.objects.filter(
-                _in_days(stamp, start, end),
-                _in_communities("community_id", community_ids),
-                **{f"{stamp}__isnull": False},
-            )
-            .annotate(day=TruncDate(stamp, tzinfo=tz))
-            .values("day", "community", "category")
-            .order_by()
-            .annotate(n=Count("id"))
-        )
-        queries.append((orders, {counter: "n"}))
-    return queries
 
 
 def _community_days(

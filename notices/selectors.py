@@ -8,7 +8,7 @@ them): values() rows instead of model instances where a batch may hold hundreds 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -228,6 +228,17 @@ def digest_candidates(*, since: datetime) -> tuple[CandidateIndex, dict[str, Can
     """
     items: list[Item] = []
     facts: dict[str, CandidateFacts] = {}
+    for item, fact in (*_new_course_candidates(since), *_new_group_candidates(since)):
+        items.append(item)
+        facts[item.candidate.key] = fact
+    return CandidateIndex(items), facts
+
+
+def _new_course_candidates(since: datetime) -> Iterator[tuple[Item, CandidateFacts]]:
+    """Each class open for registration created since `since`, for the recommender and for its digest line.
+
+    A class is where its venue is, or where its community is when the venue has no coordinates; it is as
+    popular as the share of its places taken."""
     courses = open_courses().filter(created__gte=since).select_related("category__parent", "community")
     for course in courses:
         key = f"course:{course.pk}"
@@ -235,24 +246,19 @@ def digest_candidates(*, since: datetime) -> tuple[CandidateIndex, dict[str, Can
         lat = venue.latitude if venue and venue.latitude is not None else course.community.latitude
         lon = venue.longitude if venue and venue.longitude is not None else course.community.longitude
         slot = course.slot
-        items.append(
-            Item(
-                Candidate(
-                    key=key,
-                    category_id=course.category_id,
-                    field_id=course.category.parent_id,
-                    latitude=lat,
-                    longitude=lon,
-                    weekday=slot.weekday if slot else None,
-                    start=slot.start if slot else None,
-                    end=slot.end if slot else None,
-                    popularity=course.confirmed_count / course.capacity,
-                ),
-                course.community.street_id,
-            )
+        candidate = Candidate(
+            key=key,
+            category_id=course.category_id,
+            field_id=course.category.parent_id,
+            latitude=lat,
+            longitude=lon,
+            weekday=slot.weekday if slot else None,
+            start=slot.start if slot else None,
+            end=slot.end if slot else None,
+            popularity=course.confirmed_count / course.capacity,
         )
         parent = course.category.parent
-        facts[key] = CandidateFacts(
+        facts = CandidateFacts(
             kind="course",
             title=course.title,
             interest=name_of(course.category),
@@ -263,29 +269,31 @@ def digest_candidates(*, since: datetime) -> tuple[CandidateIndex, dict[str, Can
             taken=course.confirmed_count,
             capacity=course.capacity,
         )
+        yield Item(candidate, course.community.street_id), facts
+
+
+def _new_group_candidates(since: datetime) -> Iterator[tuple[Item, CandidateFacts]]:
+    """Each active interest group created since `since`, for the recommender and for its digest line.
+
+    A group is where its community is; it is as popular as its members fill it (a group without a maximum
+    is measured against 30 members)."""
     groups = (
         InterestGroup.objects.filter(is_active=True, created__gte=since)
         .select_related("category__parent", "community")
         .annotate(member_count=Count("memberships"))
     )
     for group in groups:
-        key = f"group:{group.pk}"
         size = group.max_members or 30
-        items.append(
-            Item(
-                Candidate(
-                    key=key,
-                    category_id=group.category_id,
-                    field_id=group.category.parent_id,
-                    latitude=group.community.latitude,
-                    longitude=group.community.longitude,
-                    popularity=min(1.0, group.member_count / size),
-                ),
-                group.community.street_id,
-            )
+        candidate = Candidate(
+            key=f"group:{group.pk}",
+            category_id=group.category_id,
+            field_id=group.category.parent_id,
+            latitude=group.community.latitude,
+            longitude=group.community.longitude,
+            popularity=min(1.0, group.member_count / size),
         )
         parent = group.category.parent
-        facts[key] = CandidateFacts(
+        facts = CandidateFacts(
             kind="group",
             title=group.name,
             interest=name_of(group.category),
@@ -296,7 +304,7 @@ def digest_candidates(*, since: datetime) -> tuple[CandidateIndex, dict[str, Can
             taken=group.member_count,
             capacity=group.max_members or 0,
         )
-    return CandidateIndex(items), facts
+        yield Item(candidate, group.community.street_id), facts
 
 
 def digest_residents(*, first_id: int, last_id: int, candidate_keys: Sequence[str]) -> list[DigestResident]:
@@ -306,71 +314,16 @@ def digest_residents(*, first_id: int, last_id: int, candidate_keys: Sequence[st
     ratings by category, attended categories, registrations and memberships among the candidates. The
     profile-derived reads are asked only for residents who consented to personalisation.
     """
-    rows = list(
-        ResidentProfile.objects.filter(user_id__gte=first_id, user_id__lte=last_id, user__is_active=True)
-        .order_by("user_id")
-        .values(
-            "id",
-            "latitude",
-            "longitude",
-            "consent_recommendations",
-            "community__street_id",
-            *recipient_fields("user__"),
-        )
-    )
+    rows = _digest_profiles(first_id, last_id)
     if not rows:
         return []
     personal_profiles = {row["id"]: row["user__id"] for row in rows if row["consent_recommendations"]}
     personal_users = list(personal_profiles.values())
-
-    interests: dict[int, set[int]] = defaultdict(set)
-    fields: dict[int, set[int]] = defaultdict(set)
-    through = ResidentProfile.interests.through
-    for profile_id, category_id, parent_id in through.objects.filter(
-        residentprofile_id__in=list(personal_profiles)
-    ).values_list("residentprofile_id", "category_id", "category__parent_id"):
-        interests[profile_id].add(category_id)
-        if parent_id is not None:
-            fields[profile_id].add(parent_id)
-
-    free: dict[int, list] = defaultdict(list)
-    for profile_id, weekday, start, end in ResidentAvailability.objects.filter(
-        profile_id__in=list(personal_profiles)
-    ).values_list("profile_id", "weekday", "start", "end"):
-        free[profile_id].append((weekday, start, end))
-
-    liked: dict[int, dict[int, float]] = defaultdict(dict)
-    for resident_id, category_id, mean in (
-        SessionRating.objects.filter(resident_id__in=personal_users)
-        .values("resident_id", "session__course__category_id")
-        .annotate(mean=Avg("stars"))
-        .values_list("resident_id", "session__course__category_id", "mean")
-    ):
-        liked[resident_id][category_id] = float(mean)
-
-    attended: dict[int, set[int]] = defaultdict(set)
-    attended_fields: dict[int, set[int]] = defaultdict(set)
-    for resident_id, category_id, parent_id in (
-        Attendance.objects.filter(resident_id__in=personal_users, attended=True)
-        .values_list("resident_id", "session__course__category_id", "session__course__category__parent_id")
-        .distinct()
-    ):
-        attended[resident_id].add(category_id)
-        if parent_id is not None:
-            attended_fields[resident_id].add(parent_id)
-
-    user_ids = [row["user__id"] for row in rows]
-    exclude: dict[int, set[str]] = defaultdict(set)
-    course_ids = [int(k.split(":")[1]) for k in candidate_keys if k.startswith("course:")]
-    group_ids = [int(k.split(":")[1]) for k in candidate_keys if k.startswith("group:")]
-    for resident_id, course_id in Registration.objects.filter(
-        resident_id__in=user_ids, course_id__in=course_ids, status__in=LIVE
-    ).values_list("resident_id", "course_id"):
-        exclude[resident_id].add(f"course:{course_id}")
-    for user_id, group_id in GroupMembership.objects.filter(
-        user_id__in=user_ids, group_id__in=group_ids
-    ).values_list("user_id", "group_id"):
-        exclude[user_id].add(f"group:{group_id}")
+    interests, fields = _profile_interests(list(personal_profiles))
+    free = _profile_free_times(list(personal_profiles))
+    liked = _liked_categories(personal_users)
+    attended, attended_fields = _attended_categories(personal_users)
+    exclude = _candidates_joined([row["user__id"] for row in rows], candidate_keys)
 
     residents = []
     for row in rows:
@@ -397,6 +350,92 @@ def digest_residents(*, first_id: int, last_id: int, candidate_keys: Sequence[st
             )
         )
     return residents
+
+
+def _digest_profiles(first_id: int, last_id: int) -> list[dict]:
+    """The profiles of the active residents with user ids in [first_id, last_id], in user id order, with
+    their place, their consent to personalisation and what a notice needs to reach them."""
+    return list(
+        ResidentProfile.objects.filter(user_id__gte=first_id, user_id__lte=last_id, user__is_active=True)
+        .order_by("user_id")
+        .values(
+            "id",
+            "latitude",
+            "longitude",
+            "consent_recommendations",
+            "community__street_id",
+            *recipient_fields("user__"),
+        )
+    )
+
+
+def _profile_interests(profile_ids: list[int]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """profile id → the interests its resident chose, and → the fields (parent categories) they belong to."""
+    interests: dict[int, set[int]] = defaultdict(set)
+    fields: dict[int, set[int]] = defaultdict(set)
+    through = ResidentProfile.interests.through
+    for profile_id, category_id, parent_id in through.objects.filter(
+        residentprofile_id__in=profile_ids
+    ).values_list("residentprofile_id", "category_id", "category__parent_id"):
+        interests[profile_id].add(category_id)
+        if parent_id is not None:
+            fields[profile_id].add(parent_id)
+    return interests, fields
+
+
+def _profile_free_times(profile_ids: list[int]) -> dict[int, list]:
+    """profile id → the weekly times (weekday, start, end) its resident said they are free."""
+    free: dict[int, list] = defaultdict(list)
+    for profile_id, weekday, start, end in ResidentAvailability.objects.filter(
+        profile_id__in=profile_ids
+    ).values_list("profile_id", "weekday", "start", "end"):
+        free[profile_id].append((weekday, start, end))
+    return free
+
+
+def _liked_categories(user_ids: list[int]) -> dict[int, dict[int, float]]:
+    """user id → interest → the mean stars the resident gave the meetings of that interest's classes."""
+    liked: dict[int, dict[int, float]] = defaultdict(dict)
+    for resident_id, category_id, mean in (
+        SessionRating.objects.filter(resident_id__in=user_ids)
+        .values("resident_id", "session__course__category_id")
+        .annotate(mean=Avg("stars"))
+        .values_list("resident_id", "session__course__category_id", "mean")
+    ):
+        liked[resident_id][category_id] = float(mean)
+    return liked
+
+
+def _attended_categories(user_ids: list[int]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """user id → the interests of the classes the resident was present at, and → their fields."""
+    attended: dict[int, set[int]] = defaultdict(set)
+    attended_fields: dict[int, set[int]] = defaultdict(set)
+    for resident_id, category_id, parent_id in (
+        Attendance.objects.filter(resident_id__in=user_ids, attended=True)
+        .values_list("resident_id", "session__course__category_id", "session__course__category__parent_id")
+        .distinct()
+    ):
+        attended[resident_id].add(category_id)
+        if parent_id is not None:
+            attended_fields[resident_id].add(parent_id)
+    return attended, attended_fields
+
+
+def _candidates_joined(user_ids: list[int], candidate_keys: Sequence[str]) -> dict[int, set[str]]:
+    """user id → the candidates the resident is in already (a place or a waiting-list place in the class, a
+    membership of the group): a digest never offers those."""
+    exclude: dict[int, set[str]] = defaultdict(set)
+    course_ids = [int(k.split(":")[1]) for k in candidate_keys if k.startswith("course:")]
+    group_ids = [int(k.split(":")[1]) for k in candidate_keys if k.startswith("group:")]
+    for resident_id, course_id in Registration.objects.filter(
+        resident_id__in=user_ids, course_id__in=course_ids, status__in=LIVE
+    ).values_list("resident_id", "course_id"):
+        exclude[resident_id].add(f"course:{course_id}")
+    for user_id, group_id in GroupMembership.objects.filter(
+        user_id__in=user_ids, group_id__in=group_ids
+    ).values_list("user_id", "group_id"):
+        exclude[user_id].add(f"group:{group_id}")
+    return exclude
 
 
 def digest_user_ranges(*, size: int) -> list[tuple[int, int]]:

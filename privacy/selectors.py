@@ -126,19 +126,14 @@ def _portal_data(user: User) -> dict:
 
 def _consultation_data(user: User) -> dict:
     """The resident's 协商议事 rows: one query per kind."""
+    return {**_matters_raised(user), **_words_on_matters(user), **_part_in_matters(user)}
+
+
+def _matters_raised(user: User) -> dict:
+    """The matters they raised, and the photos of them or that they added to others' matters."""
     from django.db.models import Q
 
-    from consultation.models import (
-        Comment,
-        CommentReport,
-        Confirmation,
-        Matter,
-        MatterEvent,
-        MatterPhoto,
-        Participant,
-        Support,
-        Vote,
-    )
+    from consultation.models import Matter, MatterPhoto
 
     return {
         "matters": [
@@ -161,6 +156,14 @@ def _consultation_data(user: User) -> dict:
             {"matter": p.matter_id, "file": p.name, "status": p.status, "created": _iso(p.created)}
             for p in MatterPhoto.objects.filter(Q(uploaded_by=user) | Q(matter__raised_by=user)).order_by("id")
         ],
+    }
+
+
+def _words_on_matters(user: User) -> dict:
+    """What they wrote about matters: comments, reports of others' comments, "is it really done?" answers."""
+    from consultation.models import Comment, CommentReport, Confirmation
+
+    return {
         "matter_comments": [
             {"matter": c.matter_id, "comment": c.body, "status": c.status, "created": _iso(c.created)}
             for c in Comment.objects.filter(author=user).order_by("id")
@@ -179,6 +182,14 @@ def _consultation_data(user: User) -> dict:
             }
             for c in Confirmation.objects.filter(resident=user).order_by("id")
         ],
+    }
+
+
+def _part_in_matters(user: User) -> dict:
+    """Where they took part: supports, votes, meetings they were invited to, timeline steps they took."""
+    from consultation.models import MatterEvent, Participant, Support, Vote
+
+    return {
         "matter_supports": [
             {"matter": s.matter_id, "created": _iso(s.created)}
             for s in Support.objects.filter(user=user).order_by("id")

@@ -33,63 +33,96 @@ def account_close(*, user: User) -> AccountClosure:
     changes and the account is inactive). An AccountClosure row records counts, never content.
     See `_consultation_erase` for the decision on matters.
     """
-    from allauth.account.models import EmailAddress
-    from axes.models import AccessAttempt, AccessLog
+    locked = _lock_closable(user)
+    counts = {**_portal_erase(locked), **_sign_in_erase(locked)}
+    counts.update(_consultation_erase(locked))
+    counts.update(_funds_erase(locked))
+    counts.update(_profile_erase(locked))
+    _account_anonymise(locked)
+    counts["sessions"] = _end_sessions(locked.pk)
+    return AccountClosure.objects.create(account_id=locked.pk, counts=counts)
 
-    from activities.models import Order, OrderEvent
-    from interests.models import ResidentProfile
-    from notices.models import Notice
-    from ratings.models import SessionRating
-    from teachers.models import TeacherRecommendation
 
+def _lock_closable(user: User) -> User:
+    """The account row, locked until the closure commits; a resident's open account only."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.is_staff or locked.roles.exists():
         raise ValidationError(_("Staff accounts are closed by the district office, not from the portal."), code="staff")
     if not locked.is_active:
         raise ValidationError(_("This account is already closed."), code="closed")
-    identifiers = [value for value in (locked.phone, locked.email) if value]
-    counts = {
-        "notices": _deleted(Notice.objects.filter(recipient=locked)),
-        "orders_anonymised": Order.objects.filter(resident=locked).update(note=""),
-        "order_history_anonymised": Order.history.model.objects.filter(resident=locked).update(note=""),
-        "order_events_anonymised": OrderEvent.objects.filter(order__resident=locked, actor=locked).update(note=""),
-        "rating_comments": SessionRating.objects.filter(resident=locked).exclude(comment="").update(comment=""),
-        "recommendations": TeacherRecommendation.objects.filter(recommended_by=locked).update(
+    return locked
+
+
+def _portal_erase(user: User) -> dict[str, int]:
+    """Their notices go; the text they wrote on orders, ratings and teacher recommendations is blanked, the
+    rows stay (counts and other people's records depend on them)."""
+    from activities.models import Order, OrderEvent
+    from notices.models import Notice
+    from ratings.models import SessionRating
+    from teachers.models import TeacherRecommendation
+
+    return {
+        "notices": _deleted(Notice.objects.filter(recipient=user)),
+        "orders_anonymised": Order.objects.filter(resident=user).update(note=""),
+        "order_history_anonymised": Order.history.model.objects.filter(resident=user).update(note=""),
+        "order_events_anonymised": OrderEvent.objects.filter(order__resident=user, actor=user).update(note=""),
+        "rating_comments": SessionRating.objects.filter(resident=user).exclude(comment="").update(comment=""),
+        "recommendations": TeacherRecommendation.objects.filter(recommended_by=user).update(
             recommended_by=None, note=""
         ),
-        "api_tokens": _deleted(locked.api_tokens.all()),
-        "email_addresses": _deleted(EmailAddress.objects.filter(user=locked)),
+    }
+
+
+def _sign_in_erase(user: User) -> dict[str, int]:
+    """Every way back in goes: API tokens, e-mail addresses, and the sign-in attempts logged under their
+    number or address."""
+    from allauth.account.models import EmailAddress
+    from axes.models import AccessAttempt, AccessLog
+
+    identifiers = [value for value in (user.phone, user.email) if value]
+    return {
+        "api_tokens": _deleted(user.api_tokens.all()),
+        "email_addresses": _deleted(EmailAddress.objects.filter(user=user)),
         "sign_in_attempts": _deleted(AccessAttempt.objects.filter(username__in=identifiers))
         + _deleted(AccessLog.objects.filter(username__in=identifiers)),
     }
-    counts.update(_consultation_erase(locked))
-    counts.update(_funds_erase(locked))
-    profile = ResidentProfile.objects.filter(user=locked).first()
-    if profile is not None:
-        profile.interests.clear()
-        counts["availability"] = _deleted(profile.availability.all())
-        ResidentProfile.objects.filter(pk=profile.pk).update(
-            latitude=None,
-            longitude=None,
-            grid=None,
-            consent_sms=False,
-            consent_email=False,
-            consent_recommendations=False,
-        )
-    locked.set_unusable_password()
-    User.objects.filter(pk=locked.pk).update(
+
+
+def _profile_erase(user: User) -> dict[str, int]:
+    """The profile row stays, without interests, free times, location or consents."""
+    from interests.models import ResidentProfile
+
+    profile = ResidentProfile.objects.filter(user=user).first()
+    if profile is None:
+        return {}
+    profile.interests.clear()
+    counts = {"availability": _deleted(profile.availability.all())}
+    ResidentProfile.objects.filter(pk=profile.pk).update(
+        latitude=None,
+        longitude=None,
+        grid=None,
+        consent_sms=False,
+        consent_email=False,
+        consent_recommendations=False,
+    )
+    return counts
+
+
+def _account_anonymise(user: User) -> None:
+    """The account row stays (orders, matters and pledges point at it), naming and reaching no one, with a
+    password no one can use."""
+    user.set_unusable_password()
+    User.objects.filter(pk=user.pk).update(
         phone=None,
         phone_verified=False,
         # The database requires a number or an address: a placeholder that names no one and reaches no
         # one (.invalid is reserved, RFC 2606).
-        email=f"closed-{locked.pk}@closed.invalid",
+        email=f"closed-{user.pk}@closed.invalid",
         name="",
         birth_year=None,
         is_active=False,
-        password=locked.password,
+        password=user.password,
     )
-    counts["sessions"] = _end_sessions(locked.pk)
-    return AccountClosure.objects.create(account_id=locked.pk, counts=counts)
 
 
 def _consultation_erase(user: User) -> dict[str, int]:
