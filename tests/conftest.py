@@ -87,6 +87,33 @@ def _pooler_lets_go_of_the_test_database(django_db_setup):
         admin.close()
 
 
+@pytest.fixture(autouse=True)
+def _direct_db(request, settings, monkeypatch):
+    """Behind PgBouncer a test marked `direct_db` (it kills its own server connection or reads its settings,
+    which behind a pool would be the pool's) reaches the same test database on the primary directly, at
+    DATABASE_DIRECT_URL's host and port, as the operator's tools do; the processes it starts too (no
+    DATABASE_POOLER in their environment). Without that variable it is skipped."""
+    if request.node.get_closest_marker("direct_db") is None or settings.DATABASE_POOLER != "pgbouncer":
+        yield
+        return
+    if not os.environ.get("DATABASE_DIRECT_URL"):
+        pytest.skip("needs a direct connection to PostgreSQL, not PgBouncer (set DATABASE_DIRECT_URL)")
+    import dj_database_url
+
+    direct = dj_database_url.parse(os.environ["DATABASE_DIRECT_URL"])
+    db = connection.settings_dict  # the replica alias mirrors it in tests: the same dict
+    pooled = db["HOST"], db["PORT"]
+    connection.close()
+    db["HOST"], db["PORT"] = direct["HOST"], direct["PORT"]
+    settings.DATABASE_POOLER = ""
+    monkeypatch.delenv("DATABASE_POOLER", raising=False)
+    try:
+        yield
+    finally:
+        connection.close()
+        db["HOST"], db["PORT"] = pooled
+
+
 @pytest.fixture
 def eager_celery():
     """Tasks run in-process even when REDIS_URL is set (the PostgreSQL run), for tests that read what a task
@@ -132,21 +159,9 @@ def _embedded_only(config, items):
     items[:] = keep
 
 
-def _skip_direct_db_behind_the_pooler(items):
-    from django.conf import settings
-
-    if settings.DATABASE_POOLER != "pgbouncer":
-        return
-    skip = pytest.mark.skip(reason="needs a direct connection to PostgreSQL, not PgBouncer (CI runs it on one)")
-    for item in items:
-        if item.get_closest_marker("direct_db") is not None:
-            item.add_marker(skip)
-
-
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--embedded-only"):
         _embedded_only(config, items)
-    _skip_direct_db_behind_the_pooler(items)
     _slow_first(items)
 
 
