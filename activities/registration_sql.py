@@ -231,6 +231,9 @@ out AS (
       ON m.kind = ins.status
     RETURNING id, task_name, args, kwargs, headers
 ),
+queued AS (
+    SELECT count(*) AS n FROM {reg} w WHERE w.course_id = %(course)s AND w.status = 'waitlisted'
+),
 me AS (
     SELECT i.id, i.status, i.created FROM ins i
     UNION ALL
@@ -253,11 +256,13 @@ SELECT
     coalesce((SELECT capacity FROM c), (SELECT capacity FROM seen)) AS capacity,
     coalesce((SELECT confirmed_count FROM bump), (SELECT confirmed_count FROM c), (SELECT confirmed_count FROM seen))
         AS confirmed_count,
-    (SELECT count(*) FROM {reg} w WHERE w.course_id = %(course)s AND w.status = 'waitlisted')
-        + (SELECT count(*) FROM ins WHERE status = 'waitlisted') AS waiting,
-    (SELECT count(*) FROM {reg} w, me
-       WHERE w.course_id = %(course)s AND w.status = 'waitlisted' AND me.status = 'waitlisted'
-         AND (w.created, w.id) < (me.created, me.id)) AS ahead,
+    (SELECT n FROM queued) + (SELECT count(*) FROM ins WHERE status = 'waitlisted') AS waiting,
+    -- A registration inserted now is the last in line: everyone the snapshot sees waiting is ahead of it
+    -- (when the snapshot is fresh; otherwise the caller counts again). The list is counted once, not twice.
+    CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT n FROM queued)
+    ELSE (SELECT count(*) FROM {reg} w, me
+            WHERE w.course_id = %(course)s AND w.status = 'waitlisted' AND me.status = 'waitlisted'
+              AND (w.created, w.id) < (me.created, me.id)) END AS ahead,
     coalesce((SELECT version FROM c) = (SELECT version FROM seen), true) AS fresh,
     (SELECT coalesce(jsonb_agg(jsonb_build_array(o.id, o.task_name, o.args, o.kwargs, o.headers)), '[]'::jsonb)
        FROM out o) AS outbox,

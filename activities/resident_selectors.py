@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from activities.enums import ACTIVE_REGISTRATION_STATUSES, RegistrationStatus, SessionStatus
+from activities.enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, RegistrationStatus, SessionStatus
 from activities.geo import bounding_box
 from activities.models import Course, Order, OrderEvent, Registration, Session
 from activities.selectors import SEARCH_RADIUS_KM, open_courses
@@ -223,6 +223,33 @@ def order_timeline(order: Order, *, resident) -> list[TimelineStep]:
             )
         )
     return steps
+
+
+_COURSE_TO_REGISTER = {}
+
+
+def course_to_register(*, pk: int, resident_id: int | None = None) -> Course:
+    """The class a resident registers for (any but a proposed one), by raw SQL written once per process: the
+    hot path of a popular class's opening pays no ORM compilation for it. With `resident_id`, the resident's
+    calendar token (`my_calendar_token`, "" without a profile) comes in the same round trip, for the status
+    block's calendar link. Course.DoesNotExist when there is none."""
+    sql = _COURSE_TO_REGISTER.get(resident_id is not None)
+    if sql is None:
+        token = (
+            f", coalesce((SELECT p.calendar_token FROM {ResidentProfile._meta.db_table} p WHERE p.user_id = %s),"
+            " '') AS my_calendar_token"
+            if resident_id is not None
+            else ""
+        )
+        sql = _COURSE_TO_REGISTER[resident_id is not None] = (
+            f"SELECT c.*{token} FROM {Course._meta.db_table} c WHERE c.id = %s AND c.status <> %s"
+        )
+    params = [pk, CourseStatus.PROPOSED.value]
+    if resident_id is not None:
+        params.insert(0, resident_id)
+    for course in Course.objects.raw(sql, params):
+        return course
+    raise Course.DoesNotExist
 
 
 def _ahead_in_queue(course_id, created, pk) -> QuerySet[Registration]:

@@ -24,6 +24,7 @@ from .recommend import Candidate, Ranked, Taste, circle_first, distance_km, rank
 from .services import waitlist_ahead_of
 
 FIGURES_CACHE_SECONDS = 300
+FILTER_CHOICES_CACHE_SECONDS = 60
 
 
 def programme_figures() -> dict[str, int]:
@@ -227,11 +228,7 @@ def registration_state(*, course: Course, user, registration=_UNKNOWN) -> Regist
     if not user.is_authenticated:
         registration = None
     elif registration is _UNKNOWN:
-        registration = (
-            Registration.objects.filter(course=course, resident=user, status__in=ACTIVE_REGISTRATION_STATUSES)
-            .order_by("-created")
-            .first()
-        )
+        return _registration_state_with_mine(course=course, user=user)
     if registration is not None and registration.status not in ACTIVE_REGISTRATION_STATUSES:
         registration = None
     # Counted in subqueries that walk the (course, status, created) index, not by joining and grouping,
@@ -245,6 +242,51 @@ def registration_state(*, course: Course, user, registration=_UNKNOWN) -> Regist
     return RegistrationState(
         registration=registration,
         position=row["ahead"] + 1 if "ahead" in row else None,
+        waiting=row["waiting"],
+        free_places=course.free_places,
+        is_open=course.status == CourseStatus.OPEN,
+    )
+
+
+def _registration_state_with_mine(*, course: Course, user) -> RegistrationState:
+    """registration_state when the resident's registration is not known yet: found in the same query as the
+    class's places and its queue (the class page of a popular class, at its opening)."""
+    mine = Registration.objects.filter(
+        course=OuterRef("pk"), resident=user, status__in=ACTIVE_REGISTRATION_STATUSES
+    ).order_by("-created")
+    waiting = Registration.objects.filter(course=OuterRef("pk"), status=RegistrationStatus.WAITLISTED)
+    # Queued before mine, as waitlist_ahead_of orders them; counts nothing when I am not waiting.
+    ahead = waiting.filter(
+        Q(created__lt=OuterRef("mine_created")) | Q(created=OuterRef("mine_created"), id__lt=OuterRef("mine_id"))
+    )
+    row = (
+        Course.objects.filter(pk=course.pk)
+        .values("status", "confirmed_count")
+        .annotate(
+            mine_id=Subquery(mine.values("pk")[:1]),
+            mine_status=Subquery(mine.values("status")[:1]),
+            mine_created=Subquery(mine.values("created")[:1]),
+            mine_changed=Subquery(mine.values("status_changed")[:1]),
+            waiting=_count(waiting),
+            ahead=_count(ahead),
+        )
+        .get()
+    )
+    course.status, course.confirmed_count = row["status"], row["confirmed_count"]
+    registration = None
+    if row["mine_id"] is not None:
+        registration = Registration(
+            pk=row["mine_id"],
+            course=course,
+            resident=user,
+            status=row["mine_status"],
+            created=row["mine_created"],
+            status_changed=row["mine_changed"],
+        )
+        registration._state.adding = False
+    return RegistrationState(
+        registration=registration,
+        position=row["ahead"] + 1 if registration and registration.status == RegistrationStatus.WAITLISTED else None,
         waiting=row["waiting"],
         free_places=course.free_places,
         is_open=course.status == CourseStatus.OPEN,
@@ -269,8 +311,13 @@ def filter_choices(
     `interests.selectors.resident_district`; the city's default when None), and the communities that
     have open classes.
 
-    Two queries, whatever the size of the tree: the filter form builds its options from them.
+    Two queries, whatever the size of the tree, then none for FILTER_CHOICES_CACHE_SECONDS: every visit of
+    "classes near me" builds its filter form from them, and they move slowly (a renamed interest, a
+    community's first open class show up within a minute).
     """
+    cached = cache.get("activities:filter_choices")
+    if cached is not None:
+        return cached
     categories = list(
         offered_categories(district)
         .order_by("seen_sort_order", "seen_name", "pk")
@@ -279,6 +326,7 @@ def filter_choices(
     communities = list(
         Community.objects.filter(courses__status=CourseStatus.OPEN).distinct().order_by("name").values_list("id", "name")
     )
+    cache.set("activities:filter_choices", (categories, communities), FILTER_CHOICES_CACHE_SECONDS)
     return categories, communities
 
 

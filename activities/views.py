@@ -14,8 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
@@ -33,6 +31,7 @@ from .enums import CourseStatus, PolicyTalkStatus, RegistrationStatus, SessionSt
 from .forms import CourseFilterForm, category_label
 from .models import Course, Registration, Session
 from .recommend import Ranked
+from .resident_selectors import course_to_register
 from .selectors import (
     course_for_page,
     course_next_sessions,
@@ -169,7 +168,7 @@ def _status_context(request: HttpRequest, course: Course, *, notice: str = "", e
     state = registration_state(course=course, user=request.user, **known)
     calendar_url = ""
     if state.status == RegistrationStatus.CONFIRMED:
-        # Read with the class where the view could (`_course_to_register`), else from the profile.
+        # Read with the class where the view could (`course_to_register`), else from the profile.
         token = getattr(course, "my_calendar_token", None)
         if token is None:
             profile = getattr(request.user, "profile", None)
@@ -223,24 +222,16 @@ def _answer(
     return redirect("activities:course_detail", pk=course.pk)
 
 
-def _course_to_register(pk: int, user) -> Course:
-    """The class row, with the resident's calendar token (`my_calendar_token`, "" without a profile) in the
-    same query: the status block links the calendar once a place is taken."""
-    token = ResidentProfile.objects.filter(user=user.pk).values("calendar_token")[:1]
-    return get_object_or_404(
-        Course.objects.exclude(status=CourseStatus.PROPOSED).annotate(
-            my_calendar_token=Coalesce(Subquery(token), Value(""))
-        ),
-        pk=pk,
-    )
-
-
 @require_POST
 def course_register(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a place, or a place on the waiting list. A double-click makes one registration."""
     if not request.user.is_authenticated:
         return _to_sign_in(request, reverse("activities:course_detail", args=[pk]))
-    course = _course_to_register(pk, request.user)
+    try:
+        # With the resident's calendar token, for the status block's calendar link.
+        course = course_to_register(pk=pk, resident_id=request.user.pk)
+    except Course.DoesNotExist:
+        raise Http404(_("There is no such class.")) from None
     try:
         registration = services.registration_create(course=course, resident=request.user)
     except ValidationError as exc:

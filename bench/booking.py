@@ -17,8 +17,10 @@ What it does, in one run:
 5. phase "portal": every resident POSTs its registration to `activities:register` as htmx does
    (HX-Request, the CSRF header), and gets the status block back;
    the three phases take turns in rounds, so that whatever else runs on the machine weighs on all alike;
-6. prints, per phase, requests per second, p50/p95/p99 latency, the ratio to the raw phase, and oversold
-   places, lost and duplicated registrations and failed requests (all must be 0);
+6. prints, per phase, requests per second, p50/p95/p99 latency, the ratio to the raw phase, the CPU time
+   per request of the gunicorn processes and of the PostgreSQL backends (from /proc: on a machine shared
+   with other work, the figure that does not depend on what else runs), and oversold places, lost and
+   duplicated registrations and failed requests (all must be 0);
 7. deletes what it created (unless --keep).
 
 Exit status 1 when a place was oversold, a registration was lost or duplicated or a request failed.
@@ -225,13 +227,86 @@ def _audit(course_id: int, resident_ids: list[int]) -> tuple[int, int, int, dict
     return oversold, lost, duplicated, statuses, course.confirmed_count
 
 
-def _report(phase: Phase, audit: tuple[int, int, int, dict[str, int], int], places: int, limit: Phase) -> None:
+def _cpu_ticks(pids) -> dict[int, int]:
+    """utime + stime of each process, in clock ticks (processes that are gone are left out)."""
+    ticks = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def _server_pids(server_pid: int) -> list[int]:
+    pids = [server_pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rpartition(")")[2].split()[1]) == server_pid:
+                        pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+def _backend_pids() -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+class CpuMeter:
+    """CPU seconds spent by the gunicorn processes and by the database's backends between start and stop."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.spent: dict[str, list[float]] = {}
+
+    def start(self) -> tuple[dict[int, int], dict[int, int]]:
+        return _cpu_ticks(_server_pids(self.server_pid)), _cpu_ticks(_backend_pids())
+
+    def stop(self, kind: str, began: tuple[dict[int, int], dict[int, int]]) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        app_before, db_before = began
+        app_after, db_after = _cpu_ticks(_server_pids(self.server_pid)), _cpu_ticks(_backend_pids())
+        # A backend that started during the phase counts whole; one that ended during it is lost (rare:
+        # connections are kept for DATABASE_CONN_MAX_AGE).
+        app = sum(t - app_before.get(pid, 0) for pid, t in app_after.items())
+        db = sum(t - db_before.get(pid, 0) for pid, t in db_after.items())
+        totals = self.spent.setdefault(kind, [0.0, 0.0])
+        totals[0] += app / tick
+        totals[1] += db / tick
+
+
+def _report(
+    phase: Phase,
+    audit: tuple[int, int, int, dict[str, int], int],
+    places: int,
+    limit: Phase,
+    cpu: list[float],
+    limit_cpu: list[float],
+) -> None:
     oversold, lost, duplicated, statuses, counter = audit
     ratio = phase.per_second / limit.per_second if limit.per_second else float("nan")
     print(f"\n== {phase.name}")
     print(f"  requests completed      {phase.completed} in {phase.seconds:.2f} s ({len(phase.failures)} failed)")
     print(f"  requests / second       {phase.per_second:,.0f}  ({phase.per_minute:,.0f} a minute)")
     print(f"  ratio to the raw limit  {ratio:.3f}")
+    n = max(phase.completed, 1)
+    app_ms, db_ms = cpu[0] / n * 1000, cpu[1] / n * 1000
+    limit_ms = (limit_cpu[0] + limit_cpu[1]) / max(limit.completed, 1) * 1000
+    print(
+        f"  CPU per request         {app_ms + db_ms:.2f} ms: gunicorn {app_ms:.2f}, PostgreSQL {db_ms:.2f}"
+        f"  (raw limit / this: {limit_ms / (app_ms + db_ms) if app_ms + db_ms else float('nan'):.3f})"
+    )
     print(
         f"  latency p50 / p95 / p99 {phase.percentile(50) * 1000:.1f} / {phase.percentile(95) * 1000:.1f} / "
         f"{phase.percentile(99) * 1000:.1f} ms"
@@ -287,13 +362,16 @@ def main() -> int:
             "portal": (_portal_requests(fx, fx.portal_course_id), b"registration-status"),
         }
         rounds: dict[str, list[Phase]] = {kind: [] for kind in kinds}
+        meter = CpuMeter(server.pid)
         size = -(-len(fx.resident_ids) // args.rounds)
         for n in range(args.rounds):
             chunk = slice(n * size, (n + 1) * size)
             order = list(kinds)[n % 3 :] + list(kinds)[: n % 3]
             for kind in order if n % 2 == 0 else reversed(order):
                 requests, expect = kinds[kind]
+                began = meter.start()
                 rounds[kind].append(_fire(kind, args.port, args.clients, requests[chunk], expect))
+                meter.stop(kind, began)
         raw = Phase.combine("raw limit: UPDATE + INSERT outside Django's request handling", rounds["raw"])
         api = Phase.combine("api: POST /api/v1/courses/<id>/register/ (token)", rounds["api"])
         portal = Phase.combine("portal: activities:register (htmx, session)", rounds["portal"])
@@ -308,8 +386,9 @@ def main() -> int:
         "portal": _audit(fx.portal_course_id, fx.resident_ids),
     }
     for phase, kind in ((raw, "raw"), (api, "api"), (portal, "portal")):
-        _report(phase, audits[kind], args.places, raw)
+        _report(phase, audits[kind], args.places, raw, meter.spent[kind], meter.spent["raw"])
     print("\naims: each path at least 0.25 of the raw limit and 250 requests/s, p95 at most 250 ms, nothing lost")
+    print(f"load average at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if not args.keep:
         _teardown(fx)
     failed = any(a[0] or a[1] or a[2] for a in audits.values()) or any(p.failures for p in (raw, api, portal))

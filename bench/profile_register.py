@@ -3,6 +3,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench .venv/bin/python bench/profile_register.py \
         [--path api|portal] [--requests 300] [--top 25]
 
+With py-spy (the [dev] extras), for a sampling profile of the same requests that cProfile does not distort:
+
+    py-spy record --gil -r 250 -f raw -o api.txt -- .venv/bin/python bench/profile_register.py --path api
+
 Sets up signed-in residents and a class as bench/booking.py does, warms up on another class, then sends
 `--requests` registrations through Django's WSGI handler with the production middleware (DEBUG off, no
 network, one thread) under cProfile, and prints the functions with the most cumulative and own time, the
@@ -54,11 +58,14 @@ def main() -> int:
     fx = booking._setup(residents=2 * args.requests + 50, places=5)
     application = getattr(wsgi, "application", None) or WSGIHandler()
 
+    built: dict[tuple[str, int], list] = {}
+
     def request(kind: str, course_id: int, i: int) -> None:
-        if kind == "api":
-            path, headers = booking._api_requests(fx, course_id)[i]
-        else:
-            path, headers = booking._portal_requests(fx, course_id)[i]
+        # Built once per class: building the list again for every request would be profiled with it.
+        if (kind, course_id) not in built:
+            build = booking._api_requests if kind == "api" else booking._portal_requests
+            built[kind, course_id] = build(fx, course_id)
+        path, headers = built[kind, course_id][i]
         environ = {
             "REQUEST_METHOD": "POST",
             "PATH_INFO": path,

@@ -2,6 +2,8 @@
 Staff: venues' occupancy for a week, the teacher pool, matching runs and their proposed classes.
 """
 
+import functools
+
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +23,11 @@ from activities.dispatch import service as dispatch_service
 from activities.dispatch.enums import MatchSolver
 from activities.enums import CourseStatus
 from activities.models import Course, Registration, Session
-from activities.resident_selectors import registration_waiting_position, resident_registrations
+from activities.resident_selectors import (
+    course_to_register,
+    registration_waiting_position,
+    resident_registrations,
+)
 from community_college.exceptions import errors
 from interests.selectors import profile_for
 from ratings.selectors import liked_interests
@@ -104,7 +110,11 @@ class CourseViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def register(self, request, pk=None):
         # The class row alone (the serializer needs its title): the hot path of a popular class's opening.
-        course = get_object_or_404(Course.objects.exclude(status=CourseStatus.PROPOSED), pk=pk)
+        try:
+            course = course_to_register(pk=int(pk))
+        except (Course.DoesNotExist, ValueError):
+            # As get_object_or_404 says it.
+            raise Http404(f"No {Course._meta.object_name} matches the given query.") from None
         registration = services.registration_create(course=course, resident=request.user)
         # The answer comes from what the write returned (on PostgreSQL its place in the queue too): no
         # second read of the registration; otherwise a place in the queue is counted for the waiting list.
@@ -113,7 +123,14 @@ class CourseViewSet(viewsets.GenericViewSet):
         registration.waiting_position = (
             queue.position if queue is not None else registration_waiting_position(registration=registration)
         )
-        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+        return Response(_registration_answer().to_representation(registration), status=status.HTTP_201_CREATED)
+
+
+@functools.cache
+def _registration_answer() -> RegistrationSerializer:
+    # One per process: a serializer builds and binds its fields for every instance, a sizeable share of the
+    # register call's CPU; to_representation keeps no state between calls.
+    return RegistrationSerializer()
 
 
 @extend_schema_view(

@@ -145,8 +145,8 @@ def test_course_detail_queries_do_not_grow_with_rows(resident_client, resident, 
         SessionRatingFactory(session=session)
         AttendanceFactory(session=session)
     RegistrationFactory(course=course, resident=resident, status=RegistrationStatus.WAITLISTED)
-    # session, user, class, my registration, the class's places with its queue counted, teacher rating,
-    # next sessions, the teacher's and group's 榜样 badges
-    with django_assert_num_queries(8):
+    # session, user, class, the class's places with its queue counted and my registration in it, teacher
+    # rating, next sessions, the teacher's and group's 榜样 badges
+    with django_assert_num_queries(7):
         response = resident_client.get(_url(course))
     assert response.context["state"].position == rows + 1
