@@ -297,19 +297,6 @@ class RegionSearch:
         self._solver = solver
         return status, _DTIME_COST * solver.deterministic_time
 
-    def _inside_proven(self, mode: str, region: Region) -> bool:
-        """Whether a region proved optimal in this mode, whose venues have not changed since, holds this
-        one (its venues and slots). Freeing fewer classes cannot find what freeing more did not."""
-        venues = set(region.venues)
-        for other, version in self.proven_by_c.get((mode, region.c), ()):
-            if other.slots is not None and (region.slots is None or not region.slots <= other.slots):
-                continue
-            if not venues.issubset(other.venues):
-                continue
-            if all(self.version[v] == n for v, n in zip(other.venues, version, strict=True)):
-                return True
-        return False
-
     # --- the search ----------------------------------------------------------------------------------
 
     def run(self, work_budget: float, deadline: float) -> None:
@@ -345,9 +332,8 @@ class RegionSearch:
                 region = self.region_from(c, seed_venue, int(self.region_size * scale), vary=sweep > 0)
                 covered.update((c, v) for v in region.venues)
                 version = tuple(self.version[v] for v in region.venues)
-                if self.proven.get((mode, region)) == version or self._inside_proven(mode, region):
-                    # Proved optimal before (itself or a region holding it) and nothing at its venues
-                    # changed since: an improvement here would have improved that region.
+                if self.proven.get((mode, region)) == version:
+                    # Proved optimal before and nothing at its venues changed since.
                     continue
                 improved, optimal, work = self.solve_region(
                     region, min(self.region_dtime, remaining), walk=mode == "walk"
@@ -364,7 +350,6 @@ class RegionSearch:
                     stats.history.append((stats.work, self.state.weight()))
                 elif optimal:
                     self.proven[(mode, region)] = version
-                    self.proven_by_c[(mode, region.c)].append((region, version))
             stats.sweeps += 1
             sweep += 1
             if self.log:
