@@ -103,6 +103,10 @@ class RegionSearch:
         self.region_size = region_size
         # Regions proved optimal (per sweep mode), with the change counters of their venues at the time.
         self.proven: dict[tuple[str, Region], tuple[int, ...]] = {}
+        # The same per sweep mode and category, to find a proven region that contains a new one.
+        self.proven_by_c: defaultdict[tuple[str, int], list[tuple[Region, tuple[int, ...]]]] = defaultdict(
+            list
+        )
         self.version = [0] * self.ix.n_venues
         self.region_dtime = region_dtime
         self.log = log
@@ -428,8 +432,9 @@ def build_model(st: State, c: int, cand: list[Candidate]) -> RegionModel:
             m.add_implication(xo, yp)
             by_order[o].append(xo)
             by_resident_slot[(ix.o_res[o], s)].append(xo)
-        m.add(sum(xs) >= ix.c_min[c] * yp)
-        m.add(sum(xs) <= ix.cv_cap[c][v] * yp)
+        size = cp_model.LinearExpr.sum(xs)
+        m.add(size >= ix.c_min[c] * yp)
+        m.add(size <= ix.cv_cap[c][v] * yp)
         if len(teachers) == 1:
             zs = {teachers[0]: yp}
         else:
@@ -452,19 +457,15 @@ def build_model(st: State, c: int, cand: list[Candidate]) -> RegionModel:
             m.add(sum(lits) <= left)
 
     all_vars = [*y.values(), *x.values(), *(zt for zs in z.values() for zt in zs.values())]
-    w_int = {o: round(ix.o_w[o] * 1000) for o in by_order}
-    weight_expr = sum(xo * w_int[o] for (o, _), xo in x.items())
-    # Walking in metres then classes, folded so that a metre always outweighs a class.
-    k2 = len(y) + 1
-    walk_expr = sum(xo * (ix.walk_m(o, p[1]) * k2) for (o, p), xo in x.items()) + sum(y.values())
-
-    all_vars = [*y.values(), *x.values(), *(zt for zs in z.values() for zt in zs.values())]
     # Weights in thousandths keep the objective integral; the float objective decides acceptance.
     w_int = {o: round(ix.o_w[o] * 1000) for o in by_order}
-    weight_expr = sum(xo * w_int[o] for (o, _), xo in x.items())
+    # One flat weighted sum each: Python's sum() nests an expression per term, which CP-SAT then flattens.
+    weight_expr = cp_model.LinearExpr.weighted_sum(list(x.values()), [w_int[o] for o, _ in x])
     # Walking in metres then classes, folded so that a metre always outweighs a class.
     k2 = len(y) + 1
-    walk_expr = sum(xo * (ix.walk_m(o, p[1]) * k2) for (o, p), xo in x.items()) + sum(y.values())
+    walk_expr = cp_model.LinearExpr.weighted_sum(
+        [*x.values(), *y.values()], [ix.walk_m(o, p[1]) * k2 for o, p in x] + [1] * len(y)
+    )
     return RegionModel(m, y, x, z, all_vars, w_int, weight_expr, walk_expr)
 
 

@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from activities.matching.bound import Lagrangian, upper_bound
+from activities.matching.bound import Lagrangian, priced_cluster_bound, upper_bound
 from activities.matching.checker import check, objective
 from activities.matching.generate import SHAPES, generate, reshape
 from activities.matching.index import Index, _teacher_reach
@@ -122,3 +122,42 @@ def test_teacher_reach_matches_the_spec_on_a_random_city():
     ]
     assert _teacher_reach(inst) == expected
     assert any(expected) and not all(len(row) == len(inst.venues) for row in expected)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_cluster_bound_between_the_optimum_and_the_lagrangian_at_the_same_prices(shape):
+    inst = reshape(generate(200, 16, 14, seed=6), shape, 6)
+    best = exact_optimum(inst)
+    ix = Index(inst)
+    lag = Lagrangian(ix, ix.positions())
+    lag.minimise(best, seconds=2.0)
+    rng = np.random.default_rng(6)
+    random_prices = (
+        rng.random(ix.n_orders) * 2,
+        rng.random(len(lag.vs_used)),
+        rng.random(len(lag.ts_used)),
+        rng.random(ix.n_teachers),
+    )
+    for prices in (lag.best_prices, random_prices):
+        # Small clusters cut many orders at their boundary; one cluster per category cuts none.
+        for pairs in (20, 10_000):
+            value, clusters, proved = priced_cluster_bound(
+                lag, ix, prices, time_limit=30.0, cluster_pairs=pairs
+            )
+            # Where every position costs more than its orders bring there is no cluster, and the bound
+            # is the prices alone.
+            assert proved <= clusters
+            assert best - 1e-9 <= value <= lag.careful_value(prices) + 1e-9
+
+
+def test_cluster_bound_sees_what_minimum_sizes_cost():
+    # On the benchmark's shapes the integer clusters cut below the linear relaxation somewhere.
+    below = []
+    for seed in (4, 5, 6):
+        inst = generate(200, 16, 14, seed=seed)
+        ix = Index(inst)
+        lag = Lagrangian(ix, ix.positions())
+        lag.minimise(0.0, seconds=2.0)
+        value, _, _ = priced_cluster_bound(lag, ix, lag.best_prices, time_limit=30.0)
+        below.append(value < lag.careful_value(lag.best_prices) - 1e-3)
+    assert any(below)
