@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from community_college.errors import ConflictError, ScopeError
@@ -233,3 +235,26 @@ def test_booking_move_asks_the_owner_of_a_new_room(two_venues, status, to, expec
     row = Booking.objects.get(pk=target.pk)
     assert (row.venue_id, row.starts_at, row.ends_at, row.status) == (venue.pk, _at(5), _at(6), expected)
     assert _others(target) == before
+
+
+@pytest.mark.parametrize("action", ["confirm", "decline"])
+def test_owner_answer_locks_the_booking_row_with_its_venue(two_venues, action):
+    """One query reads the booking and its venue and locks the booking's row only (not the venue's: a
+    request for the venue's other hours must not wait for an answer)."""
+    target, actor = two_venues["b2"], two_venues["manager_b"]
+    with CaptureQueriesContext(connection) as ctx:
+        if action == "confirm":
+            services.booking_owner_confirm(booking=target, actor=actor)
+        else:
+            services.booking_decline(booking=target, actor=actor, reason="维修")
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and '"venues_booking"' in q["sql"]
+    ]
+    assert 'JOIN "venues_venue"' in reads[0]
+    assert not any(
+        q["sql"].startswith("SELECT") and 'FROM "venues_venue"' in q["sql"] for q in ctx.captured_queries
+    )
+    if connection.vendor == "postgresql":
+        assert reads[0].endswith('FOR UPDATE OF "venues_booking"')
