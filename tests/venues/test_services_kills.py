@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from community_college.errors import ConflictError, ScopeError
@@ -203,3 +205,60 @@ def test_venue_manager_add_by_own_community_staff_only(two_venues):
     )
     assert list(VenueManager.objects.filter(user=user).values_list("venue_id", flat=True)) == [a.pk]
     assert VenueManager.objects.filter(venue=b).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "to", "expected"),
+    [
+        # Into the other room, whose owner must confirm: asked again, even if confirmed where it was.
+        (BookingStatus.CONFIRMED, "b", BookingStatus.PENDING),
+        (BookingStatus.PENDING, "b", BookingStatus.PENDING),
+        # Into a room without an owner to ask: held at once.
+        (BookingStatus.PENDING, "free", BookingStatus.CONFIRMED),
+        # Another hour in its own room keeps the answer it had.
+        (BookingStatus.CONFIRMED, "a", BookingStatus.CONFIRMED),
+        (BookingStatus.PENDING, "a", BookingStatus.PENDING),
+        # A booking that no longer held its room holds it again, as a new request would.
+        (BookingStatus.CANCELLED, "a", BookingStatus.PENDING),
+        (BookingStatus.DECLINED, "a", BookingStatus.PENDING),
+    ],
+)
+def test_booking_move_asks_the_owner_of_a_new_room(two_venues, status, to, expected):
+    target = two_venues["a1"]
+    Booking.objects.filter(pk=target.pk).update(
+        status=status, decline_reason="满了" if status == "declined" else ""
+    )
+    target.refresh_from_db()
+    venue = VenueFactory(requires_confirmation=False) if to == "free" else two_venues[to]
+    before = _others(target)
+    services.booking_move(booking=target, venue=venue, starts_at=_at(5), ends_at=_at(6))
+    row = Booking.objects.get(pk=target.pk)
+    assert (row.venue_id, row.starts_at, row.ends_at, row.status) == (venue.pk, _at(5), _at(6), expected)
+    assert _others(target) == before
+
+
+@pytest.mark.parametrize("action", ["confirm", "decline"])
+def test_owner_answer_locks_the_booking_row_with_its_venue(two_venues, action):
+    """One query reads the booking and its venue and locks the booking's row only (not the venue's: a
+    request for the venue's other hours must not wait for an answer)."""
+    target, actor = two_venues["b2"], two_venues["manager_b"]
+    with CaptureQueriesContext(connection) as ctx:
+        if action == "confirm":
+            services.booking_owner_confirm(booking=target, actor=actor)
+        else:
+            services.booking_decline(booking=target, actor=actor, reason="维修")
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and '"venues_booking"' in q["sql"]
+    ]
+    assert 'JOIN "venues_venue"' in reads[0]
+    if action == "confirm":  # (declining validates the row, which reads the venue again by its key)
+        venue_reads = [
+            q
+            for q in ctx.captured_queries
+            if q["sql"].startswith("SELECT") and 'FROM "venues_venue"' in q["sql"]
+        ]
+        assert venue_reads == []
+    if connection.vendor == "postgresql":
+        assert reads[0].endswith('FOR UPDATE OF "venues_booking"')
