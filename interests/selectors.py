@@ -182,6 +182,13 @@ def offered_category(*, pk: int, district: DistrictRef) -> Category | None:
     return category
 
 
+def category_seen_from(*, category_id: int, community_id: int) -> Category:
+    """The interest as the district of `community_id` sees it (`as_seen`: its name and sizes), one query;
+    for the writes that size a class of that community (confirming a proposed class)."""
+    district = Subquery(Community.objects.filter(pk=community_id).values("street__district_id")[:1])
+    return as_seen(categories_seen_by(district).filter(pk=category_id))[0]
+
+
 @dataclass(frozen=True)
 class InterestBranch:
     """A broad field of the interest tree (体育) and its concrete interests, under their sub-fields

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.enums import Role
 from activities.dispatch import service as dispatch
 from activities.dispatch.build import build_instance
+from activities.models import ProposedClass
 from interests import category_defaults
 from interests.models import Category, DistrictCategory
 from tests.factories import CommunityFactory, DistrictFactory, StaffFactory, StreetFactory, TermFactory
@@ -71,7 +72,7 @@ def test_a_lowered_minimum_forms_a_class_in_that_district_only(town, neighbour):
     teacher([ink], km=60.0, max_km=5, community=x)
     venue(town.a)
     venue(x)
-    _adapt(town.district, ink, min_size=3)
+    _adapt(town.district, ink, min_size=3, max_size=4)
 
     here = dispatch.match_run(node=town.district, term=town.term, time_limit=5)
     there = dispatch.match_run(node=district, time_limit=5)
@@ -81,6 +82,12 @@ def test_a_lowered_minimum_forms_a_class_in_that_district_only(town, neighbour):
     assert {u.reason for u in there.solution.unassigned} == {"below_min_size"}
     assert all(o.placements.exists() for o in mine)
     assert not any(o.placements.exists() for o in theirs)
+    # Confirming reads the same version: three orders are enough, and the class has the district's maximum.
+    course = dispatch.proposed_class_confirm(
+        proposed=ProposedClass.objects.get(run=here.run), actor=town.district_office
+    )
+    assert (course.capacity, course.confirmed_count) == (4, 3)
+    assert Category.objects.get(pk=ink.pk).max_size == 10
 
 
 def test_the_build_reads_the_tree_in_queries_that_do_not_grow_with_adaptations(town, neighbour):
