@@ -17,6 +17,7 @@ from tests.factories import CommunityFactory, DistrictFactory, StaffFactory, Str
 from tests.factories.pairs import snapshot
 
 from .helpers import category, north, orders, teacher, venue
+from .test_waitlist import run_a, waiting_for
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +106,17 @@ def test_the_build_reads_the_tree_in_queries_that_do_not_grow_with_adaptations(t
         built = build_instance(node=town.district, term=town.term)
     assert len(after.captured_queries) == len(before.captured_queries)
     assert {c.min_size for c in built.instance.categories} == {1}
+
+
+@pytest.mark.parametrize("lowered_in", ["town", "neighbour"])
+def test_a_waiting_list_reaches_the_minimum_of_its_own_district(town, neighbour, lowered_in):
+    """Two residents waiting, the city's minimum three: a second class only where the class's district
+    lowered its minimum to two."""
+    w = waiting_for(town, 2)
+    district = town.district if lowered_in == "town" else neighbour[0]
+    _adapt(district, w.category, min_size=2)
+
+    run = run_a(town)
+
+    expected = (1, 2) if lowered_in == "town" else (0, 0)
+    assert (run.classes, run.orders_total) == expected
