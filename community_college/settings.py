@@ -179,8 +179,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-# Redis redelivers an unacknowledged task after this long; no countdown may exceed it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis redelivers an unacknowledged task after this long; no countdown may exceed it. It is also how long a
+# task whose worker died outright (SIGKILL, a lost machine: nobody left to reject it) waits before another worker
+# takes it again; a task still running after it would be delivered twice, so it stays well above the longest
+# task (a matching part runs for its time limit). The restore sweep looks for such tasks every
+# interval × throttle seconds (kombu's defaults, 10 × 10). The worker-lost test lowers all three.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
+}
 # All periodic work, in one place (times are Asia/Shanghai, CELERY_TIMEZONE). Each task is idempotent, so
 # a beat that fires twice or a run that overlaps the next does no harm.
 CELERY_BEAT_SCHEDULE = {

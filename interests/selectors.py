@@ -182,6 +182,23 @@ def offered_category(*, pk: int, district: DistrictRef) -> Category | None:
     return category
 
 
+def seen_size(field: str, *, district: str, category: str = "category") -> Coalesce:
+    """An expression for querysets of rows that name an interest (`category`) and lie in a district (the
+    lookup `district`, such as "community__street__district_id"): the interest's `field` ("min_size" or
+    "max_size") as that district adapted it, else the city's. A correlated subquery: no extra query."""
+    version = DistrictCategory.objects.filter(
+        category_id=OuterRef(f"{category}_id"), district_id=OuterRef(district)
+    ).values(field)[:1]
+    return Coalesce(Subquery(version), F(f"{category}__{field}"))
+
+
+def category_seen_from(*, category_id: int, community_id: int) -> Category:
+    """The interest as the district of `community_id` sees it (`as_seen`: its name and sizes), one query;
+    for the writes that size a class of that community (confirming a proposed class)."""
+    district = Subquery(Community.objects.filter(pk=community_id).values("street__district_id")[:1])
+    return as_seen(categories_seen_by(district).filter(pk=category_id))[0]
+
+
 @dataclass(frozen=True)
 class InterestBranch:
     """A broad field of the interest tree (体育) and its concrete interests, under their sub-fields

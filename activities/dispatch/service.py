@@ -61,6 +61,7 @@ from activities.orders import order_dispatch
 from activities.services import registration_create, session_schedule
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests.enums import OrderStatus
+from interests.selectors import category_seen_from
 from venues.enums import BookingStatus
 from venues.models import Booking, Venue
 from venues.services import booking_confirm
@@ -517,6 +518,9 @@ def proposed_class_confirm(
     """
     pc = _locked_proposal(proposed)
     _require_class(actor, pc)
+    # The interest's minimum and maximum as the class's district adapted them, as the matching proposed it
+    # (activities.dispatch.build); read only, never saved over the city's row.
+    pc.category = category_seen_from(category_id=pc.category_id, community_id=pc.venue.community_id)
     placements, locked, open_orders = _confirmable_orders(pc)
     meetings = _meetings(pc, today)
     _refuse_teacher_clash(pc, meetings)

@@ -38,6 +38,7 @@ from activities.models import Course, Order, Registration
 from activities.services import registration_cancel
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests.enums import OPEN_ORDER_STATUSES, OrderStatus
+from interests.selectors import seen_size
 
 
 def waitlist_entry_release(*, order: Order, course: Course) -> int:
@@ -68,9 +69,11 @@ def _full_waitlists(community_ids) -> list[int]:
         )
         .exclude(term__ends_on__lt=timezone.localdate())
         .annotate(
-            waiting=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED))
+            waiting=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)),
+            # The minimum as the class's district adapted it (interests.selectors.categories_seen_by).
+            least=seen_size("min_size", district="community__street__district_id"),
         )
-        .filter(waiting__gte=F("category__min_size"))
+        .filter(waiting__gte=F("least"))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

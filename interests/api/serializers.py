@@ -7,12 +7,19 @@ from accounts.selectors import scope_for
 from activities.models import Course, Order, WeeklySlot
 from activities.resident_selectors import order_timeline
 from interests.models import Category, InterestGroup, ResidentProfile
+from interests.selectors import as_seen
 
 
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "parent", "name", "name_en", "pinyin", "min_size", "max_size", "sort_order"]
+
+    def to_representation(self, instance):
+        # A row of interests.selectors.categories_seen_by: the district's name and sizes, not the city's.
+        if hasattr(instance, "seen_name"):
+            as_seen([instance])
+        return super().to_representation(instance)
 
 
 class CategorySearchSerializer(CategorySerializer):

@@ -21,7 +21,7 @@ from activities.models import Order
 from community_college.exceptions import errors
 from interests import selectors, services
 from interests.enums import OrderChannel
-from interests.models import Category, InterestGroup
+from interests.models import InterestGroup
 
 from .filters import CategoryFilter, OrderFilter, StaffOrderFilter
 from .serializers import (
@@ -119,7 +119,11 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = CategoryFilter
 
     def get_queryset(self):
-        return Category.objects.filter(is_active=True).order_by("sort_order", "name", "id")
+        # The tree as the resident's district offers it (its names and sizes, without what it hides); the
+        # city's default for a caller without a profile. The district is a subquery: no extra query.
+        user = self.request.user
+        district = selectors.resident_district(user) if user.is_authenticated else None
+        return selectors.offered_categories(district).order_by("seen_sort_order", "seen_name", "id")
 
     @extend_schema(
         summary="Search interests in Chinese, pinyin or initials (taiji, tjq, 太极)",

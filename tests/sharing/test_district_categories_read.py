@@ -183,3 +183,21 @@ def test_the_class_filter_lists_the_districts_tree(client, two_districts, tree, 
     labels = [label for _pk, label in response.context["form"].fields["category"].choices]
     assert "\u3000软笔书法" in labels
     assert not any("太极拳" in str(label) for label in labels)
+
+
+def test_the_api_tree_is_the_residents_districts(client, two_districts, tree):
+    d1_user, d2_user = _resident(two_districts.c1), _resident(two_districts.c2)
+
+    def tree_of(user):
+        client.force_login(user)
+        body = client.get("/api/v1/categories/").json()
+        return {row["id"]: (row["name"], row["min_size"]) for row in body["results"]}
+
+    mine = tree_of(d1_user)
+    assert mine[tree["calligraphy"].pk] == ("软笔书法", 3)
+    assert tree["taiji"].pk not in mine
+    theirs = tree_of(d2_user)
+    assert theirs[tree["calligraphy"].pk] == ("书法", 6)
+    assert theirs[tree["taiji"].pk] == ("太极拳", 5)
+    client.force_login(d1_user)
+    assert client.get(f"/api/v1/categories/{tree['taiji'].pk}/").status_code == 404
