@@ -20,7 +20,7 @@ from funds.enums import (
     Source,
     Use,
 )
-from funds.models import Account, BudgetLine, Entry, Expense, MonthTotal, Posting
+from funds.models import Account, BudgetLine, Entry, Expense, MonthTotal, Posting, StipendBatch
 from tests.factories.accounts import DistrictFactory
 from tests.factories.activities import CourseFactory, SessionFactory, TermFactory
 from tests.factories.pairs import snapshot
@@ -455,3 +455,25 @@ def test_a_course_in_another_community_is_not_linked_by_accident(college, other,
     posting = _post(college, staff, [("cash", "3"), ("fiscal", "-3")])
     row = Posting.objects.get(pk=posting.pk)
     assert (row.course_id, row.session_id, row.income_id, row.expense_id) == (None, None, None, None)
+
+
+def test_reversing_stipends_gives_back_to_the_stipends_line(college, staff, staff2, term):
+    stipends = services.budget_set(college=college, term=term, use=Use.STIPENDS, amount="5000", actor=staff)
+    materials = services.budget_set(college=college, term=term, use=Use.MATERIALS, amount="5000", actor=staff)
+    expense = Expense.objects.create(
+        college=college,
+        term=term,
+        use=Use.STIPENDS,
+        amount=Decimal("1200"),
+        description="教师补贴",
+        needs_second_approver=True,
+        requested_by=staff,
+    )
+    StipendBatch.objects.create(college=college, month=dt.date(2026, 1, 1), expense=expense, created_by=staff)
+    services.expense_approve(expense=expense, actor=staff2)
+    posting = expense.postings.get()
+    assert posting.kind == PostingKind.STIPENDS
+    services.posting_reverse(posting=posting, actor=staff, reason=ReversalReason.ERROR)
+    spent = dict(BudgetLine.objects.values_list("pk", "spent"))
+    assert (spent[stipends.pk], spent[materials.pk]) == (Decimal("0.00"), Decimal("0.00"))
+    assert Expense.objects.get(pk=expense.pk).status == ExpenseStatus.REVERSED
