@@ -180,3 +180,42 @@ def test_a_sent_row_keeps_its_time_a_bounded_gateway_id_and_no_earlier_error(clo
         2,
     )
     assert _others(two, "here_2") == before
+
+
+class TakenOverSMSBackend(BaseSMSBackend):
+    """A gateway so slow that, while it sends `victim`, the lease runs out and another worker claims the row."""
+
+    victim = None  # (key, pk)
+    thief = None
+
+    def send(self, message):
+        key, pk = type(self).victim
+        if message.key == key:
+            Delivery.objects.filter(pk=pk).update(claim_token=type(self).thief)
+        return f"taken-{message.key}"
+
+
+def test_a_row_taken_over_during_its_send_is_left_to_the_new_worker_and_said_so(clock, settings, two, caplog):
+    settings.SMS_BACKEND = "tests.notices.test_delivery_kills.TakenOverSMSBackend"
+    TakenOverSMSBackend.victim = (two["here_1"].key, two["here_1"].pk)
+    TakenOverSMSBackend.thief = uuid4()
+    ids = [two["here_1"].pk, two["there_1"].pk]
+    before = _others(two, "here_1", "there_1")
+    with caplog.at_level("WARNING", logger="notices.services"):
+        services.deliveries_send(delivery_ids=ids)
+    taken = Delivery.objects.get(pk=two["here_1"].pk)
+    assert (taken.status, taken.claim_token, taken.provider_id, taken.sent_at) == (
+        DeliveryStatus.SENDING,
+        TakenOverSMSBackend.thief,
+        "",
+        None,
+    )
+    sent = Delivery.objects.get(pk=two["there_1"].pk)
+    assert (sent.status, sent.claim_token, sent.provider_id) == (
+        DeliveryStatus.SENT,
+        None,
+        f"taken-{sent.key}",
+    )
+    lost = [r.getMessage() for r in caplog.records if "lease lost" in r.getMessage()]
+    assert lost == [f"notice delivery {taken.pk}: lease lost during the send"]
+    assert _others(two, "here_1", "there_1") == before
