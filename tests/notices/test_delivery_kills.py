@@ -219,3 +219,24 @@ def test_a_row_taken_over_during_its_send_is_left_to_the_new_worker_and_said_so(
     lost = [r.getMessage() for r in caplog.records if "lease lost" in r.getMessage()]
     assert lost == [f"notice delivery {taken.pk}: lease lost during the send"]
     assert _others(two, "here_1", "there_1") == before
+
+
+def test_a_chunk_run_in_quiet_hours_defers_its_pending_rows_and_takes_them_off_the_queue(
+    clock, two, sms_outbox
+):
+    from .conftest import local
+
+    Delivery.objects.filter(pk__in=[two["here_1"].pk, two["there_1"].pk]).update(queued_at=clock.now)
+    Delivery.objects.filter(pk=two["here_2"].pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=clock.now, attempts=1
+    )
+    clock.set(local(10, 23))
+    before = _others(two, "here_1", "there_1")
+    outcome = services.deliveries_send(delivery_ids=[two["here_1"].pk, two["there_1"].pk, two["here_2"].pk])
+    assert (outcome.deferred, outcome.sent, sms_outbox) == (2, 0, [])
+    deferred = Delivery.objects.filter(pk__in=[two["here_1"].pk, two["there_1"].pk])
+    # Off the queue until 07:00: the sweeper enqueues them then.
+    assert {(d.status, d.not_before, d.queued_at, d.attempts) for d in deferred} == {
+        (DeliveryStatus.PENDING, local(11, 7), None, 0)
+    }
+    assert _others(two, "here_1", "there_1") == before
