@@ -240,3 +240,16 @@ def test_a_chunk_run_in_quiet_hours_defers_its_pending_rows_and_takes_them_off_t
         (DeliveryStatus.PENDING, local(11, 7), None, 0)
     }
     assert _others(two, "here_1", "there_1") == before
+
+
+def test_only_the_chunks_own_expired_claims_are_taken_over(clock, settings, two, sms_outbox):
+    settings.NOTICES_LEASE_SECONDS = 300
+    expired = clock.now - timedelta(seconds=900)
+    Delivery.objects.filter(pk__in=[two["here_1"].pk, two["there_2"].pk]).update(
+        status=DeliveryStatus.SENDING, claimed_at=expired, attempts=1
+    )
+    before = _others(two, "here_1")
+    outcome = services.deliveries_send(delivery_ids=[two["here_1"].pk])
+    assert (outcome.sent, [m.key for m in sms_outbox]) == (1, [two["here_1"].key])
+    # there_2's dead worker left it for the sweeper's next chunk: this call neither claims nor counts it.
+    assert _others(two, "here_1") == before
