@@ -94,8 +94,9 @@ def test_a_bigger_venue_keeps_the_seats_at_the_classs_places(two):
 def test_a_venue_of_another_community_is_refused_for_the_whole_class(two):
     a, b = two
     before_a, before_b = snapshot(a), snapshot(b)
-    with pytest.raises(ScopeError):
+    with pytest.raises(ScopeError) as refused:
         services.course_update(course=a.course, actor=a.staff, venue=b.spare_venue)
+    assert refused.value.code == "scope"
     assert (snapshot(a), snapshot(b)) == (before_a, before_b)
 
 
@@ -259,6 +260,8 @@ def test_rescheduling_one_meeting_keeps_its_room_when_none_is_given(two):
         later,
         BookingStatus.CONFIRMED,
     )
+    # The booking's history says who moved it.
+    assert booking.history.order_by("-history_id").first().history_change_reason == f"moved by {a.staff.pk}"
     untouched = Booking.objects.get(session=first)
     assert (untouched.starts_at, untouched.status) == (first.starts_at, BookingStatus.CONFIRMED)
     assert snapshot(b) == before_b

@@ -180,3 +180,76 @@ def test_a_sent_row_keeps_its_time_a_bounded_gateway_id_and_no_earlier_error(clo
         2,
     )
     assert _others(two, "here_2") == before
+
+
+class TakenOverSMSBackend(BaseSMSBackend):
+    """A gateway so slow that, while it sends `victim`, the lease runs out and another worker claims the row."""
+
+    victim = None  # (key, pk)
+    thief = None
+
+    def send(self, message):
+        key, pk = type(self).victim
+        if message.key == key:
+            Delivery.objects.filter(pk=pk).update(claim_token=type(self).thief)
+        return f"taken-{message.key}"
+
+
+def test_a_row_taken_over_during_its_send_is_left_to_the_new_worker_and_said_so(clock, settings, two, caplog):
+    settings.SMS_BACKEND = "tests.notices.test_delivery_kills.TakenOverSMSBackend"
+    TakenOverSMSBackend.victim = (two["here_1"].key, two["here_1"].pk)
+    TakenOverSMSBackend.thief = uuid4()
+    ids = [two["here_1"].pk, two["there_1"].pk]
+    before = _others(two, "here_1", "there_1")
+    with caplog.at_level("WARNING", logger="notices.services"):
+        services.deliveries_send(delivery_ids=ids)
+    taken = Delivery.objects.get(pk=two["here_1"].pk)
+    assert (taken.status, taken.claim_token, taken.provider_id, taken.sent_at) == (
+        DeliveryStatus.SENDING,
+        TakenOverSMSBackend.thief,
+        "",
+        None,
+    )
+    sent = Delivery.objects.get(pk=two["there_1"].pk)
+    assert (sent.status, sent.claim_token, sent.provider_id) == (
+        DeliveryStatus.SENT,
+        None,
+        f"taken-{sent.key}",
+    )
+    lost = [r.getMessage() for r in caplog.records if "lease lost" in r.getMessage()]
+    assert lost == [f"notice delivery {taken.pk}: lease lost during the send"]
+    assert _others(two, "here_1", "there_1") == before
+
+
+def test_a_chunk_run_in_quiet_hours_defers_its_pending_rows_and_takes_them_off_the_queue(
+    clock, two, sms_outbox
+):
+    from .conftest import local
+
+    Delivery.objects.filter(pk__in=[two["here_1"].pk, two["there_1"].pk]).update(queued_at=clock.now)
+    Delivery.objects.filter(pk=two["here_2"].pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=clock.now, attempts=1
+    )
+    clock.set(local(10, 23))
+    before = _others(two, "here_1", "there_1")
+    outcome = services.deliveries_send(delivery_ids=[two["here_1"].pk, two["there_1"].pk, two["here_2"].pk])
+    assert (outcome.deferred, outcome.sent, sms_outbox) == (2, 0, [])
+    deferred = Delivery.objects.filter(pk__in=[two["here_1"].pk, two["there_1"].pk])
+    # Off the queue until 07:00: the sweeper enqueues them then.
+    assert {(d.status, d.not_before, d.queued_at, d.attempts) for d in deferred} == {
+        (DeliveryStatus.PENDING, local(11, 7), None, 0)
+    }
+    assert _others(two, "here_1", "there_1") == before
+
+
+def test_only_the_chunks_own_expired_claims_are_taken_over(clock, settings, two, sms_outbox):
+    settings.NOTICES_LEASE_SECONDS = 300
+    expired = clock.now - timedelta(seconds=900)
+    Delivery.objects.filter(pk__in=[two["here_1"].pk, two["there_2"].pk]).update(
+        status=DeliveryStatus.SENDING, claimed_at=expired, attempts=1
+    )
+    before = _others(two, "here_1")
+    outcome = services.deliveries_send(delivery_ids=[two["here_1"].pk])
+    assert (outcome.sent, [m.key for m in sms_outbox]) == (1, [two["here_1"].key])
+    # there_2's dead worker left it for the sweeper's next chunk: this call neither claims nor counts it.
+    assert _others(two, "here_1") == before
