@@ -85,7 +85,7 @@ def test_a_lowered_minimum_forms_a_class_in_that_district_only(town, neighbour):
     assert not any(o.placements.exists() for o in theirs)
     # Confirming reads the same version: three orders are enough, and the class has the district's maximum.
     course = dispatch.proposed_class_confirm(
-        proposed=ProposedClass.objects.get(run=here.run), actor=town.district_office
+        proposed=ProposedClass.objects.get(run=here.run), actor=town.staff_a
     )
     assert (course.capacity, course.confirmed_count) == (4, 3)
     assert Category.objects.get(pk=ink.pk).max_size == 10
