@@ -20,6 +20,28 @@ def _fast_and_quiet(settings):
     LocmemSMSBackend.outbox = []
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's default language. A request made with another language (the test
+    client's Accept-Language, a resident's preference) activates it for the rest of the thread, so without
+    this a test's language, and the messages it compares, would depend on which test ran before it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def english():
+    """For a test that compares the English text of a message its code raises or prints."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _worker_cache():
     """Under pytest-xdist every worker has its own test database (pytest-django's `_gw<N>` suffix); this

@@ -224,7 +224,7 @@ def test_run_confirm_is_all_or_nothing(town, yoga):
 # --- refusals at confirm ---------------------------------------------------------------------------------------
 
 
-def test_a_conflicting_booking_at_confirm_rolls_everything_back(town, yoga):
+def test_a_conflicting_booking_at_confirm_rolls_everything_back(town, yoga, english):
     pc = the_class(run_a(town))
     # Someone books the room on the sixth Monday after the run.
     day = session_dates(Weekday.MONDAY, town.term.starts_on, town.term.ends_on)[5]
@@ -451,7 +451,7 @@ def test_staff_run_only_their_own_node(town, yoga):
             dispatch.match_run(node=node, term=town.term, actor=actor, time_limit=5)
 
 
-def test_staff_confirm_decline_and_discard_only_classes_of_their_scope(town, yoga):
+def test_staff_confirm_decline_and_discard_only_classes_of_their_scope(town, yoga, english):
     pc = the_class(run_a(town))
     for actor in (town.staff_b, town.other_street_staff, town.district_office):
         with pytest.raises(ScopeError):
@@ -472,7 +472,7 @@ def test_staff_confirm_decline_and_discard_only_classes_of_their_scope(town, yog
     assert Course.objects.count() == 1
 
 
-def test_the_command_names_what_it_cannot_find(town):
+def test_the_command_names_what_it_cannot_find(town, english):
     with pytest.raises(CommandError, match="No Community has the id or code “nowhere”"):
         match("--scope", "community", "--node", "nowhere")
     with pytest.raises(CommandError, match="Name the Community"):
