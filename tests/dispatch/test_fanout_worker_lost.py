@@ -1,5 +1,5 @@
 """A worker lost mid-run costs only its part's retry (issue 18, item 4): real Celery workers on the test
-database and the project's Redis, one SIGKILLed while it solves a part of a fan-out match.
+database and a Redis server of the test's own, one SIGKILLed while it solves a part of a fan-out match.
 
 The part tasks are acknowledged late (`activities.tasks.match_parts`): the message stays unacknowledged in
 Redis while the part is solved. A worker killed outright acknowledges nothing and rejects nothing, so the
@@ -20,13 +20,12 @@ import time
 import uuid
 
 import pytest
-from django.conf import settings
 
 from activities.dispatch.build import build_instance
 from activities.dispatch.fanout import match_fanout, solve_split
 from activities.matching.split import split
 from activities.models import MatchRun
-from tests.ops.conftest import BIN, ROOT, Process, portal_env, wait_for
+from tests.ops.conftest import BIN, ROOT, Process, portal_env, spare_redis, wait_for  # noqa: F401 — a fixture
 
 from .test_fanout import _classes, _solution_classes, _two_corners
 
@@ -37,18 +36,16 @@ VISIBILITY_SECONDS = 6
 
 
 @pytest.fixture
-def redis_broker(on_postgres):
-    """The project's Redis (REDIS_URL) as the in-process app's broker and result backend."""
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis (set REDIS_URL)")
+def redis_broker(on_postgres, spare_redis):  # noqa: F811 — the fixture imported above
+    """A Redis server of this test's own as the in-process app's broker and result backend: the workers it
+    starts consume the default queue, which on a shared Redis would also hold other test processes' tasks
+    (for other test databases)."""
     import redis
     from kombu import pools
 
     from community_college.celery import app
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    # A task left over in this database's queue by an earlier, interrupted run would be solved here too.
-    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    client = redis.Redis.from_url(spare_redis.url)
     saved = app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager
 
     def reset():
@@ -60,7 +57,7 @@ def redis_broker(on_postgres):
         app._backend_cache = None
         app._local = threading.local()
 
-    app.conf.broker_url = app.conf.result_backend = settings.REDIS_URL
+    app.conf.broker_url = app.conf.result_backend = spare_redis.url
     app.conf.task_always_eager = False
     reset()
     yield client
@@ -81,7 +78,7 @@ def _worker(env: dict, log, name: str) -> Process:
     )  # fmt: skip
 
 
-def test_a_worker_killed_mid_part_costs_only_that_parts_retry(redis_broker, town, tmp_path):
+def test_a_worker_killed_mid_part_costs_only_that_parts_retry(redis_broker, spare_redis, town, tmp_path):  # noqa: F811
     _two_corners(town)
     built = build_instance(node=town.district, term=town.term)
     assert len(split(built.instance)) == 2
@@ -90,7 +87,7 @@ def test_a_worker_killed_mid_part_costs_only_that_parts_retry(redis_broker, town
 
     prefix = f"worker-lost-{uuid.uuid4().hex}"
     env = portal_env(
-        settings.REDIS_URL,
+        spare_redis.url,
         WORKER_LOST_PREFIX=prefix,
         PYTHONPATH=str(ROOT),
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_SECONDS),
