@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
@@ -477,3 +479,16 @@ def test_reversing_stipends_gives_back_to_the_stipends_line(college, staff, staf
     spent = dict(BudgetLine.objects.values_list("pk", "spent"))
     assert (spent[stipends.pk], spent[materials.pk]) == (Decimal("0.00"), Decimal("0.00"))
     assert Expense.objects.get(pk=expense.pk).status == ExpenseStatus.REVERSED
+
+
+def test_posting_reverse_reads_the_college_with_the_posting(college, staff):
+    """The locked posting comes with its college (the scope check and the reversal need it): no second read."""
+    posting = _grant(college, staff).postings.get()
+    with CaptureQueriesContext(connection) as ctx:
+        services.posting_reverse(posting=posting, actor=staff, reason=ReversalReason.ERROR)
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    # (Validating the reversal checks that the college exists: `SELECT 1 AS "a"`, not a read of the row.)
+    assert [
+        sql for sql in reads if 'FROM "accounts_college"' in sql and not sql.startswith('SELECT 1 AS "a"')
+    ] == []
+    assert any('FROM "funds_posting" INNER JOIN "accounts_college"' in sql for sql in reads)
