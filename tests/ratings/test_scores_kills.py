@@ -9,7 +9,13 @@ from django.utils import timezone
 from activities.models import Course
 from ratings import scores
 from teachers.models import Teacher
-from tests.factories import ResidentFactory, SessionFactory, SessionRatingFactory, TeacherFactory
+from tests.factories import (
+    CourseFactory,
+    ResidentFactory,
+    SessionFactory,
+    SessionRatingFactory,
+    TeacherFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +82,22 @@ def test_teacher_score_subquery_defaults_to_now(three_teachers):
 
 
 def test_teacher_score_subquery_from_another_model(three_teachers):
-    """`teacher_ref` names the teacher column of the outer query: each class reads its own teacher's score."""
+    """`teacher_ref` names the teacher column of the outer query: each class reads its own teacher's score
+    (more classes than teachers, so that a class's id is not its teacher's)."""
     now, x, y, z = three_teachers
-    rows = dict(
+    CourseFactory(teacher=z)
+    CourseFactory(teacher=x)
+    CourseFactory(teacher=y)
+    expected = {
+        x.pk: pytest.approx((1 + 5 * 0.5 + 5 * 0.25) / 1.75, abs=1e-6),
+        y.pk: pytest.approx(4.0),
+        z.pk: None,
+    }
+    rows = list(
         Course.objects.filter(teacher__in=[x, y, z])
         .annotate(s=scores.teacher_score_subquery(now=now, teacher_ref="teacher"))
-        .values_list("teacher_id", "s")
+        .values_list("pk", "teacher_id", "s")
     )
-    assert rows[x.pk] == pytest.approx((1 + 5 * 0.5 + 5 * 0.25) / 1.75, abs=1e-6)
-    assert rows[y.pk] == pytest.approx(4.0)
-    assert rows[z.pk] is None
+    assert len(rows) == 6
+    assert any(pk != teacher_id for pk, teacher_id, _s in rows)
+    assert {pk: s for pk, _t, s in rows} == {pk: expected[teacher_id] for pk, teacher_id, _s in rows}
