@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -233,6 +234,10 @@ def course_to_register(*, pk: int, resident_id: int | None = None) -> Course:
     hot path of a popular class's opening pays no ORM compilation for it. With `resident_id`, the resident's
     calendar token (`my_calendar_token`, "" without a profile) comes in the same round trip, for the status
     block's calendar link. Course.DoesNotExist when there is none."""
+    low, high = connection.ops.integer_field_range(Course._meta.pk.get_internal_type())
+    if not low <= pk <= high:
+        # The ORM answers "no such row" for an id out of the column's range; raw SQL would fail instead.
+        raise Course.DoesNotExist
     sql = _COURSE_TO_REGISTER.get(resident_id is not None)
     if sql is None:
         token = (

@@ -311,22 +311,33 @@ def filter_choices(
     `interests.selectors.resident_district`; the city's default when None), and the communities that
     have open classes.
 
-    Two queries, whatever the size of the tree, then none for FILTER_CHOICES_CACHE_SECONDS: every visit of
+    Two queries, whatever the size of the tree, then none for FILTER_CHOICES_CACHE_SECONDS (the tree: when
+    `district` is an id or None; a district given as a subquery is read each time): every visit of
     "classes near me" builds its filter form from them, and they move slowly (a renamed interest, a
     community's first open class show up within a minute).
     """
-    cached = cache.get("activities:filter_choices")
-    if cached is not None:
-        return cached
-    categories = list(
-        offered_categories(district)
-        .order_by("seen_sort_order", "seen_name", "pk")
-        .values_list("id", "seen_name", "parent_id", "seen_name_en")
-    )
-    communities = list(
-        Community.objects.filter(courses__status=CourseStatus.OPEN).distinct().order_by("name").values_list("id", "name")
-    )
-    cache.set("activities:filter_choices", (categories, communities), FILTER_CHOICES_CACHE_SECONDS)
+    # Cached per district when the district is known by id (the city default: None). A subquery
+    # expression (the resident's district, read with the tree) names no key, so the tree is read afresh.
+    keyed = district is None or isinstance(district, int)
+    key = f"activities:filter_choices:{district}"
+    categories = cache.get(key) if keyed else None
+    if categories is None:
+        categories = list(
+            offered_categories(district)
+            .order_by("seen_sort_order", "seen_name", "pk")
+            .values_list("id", "seen_name", "parent_id", "seen_name_en")
+        )
+        if keyed:
+            cache.set(key, categories, FILTER_CHOICES_CACHE_SECONDS)
+    communities = cache.get("activities:filter_communities")
+    if communities is None:
+        communities = list(
+            Community.objects.filter(courses__status=CourseStatus.OPEN)
+            .distinct()
+            .order_by("name")
+            .values_list("id", "name")
+        )
+        cache.set("activities:filter_communities", communities, FILTER_CHOICES_CACHE_SECONDS)
     return categories, communities
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from interests.models import ResidentProfile
-from interests.selectors import resident_district
+from interests.selectors import resident_district_id
 from ratings.selectors import liked_interests, teacher_rating
 
 from . import ical, services
@@ -117,9 +117,9 @@ def nearby(request: HttpRequest) -> HttpResponse:
     Queries, whatever the number of classes: the resident's profile and taste (4), the classes (1),
     the resident's registrations among the page's classes (1), the filter options (2).
     """
-    # The interests as the resident's district offers them, read in the same query as the tree.
+    # The interests as the resident's district offers them: by id, so that the options are cached per district.
     form = CourseFilterForm(
-        request.GET, district=resident_district(request.user) if request.user.is_authenticated else None
+        request.GET, district=resident_district_id(request.user) if request.user.is_authenticated else None
     )
     filters = form.filters()
     ranked = nearby_courses(user=request.user, liked=liked_interests, **filters)

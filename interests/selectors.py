@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import time
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -75,6 +76,24 @@ def resident_district(user) -> Expression:
     return Subquery(
         ResidentProfile.objects.filter(user_id=user.pk).values("community__street__district_id")[:1]
     )
+
+
+RESIDENT_DISTRICT_CACHE_SECONDS = 300
+
+
+def resident_district_id(user) -> int | None:
+    """The resident's district by id, kept in the cache for a few minutes: pages that cache what a
+    district sees (the filter of "classes near me") need a key, and a resident moves district rarely.
+    None without a profile or a community."""
+    key = f"interests:resident_district:{user.pk}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    district_id = (
+        ResidentProfile.objects.filter(user_id=user.pk).values_list("community__street__district_id", flat=True).first()
+    )
+    cache.set(key, district_id or 0, RESIDENT_DISTRICT_CACHE_SECONDS)
+    return district_id
 
 
 def categories_seen_by(district: DistrictRef) -> QuerySet[Category]:

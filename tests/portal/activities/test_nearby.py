@@ -162,9 +162,9 @@ def test_nearby_queries_do_not_grow_with_rows(resident_client, resident, communi
     for _ in range(rows):
         course = make_course(CommunityFactory(street=community.street))
         RegistrationFactory(course=course, resident=ResidentFactory(), status=RegistrationStatus.CONFIRMED)
-    # session, user, profile, interests, free times, ratings (taste), classes, my registrations on the page,
-    # category options, community options
-    with django_assert_num_queries(10):
+    # session, user, the resident's district (then cached), profile, interests, free times, ratings (taste),
+    # classes, my registrations on the page, category options, community options (both then cached)
+    with django_assert_num_queries(11):
         response = resident_client.get(URL)
     assert len(response.context["rows"]) == min(rows, 20)
 
