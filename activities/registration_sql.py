@@ -35,6 +35,7 @@ ordered by `created` (then id), never by id alone.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -143,11 +144,22 @@ published = _Published()
 def flush_published(**kwargs) -> None:
     """request_finished: delete the published rows that have waited FLUSH_SECONDS for a registration
     statement (a process between rushes), in one round trip that does not wait for the WAL flush."""
-    pks = published.take(older_than=FLUSH_SECONDS)
-    if pks:
-        from ops import outbox
+    from django.db import connection
 
+    if connection.connection is None:
+        # A request that opened no connection (a liveness probe reads nothing) does not open one for this.
+        return
+    pks = published.take(older_than=FLUSH_SECONDS)
+    if not pks:
+        return
+    from ops import outbox
+
+    try:
         outbox._forget(*pks)
+    except Exception:
+        # The database is away or closed to this request: the rows stay for the relay, which publishes
+        # them once more (delivery is at least once). A finished request never fails for this.
+        logging.getLogger(__name__).warning("outbox: %s published rows left to the relay", len(pks))
 
 
 request_finished.connect(flush_published, dispatch_uid="activities.registration_sql.flush_published")
