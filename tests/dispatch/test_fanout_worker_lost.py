@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 import uuid
 
@@ -28,6 +27,7 @@ from activities.models import MatchRun
 from tests.ops.conftest import BIN, ROOT, Process, portal_env, spare_redis, wait_for  # noqa: F401 — a fixture
 
 from .test_fanout import _classes, _solution_classes, _two_corners
+from .test_fanout_worker import app_at_redis  # noqa: F401 — a fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.slow]
 
@@ -36,33 +36,15 @@ VISIBILITY_SECONDS = 6
 
 
 @pytest.fixture
-def redis_broker(on_postgres, spare_redis):  # noqa: F811 — the fixture imported above
+def redis_broker(on_postgres, app_at_redis):  # noqa: F811 — the fixture imported above
     """A Redis server of this test's own as the in-process app's broker and result backend: the workers it
     starts consume the default queue, which on a shared Redis would also hold other test processes' tasks
     (for other test databases)."""
     import redis
-    from kombu import pools
 
-    from community_college.celery import app
-
-    client = redis.Redis.from_url(spare_redis.url)
-    saved = app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager
-
-    def reset():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-        pools.reset()
-        app._backend_cache = None
-        app._local = threading.local()
-
-    app.conf.broker_url = app.conf.result_backend = spare_redis.url
-    app.conf.task_always_eager = False
-    reset()
+    client = redis.Redis.from_url(app_at_redis.url)
     yield client
-    app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = saved
-    reset()
+    client.close()
 
 
 def _worker(env: dict, log, name: str) -> Process:
