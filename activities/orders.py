@@ -16,6 +16,7 @@ from accounts.selectors import require_change, scope_for
 from community_college.errors import ConflictError, InvalidTransition, ScopeError
 from interests.enums import ORDER_TRANSITIONS, OrderChannel, OrderStatus
 from interests.models import Category
+from interests.selectors import offered_category, resident_district
 
 from . import signals
 from .models import Order, OrderEvent
@@ -49,6 +50,10 @@ def order_place(
         raise ScopeError(_("You can only place orders for residents of your own community."), code="scope")
     if category.children.exists():
         raise ConflictError(_("Choose a concrete interest, not a whole field."), code="not_leaf")
+    # Whichever way the order comes (portal, API, the staff desk): an interest the resident's district hides,
+    # or has retired, is not on offer there.
+    if offered_category(pk=category.pk, district=resident_district(resident)) is None:
+        raise ConflictError(_("This interest is not offered in your district."), code="not_offered")
     order = Order(
         resident=resident,
         community_id=profile.community_id,

@@ -201,3 +201,29 @@ def test_the_api_tree_is_the_residents_districts(client, two_districts, tree):
     assert theirs[tree["taiji"].pk] == ("太极拳", 5)
     client.force_login(d1_user)
     assert client.get(f"/api/v1/categories/{tree['taiji'].pk}/").status_code == 404
+
+
+def test_an_interest_a_district_hides_cannot_be_ordered_there_by_any_entry_point(two_districts, tree):
+    """The rule lives in the service (activities.orders.order_place): the portal form, the API and the staff
+    desk all reach it. d1 hides 太极拳; d2 does not."""
+    from rest_framework.test import APIClient
+
+    from activities.models import Order
+    from activities.orders import order_place
+    from community_college.errors import ConflictError
+
+    d1_user, d2_user = _resident(two_districts.c1), _resident(two_districts.c2)
+    with pytest.raises(ConflictError) as refused:
+        order_place(resident=d1_user, category=tree["taiji"])
+    assert refused.value.code == "not_offered"
+    api = APIClient()
+    api.force_authenticate(d1_user)
+    response = api.post("/api/v1/orders/", {"category": tree["taiji"].pk}, format="json")
+    assert response.status_code in (400, 404, 409), response.content
+    assert Order.objects.count() == 0
+    # The other district's resident orders it, and the first district's resident orders what it still offers.
+    assert order_place(resident=d2_user, category=tree["taiji"]).category_id == tree["taiji"].pk
+    assert order_place(resident=d1_user, category=tree["calligraphy"]).category_id == tree["calligraphy"].pk
+    assert sorted(Order.objects.values_list("resident_id", "category_id")) == sorted(
+        [(d2_user.pk, tree["taiji"].pk), (d1_user.pk, tree["calligraphy"].pk)]
+    )
