@@ -269,10 +269,43 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["course", "status", "created"], name="registration_waitlist_idx"),
             models.Index(fields=["resident", "status"], name="registration_resident_idx"),
+            # The waiting list alone, in the order it is served: who is ahead of a resident, and who is
+            # first, are read from it without visiting the class's confirmed places (and without statistics,
+            # which a freshly filled table lacks, the planner picks it over the wider indexes).
+            models.Index(
+                fields=["course", "created", "id"],
+                condition=Q(status="waitlisted"),
+                name="registration_waiting_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.resident} · {self.course}"
+
+
+class WaitingList(models.Model):
+    """How many registrations of a class are on its waiting list: kept by the database, never by Python.
+
+    On PostgreSQL, statement triggers on the registrations table (migration 0014) add and subtract every
+    change of a registration to or from `waitlisted`, whatever makes it (services, the admin, a bulk update,
+    a cascade), so the count is true in the same transaction as the rows. The registration statement
+    (registration_sql.py) reads it, locked, after the class row: a new resident's place in the queue without
+    counting the queue (which grows with every registration of a rush). SQLite has no triggers here: there
+    the rows stay empty and the waiting list is counted, as before.
+    """
+
+    course = models.OneToOneField(
+        Course, verbose_name=_("class"), primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Signed: a count the triggers got wrong shows as a wrong number, never as a refused cancellation.
+    waiting = models.IntegerField(_("waiting"), default=0)
+
+    class Meta:
+        verbose_name = _("waiting list length")
+        verbose_name_plural = _("waiting list lengths")
+
+    def __str__(self) -> str:
+        return f"{self.course_id}: {self.waiting}"
 
 
 class PriorityPass(models.Model):

@@ -17,8 +17,11 @@ eight queries:
 - writes simple-history's row and the notices' outbox rows (ops/outbox.py: held by `outbox.held`, one for
   each outcome the statement may have, the one that happened is written);
 - answers with the registration, the class's places, the waiting list's length and the resident's place in
-  it, and whether those counts are fresh: a statement that waited for the lock reads an older snapshot
-  than the class version it locked, and the caller then counts again (`queue_facts`).
+  it. The length is not counted: the database keeps it per class (activities.WaitingList, by triggers), and
+  the statement reads it with an upsert after the class row is locked, which returns the latest committed
+  count even when it was written after this statement's snapshot (a statement that waited for the lock); a
+  new waiting registration is the last in line, so its place is that count plus one. Counting the queue
+  instead made every request of a rush read the whole queue (issue 20: most of PostgreSQL's time).
 
 The notice's outbox row, once the on-commit fast path has published it, is not deleted by a round trip of its
 own: its id waits in this process's `published` list and the process's next registration statement deletes
@@ -72,7 +75,6 @@ class Row:
     confirmed_count: int | None
     waiting: int | None
     ahead: int | None
-    fresh: bool
     outbox: list[MessageData]
 
 
@@ -168,13 +170,14 @@ request_finished.connect(flush_published, dispatch_uid="activities.registration_
 def _tables() -> dict[str, str]:
     from ops.models import OutboxMessage
 
-    from .models import Course, Registration, Session, Term
+    from .models import Course, Registration, Session, Term, WaitingList
 
     return {
         "course": Course._meta.db_table,
         "reg": Registration._meta.db_table,
         "hist": Registration.history.model._meta.db_table,
         "session": Session._meta.db_table,
+        "waiting": WaitingList._meta.db_table,
         "term": Term._meta.db_table,
         "outbox": OutboxMessage._meta.db_table,
     }
@@ -190,10 +193,10 @@ WITH existing AS (
     LIMIT 1  -- at most one (registration_one_live_per_course); its index finds it
 ),
 seen AS (
-    SELECT status, capacity, confirmed_count, xmin::text AS version FROM {course} WHERE id = %(course)s
+    SELECT status, capacity, confirmed_count FROM {course} WHERE id = %(course)s
 ),
 c AS (
-    SELECT c.id, c.status, c.capacity, c.confirmed_count, c.xmin::text AS version,
+    SELECT c.id, c.status, c.capacity, c.confirmed_count,
            (t.ends_on IS NOT NULL AND t.ends_on < %(today)s) AS term_over,
            EXISTS (SELECT 1 FROM {session} s WHERE s.course_id = c.id AND s.status <> 'cancelled') AS has_live,
            EXISTS (
@@ -243,8 +246,24 @@ out AS (
       ON m.kind = ins.status
     RETURNING id, task_name, args, kwargs, headers
 ),
+wl AS (
+    -- The waiting list's length, after the class row is locked (it reads `ok`): ON CONFLICT DO UPDATE locks
+    -- and returns the latest committed row even if this statement's snapshot predates it (READ COMMITTED),
+    -- and creates the row for a class that has had no waiting list yet. The triggers add this statement's
+    -- own waiting registration once it has run.
+    INSERT INTO {waiting} AS w (course_id, waiting)
+    SELECT id, 0 FROM ok
+    ON CONFLICT (course_id) DO UPDATE SET waiting = w.waiting
+    RETURNING w.waiting
+),
 queued AS (
-    SELECT count(*) AS n FROM {reg} w WHERE w.course_id = %(course)s AND w.status = 'waitlisted'
+    -- Locked and latest when this statement registers; else (a double-click, a refusal) as its snapshot
+    -- saw it, consistent with the snapshot's rows that `ahead` counts.
+    SELECT coalesce(
+        (SELECT waiting FROM wl),
+        (SELECT waiting FROM {waiting} WHERE course_id = %(course)s),
+        0
+    ) AS n
 ),
 me AS (
     SELECT i.id, i.status, i.created FROM ins i
@@ -269,13 +288,12 @@ SELECT
     coalesce((SELECT confirmed_count FROM bump), (SELECT confirmed_count FROM c), (SELECT confirmed_count FROM seen))
         AS confirmed_count,
     (SELECT n FROM queued) + (SELECT count(*) FROM ins WHERE status = 'waitlisted') AS waiting,
-    -- A registration inserted now is the last in line: everyone the snapshot sees waiting is ahead of it
-    -- (when the snapshot is fresh; otherwise the caller counts again). The list is counted once, not twice.
+    -- A registration inserted now is the last in line: everyone waiting is ahead of it. A double-click's
+    -- place is counted, on the waiting list's index, among the rows its snapshot sees (rare).
     CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT n FROM queued)
     ELSE (SELECT count(*) FROM {reg} w, me
             WHERE w.course_id = %(course)s AND w.status = 'waitlisted' AND me.status = 'waitlisted'
               AND (w.created, w.id) < (me.created, me.id)) END AS ahead,
-    coalesce((SELECT version FROM c) = (SELECT version FROM seen), true) AS fresh,
     (SELECT coalesce(jsonb_agg(jsonb_build_array(o.id, o.task_name, o.args, o.kwargs, o.headers)), '[]'::jsonb)
        FROM out o) AS outbox,
     (SELECT coalesce(array_agg(nextval(pg_get_serial_sequence('{reg}', 'id'))), '{{}}')
@@ -361,7 +379,6 @@ def register(
                 confirmed_count,
                 waiting,
                 ahead,
-                fresh,
                 outbox,
                 reserved,
             ) = cursor.fetchone()
@@ -397,6 +414,5 @@ def register(
         confirmed_count=confirmed_count,
         waiting=waiting,
         ahead=ahead if status == "waitlisted" else None,
-        fresh=bool(fresh),
         outbox=[MessageData(pk, task, args, kwargs, headers) for pk, task, args, kwargs, headers in outbox],
     )

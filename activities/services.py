@@ -168,16 +168,14 @@ def _registration_create_lean(*, course: Course, resident: User, placed_by: User
     registration._state.adding = False
     registration._state.db = connection.alias
     course.status, course.confirmed_count = row.course_status, row.confirmed_count
-    registration.queue = (
-        QueueFacts(
-            course_status=row.course_status,
-            capacity=row.capacity,
-            confirmed_count=row.confirmed_count,
-            waiting=row.waiting,
-            position=row.ahead + 1 if row.ahead is not None else None,
-        )
-        if row.fresh
-        else None
+    # The statement's counts are the latest committed ones (read under the class's lock), or, for a
+    # double-click, those of one snapshot: always true together, so the caller never counts again.
+    registration.queue = QueueFacts(
+        course_status=row.course_status,
+        capacity=row.capacity,
+        confirmed_count=row.confirmed_count,
+        waiting=row.waiting,
+        position=row.ahead + 1 if row.ahead is not None else None,
     )
     return registration
 
