@@ -31,7 +31,7 @@ from .enums import (
     SessionStatus,
     TermStatus,
 )
-from .models import Attendance, Course, Registration, Session, Term, held_q
+from .models import Attendance, Course, Registration, Session, Term, WaitingList, held_q
 
 
 def _take_place(course_id: int) -> bool:
@@ -221,14 +221,39 @@ def promote_from_waitlist(*, course_id: int) -> Registration | None:
 
 
 def waitlist_position(*, registration: Registration) -> int | None:
+    """1 for the first in line, None for a registration that is not waiting. One query.
+
+    On PostgreSQL the waiting list's kept length (WaitingList) less those queued behind: the notice of a new
+    waiting registration is sent moments after it joined, when few are behind it and the whole list may be
+    ahead (counting those ahead read the list in a rush, once per registration). Elsewhere, or for a class
+    without a kept length (a schema built without migrations), those ahead are counted.
+    """
     if registration.status != RegistrationStatus.WAITLISTED:
         return None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _POSITION_FROM_LENGTH,
+                {"course": registration.course_id, "created": registration.created, "id": registration.pk},
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
     return (
         Registration.objects.filter(
             waitlist_ahead_of(registration), course_id=registration.course_id, status=RegistrationStatus.WAITLISTED
         ).count()
         + 1
     )
+
+
+_POSITION_FROM_LENGTH = f"""
+SELECT w.waiting - (
+    SELECT count(*) FROM {Registration._meta.db_table} r
+    WHERE r.course_id = %(course)s AND r.status = 'waitlisted' AND (r.created, r.id) > (%(created)s, %(id)s)
+)
+FROM {WaitingList._meta.db_table} w WHERE w.course_id = %(course)s
+"""
 
 
 @transaction.atomic
