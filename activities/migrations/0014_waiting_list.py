@@ -69,27 +69,40 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0013_course_template_updated_by'),
+        ("activities", "0013_course_template_updated_by"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WaitingList',
+            name="WaitingList",
             fields=[
-                ('course', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='activities.course', verbose_name='class')),
-                ('waiting', models.IntegerField(default=0, verbose_name='waiting')),
+                (
+                    "course",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="activities.course",
+                        verbose_name="class",
+                    ),
+                ),
+                ("waiting", models.IntegerField(default=0, verbose_name="waiting")),
             ],
             options={
-                'verbose_name': 'waiting list length',
-                'verbose_name_plural': 'waiting list lengths',
+                "verbose_name": "waiting list length",
+                "verbose_name_plural": "waiting list lengths",
             },
         ),
         migrations.AddIndex(
-            model_name='registration',
-            index=models.Index(condition=models.Q(('status', 'waitlisted')), fields=['course', 'created', 'id'], name='registration_waiting_idx'),
+            model_name="registration",
+            index=models.Index(
+                condition=models.Q(("status", "waitlisted")),
+                fields=["course", "created", "id"],
+                name="registration_waiting_idx",
+            ),
         ),
         migrations.RunPython(forward, backward),
     ]

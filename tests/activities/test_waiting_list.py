@@ -21,9 +21,7 @@ WAITLISTED = RegistrationStatus.WAITLISTED
 
 def _counted(*courses) -> dict[int, int]:
     """What the rows say: waiting registrations per class."""
-    return {
-        c.pk: Registration.objects.filter(course=c, status=WAITLISTED).count() for c in courses
-    }
+    return {c.pk: Registration.objects.filter(course=c, status=WAITLISTED).count() for c in courses}
 
 
 def _kept(*courses) -> dict[int, int]:
@@ -39,7 +37,9 @@ def test_positions_stay_right_with_two_classes_waiting_lists_interleaved(on_post
     for _ in range(3):
         for course in (a1, a2):
             registration = services.registration_create(course=course, resident=pair.resident())
-            told[course.pk].append((registration.status, registration.queue.position, registration.queue.waiting))
+            told[course.pk].append(
+                (registration.status, registration.queue.position, registration.queue.waiting)
+            )
     expected = [("confirmed", None, 0), ("waitlisted", 1, 1), ("waitlisted", 2, 2)]
     assert told == {a1.pk: expected, a2.pk: expected}
     assert _kept(a1, a2, b1) == _counted(a1, a2, b1) == {a1.pk: 2, a2.pk: 2, b1.pk: 0}
