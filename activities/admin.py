@@ -34,7 +34,17 @@ from venues.models import Venue
 
 from . import course_templates, selectors, services, talks
 from .enums import ACTIVE_REGISTRATION_STATUSES, AttendanceStatus, PolicyTalkSide, PolicyTalkStatus
-from .models import Attendance, Course, PolicyTalk, Registration, Session, TalkSlot, Term, WeeklySlot
+from .models import (
+    Attendance,
+    Course,
+    PolicyTalk,
+    Registration,
+    Session,
+    TalkSlot,
+    Term,
+    WaitingList,
+    WeeklySlot,
+)
 
 
 @admin.register(Term)
@@ -444,6 +454,29 @@ class SessionAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
             ends_at=data["ends_at"],
             actor=request.user,
         )
+
+
+@admin.register(WaitingList)
+class WaitingListAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Read only: the database keeps these counts (triggers on registrations), nobody edits them."""
+
+    community_path = "course__community"
+    list_display = ("course", "waiting")
+    list_select_related = ("course",)
+    search_fields = ("course__title",)
+    ordering = ("-waiting", "course")
+    show_full_result_count = False
+    fields = ("course", "waiting")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Registration)

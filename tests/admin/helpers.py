@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.enums import Role
 from activities import orders
-from activities.models import Attendance
+from activities.models import Attendance, WaitingList
 from community_college.models import Weekday
 from interests.models import ResidentAvailability
 from teachers.models import TeacherAvailability
@@ -62,6 +62,8 @@ def make_node(community) -> Node:
     session = SessionFactory(course=course, venue=venue)
     booking = BookingFactory(venue=venue, session=session, starts_at=session.starts_at, ends_at=session.ends_at)
     registration = RegistrationFactory(course=course, resident=resident)
+    # Kept by PostgreSQL triggers for classes with a waiting list; made here so that every database has one.
+    WaitingList.objects.get_or_create(course=course)
     group = InterestGroupFactory(community=community, category=category)
     GroupMembershipFactory(group=group, user=resident)
     # The rest of the community's rows, so that every admin has something on each side of the border.
