@@ -11,7 +11,11 @@ from __future__ import annotations
 # App module with a branch by database vendor -> the tests that run its SQLite side.
 VENDOR_BRANCHES: dict[str, list[str]] = {
     "accounts/api/authentication.py": ["tests/api/test_token_cache.py"],
-    "activities/services.py": ["tests/activities/test_registrations.py", "tests/portal/activities/test_concurrency.py"],
+    "activities/services.py": [
+        "tests/activities/test_registrations.py",
+        "tests/portal/activities/test_concurrency.py",
+        "tests/activities/test_waiting_list.py",  # waitlist_position counts ahead on SQLite
+    ],
     # SQLite's write-lock timeout and per-request connections: residents registering at the same moment.
     "community_college/settings.py": ["tests/portal/activities/test_concurrency.py"],
     "consultation/selectors.py": ["tests/consultation/test_portal.py"],
@@ -32,6 +36,7 @@ POSTGRES_ONLY: dict[str, str] = {
 # Test modules that assert differently by vendor, or whose check only SQLite lets happen.
 VENDOR_TESTS: list[str] = [
     "tests/activities/test_isolation.py",
+    "tests/activities/test_waiting_list.py",  # the kept length (PostgreSQL triggers) or the counted queue
     "tests/api/test_token_cache.py",  # the token read and its stamp: one statement on PostgreSQL, two on SQLite
     "tests/consultation/test_portal.py",
     "tests/ops/test_outbox.py",  # deferred deletes of published rows are PostgreSQL's lean registration only
