@@ -161,3 +161,21 @@ def test_cluster_bound_sees_what_minimum_sizes_cost():
         value, _, _ = priced_cluster_bound(lag, ix, lag.best_prices, time_limit=30.0)
         below.append(value < lag.careful_value(lag.best_prices) - 1e-3)
     assert any(below)
+
+
+@pytest.mark.parametrize("shape", ["spread", "narrow_hours"])
+def test_solver_stopped_by_its_work_budget_repeats_its_answer(shape):
+    # The district's runs end on the work budget, not by converging: the budget, counted in work units
+    # and not in seconds, must then still make the seed alone decide the answer. The time limit is far
+    # away so that the clock of a busy machine cannot end either run first.
+    inst = reshape(generate(1_200, 90, 72, seed=8), shape, 8)
+    first = solve(inst, time_limit=600.0, seed=2, work_budget=1.5)
+    second = solve(inst, time_limit=600.0, seed=2, work_budget=1.5)
+    stats = first.stats["search"]
+    assert stats.stopped_by == "work budget"
+    assert 1.5 <= stats.work < 1.5 + 1.0  # one region past the budget at most
+    assert first.to_json() == second.to_json()
+    assert second.stats["search"].work == stats.work
+    assert check(inst, first).violations == ()
+    greedy_weight = stats.greedy.weight
+    assert stats.final.weight > greedy_weight  # the budget was spent on improvements, not lost
