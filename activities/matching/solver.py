@@ -47,15 +47,16 @@ Position = tuple[int, int, int]
 
 # Work is counted in CP-SAT's deterministic time plus these estimates of what it leaves out (building
 # the model in Python, presolve and copying per call), calibrated so that one unit is about one second of
-# CPU on this project's 2-core machines. Recalibrated (issue 20) on the four benchmark shapes at 10,000
-# orders, the solver's clock switched to CPU time so that the load of other work could not end it: with
-# the earlier constants (2.2, 5e-5, 0.03) the 46-unit district budget took 14-22 CPU seconds of the
-# 60 s (spread 21.6, clustered 14.2, scarce skill 21.9, narrow hours 20.6), and a longer run gave
-# 0.46 CPU seconds per further unit. Halved, a unit is about 0.9 CPU seconds, which keeps a margin for
-# wall time above CPU time; the budget still counts work, not seconds, so a seed decides the result.
-_DTIME_COST = 1.1  # per unit of CP-SAT deterministic time
+# CPU on this project's 2-core machines. Recalibrated (issue 20) on the benchmark's four shapes at 10,000
+# orders with the search's clock switched to CPU time, so that other work on the machine could not end
+# it: the earlier constants (2.2, 5e-5, 0.03) counted the per-call estimates about four times over, and
+# the 46-unit district budget used 14-22 CPU seconds of its 60 (spread 21.6, clustered 14.2, scarce
+# skill 21.9, narrow hours 20.6). Fitted on those runs and on runs at twice and four times the work,
+# a unit of CP-SAT's deterministic time costs about 1.8 CPU seconds, a call about 0.01 s besides. The
+# budget still counts work, not seconds, so a seed alone decides the result.
+_DTIME_COST = 1.8  # per unit of CP-SAT deterministic time
 _BUILD_COST = 2.5e-5  # per variable
-_CALL_COST = 0.015  # per CP-SAT call
+_CALL_COST = 0.01  # per CP-SAT call
 
 
 @dataclass
@@ -494,13 +495,16 @@ def region_defaults(n_orders: int) -> tuple[int, float]:
     """Region size (order-position pairs) and deterministic time per region for an instance's size.
 
     Measured with a 60 s limit on the benchmark's instances: up to a few thousand orders, regions of
-    800 pairs at 0.5 s converge or nearly so (1,000 orders: 902 against 884.5 with small regions); at
-    district scale they cover only a fraction of the district in the time, and regions of 300 pairs
-    at 0.1 s visit it all (10,000 orders: 8,382 against 7,630 to 7,903).
+    800 pairs at 0.5 s converge or nearly so (1,000 orders: 902 against 884.5 with small regions). At
+    district scale the search ends on its budget before it has been round the district once, and a
+    region's fixed costs (building the model, CP-SAT's presolve) weigh. Measured on the 10,000-order
+    shapes (issue 20, the search on a CPU-time clock), regions of 600 pairs at 0.2 s placed more weight
+    than 300 at 0.1 s in about the same CPU time: spread 8,793.5 in 40 s against 8,763.5 in 44 s,
+    clustered 8,971.5 in 37 s against 8,809.5 in 31 s, scarce skill 7,694 in 43 s against 7,659 in 45 s.
     """
     if n_orders <= 5_000:
         return 800, 0.5
-    return 300, 0.1
+    return 600, 0.2
 
 
 def solve(
