@@ -46,13 +46,20 @@ from .state import State, WorkClass
 Position = tuple[int, int, int]
 
 # Work is counted in CP-SAT's deterministic time plus these estimates of what it leaves out (building
-# the model in Python, presolve and copying per call), calibrated on this project's 2-core machines so
-# that one unit is about one second there. Measured on quiet runs at 2,500 and 10,000 orders: a unit of
-# CP-SAT's deterministic time took 1.8-2.7 s of wall time on these models. Undercounting let the wall
-# clock, not the budget, end the search, and the result then changed from run to run.
-_DTIME_COST = 2.2  # per unit of CP-SAT deterministic time
-_BUILD_COST = 5e-5  # per variable
-_CALL_COST = 0.03  # per CP-SAT call
+# the model in Python, presolve and copying per call), calibrated so that one unit is about one second of
+# CPU on this project's 2-core machines. Recalibrated (issue 20) on the benchmark's four shapes at 10,000
+# orders with the search's clock switched to CPU time, so that other work on the machine could not end
+# it: the earlier constants (2.2, 5e-5, 0.03) counted the per-call estimates about four times over, and
+# the 46-unit district budget used 14-22 CPU seconds of its 60 (spread 21.6, clustered 14.2, scarce
+# skill 21.9, narrow hours 20.6). Fitted on those runs and on runs at twice and four times the work,
+# a unit of CP-SAT's deterministic time costs about 1.8 CPU seconds, a call about 0.01 s besides; the
+# cost per variable is set high enough that the shape with the largest models (narrow hours) ends its
+# budget in 40 CPU seconds (49 at 2.5e-5), well before the search's deadline at 54 s of a 60 s limit,
+# since on a quiet machine the wall clock runs a little ahead of the CPU time. The budget still counts
+# work, not seconds, so a seed alone decides the result.
+_DTIME_COST = 1.8  # per unit of CP-SAT deterministic time
+_BUILD_COST = 4e-5  # per variable
+_CALL_COST = 0.01  # per CP-SAT call
 
 
 @dataclass
@@ -491,13 +498,17 @@ def region_defaults(n_orders: int) -> tuple[int, float]:
     """Region size (order-position pairs) and deterministic time per region for an instance's size.
 
     Measured with a 60 s limit on the benchmark's instances: up to a few thousand orders, regions of
-    800 pairs at 0.5 s converge or nearly so (1,000 orders: 902 against 884.5 with small regions); at
-    district scale they cover only a fraction of the district in the time, and regions of 300 pairs
-    at 0.1 s visit it all (10,000 orders: 8,382 against 7,630 to 7,903).
+    800 pairs at 0.5 s converge or nearly so (1,000 orders: 902 against 884.5 with small regions). At
+    district scale the search ends on its budget before it has been round the district once, and a
+    region's fixed costs (building the model, CP-SAT's presolve) weigh. Measured on the 10,000-order
+    shapes (issue 20, the search on a CPU-time clock, 2.5e-5 per variable), regions of 600 pairs at
+    0.2 s placed more weight than 300 at 0.1 s in about the same CPU time: spread 8,793.5 in 40 s
+    against 8,763.5 in 44 s,
+    clustered 8,971.5 in 37 s against 8,809.5 in 31 s, scarce skill 7,694 in 43 s against 7,659 in 45 s.
     """
     if n_orders <= 5_000:
         return 800, 0.5
-    return 300, 0.1
+    return 600, 0.2
 
 
 def solve(
@@ -508,6 +519,7 @@ def solve(
     num_workers: int = 1,
     region_size: int | None = None,
     region_dtime: float | None = None,
+    work_budget: float | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Solution:
     """Solve an instance; the result is feasible, explained, and never worse than the greedy.
@@ -515,7 +527,8 @@ def solve(
     ``time_limit`` bounds the search in seconds (see the module docstring for how determinism is kept);
     ``seed`` and ``num_workers`` are passed to CP-SAT; ``region_size`` bounds a sub-problem (in
     order-position pairs) and ``region_dtime`` is its deterministic time limit. By default both depend
-    on the instance's size (see ``region_defaults``).
+    on the instance's size (see ``region_defaults``). ``work_budget`` (units of work, see ``_DTIME_COST``)
+    replaces the budget derived from ``time_limit``, e.g. to reproduce a run whatever the clock allows.
     """
     started = time.perf_counter()
     deadline = started + time_limit
@@ -540,7 +553,7 @@ def solve(
     # The work budget must not depend on the clock (or the result would not be reproducible): it is
     # the time limit less a size-based allowance for set-up, the final tidy-up and the explanation.
     allowance = 4e-4 * (len(instance.orders) + len(positions) / 10)
-    budget = max(0.0, time_limit * 0.85 - allowance)
+    budget = max(0.0, time_limit * 0.85 - allowance) if work_budget is None else work_budget
     search.run(budget, deadline - min(0.1 * time_limit, 1.0 + allowance))
     complete(state, positions, _teacher_flexibility(ix))
     if greedy_obj.better_than(_objective(state)):  # pragma: no cover - the search only accepts improvements

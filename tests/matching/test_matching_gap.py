@@ -161,3 +161,24 @@ def test_cluster_bound_sees_what_minimum_sizes_cost():
         value, _, _ = priced_cluster_bound(lag, ix, lag.best_prices, time_limit=30.0)
         below.append(value < lag.careful_value(lag.best_prices) - 1e-3)
     assert any(below)
+
+
+@pytest.mark.parametrize(
+    ("orders", "shape", "budget"),
+    # The smaller size uses the regions of small instances, the larger one the district's (above 5,000).
+    [(1_200, "spread", 1.5), (1_200, "narrow_hours", 1.5), (6_000, "clustered", 1.0)],
+)
+def test_solver_stopped_by_its_work_budget_repeats_its_answer(orders, shape, budget):
+    # The district's runs end on the work budget, not by converging: the budget, counted in work units
+    # and not in seconds, must then still make the seed alone decide the answer. The time limit is far
+    # away so that the clock of a busy machine cannot end either run first.
+    inst = reshape(generate(orders, orders * 3 // 40, orders * 3 // 50, seed=8), shape, 8)
+    first = solve(inst, time_limit=600.0, seed=2, work_budget=budget)
+    second = solve(inst, time_limit=600.0, seed=2, work_budget=budget)
+    stats = first.stats["search"]
+    assert stats.stopped_by == "work budget"
+    assert budget <= stats.work < budget + 1.0  # one region past the budget at most
+    assert first.to_json() == second.to_json()
+    assert second.stats["search"].work == stats.work
+    assert check(inst, first).violations == ()
+    assert stats.final.weight > stats.greedy.weight  # the budget was spent on improvements, not lost
