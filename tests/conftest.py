@@ -112,12 +112,15 @@ def _live_server_answers_at_once():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _quick_flush_on_postgres():
-    """A transactional test's flush deletes the rows left instead of truncating all ~120 tables (4-5 s each
-    time on PostgreSQL, tests/pg_flush.py)."""
+def _quick_flush_on_postgres(django_db_setup, django_db_blocker):
+    """On PostgreSQL a transactional test's flush deletes the rows left instead of truncating all ~120
+    tables (4-5 s each time), and puts back the rows the migrations made (tests/pg_flush.py)."""
     from tests import pg_flush
 
     undo = pg_flush.install()
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock():
+            pg_flush.snapshot(connection)
     yield
     undo()
 
@@ -221,7 +224,38 @@ def _embedded_only(config, items):
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--embedded-only"):
         _embedded_only(config, items)
-    _slow_first(items)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        _long_first(items)
+    else:
+        _slow_first(items)
+
+
+def _long_first(items):
+    """On PostgreSQL the transactional tests (the schemathesis runs, the browser journeys, the Celery worker,
+    the concurrency tests: the suite's longest) start the run, the slow-marked first, each followed by a
+    quick test; then the rest in pytest-django's order.
+
+    Django runs its transactional tests after the others because their flush leaves the rows the migrations
+    made out for the tests that follow; on PostgreSQL the flush puts them back (tests/pg_flush.py), so any
+    order is the same. With `make test`'s scheduling (pytest-xdist, `--dist load --maxschedchunk 1`) each
+    worker holds its running test and one more, and takes the next test of this order when it finishes one:
+    the long tests start at once on both workers (a quick one queued behind each), and the thousands of quick
+    tests after them fill both workers to the end instead of one worker finishing a long test alone. The
+    order is the same in every worker, as pytest-xdist requires."""
+    long = [item for item in items if _transactional(item)]
+    if not long:
+        return
+    long.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: slow-marked first
+    taken = set(map(id, long))
+    rest = [item for item in items if id(item) not in taken]
+    ordered = []
+    for item in long:
+        ordered.append(item)
+        if rest:
+            ordered.append(rest.pop(0))
+    items[:] = ordered + rest
 
 
 def _slow_first(items):
