@@ -125,6 +125,45 @@ def _quick_flush_on_postgres(django_db_setup, django_db_blocker):
     undo()
 
 
+def _pgbouncer_admin(*commands):
+    """Commands to PgBouncer's admin console, on the pooler the default database goes through."""
+    import psycopg2
+
+    db = connection.settings_dict
+    admin = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="pgbouncer")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            for command in commands:
+                cursor.execute(command)
+    finally:
+        admin.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_commits_without_waiting(django_db_setup, django_db_blocker):
+    """On PostgreSQL the test database commits without waiting for its WAL to reach the disk
+    (synchronous_commit = off, set on that database only): a commit costs ~1 ms instead of ~6 ms on this
+    machine (200 single-row INSERTs: 0.18 s against 1.27 s), and the transactional tests, the live servers'
+    requests and the Celery workers commit at every write. What a commit makes visible, and when, is the same;
+    only a crash of the server could lose the last commits, of a database that is dropped after the run."""
+    from django.conf import settings
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    name = connection.settings_dict["NAME"]
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(name)} SET synchronous_commit = off")
+        connection.close()
+    if settings.DATABASE_POOLER == "pgbouncer":
+        # The pool's server connections opened before (the migrations') keep the old default: they are
+        # closed as soon as they are free, and new ones read the database's setting.
+        _pgbouncer_admin(f"RECONNECT {name}")
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _pooler_lets_go_of_the_test_database(django_db_setup):
     """Behind PgBouncer (DATABASE_POOLER=pgbouncer, the CI's PostgreSQL run) the pool keeps server connections
@@ -135,18 +174,9 @@ def _pooler_lets_go_of_the_test_database(django_db_setup):
 
     if settings.DATABASE_POOLER != "pgbouncer":
         return
-    import psycopg2
-
-    db = connection.settings_dict
-    admin = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="pgbouncer")
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            # KILL pauses the database in the pool: RESUME, so a later run may use the same name again.
-            cursor.execute(f"KILL {db['NAME']}")
-            cursor.execute(f"RESUME {db['NAME']}")
-    finally:
-        admin.close()
+    name = connection.settings_dict["NAME"]
+    # KILL pauses the database in the pool: RESUME, so a later run may use the same name again.
+    _pgbouncer_admin(f"KILL {name}", f"RESUME {name}")
 
 
 @pytest.fixture(autouse=True)
