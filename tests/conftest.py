@@ -262,9 +262,15 @@ def pytest_collection_modifyitems(config, items):
         _slow_first(items)
 
 
+# Tests that point the Celery app at a Redis of their own and run a real worker: they leave the app's
+# state (pools, result backend, registry) as only the tests after them in pytest-django's order expect
+# (a run with them first failed 7 later Celery-eager tests), so they keep their place near the end.
+_CELERY_STATE = {"spare_redis", "redis_db", "app_at_redis"}
+
+
 def _long_first(items):
-    """On PostgreSQL the transactional tests (the schemathesis runs, the browser journeys, the Celery worker,
-    the concurrency tests: the suite's longest) start the run, the slow-marked first, each followed by a
+    """On PostgreSQL the transactional tests (the schemathesis runs, the browser journeys, the concurrency
+    tests: the suite's longest) start the run, the slow-marked first, each followed by a
     quick test; then the rest in pytest-django's order.
 
     Django runs its transactional tests after the others because their flush leaves the rows the migrations
@@ -273,8 +279,9 @@ def _long_first(items):
     worker holds its running test and one more, and takes the next test of this order when it finishes one:
     the long tests start at once on both workers (a quick one queued behind each), and the thousands of quick
     tests after them fill both workers to the end instead of one worker finishing a long test alone. The
-    order is the same in every worker, as pytest-xdist requires."""
-    long = [item for item in items if _transactional(item)]
+    order is the same in every worker, as pytest-xdist requires. The real-Celery-worker tests stay where
+    pytest-django puts them, in their modules' order (_CELERY_STATE)."""
+    long = [item for item in items if _transactional(item) and not _CELERY_STATE & set(item.fixturenames)]
     if not long:
         return
     long.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: slow-marked first
