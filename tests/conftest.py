@@ -266,12 +266,17 @@ def pytest_collection_modifyitems(config, items):
 # state (pools, result backend, registry) as only the tests after them in pytest-django's order expect
 # (a run with them first failed 7 later Celery-eager tests), so they keep their place near the end.
 _CELERY_STATE = {"spare_redis", "redis_db", "app_at_redis"}
+# Only the live-server tests (the schemathesis runs, the browser journeys: the longest) move to the front.
+# Moving every transactional test there failed 11 later tests that run Celery tasks in-process ("Never call
+# result.get() within a task!": one of the concurrency or fan-out tests leaves a task on the main thread's
+# Celery stack, harmless where pytest-django puts it, before the tests without a database).
+_LIVE_SERVER = "live_server"
 
 
 def _long_first(items):
-    """On PostgreSQL the transactional tests (the schemathesis runs, the browser journeys, the concurrency
-    tests: the suite's longest) start the run, the slow-marked first, each followed by a
-    quick test; then the rest in pytest-django's order.
+    """On PostgreSQL the live-server tests (the schemathesis runs, the browser journeys: the suite's longest)
+    start the run, the slow-marked first, each followed by a quick test; then the rest in pytest-django's
+    order.
 
     Django runs its transactional tests after the others because their flush leaves the rows the migrations
     made out for the tests that follow; on PostgreSQL the flush puts them back (tests/pg_flush.py), so any
@@ -281,7 +286,11 @@ def _long_first(items):
     tests after them fill both workers to the end instead of one worker finishing a long test alone. The
     order is the same in every worker, as pytest-xdist requires. The real-Celery-worker tests stay where
     pytest-django puts them, in their modules' order (_CELERY_STATE)."""
-    long = [item for item in items if _transactional(item) and not _CELERY_STATE & set(item.fixturenames)]
+    long = [
+        item
+        for item in items
+        if _LIVE_SERVER in item.fixturenames and not _CELERY_STATE & set(item.fixturenames)
+    ]
     if not long:
         return
     long.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: slow-marked first
