@@ -36,6 +36,7 @@ VENDOR_TESTS: list[str] = [
     "tests/consultation/test_portal.py",
     "tests/ops/test_outbox.py",  # deferred deletes of published rows are PostgreSQL's lean registration only
     "tests/portal/activities/test_registration_views.py",
+    "tests/ratings/test_scores_kills2.py",  # weights underflowing to 0: SQLite's exp() gives 0, PostgreSQL's raises
     "tests/staff/test_overview.py",  # PostgreSQL's exclusion constraint refuses the overlap it shows
     "tests/venues/test_services_kills.py",  # the row lock's FOR UPDATE OF is only written on PostgreSQL
 ]
