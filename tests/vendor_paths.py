@@ -32,6 +32,7 @@ POSTGRES_ONLY: dict[str, str] = {
 # Test modules that assert differently by vendor, or whose check only SQLite lets happen.
 VENDOR_TESTS: list[str] = [
     "tests/activities/test_isolation.py",
+    "tests/activities/test_course_change_locks.py",  # the change helpers' FOR UPDATE OF is PostgreSQL's only
     "tests/api/test_token_cache.py",  # the token read and its stamp: one statement on PostgreSQL, two on SQLite
     "tests/consultation/test_portal.py",
     "tests/ops/test_outbox.py",  # deferred deletes of published rows are PostgreSQL's lean registration only
