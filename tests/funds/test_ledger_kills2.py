@@ -5,12 +5,22 @@ budget line money back. Two colleges each time; the rows that were not the targe
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from community_college.errors import ConflictError
 from funds import services
-from funds.enums import DonorKind, ExpenseStatus, Holding, PostingKind, ReversalReason, Source, Use
-from funds.models import BudgetLine, Entry, Expense, MonthTotal, Posting
+from funds.enums import (
+    ACCOUNT_CODES,
+    DonorKind,
+    ExpenseStatus,
+    Holding,
+    PostingKind,
+    ReversalReason,
+    Source,
+    Use,
+)
+from funds.models import Account, BudgetLine, Entry, Expense, MonthTotal, Posting
 
 from .conftest import png
 
@@ -97,3 +107,51 @@ def test_reversing_an_expense_kind_posting_of_no_expense_leaves_budgets_and_expe
         line.pk: Decimal("100.00") for line in lines
     }
     assert dict(Expense.objects.values_list("pk", "status")) == {e.pk: ExpenseStatus.POSTED for e in expenses}
+
+
+@pytest.mark.parametrize("memo", ["", None])
+def test_a_posting_without_a_memo_is_refused_and_writes_nothing(college, other, staff, other_staff, memo):
+    theirs = _grant(other, other_staff).postings.get()
+    before = _ledger()
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.posting_create(
+            college=college,
+            kind=PostingKind.INCOME,
+            lines=[(Holding.CASH, Decimal("5")), (Source.FISCAL, Decimal("-5"))],
+            actor=staff,
+            memo=memo,
+        )
+    assert list(refused.value.message_dict) == ["memo"]
+    assert _ledger() == before
+    assert Posting.objects.get().pk == theirs.pk
+
+
+def test_accounts_open_of_a_full_chart_reads_it_in_one_query(college, other, django_assert_num_queries):
+    services.accounts_open(college=college)
+    services.accounts_open(college=other)
+    # 1. SELECT the college's accounts (nothing missing: no INSERT, no second read)
+    with django_assert_num_queries(1):
+        chart = services.accounts_open(college=college)
+    assert {account.college_id for account in chart.values()} == {college.pk}
+    assert sorted(chart) == sorted(ACCOUNT_CODES)
+
+
+def test_accounts_open_while_another_request_opens_an_account_of_the_chart(college, other, monkeypatch):
+    """An account written between the read and the insert (another request opening the chart at the same
+    moment) is kept, and the rest are opened without an error."""
+    services.accounts_open(college=other)
+    theirs = sorted(Account.objects.filter(college=other).values_list("pk", "code"))
+    real_kind_of = services.account_kind_of
+    raced = []
+
+    def kind_of(code):
+        if not raced:
+            raced.append(Account.objects.create(college=college, code=code, kind=real_kind_of(code)))
+        return real_kind_of(code)
+
+    monkeypatch.setattr(services, "account_kind_of", kind_of)
+    chart = services.accounts_open(college=college)
+    assert sorted(chart) == sorted(ACCOUNT_CODES)
+    assert chart[raced[0].code].pk == raced[0].pk
+    assert Account.objects.filter(college=college).count() == len(ACCOUNT_CODES)
+    assert sorted(Account.objects.filter(college=other).values_list("pk", "code")) == theirs
