@@ -6,6 +6,7 @@ the survivors so that `mutmut show NAME` can explain each one.
 
     .venv/bin/python bench/mutation.py                          # every module of MODULES
     .venv/bin/python bench/mutation.py activities/services.py   # one module
+    .venv/bin/python bench/mutation.py activities/services.py::course-changes   # a part (PARTS below)
     .venv/bin/python bench/mutation.py --report                 # print the last results, run nothing
     .venv/bin/python bench/mutation.py --max-children 2 ...     # mutants tested side by side (default 1)
 
