@@ -42,3 +42,20 @@ def test_a_retried_row_is_queued_at_its_failure_not_at_its_claim(clock, settings
         clock.now + timedelta(seconds=60),
     )
     assert _others(two, "here_1") == before
+
+
+class NoIdSMSBackend(BaseSMSBackend):
+    """A gateway that accepts a message and gives no id for it."""
+
+    def send(self, message):
+        return None
+
+
+def test_a_row_sent_through_a_gateway_without_ids_records_no_id(clock, settings, two):  # noqa: F811
+    settings.SMS_BACKEND = "tests.notices.test_delivery_kills2.NoIdSMSBackend"
+    before = _others(two, "there_2")
+    outcome = services.deliveries_send(delivery_ids=[two["there_2"].pk])
+    assert outcome.sent == 1
+    row = Delivery.objects.get(pk=two["there_2"].pk)
+    assert (row.status, row.sent_at, row.provider_id) == (DeliveryStatus.SENT, clock.now, "")
+    assert _others(two, "there_2") == before
