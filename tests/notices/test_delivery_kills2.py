@@ -6,6 +6,8 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.sms import BaseSMSBackend, SMSDeliveryError
 from notices import services
@@ -109,3 +111,14 @@ def test_quiet_hours_defer_a_chunks_rows_to_the_morning_but_never_bring_a_later_
     )
     assert got == {two["here_1"].pk: local(11, 7), two["here_2"].pk: later}
     assert _others(two, "here_1", "here_2") == before
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_chunk_reads_its_rows_notices_recipients_and_profiles_once_each(clock, two, n):  # noqa: F811
+    names = ["here_1", "here_2", "there_1"][:n]
+    with CaptureQueriesContext(connection) as ctx:
+        outcome = services.deliveries_send(delivery_ids=[two[name].pk for name in names])
+    assert outcome.sent == n
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    # The chunk's rows, their notices, recipients and profiles (four reads), then the claimed ids: the same for 1 or 3.
+    assert len(reads) == 5, reads
