@@ -6,6 +6,7 @@ the survivors so that `mutmut show NAME` can explain each one.
 
     .venv/bin/python bench/mutation.py                          # every module of MODULES
     .venv/bin/python bench/mutation.py activities/services.py   # one module
+    .venv/bin/python bench/mutation.py activities/services.py::course-changes   # a part (PARTS below)
     .venv/bin/python bench/mutation.py --report                 # print the last results, run nothing
     .venv/bin/python bench/mutation.py --max-children 2 ...     # mutants tested side by side (default 1)
 
@@ -56,6 +57,19 @@ MODULES: dict[str, tuple[str, ...] | None] = {
         "funds.services.x__month_totals_add__*",
         "funds.services.x_month_totals_rebuild__*",
         "funds.services.x_posting_reverse__*",
+    ),
+}
+# Parts of a module measured on their own (`bench/mutation.py activities/services.py::course-changes`): the
+# name before `::` is the module (its results live in the module's meta file), the patterns pick its mutants.
+PARTS: dict[str, tuple[str, ...]] = {
+    # The helpers course_update / session_reschedule / session_cancel call (those three are decorated).
+    "activities/services.py::course-changes": (
+        "activities.services.x__lock_course_for_change__*",
+        "activities.services.x__slot_times__*",
+        "activities.services.x__teacher_clash__*",
+        "activities.services.x__clash_error__*",
+        "activities.services.x__move_session__*",
+        "activities.services.x__lock_session_for_change__*",
     ),
 }
 # mutmut 3 leaves functions under a decorator (`@transaction.atomic`) unmutated, and several rules of issue
@@ -393,12 +407,17 @@ def _mutmut() -> str:
     return str(local) if local.exists() else (shutil.which("mutmut") or "mutmut")
 
 
+def _file(module: str) -> str:
+    """`activities/services.py::course-changes` → `activities/services.py`."""
+    return module.split("::")[0]
+
+
 def _dotted(module: str) -> str:
-    return module.removesuffix(".py").replace("/", ".")
+    return module.replace("::", ".").removesuffix(".py").replace(".py.", ".").replace("/", ".")
 
 
 def _patterns(module: str) -> tuple[str, ...]:
-    return MODULES.get(module) or (f"{_dotted(module)}.*",)
+    return PARTS.get(module) or MODULES.get(module) or (f"{_dotted(module)}.*",)
 
 
 def run(module: str, max_children: int) -> int:
@@ -416,7 +435,7 @@ def run(module: str, max_children: int) -> int:
 
 
 def summary(module: str) -> dict | None:
-    meta = ROOT / "mutants" / f"{module}.meta"
+    meta = ROOT / "mutants" / f"{_file(module)}.meta"
     if not meta.exists():
         return None
     patterns = _patterns(module)

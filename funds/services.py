@@ -71,21 +71,30 @@ MAX_AMOUNT = Decimal("10000000")
 # --- Helpers ------------------------------------------------------------------------------------------------
 
 
+def _amount_error(field: str, message) -> ValidationError:
+    # The code sits on the field's own error: Django keeps no code given beside a dict of errors
+    # (`ValidationError({...}, code=…)` drops it), and callers tell a bad amount apart by its code.
+    return ValidationError({field: ValidationError(message, code="invalid_amount")})
+
+
 def money(value, *, field: str = "amount", allow_zero: bool = False) -> Decimal:
-    """`value` as yuan with two decimals; a ValidationError for anything that is not a positive amount."""
+    """`value` as yuan with two decimals; a ValidationError for anything that is not a positive amount.
+
+    The error is keyed by `field` (for a form) and carries the code `invalid_amount` on that field's error.
+    """
     try:
         amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: _("Enter an amount in yuan, such as 120.50.")}, code="invalid_amount") from None
+        raise _amount_error(field, _("Enter an amount in yuan, such as 120.50.")) from None
     if not amount.is_finite():
-        raise ValidationError({field: _("Enter an amount in yuan, such as 120.50.")}, code="invalid_amount")
+        raise _amount_error(field, _("Enter an amount in yuan, such as 120.50."))
     if amount != amount.quantize(CENT):
-        raise ValidationError({field: _("Amounts are in yuan and fen: at most two decimals.")}, code="invalid_amount")
+        raise _amount_error(field, _("Amounts are in yuan and fen: at most two decimals."))
     amount = amount.quantize(CENT)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise ValidationError({field: _("The amount must be more than zero.")}, code="invalid_amount")
+        raise _amount_error(field, _("The amount must be more than zero."))
     if amount > MAX_AMOUNT:
-        raise ValidationError({field: _("The amount is too large.")}, code="invalid_amount")
+        raise _amount_error(field, _("The amount is too large."))
     return amount
 
 

@@ -14,7 +14,8 @@ ROOT = Path(settings.BASE_DIR)
 # A branch by vendor: Django's `connection.vendor`, an expression's per-vendor SQL, an ENGINE test.
 APP_BRANCH = re.compile(r"\.vendor\b|\bas_(sqlite|postgresql)\(|ENGINE\"\]\.endswith\(")
 TEST_BRANCH = re.compile(r"\bconnection\w*(\[[^\]]+\])?\.vendor\s*[!=]=|except IntegrityError:[^\n]*\n\s*pytest\.skip")
-NOT_APP = {"tests", "bench", "deploy", "docs", "locale", "static", "templates", ".venv", "var"}
+# mutants/ is mutmut's copy of the project (`make mutation`), not an app.
+NOT_APP = {"tests", "bench", "deploy", "docs", "locale", "static", "templates", ".venv", "var", "mutants"}
 
 
 def _app_modules():
