@@ -8,14 +8,13 @@ waiting list moves up on a cancellation. Nothing here counts places itself.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import require_change, scope_for
-from community_college.errors import ConflictError, ScopeError
+from community_college.errors import ConflictError, ScopeError, field_error
 from interests.enums import GroupRole
 from interests.models import GroupMembership
 
@@ -33,10 +32,6 @@ from .services import course_cancel, registration_create, session_reschedule, se
 
 MAX_MEDIA_PER_SHOWCASE = 30
 MAX_MEDIA_PER_STORY = 6
-
-
-def field_error(field: str, message: str, *, code: str) -> ValidationError:
-    return ValidationError({field: [ValidationError(message, code=code)]})
 
 
 def may_speak_for(*, actor: User, group=None, course=None) -> bool:

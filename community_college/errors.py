@@ -13,3 +13,12 @@ class InvalidTransition(ConflictError):
 
 class ScopeError(ValidationError):
     """The actor acts outside their node of the organisation tree."""
+
+
+def field_error(field: str, message, *, code: str) -> ValidationError:
+    """A ValidationError for one field that keeps its code.
+
+    `ValidationError({field: message}, code=…)` drops the code (Django keeps none beside a dict of errors), and
+    callers — the API's error body, tests, a form that reacts to one refusal — tell refusals apart by it.
+    """
+    return ValidationError({field: [ValidationError(message, code=code)]})

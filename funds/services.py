@@ -28,7 +28,7 @@ from accounts.models import College, User
 from accounts.selectors import scope_for
 from activities.enums import SessionStatus
 from activities.models import Session, Term
-from community_college.errors import ConflictError, InvalidTransition, ScopeError
+from community_college.errors import ConflictError, InvalidTransition, ScopeError, field_error
 from teachers.enums import TeacherSource
 
 from . import signals
@@ -72,9 +72,7 @@ MAX_AMOUNT = Decimal("10000000")
 
 
 def _amount_error(field: str, message) -> ValidationError:
-    # The code sits on the field's own error: Django keeps no code given beside a dict of errors
-    # (`ValidationError({...}, code=…)` drops it), and callers tell a bad amount apart by its code.
-    return ValidationError({field: ValidationError(message, code="invalid_amount")})
+    return field_error(field, message, code="invalid_amount")
 
 
 def money(value, *, field: str = "amount", allow_zero: bool = False) -> Decimal:
@@ -238,7 +236,7 @@ def posting_reverse(*, posting: Posting, actor: User, reason: str, memo: str = "
     """Post the opposite of `posting`, today, pointing at it. Nothing is reversed twice and a reversal is
     not itself reversed (post the correct entry again instead). An expense's budget line gets its money back."""
     if reason not in ReversalReason.values:
-        raise ValidationError({"reason": _("Choose why the posting is reversed.")}, code="invalid")
+        raise field_error("reason", _("Choose why the posting is reversed."), code="invalid")
     with transaction.atomic():
         original = Posting.objects.select_for_update().select_related("college").get(pk=posting.pk)
         _require_staff(actor, original.college.community_id)
@@ -302,7 +300,10 @@ def income_record(
     college = _college(college)
     _require_staff(actor, college.community_id)
     if source == Source.CROWD:
-        raise ValidationError({"source": _("Crowd-funded money is received through a campaign's pledges.")}, code="invalid")
+        raise field_error(
+            "source", _("Crowd-funded money is received through a campaign's pledges."),
+            code="invalid",
+        )
     amount = money(amount)
     income = Income(
         college=college,
@@ -319,8 +320,9 @@ def income_record(
         recorded_by=actor,
     )
     if source == Source.IN_KIND and not (income.item and income.value_basis):
-        raise ValidationError(
-            {"value_basis": _("A gift in kind needs the item and how its value was set.")}, code="in_kind_basis"
+        raise field_error(
+            "value_basis", _("A gift in kind needs the item and how its value was set."),
+            code="in_kind_basis",
         )
     income.full_clean()
     held = Holding.IN_KIND if source == Source.IN_KIND else Holding.CASH
@@ -349,9 +351,9 @@ def campaign_create(
     college = _college(college)
     _require_staff(actor, college.community_id)
     if course is not None and course.community_id != college.community_id:
-        raise ValidationError({"course": _("The class belongs to another community.")}, code="invalid")
+        raise field_error("course", _("The class belongs to another community."), code="invalid")
     if deadline and deadline < timezone.localdate():
-        raise ValidationError({"deadline": _("The deadline cannot be in the past.")}, code="invalid")
+        raise field_error("deadline", _("The deadline cannot be in the past."), code="invalid")
     campaign = Campaign(
         college=college,
         title=(title or "").strip(),
@@ -423,7 +425,7 @@ def pledge_receive(
     income of the campaign and thank the giver by notice once committed. A late payment of an expired
     pledge is still received."""
     if method not in PaymentMethod.values:
-        raise ValidationError({"method": _("Choose how the money was received.")}, code="invalid")
+        raise field_error("method", _("Choose how the money was received."), code="invalid")
     with transaction.atomic():
         locked = _pledge_step(pledge, {PledgeStatus.PLEDGED, PledgeStatus.EXPIRED}, PledgeStatus.RECEIVED)
         college = locked.campaign.college
@@ -480,7 +482,7 @@ def budget_set(*, college: College, term: Term, use: str, amount, actor: User) -
     college = _college(college)
     _require_staff(actor, college.community_id)
     if use not in Use.values:
-        raise ValidationError({"use": _("Choose a use.")}, code="invalid")
+        raise field_error("use", _("Choose a use."), code="invalid")
     amount = money(amount, allow_zero=True)
     with transaction.atomic():
         line, _created = BudgetLine.objects.get_or_create(college=college, term=term, use=use, defaults={"amount": amount})
@@ -513,14 +515,14 @@ def expense_request(
     college = _college(college)
     _require_staff(actor, college.community_id)
     if receipt is None:
-        raise ValidationError({"receipt": _("Attach the receipt (a photo or a PDF).")}, code="receipt_missing")
+        raise field_error("receipt", _("Attach the receipt (a photo or a PDF)."), code="receipt_missing")
     content_type = receipt_type(receipt)
     if course is not None and course.community_id != college.community_id:
-        raise ValidationError({"course": _("The class belongs to another community.")}, code="invalid")
+        raise field_error("course", _("The class belongs to another community."), code="invalid")
     if session is not None and session.course.community_id != college.community_id:
-        raise ValidationError({"session": _("The session belongs to another community.")}, code="invalid")
+        raise field_error("session", _("The session belongs to another community."), code="invalid")
     if campaign is not None and campaign.college_id != college.pk:
-        raise ValidationError({"campaign": _("The campaign belongs to another college.")}, code="invalid")
+        raise field_error("campaign", _("The campaign belongs to another college."), code="invalid")
     amount = money(amount)
     expense = Expense(
         college=college,
@@ -595,7 +597,7 @@ def expense_reject(*, expense: Expense, actor: User, reason: str) -> Expense:
     """Refuse a requested expense, with the reason; nothing is posted."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the expense is rejected.")}, code="invalid")
+        raise field_error("reason", _("Say why the expense is rejected."), code="invalid")
     with transaction.atomic():
         locked = Expense.objects.select_for_update().select_related("college").get(pk=expense.pk)
         _require_staff(actor, locked.college.community_id)
@@ -686,7 +688,7 @@ def stipends_propose(*, college: College, month: date, actor: User) -> StipendBa
     _require_staff(actor, college.community_id)
     month = month.replace(day=1)
     if month >= timezone.localdate().replace(day=1):
-        raise ValidationError({"month": _("Stipends are proposed once the month is over.")}, code="month_not_over")
+        raise field_error("month", _("Stipends are proposed once the month is over."), code="month_not_over")
     lines = stipends_compute(college=college, month=month)
     total = sum((line.amount for line in lines), Decimal("0"))
     term = term_of(month, college_id=college.pk) or term_of(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User, mobile_validator, normalise_phone
 from accounts.selectors import require_change, scope_for
-from community_college.errors import ConflictError, ScopeError
+from community_college.errors import ConflictError, ScopeError, field_error
 
 from .enums import TeacherKind, TeacherSource
 from .models import RecommendationStatus, Teacher, TeacherAvailability, TeacherRecommendation, TeacherSkill
@@ -127,9 +126,7 @@ def teacher_profile_update(
     for row in sorted(rows, key=lambda r: (r.weekday, r.start)):
         previous = by_day.get(row.weekday)
         if previous and previous[-1].end > row.start:
-            raise ValidationError(
-                {"windows": [_("Two of your free times overlap on the same day.")]}, code="overlap"
-            )
+            raise field_error("windows", _("Two of your free times overlap on the same day."), code="overlap")
         by_day.setdefault(row.weekday, []).append(row)
     locked.max_weekly_sessions = max_weekly_sessions
     locked._history_user = actor

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import scope_for
-from community_college.errors import ConflictError, ScopeError
+from community_college.errors import ConflictError, ScopeError, field_error
 
 from .enums import HOLDING_STATUSES, BookingStatus
 from .models import Booking, Venue, VenueManager
@@ -114,7 +113,7 @@ def booking_decline(*, booking: Booking, actor: User, reason: str) -> Booking:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": [_("Give a reason for declining.")]}, code="reason_required")
+        raise field_error("reason", _("Give a reason for declining."), code="reason_required")
     locked = _locked_for_answer(booking, actor)
     locked.status = BookingStatus.DECLINED
     locked.decline_reason = reason[:300]

@@ -31,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -59,7 +58,7 @@ from activities.models import (
 )
 from activities.orders import order_dispatch
 from activities.services import registration_create, session_schedule
-from community_college.errors import ConflictError, InvalidTransition, ScopeError
+from community_college.errors import ConflictError, InvalidTransition, ScopeError, field_error
 from interests.enums import OrderStatus
 from interests.selectors import category_seen_from
 from venues.enums import BookingStatus
@@ -700,8 +699,9 @@ def proposed_class_teacher_answer(
     _answerable(pc)
     if is_teacher and not accept and not (note or "").strip():
         # The community plans around the reason (another time, another interest): the teacher gives one.
-        raise ValidationError(
-            {"reason": [_("Say why you decline, so that the community can plan around it.")]}, code="reason_required"
+        raise field_error(
+            "reason", _("Say why you decline, so that the community can plan around it."),
+            code="reason_required",
         )
     pc.teacher_consent = Consent.ACCEPTED if accept else Consent.DECLINED
     pc.teacher_answered_at = timezone.now()
