@@ -360,6 +360,7 @@ def test_posting_reverse_needs_a_reason(college, staff, reason):
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         services.posting_reverse(posting=posting, actor=staff, reason=reason)
     assert excinfo.value.message_dict == {"reason": ["Choose why the posting is reversed."]}
+    assert [error.code for error in excinfo.value.error_dict["reason"]] == ["invalid"]
     assert Posting.objects.count() == 1
 
 
