@@ -133,8 +133,11 @@ _WITH_REPLICA = [DEFAULT_DB_ALIAS, *([REPLICA] if REPLICA in settings.DATABASES 
 
 
 def _replica_caught_up(replica, timeout: float = 30) -> None:
+    # The insert position, not the write position: a commit made with synchronous_commit off (the test
+    # database's setting) may still sit in the WAL buffers, behind pg_current_wal_lsn(); the standby gets it
+    # once the WAL writer flushes it, a fraction of a second later.
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
         (target,) = cursor.fetchone()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
