@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_scoping import (
+    ReadOnlyAdminMixin,
     ReadOnlyInlineMixin,
     ScopedAdminMixin,
     run_service_action,
@@ -457,7 +458,7 @@ class SessionAdmin(ServiceFormPageMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WaitingList)
-class WaitingListAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class WaitingListAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Read only: the database keeps these counts (triggers on registrations), nobody edits them."""
 
     community_path = "course__community"
@@ -468,15 +469,6 @@ class WaitingListAdmin(ScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     fields = ("course", "waiting")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Registration)

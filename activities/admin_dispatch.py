@@ -29,7 +29,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.admin_scoping import ReadOnlyInlineMixin, ScopedAdminMixin, run_service_action
+from accounts.admin_scoping import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+    ScopedAdminMixin,
+    run_service_action,
+)
 from accounts.models import Street, mask_phone
 from accounts.selectors import scope_for
 
@@ -686,20 +691,11 @@ class UnassignedOrderAdmin(ScopedAdminMixin, admin.ModelAdmin):
 # --- near misses ---------------------------------------------------------------------------------------------
 
 
-class _ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class _ReadOnlyAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Rows written by the services only: read here, changed by actions elsewhere."""
 
     community_path = "order__community"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(NearMissMember)

@@ -17,7 +17,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.admin_scoping import ReadOnlyInlineMixin, ScopedAdminMixin, run_service_action
+from accounts.admin_scoping import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+    ScopedAdminMixin,
+    run_service_action,
+)
 
 from . import services
 from .enums import PaymentMethod, ReversalReason
@@ -45,15 +50,8 @@ class FundsActionForm(ActionForm):
     reversal = forms.ChoiceField(label=gettext_lazy("Why reverse"), required=False, choices=[("", "—"), *ReversalReason.choices])
 
 
-class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Ledger rows: written by the services only."""
 
 
 @admin.register(Account)
