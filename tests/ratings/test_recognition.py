@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone, translation
 
 from accounts.enums import Role
@@ -18,6 +19,7 @@ from interests.enums import GroupRole
 from ratings.enums import CandidateKind, Decision, RoundStatus, StoryStatus
 from ratings.models import Candidate, Nomination, Objection, RecognitionRound, Vote
 from ratings.recognition import figures, selectors, services
+from teachers.models import Teacher
 from tests.factories import (
     CourseFactory,
     GroupMembershipFactory,
@@ -163,7 +165,9 @@ def test_nomination_rules():
         ({"nominator": outsider}, "nominator_outside_area"),
         ({"reason": "x" * 501}, "reason_too_long"),
         ({"reason": "  "}, "reason_required"),
-        ({"subject_id": world.pair.group_a.pk + 1000}, "no_such_nominee"),
+        # No teacher has this id (a group's id plus an offset could be one, in a database whose sequences
+        # the earlier tests moved on).
+        ({"subject_id": Teacher.objects.aggregate(Max("pk"))["pk__max"] + 1}, "no_such_nominee"),
     ]
     for changes, code in refusals:
         args = {"nominator": world.resident(), "reason": "好老师", "subject_id": teacher_id, **changes}
