@@ -301,7 +301,8 @@ def income_record(
     _require_staff(actor, college.community_id)
     if source == Source.CROWD:
         raise field_error(
-            "source", _("Crowd-funded money is received through a campaign's pledges."),
+            "source",
+            _("Crowd-funded money is received through a campaign's pledges."),
             code="invalid",
         )
     amount = money(amount)
@@ -321,7 +322,8 @@ def income_record(
     )
     if source == Source.IN_KIND and not (income.item and income.value_basis):
         raise field_error(
-            "value_basis", _("A gift in kind needs the item and how its value was set."),
+            "value_basis",
+            _("A gift in kind needs the item and how its value was set."),
             code="in_kind_basis",
         )
     income.full_clean()

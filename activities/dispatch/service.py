@@ -700,7 +700,8 @@ def proposed_class_teacher_answer(
     if is_teacher and not accept and not (note or "").strip():
         # The community plans around the reason (another time, another interest): the teacher gives one.
         raise field_error(
-            "reason", _("Say why you decline, so that the community can plan around it."),
+            "reason",
+            _("Say why you decline, so that the community can plan around it."),
             code="reason_required",
         )
     pc.teacher_consent = Consent.ACCEPTED if accept else Consent.DECLINED

@@ -503,8 +503,8 @@ def region_defaults(n_orders: int) -> tuple[int, float]:
     region's fixed costs (building the model, CP-SAT's presolve) weigh. Measured on the 10,000-order
     shapes (issue 20, the search on a CPU-time clock, 2.5e-5 per variable), regions of 600 pairs at
     0.2 s placed more weight than 300 at 0.1 s in about the same CPU time: spread 8,793.5 in 40 s
-    against 8,763.5 in 44 s,
-    clustered 8,971.5 in 37 s against 8,809.5 in 31 s, scarce skill 7,694 in 43 s against 7,659 in 45 s.
+    against 8,763.5 in 44 s, clustered 8,971.5 in 37 s against 8,809.5 in 31 s, scarce skill 7,694 in
+    43 s against 7,659 in 45 s.
     """
     if n_orders <= 5_000:
         return 800, 0.5
