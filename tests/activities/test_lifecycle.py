@@ -21,18 +21,8 @@ from venues.models import Booking
 
 from .classes import make_side, residents
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery():
-    """Notices are sent in-process even when REDIS_URL is set for the PostgreSQL run."""
-    from community_college.celery import app
-
-    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+# Notices are sent in-process even when REDIS_URL is set for the PostgreSQL run.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 def move_into_past(course, weeks: int = 1):

@@ -26,17 +26,8 @@ from interests.models import GroupMembership
 from tests.activities.classes import make_side, residents
 from tests.factories import CommunityFactory, InterestGroupFactory, ResidentFactory, StaffFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery():
-    from community_college.celery import app
-
-    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+# Notices are sent in-process even when REDIS_URL is set for the PostgreSQL run.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 def admin_client(client, user):
