@@ -219,6 +219,16 @@ def eager_celery():
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
+@pytest.fixture(autouse=True)
+def _celery_state_restored():
+    """Each test leaves Celery's process-wide state as it found it (tests/celery_state.py), so the tests that
+    run a real worker against a Redis of their own may start the run with the other long ones."""
+    from tests.celery_state import kept
+
+    with kept():
+        yield
+
+
 @pytest.fixture
 def on_postgres():
     if connection.vendor != "postgresql":
