@@ -25,6 +25,7 @@ def kept():
 
     from community_college.celery import app
 
+    app.conf.task_always_eager  # noqa: B018 — reading a setting loads the configuration (lazy until then)
     changes = app.conf.maps[0]  # where `app.conf.x = ...` writes
     saved = dict(changes)
     try:
