@@ -7,19 +7,38 @@ test once built two communities of one of everything, ~1 s, for a request of a t
 gets its own deep copy of the Python objects (`fresh`), as setUpTestData's class attributes are copied for
 each test, so a test that changes an object in memory does not change it for the next. Only for
 non-transactional tests: a transactional test's flush would empty the rows of the open transaction.
+
+The rows are made before the tests' own fixtures (tests/conftest.py) apply, so under the same conditions:
+the quick password hasher, the in-memory SMS and mail, the default language, reads on the primary.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+from unittest import mock
 
+from django.conf import settings
 from django.db import transaction
+from django.test import override_settings
+from django.utils import translation
+
+from community_college import db_router
 
 
 @contextlib.contextmanager
 def rolled_back_at_the_end(django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            SMS_BACKEND="accounts.sms.LocmemSMSBackend",
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        ),
+        translation.override(settings.LANGUAGE_CODE),
+        mock.patch.object(db_router, "replica_configured", lambda: False),
+        transaction.atomic(),
+    ):
         yield
         transaction.set_rollback(True)
 
