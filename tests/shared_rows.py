@@ -6,7 +6,9 @@ For a world of rows many small tests only read (the admin's scoping tests: hundr
 test once built two communities of one of everything, ~1 s, for a request of a tenth of that). Each test
 gets its own deep copy of the Python objects (`fresh`), as setUpTestData's class attributes are copied for
 each test, so a test that changes an object in memory does not change it for the next. Only for
-non-transactional tests: a transactional test's flush would empty the rows of the open transaction.
+non-transactional tests: a transactional test's flush would empty the rows of the open transaction. The
+rows stay until the module's last test has run, so every later test of the module sees them, whether it
+asks for them or not: a module shares rows only where its tests all start from them.
 
 The rows are made before the tests' own fixtures (tests/conftest.py) apply, so under the same conditions:
 the quick password hasher, the in-memory SMS and mail, the default language, reads on the primary.
