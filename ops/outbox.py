@@ -57,8 +57,18 @@ def _publish(task_name: str, args: list, kwargs: dict, headers: dict) -> None:
     from community_college.celery import app
 
     # retry=False: one attempt within the transport's connect timeout, never kombu's retry loop, which
-    # would hold a web worker for as long as the broker is down.
-    app.send_task(task_name, args=args, kwargs=kwargs, headers=headers or None, retry=False)
+    # would hold a web worker for as long as the broker is down. ignore_result as the task declares it:
+    # send_task knows only the name, and otherwise first subscribes this process to the task's result in
+    # the result backend (Redis too), whose own retry policy held each request ~20 s while Redis was down.
+    import_module(task_name.rpartition(".")[0])
+    app.send_task(
+        task_name,
+        args=args,
+        kwargs=kwargs,
+        headers=headers or None,
+        retry=False,
+        ignore_result=app.tasks[task_name].ignore_result,
+    )
 
 
 def eager() -> bool:

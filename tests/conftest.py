@@ -219,6 +219,16 @@ def eager_celery():
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
+@pytest.fixture(autouse=True)
+def _celery_state_restored():
+    """Each test leaves Celery's process-wide state as it found it (tests/celery_state.py), so the tests that
+    run a real worker against a Redis of their own may start the run with the other long ones."""
+    from tests.celery_state import kept
+
+    with kept():
+        yield
+
+
 @pytest.fixture
 def on_postgres():
     if connection.vendor != "postgresql":
@@ -262,21 +272,20 @@ def pytest_collection_modifyitems(config, items):
         _slow_first(items)
 
 
-# Tests that point the Celery app at a Redis of their own and run a real worker: they leave the app's
-# state (pools, result backend, registry) as only the tests after them in pytest-django's order expect
-# (a run with them first failed 7 later Celery-eager tests), so they keep their place near the end.
-_CELERY_STATE = {"spare_redis", "redis_db", "app_at_redis"}
-# Only the live-server tests (the schemathesis runs, the browser journeys: the longest) move to the front.
-# Moving every transactional test there failed 11 later tests that run Celery tasks in-process ("Never call
-# result.get() within a task!": one of the concurrency or fan-out tests leaves a task on the main thread's
-# Celery stack, harmless where pytest-django puts it, before the tests without a database).
-_LIVE_SERVER = "live_server"
+# The tests that take tens of seconds: the live-server ones (the schemathesis runs, the browser journeys) and
+# the ones that run the portal's own processes (gunicorn, real Celery workers) against a Redis of their own.
+# The latter used to be held at the end of the run, because they left Celery's process-wide state broken for
+# later in-process tests; tests/celery_state.py now puts it back after every test.
+_LONG_FIXTURES = {"live_server", "spare_redis", "redis_db", "app_at_redis"}
+
+
+def _long(item) -> bool:
+    return bool(_LONG_FIXTURES & set(item.fixturenames)) or item.get_closest_marker("slow") is not None
 
 
 def _long_first(items):
-    """On PostgreSQL the live-server tests (the schemathesis runs, the browser journeys: the suite's longest)
-    start the run, the slow-marked first, each followed by a quick test; then the rest in pytest-django's
-    order.
+    """On PostgreSQL the long tests (_LONG_FIXTURES, and the slow-marked) start the run, the slow-marked
+    first, each followed by a quick test; then the rest in pytest-django's order.
 
     Django runs its transactional tests after the others because their flush leaves the rows the migrations
     made out for the tests that follow; on PostgreSQL the flush puts them back (tests/pg_flush.py), so any
@@ -284,13 +293,8 @@ def _long_first(items):
     worker holds its running test and one more, and takes the next test of this order when it finishes one:
     the long tests start at once on both workers (a quick one queued behind each), and the thousands of quick
     tests after them fill both workers to the end instead of one worker finishing a long test alone. The
-    order is the same in every worker, as pytest-xdist requires. The real-Celery-worker tests stay where
-    pytest-django puts them, in their modules' order (_CELERY_STATE)."""
-    long = [
-        item
-        for item in items
-        if _LIVE_SERVER in item.fixturenames and not _CELERY_STATE & set(item.fixturenames)
-    ]
+    order is the same in every worker, as pytest-xdist requires."""
+    long = [item for item in items if _long(item)]
     if not long:
         return
     long.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: slow-marked first

@@ -15,6 +15,7 @@ from tests.factories import (
     UserFactory,
     WeeklySlotFactory,
 )
+from tests.shared_rows import fresh, rolled_back_at_the_end
 
 from .helpers import Node, make_node
 
@@ -30,8 +31,19 @@ class World:
     resident: object
 
 
+@pytest.fixture(scope="module")
+def _world_rows(django_db_setup, django_db_blocker) -> World:
+    with rolled_back_at_the_end(django_db_blocker):
+        yield _build_world()
+
+
 @pytest.fixture
-def world(db) -> World:
+def world(db, _world_rows) -> World:
+    """Made once for the module (tests/shared_rows.py); each test rolls back what it changed."""
+    return fresh(_world_rows)
+
+
+def _build_world() -> World:
     district = DistrictFactory()
     street_a, street_b = StreetFactory(district=district), StreetFactory(district=district)
     a = make_node(CommunityFactory(street=street_a))

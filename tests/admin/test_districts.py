@@ -14,6 +14,7 @@ from accounts.selectors import scope_for
 from activities.models import CourseTemplate, Term
 from interests.models import Category
 from teachers.models import Teacher, TeacherAvailability, TeacherSkill
+from tests.shared_rows import fresh, rolled_back_at_the_end
 
 from .districts import build_cities, leaked
 from .helpers import admin_url, changelist_pks
@@ -25,9 +26,16 @@ SIDES = ["lj", "yb"]
 MODEL_IDS = [m._meta.label for m in OUR_MODELS]
 
 
+@pytest.fixture(scope="module")
+def _cities_rows(django_db_setup, django_db_blocker):
+    with rolled_back_at_the_end(django_db_blocker):
+        yield build_cities()
+
+
 @pytest.fixture
-def cities(db):
-    return build_cities()
+def cities(db, _cities_rows):
+    """Made once for the module (tests/shared_rows.py); each test rolls back what it changed."""
+    return fresh(_cities_rows)
 
 
 def _rows_of(model, community) -> set[int]:

@@ -17,6 +17,7 @@ from tests.factories import (
     StaffFactory,
     StreetFactory,
 )
+from tests.shared_rows import fresh, rolled_back_at_the_end
 
 
 @dataclass
@@ -33,8 +34,19 @@ class World:
     district_office: object
 
 
+@pytest.fixture(scope="module")
+def _world_rows(django_db_setup, django_db_blocker) -> World:
+    with rolled_back_at_the_end(django_db_blocker):
+        yield _build_world()
+
+
 @pytest.fixture
-def world(db) -> World:
+def world(db, _world_rows) -> World:
+    """Made once for the module (tests/shared_rows.py); each test rolls back what it changed."""
+    return fresh(_world_rows)
+
+
+def _build_world() -> World:
     district = DistrictFactory()
     home = CommunityFactory(street=StreetFactory(district=district))
     elsewhere = CommunityFactory(street=StreetFactory(district=district), latitude=29.9, longitude=106.9)

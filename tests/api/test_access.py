@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.shared_rows import fresh, rolled_back_at_the_end
+
 from .objects import owned_by, proposal_of
 
 ANON, OWNER, NEIGHBOUR, OTHER_STAFF, DISTRICT = (
@@ -164,12 +166,23 @@ MATRIX = [
 ]
 
 
+@pytest.fixture(scope="module")
+def _owned_rows(_world_rows, django_db_blocker):
+    with rolled_back_at_the_end(django_db_blocker):
+        yield owned_by(_world_rows)
+
+
+@pytest.fixture
+def owned(world, _owned_rows):
+    """The owner's things, made once for the module's hundreds of requests (tests/shared_rows.py)."""
+    return fresh(_owned_rows)
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize(
     ("method", "url", "body", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _b, _e in MATRIX]
 )
-def test_access_matrix(world, api, actor, method, url, body, expected):
-    owned = owned_by(world)
+def test_access_matrix(world, owned, api, actor, method, url, body, expected):
     user = {
         ANON: None,
         OWNER: world.owner,
@@ -229,8 +242,7 @@ def test_access_matrix(world, api, actor, method, url, body, expected):
         assert f'"id":{owned.order.pk},"category"' not in text
 
 
-def test_staff_of_another_community_sees_none_of_the_owners_orders(world, api):
-    owned = owned_by(world)
+def test_staff_of_another_community_sees_none_of_the_owners_orders(world, owned, api):
     body = api(world.other_staff).get("/api/v1/staff/orders/").json()
     assert body["count"] == 0
     body = api(world.staff).get("/api/v1/staff/orders/").json()

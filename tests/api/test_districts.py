@@ -8,6 +8,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from tests.admin.districts import build_cities, leaked
+from tests.shared_rows import fresh, rolled_back_at_the_end
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +36,16 @@ PUBLIC = {
 GET_LISTS = [path for path in _get_lists() if path not in PUBLIC]
 
 
+@pytest.fixture(scope="module")
+def _cities_rows(django_db_setup, django_db_blocker):
+    with rolled_back_at_the_end(django_db_blocker):
+        yield build_cities()
+
+
 @pytest.fixture
-def cities(db):
-    return build_cities()
+def cities(db, _cities_rows):
+    """Made once for the module (tests/shared_rows.py); each test rolls back what it changed."""
+    return fresh(_cities_rows)
 
 
 def test_the_schema_has_the_staff_lists():

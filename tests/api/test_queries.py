@@ -31,6 +31,7 @@ from tests.factories import (
     VenueFactory,
     WeeklySlotFactory,
 )
+from tests.shared_rows import rolled_back_at_the_end
 
 
 def _rows(world, n):
@@ -132,10 +133,17 @@ LISTS = [
 ]
 
 
-@pytest.mark.parametrize("n", [1, 50])
+@pytest.fixture(scope="module", params=[1, 50])
+def n(request, _world_rows, django_db_blocker):
+    """The rows, made once for every list of the module that reads them (tests/shared_rows.py): pytest
+    runs the lists with 1 row, then the lists with 50."""
+    with rolled_back_at_the_end(django_db_blocker):
+        _rows(_world_rows, request.param)
+        yield request.param
+
+
 @pytest.mark.parametrize(("url", "who", "queries"), LISTS, ids=[u for u, _w, _q in LISTS])
 def test_list_query_count_does_not_grow(world, api, django_assert_num_queries, n, url, who, queries):
-    _rows(world, n)
     user = getattr(world, who)
     client = api(user)
     user.__dict__.pop("_cc_scope", None)

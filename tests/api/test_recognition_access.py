@@ -17,6 +17,7 @@ from ratings.models import Candidate, Nomination, Objection, Vote
 from ratings.recognition import services
 from tests.factories import StaffFactory, TeacherFactory, TermFactory
 from tests.ratings.recognition import end_notice
+from tests.shared_rows import fresh, rolled_back_at_the_end
 
 ANON, OWNER, NEIGHBOUR, OTHER_STAFF, DISTRICT, MANAGER = (
     "anonymous",
@@ -147,12 +148,23 @@ def _fill(value, fill):
     return value
 
 
+@pytest.fixture(scope="module")
+def _rounds_rows(_world_rows, django_db_blocker):
+    with rolled_back_at_the_end(django_db_blocker):
+        yield _rounds(_world_rows)
+
+
+@pytest.fixture
+def rounds(world, _rounds_rows) -> Rounds:
+    """The rounds, made once for the matrix's requests (tests/shared_rows.py)."""
+    return fresh(_rounds_rows)
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize(
     ("method", "url", "body", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _b, _e in MATRIX]
 )
-def test_recognition_access_matrix(world, api, actor, method, url, body, expected):
-    rounds = _rounds(world)
+def test_recognition_access_matrix(world, rounds, api, actor, method, url, body, expected):
     user = {
         ANON: None,
         OWNER: world.owner,
@@ -186,8 +198,7 @@ def test_recognition_access_matrix(world, api, actor, method, url, body, expecte
         assert [c["votes"] for c in response.json()["candidates"]] == [None]
 
 
-def test_refusals_through_the_api_say_why_and_save_nothing(world, api):
-    rounds = _rounds(world)
+def test_refusals_through_the_api_say_why_and_save_nothing(world, rounds, api):
     vote_url = f"/api/v1/recognition/candidates/{rounds.candidate.pk}/vote/"
     assert api(world.owner).post(vote_url, {}, format="json").status_code == 201
     twice = api(world.owner).post(vote_url, {}, format="json")
@@ -218,8 +229,7 @@ def test_refusals_through_the_api_say_why_and_save_nothing(world, api):
     assert Nomination.objects.count() == 1 and Objection.objects.count() == 1
 
 
-def test_staff_decide_close_and_export_through_the_api(world, api):
-    rounds = _rounds(world)
+def test_staff_decide_close_and_export_through_the_api(world, rounds, api):
     api(world.owner).post(f"/api/v1/recognition/candidates/{rounds.candidate.pk}/vote/", {}, format="json")
     end_notice(rounds.voting)
     staff = api(rounds.manager)

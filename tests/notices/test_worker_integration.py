@@ -185,7 +185,7 @@ def test_worker_killed_mid_batch_delivers_every_notice_exactly_once(redis_db, tm
     keys = {d.key for d in Delivery.objects.select_related("notice")}
     assert len(keys) == DELIVERIES
 
-    sender = Celery("notices-it", broker=redis_db)
+    sender = Celery("notices-it", broker=redis_db, set_as_current=False)
     sender.conf.task_serializer = "json"
     ids = [d.pk for d in deliveries]
     for start in range(0, len(ids), CHUNK):

@@ -157,7 +157,7 @@ def test_a_task_that_meets_a_database_error_retries_and_finishes(on_postgres, sp
     try:
         with locker.cursor() as cursor:
             cursor.execute("LOCK TABLE ops_heartbeat IN ACCESS EXCLUSIVE MODE")
-        sender = Celery("ops-retry", broker=spare_redis.url)
+        sender = Celery("ops-retry", broker=spare_redis.url, set_as_current=False)
         sender.send_task("ops.tasks.heartbeat")
         sender.close()
         wait_for(lambda: "Retry in" in log.read_text(), 60, "the task to be retried", log)
