@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -58,7 +58,34 @@ def _publish(task_name: str, args: list, kwargs: dict, headers: dict) -> None:
 
     # retry=False: one attempt within the transport's connect timeout, never kombu's retry loop, which
     # would hold a web worker for as long as the broker is down.
-    app.send_task(task_name, args=args, kwargs=kwargs, headers=headers or None, retry=False)
+    app.send_task(
+        task_name,
+        args=args,
+        kwargs=kwargs,
+        headers=headers or None,
+        retry=False,
+        ignore_result=_ignores_result(app, task_name),
+    )
+
+
+_ignore_result: dict[str, bool | None] = {}
+
+
+def _ignores_result(app, task_name: str) -> bool | None:
+    """The task's own ignore_result (None for a task this process does not know: Celery's default).
+
+    send_task by name does not know it, and with a result backend configured (the matching's chords)
+    each publish subscribed to the result's channel and, when its AsyncResult was collected, unsubscribed:
+    two Redis commands on the result connection for a message nobody waits for (issue 20: a fifth of a
+    registration's Python time was the publish)."""
+    known = _ignore_result.get(task_name, ...)
+    if known is ...:
+        # Once per task and process; a web process imports no task module otherwise (autodiscovery is lazy).
+        with suppress(ImportError):
+            import_module(task_name.rpartition(".")[0])
+        task = app.tasks.get(task_name)
+        known = _ignore_result[task_name] = bool(task.ignore_result) if task is not None else None
+    return known
 
 
 def eager() -> bool:
