@@ -63,3 +63,26 @@ def execute(connection, cursor, stmt: Statement, params: dict) -> None:
         cursor.execute(stmt.prepare)
         prepared.add(stmt.name)
     cursor.execute(stmt.execute, params)
+
+
+def fetch_instance(connection, stmt: Statement, params: dict, model):
+    """The first row of `stmt` as an instance of `model` (the statement selects its concrete fields' columns in
+    order, as `columns(model)` lists them), or None: what a queryset's get() builds, without the queryset."""
+    with connection.cursor() as cursor:
+        execute(connection, cursor, stmt, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    fields = model._meta.concrete_fields
+    values = []
+    for f, value in zip(fields, row, strict=True):
+        for convert in f.get_db_converters(connection):
+            value = convert(value, f, connection)
+        values.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+def columns(model, alias: str = "") -> str:
+    """The model's concrete fields' columns, in order, for a SELECT that `fetch_instance` reads."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{f.column}"' for f in model._meta.concrete_fields)
