@@ -65,9 +65,10 @@ def execute(connection, cursor, stmt: Statement, params: dict) -> None:
     cursor.execute(stmt.execute, params)
 
 
-def fetch_instance(connection, stmt: Statement, params: dict, model):
-    """The first row of `stmt` as an instance of `model` (the statement selects its concrete fields' columns in
-    order, as `columns(model)` lists them), or None: what a queryset's get() builds, without the queryset."""
+def fetch_instance(connection, stmt: Statement, params: dict, model, extra: tuple[str, ...] = ()):
+    """The first row of `stmt` as an instance of `model`, or None: what a queryset's get() builds, without the
+    queryset. The statement selects the concrete fields' columns in order (as `columns(model)` lists them),
+    then one column for each name in `extra`, set on the instance as an attribute (as an annotation is)."""
     with connection.cursor() as cursor:
         execute(connection, cursor, stmt, params)
         row = cursor.fetchone()
@@ -75,11 +76,14 @@ def fetch_instance(connection, stmt: Statement, params: dict, model):
         return None
     fields = model._meta.concrete_fields
     values = []
-    for f, value in zip(fields, row, strict=True):
+    for f, value in zip(fields, row[: len(fields)], strict=True):
         for convert in f.get_db_converters(connection):
             value = convert(value, f, connection)
         values.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+    instance = model.from_db(connection.alias, [f.attname for f in fields], values)
+    for name, value in zip(extra, row[len(fields) :], strict=True):
+        setattr(instance, name, value)
+    return instance
 
 
 def columns(model, alias: str = "") -> str:
