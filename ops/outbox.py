@@ -105,9 +105,10 @@ def _publish_eager(task_name: str, args: list, kwargs: dict, headers: dict) -> N
     task.apply(args=args, kwargs=kwargs, headers=headers or None, throw=bool(app.conf.task_eager_propagates))
 
 
-def publish(message: OutboxMessage | MessageData) -> None:
-    """Hand one message to the broker (or run it, without one). Raises on failure."""
-    if eager():
+def publish(message: OutboxMessage | MessageData, *, in_process: bool | None = None) -> None:
+    """Hand one message to the broker (or run it, without one: `in_process`, read from Celery's settings
+    unless the caller has just read it). Raises on failure."""
+    if eager() if in_process is None else in_process:
         _publish_eager(message.task_name, message.args, message.kwargs, message.headers)
     else:
         _publish(message.task_name, message.args, message.kwargs, message.headers)
@@ -164,12 +165,14 @@ def enqueue(task_name: str, *args, **kwargs) -> None:
 
 
 def _fast_path(data: MessageData, forget=None) -> None:
-    if not eager() and _broker_resting():
+    # Read once: each read of Celery's settings goes through Django's (a registration's notice passes here).
+    in_process = eager()
+    if not in_process and _broker_resting():
         return
     try:
-        publish(data)
+        publish(data, in_process=in_process)
     except Exception as exc:
-        if eager():
+        if in_process:
             # The task itself failed in-process: the row stays for the relay, as a lost message would.
             logger.exception("outbox: task %s failed in-process; left for the relay", data.task_name)
             return
