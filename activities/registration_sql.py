@@ -47,6 +47,7 @@ from datetime import datetime
 from django.core.signals import request_finished
 from django.db import connection
 
+from community_college import prepared
 from ops.outbox import MessageData
 
 ID_BATCH = 32
@@ -311,6 +312,31 @@ def _sql(name: str, template: str) -> str:
     return text
 
 
+_REGISTER_TYPES = {
+    "id": "bigint",
+    "course": "bigint",
+    "resident": "bigint",
+    "order": "bigint",
+    "placed_by": "bigint",
+    "history_user": "bigint",
+    "now": "timestamptz",
+    "today": "date",
+    "messages": "jsonb",
+    "reserve": "integer",
+    "published": "bigint[]",
+}
+_register_statement: list[prepared.Statement] = []
+
+
+def _register() -> prepared.Statement:
+    # Prepared once per connection: planning the statement cost twice its execution (community_college/prepared.py).
+    if not _register_statement:
+        _register_statement.append(
+            prepared.statement("activities_register", _sql("register", _REGISTER), _REGISTER_TYPES)
+        )
+    return _register_statement[0]
+
+
 def reserve_id() -> int:
     """An id for the next registration: from this process's reserve, refilled when empty."""
     pk = ids.take()
@@ -361,7 +387,7 @@ def register(
     }
     try:
         with connection.cursor() as cursor:
-            cursor.execute(_sql("register", _REGISTER), params)
+            prepared.execute(connection, cursor, _register(), params)
             (
                 has_existing,
                 locked,

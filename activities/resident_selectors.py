@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import (
     Case,
     Count,
@@ -35,6 +35,7 @@ from activities.enums import ACTIVE_REGISTRATION_STATUSES, CourseStatus, Registr
 from activities.geo import bounding_box
 from activities.models import Course, Order, OrderEvent, Registration, Session
 from activities.selectors import SEARCH_RADIUS_KM, open_courses
+from community_college import prepared
 from interests.enums import OPEN_ORDER_STATUSES, OrderStatus
 from interests.models import Category, GroupMembership, InterestGroup, ResidentProfile
 from interests.search import clean_query, normalise_query
@@ -226,35 +227,49 @@ def order_timeline(order: Order, *, resident) -> list[TimelineStep]:
     return steps
 
 
-_COURSE_TO_REGISTER = {}
+_COURSE_TO_REGISTER: dict[bool, prepared.Statement] = {}
+
+
+def _course_to_register_statement(with_token: bool) -> prepared.Statement:
+    stmt = _COURSE_TO_REGISTER.get(with_token)
+    if stmt is None:
+        token = (
+            f", coalesce((SELECT p.calendar_token FROM {ResidentProfile._meta.db_table} p"
+            " WHERE p.user_id = %(resident)s), '') AS my_calendar_token"
+            if with_token
+            else ""
+        )
+        stmt = _COURSE_TO_REGISTER[with_token] = prepared.statement(
+            f"activities_course_to_register{'_token' if with_token else ''}",
+            f"SELECT {prepared.columns(Course, 'c')}{token} FROM {Course._meta.db_table} c"
+            " WHERE c.id = %(pk)s AND c.status <> %(proposed)s",
+            {"pk": "bigint", "resident": "bigint", "proposed": "varchar"},
+        )
+    return stmt
 
 
 def course_to_register(*, pk: int, resident_id: int | None = None) -> Course:
-    """The class a resident registers for (any but a proposed one), by raw SQL written once per process: the
-    hot path of a popular class's opening pays no ORM compilation for it. With `resident_id`, the resident's
-    calendar token (`my_calendar_token`, "" without a profile) comes in the same round trip, for the status
-    block's calendar link. Course.DoesNotExist when there is none."""
+    """The class a resident registers for (any but a proposed one), by one prepared statement (raw SQL on
+    other databases): the hot path of a popular class's opening pays no ORM compilation for it. With
+    `resident_id`, the resident's calendar token (`my_calendar_token`, "" without a profile) comes in the
+    same round trip, for the status block's calendar link. Course.DoesNotExist when there is none."""
     low, high = connection.ops.integer_field_range(Course._meta.pk.get_internal_type())
     if not low <= pk <= high:
         # The ORM answers "no such row" for an id out of the column's range; raw SQL would fail instead.
         raise Course.DoesNotExist
-    sql = _COURSE_TO_REGISTER.get(resident_id is not None)
-    if sql is None:
-        token = (
-            f", coalesce((SELECT p.calendar_token FROM {ResidentProfile._meta.db_table} p WHERE p.user_id = %s),"
-            " '') AS my_calendar_token"
-            if resident_id is not None
-            else ""
-        )
-        sql = _COURSE_TO_REGISTER[resident_id is not None] = (
-            f"SELECT c.*{token} FROM {Course._meta.db_table} c WHERE c.id = %s AND c.status <> %s"
-        )
-    params = [pk, CourseStatus.PROPOSED.value]
+    params = {"pk": pk, "proposed": CourseStatus.PROPOSED.value}
     if resident_id is not None:
-        params.insert(0, resident_id)
-    for course in Course.objects.raw(sql, params):
-        return course
-    raise Course.DoesNotExist
+        params["resident"] = resident_id
+    course = prepared.fetch_instance(
+        connections[router.db_for_read(Course) or DEFAULT_DB_ALIAS],
+        _course_to_register_statement(resident_id is not None),
+        params,
+        Course,
+        extra=("my_calendar_token",) if resident_id is not None else (),
+    )
+    if course is None:
+        raise Course.DoesNotExist
+    return course
 
 
 def _ahead_in_queue(course_id, created, pk) -> QuerySet[Registration]:

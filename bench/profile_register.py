@@ -5,7 +5,7 @@
 
 With py-spy (the [dev] extras), for a sampling profile of the same requests that cProfile does not distort:
 
-    py-spy record --gil -r 250 -f raw -o api.txt -- .venv/bin/python bench/profile_register.py --path api
+    py-spy record --gil -r 250 -f raw -o api.txt -- .venv/bin/python bench/profile_register.py --path api --no-cprofile
 
 Sets up signed-in residents and a class as bench/booking.py does, warms up on another class, then sends
 `--requests` registrations through Django's WSGI handler with the production middleware (DEBUG off, no
@@ -33,6 +33,8 @@ def main() -> int:
     parser.add_argument("--path", choices=["api", "portal"], default="api")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
+    # Under py-spy, cProfile's own cost would be sampled with the requests.
+    parser.add_argument("--no-cprofile", action="store_true", help="send the requests without cProfile")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -92,7 +94,8 @@ def main() -> int:
         with CaptureQueriesContext(connection) as queries:
             profiler = cProfile.Profile()
             began = time.perf_counter()
-            profiler.enable()
+            if not args.no_cprofile:
+                profiler.enable()
             for i in range(args.requests):
                 request(args.path, fx.api_course_id if args.path == "api" else fx.portal_course_id, i)
             profiler.disable()
@@ -101,7 +104,7 @@ def main() -> int:
             f"{args.path}: {args.requests} requests, {elapsed / args.requests * 1000:.2f} ms each under the "
             f"profiler, {len(queries) / args.requests:.1f} queries each"
         )
-        for order in ("cumulative", "tottime"):
+        for order in ("cumulative", "tottime") if not args.no_cprofile else ():
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
             print(out.getvalue())

@@ -555,7 +555,8 @@ MIDDLEWARE = [
 # Sessions live in the database alone. cached_db would keep serving a session from Redis that was ended
 # (sign-out, account closed) while Redis was unreachable, once Redis answers again; one primary-key read
 # per request is the price of sessions that are always true.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, the row read with one prepared statement (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 
 if REDIS_URL:
     from redis.backoff import NoBackoff

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -60,15 +60,34 @@ def _publish(task_name: str, args: list, kwargs: dict, headers: dict) -> None:
     # would hold a web worker for as long as the broker is down. ignore_result as the task declares it:
     # send_task knows only the name, and otherwise first subscribes this process to the task's result in
     # the result backend (Redis too), whose own retry policy held each request ~20 s while Redis was down.
-    import_module(task_name.rpartition(".")[0])
     app.send_task(
         task_name,
         args=args,
         kwargs=kwargs,
         headers=headers or None,
         retry=False,
-        ignore_result=app.tasks[task_name].ignore_result,
+        ignore_result=_ignores_result(app, task_name),
     )
+
+
+_ignore_result: dict[str, bool | None] = {}
+
+
+def _ignores_result(app, task_name: str) -> bool | None:
+    """The task's own ignore_result (None for a task this process does not know: Celery's default).
+
+    send_task by name does not know it, and with a result backend configured (the matching's chords)
+    each publish subscribed to the result's channel and, when its AsyncResult was collected, unsubscribed:
+    two Redis commands on the result connection for a message nobody waits for (issue 20: a fifth of a
+    registration's Python time was the publish)."""
+    known = _ignore_result.get(task_name, ...)
+    if known is ...:
+        # Once per task and process; a web process imports no task module otherwise (autodiscovery is lazy).
+        with suppress(ImportError):
+            import_module(task_name.rpartition(".")[0])
+        task = app.tasks.get(task_name)
+        known = _ignore_result[task_name] = bool(task.ignore_result) if task is not None else None
+    return known
 
 
 def eager() -> bool:
@@ -88,9 +107,10 @@ def _publish_eager(task_name: str, args: list, kwargs: dict, headers: dict) -> N
     task.apply(args=args, kwargs=kwargs, headers=headers or None, throw=bool(app.conf.task_eager_propagates))
 
 
-def publish(message: OutboxMessage | MessageData) -> None:
-    """Hand one message to the broker (or run it, without one). Raises on failure."""
-    if eager():
+def publish(message: OutboxMessage | MessageData, *, in_process: bool | None = None) -> None:
+    """Hand one message to the broker (or run it, without one: `in_process`, read from Celery's settings
+    unless the caller has just read it). Raises on failure."""
+    if eager() if in_process is None else in_process:
         _publish_eager(message.task_name, message.args, message.kwargs, message.headers)
     else:
         _publish(message.task_name, message.args, message.kwargs, message.headers)
@@ -147,12 +167,14 @@ def enqueue(task_name: str, *args, **kwargs) -> None:
 
 
 def _fast_path(data: MessageData, forget=None) -> None:
-    if not eager() and _broker_resting():
+    # Read once: each read of Celery's settings goes through Django's (a registration's notice passes here).
+    in_process = eager()
+    if not in_process and _broker_resting():
         return
     try:
-        publish(data)
+        publish(data, in_process=in_process)
     except Exception as exc:
-        if eager():
+        if in_process:
             # The task itself failed in-process: the row stays for the relay, as a lost message would.
             logger.exception("outbox: task %s failed in-process; left for the relay", data.task_name)
             return

@@ -12,9 +12,9 @@ def _fast_and_quiet(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SMS_BACKEND = "accounts.sms.LocmemSMSBackend"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Query counts are pinned with sessions read from the database; with Redis configured, production
-    # reads them from the cache first (one query fewer), which would make the pins depend on the run.
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Query counts are pinned with sessions read from the database, as production reads them (settings),
+    # whether or not Redis is configured.
+    settings.SESSION_ENGINE = "accounts.sessions"
     from accounts.sms import LocmemSMSBackend
 
     LocmemSMSBackend.outbox = []

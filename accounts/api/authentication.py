@@ -26,6 +26,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
+from community_college import prepared
 
 # Writing last_used on every request would turn each read into a write; once a minute is enough to list.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -121,7 +122,7 @@ SELECT t.*, (SELECT count(*) FROM stamp) FROM t
 # lost in a crash is a time that is only ever listed), as _note_used's own transaction does. Inside a
 # caller's transaction the setting would reach the caller's commit, so it is left out there.
 _ASYNC_COMMIT = "AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
-_read_and_stamp_sql: dict[bool, str] = {}
+_read_and_stamp_sql: dict[bool, prepared.Statement] = {}
 
 
 def _read_and_stamp(digest: str, now) -> ApiToken | None:
@@ -132,17 +133,24 @@ def _read_and_stamp(digest: str, now) -> ApiToken | None:
     from accounts.models import User
 
     own = connection.get_autocommit() and not connection.in_atomic_block
-    sql = _read_and_stamp_sql.get(own)
-    if sql is None:
-        sql = _read_and_stamp_sql[own] = _READ_AND_STAMP.format(
-            token_columns=", ".join(f"t.{f.column}" for f in ApiToken._meta.concrete_fields),
-            user_columns=", ".join(f"u.{f.column} AS u_{f.column}" for f in User._meta.concrete_fields),
-            token_table=ApiToken._meta.db_table,
-            user_table=User._meta.db_table,
-            async_commit=_ASYNC_COMMIT if own else "",
+    stmt = _read_and_stamp_sql.get(own)
+    if stmt is None:
+        # Prepared once per connection (community_college/prepared.py): its planning cost more than its run.
+        stmt = _read_and_stamp_sql[own] = prepared.statement(
+            f"accounts_token_read_and_stamp{'_own' if own else ''}",
+            _READ_AND_STAMP.format(
+                token_columns=", ".join(f"t.{f.column}" for f in ApiToken._meta.concrete_fields),
+                user_columns=", ".join(f"u.{f.column} AS u_{f.column}" for f in User._meta.concrete_fields),
+                token_table=ApiToken._meta.db_table,
+                user_table=User._meta.db_table,
+                async_commit=_ASYNC_COMMIT if own else "",
+            ),
+            {"digest": "varchar", "now": "timestamptz", "stale": "timestamptz"},
         )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"digest": digest, "now": now, "stale": now - LAST_USED_RESOLUTION})
+        prepared.execute(
+            connection, cursor, stmt, {"digest": digest, "now": now, "stale": now - LAST_USED_RESOLUTION}
+        )
         row = cursor.fetchone()
     if row is None:
         return None

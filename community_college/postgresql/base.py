@@ -29,6 +29,16 @@ def _quiet(raw) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Names of the statements prepared on the current server connection (community_college/prepared.py).
+        self.prepared_statements: set[str] = set()
+
+    def get_new_connection(self, conn_params):
+        # A new server connection has prepared nothing yet.
+        self.prepared_statements = set()
+        return super().get_new_connection(conn_params)
+
     def close_if_health_check_failed(self):
         if (
             self.connection is not None

@@ -22,7 +22,13 @@ def _get(secret: str):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(TOKENS, HTTP_AUTHORIZATION=f"Token {secret}")
-    token_queries = [q["sql"] for q in ctx.captured_queries if "accounts_apitoken" in q["sql"]]
+    # On PostgreSQL the token is read by a prepared statement (community_college/prepared.py): its EXECUTE
+    # is the read; the PREPARE, once per connection, reads nothing.
+    token_queries = [
+        sql
+        for sql in (q["sql"] for q in ctx.captured_queries)
+        if not sql.startswith("PREPARE ") and ("accounts_apitoken" in sql or sql.startswith("EXECUTE accounts_token"))
+    ]
     return response, token_queries
 
 

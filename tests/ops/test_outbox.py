@@ -114,6 +114,28 @@ def test_enqueue_publishes_to_a_real_broker_on_commit(broker_at, spare_redis, dj
     assert OutboxMessage.objects.count() == 0
 
 
+def test_a_published_message_carries_its_tasks_own_ignore_result(broker_at, settings):
+    # send_task by name does not know the task: without ignore_result it subscribed to the result's
+    # channel of every notice (the matching's chords configure a result backend), for nothing.
+    if not settings.REDIS_URL.startswith("redis://"):
+        pytest.skip("needs REDIS_URL (the PostgreSQL run's Redis database)")
+    broker_at(settings.REDIS_URL)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete("celery")
+    try:
+        outbox.publish(outbox.MessageData(0, "notices.tasks.notify_registration", [1, "confirmed"], {}, {}))
+        # The chord's body keeps its result: a worker must still store it.
+        outbox.publish(outbox.MessageData(0, "activities.tasks.match_gather", [[], {}], {}, {}))
+        sent = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
+    finally:
+        client.delete("celery")
+        client.close()
+    assert [(m["headers"]["task"], m["headers"]["ignore_result"]) for m in sent] == [
+        ("notices.tasks.notify_registration", True),
+        ("activities.tasks.match_gather", False),
+    ]
+
+
 def test_lag_is_the_age_of_the_oldest_waiting_message():
     from django.utils import timezone
 
