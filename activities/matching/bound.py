@@ -131,7 +131,11 @@ class Lagrangian:
         pair_s = np.array([p[2] for p in kept], dtype=np.int64)[self.pair_pos] if n else np.zeros(0, np.int64)
         self.pair_rs = np.array(ix.o_res, dtype=np.int64)[self.pair_o] * ns + pair_s
         n_rs = ix.n_residents * ns
-        rs_o = np.unique(self.pair_rs * ix.n_orders + self.pair_o) // ix.n_orders if len(pair_o) else self.pair_rs
+        rs_o = (
+            np.unique(self.pair_rs * ix.n_orders + self.pair_o) // ix.n_orders
+            if len(pair_o)
+            else self.pair_rs
+        )
         self.rs_used = np.bincount(rs_o, minlength=n_rs) >= 2
         # Which prices exist: only constraints that some position touches.
         self.o_used = np.zeros(ix.n_orders, dtype=bool)
@@ -158,9 +162,7 @@ class Lagrangian:
             np.zeros(len(self.rs_used)),
         )
 
-    def evaluate(
-        self, prices: tuple[np.ndarray, ...]
-    ) -> tuple[float, tuple[np.ndarray, ...]]:
+    def evaluate(self, prices: tuple[np.ndarray, ...]) -> tuple[float, tuple[np.ndarray, ...]]:
         """L at the given non-negative prices (lambda, mu, pi, sigma, rho) and a subgradient of L there."""
         lam, mu, pi, sig, _ = _five(prices, len(self.rs_used))
         rho = _rho(self, prices)
@@ -205,7 +207,9 @@ class Lagrangian:
         )[opened]
         g_pi = self.ts_used - np.bincount(self.tp_ts[first], minlength=len(pi))
         g_sig = self.t_cap - np.bincount(self.tp_t[first], minlength=len(sig))
-        g_rho = np.where(self.rs_used, 1.0 - np.bincount(self.pair_rs[order][chosen], minlength=len(rho)), 0.0)
+        g_rho = np.where(
+            self.rs_used, 1.0 - np.bincount(self.pair_rs[order][chosen], minlength=len(rho)), 0.0
+        )
         return value, (
             g_lam.astype(np.float64),
             g_mu.astype(np.float64),
@@ -287,7 +291,9 @@ class Lagrangian:
         slack = 0.0  # what the per-position running sums could be off by is a tiny fraction of this
         ps, ts = 0, 0
         for i in range(self.n_positions):
-            reduced = sorted((w[pair_o[j]] - lam[pair_o[j]] - rho[pair_rs[j]] for j in range(ps, ends[i])), reverse=True)
+            reduced = sorted(
+                (w[pair_o[j]] - lam[pair_o[j]] - rho[pair_rs[j]] for j in range(ps, ends[i])), reverse=True
+            )
             slack += math.fsum(abs(r) for r in reduced)
             sums = list(accumulate(reduced))
             best = max(sums[p_min[i] - 1 : p_cap[i]])
@@ -375,7 +381,7 @@ def component_bound(
             bound += trivial if cand else 0.0
             optimal += not cand
             continue
-        model = build_model(empty, c, cand)
+        model = build_model(empty, cand)
         model.m.maximize(model.weight_expr)
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
@@ -542,7 +548,8 @@ def priced_cluster_bound(
         gains = []
         for i in cluster:
             reduced = sorted(
-                (w[pair_o[j]] - laml[pair_o[j]] - pair_rho[j] for j in range(starts[i], ends[i])), reverse=True
+                (w[pair_o[j]] - laml[pair_o[j]] - pair_rho[j] for j in range(starts[i], ends[i])),
+                reverse=True,
             )
             sums = list(accumulate(reduced))
             best = max(sums[p_min[i] - 1 : p_cap[i]])
