@@ -129,14 +129,16 @@ class Lagrangian:
         # where two or more of the resident's orders could meet in that slot: elsewhere the orders' own
         # rule already implies it, and a price there could only be wasted.
         pair_s = np.array([p[2] for p in kept], dtype=np.int64)[self.pair_pos] if n else np.zeros(0, np.int64)
-        self.pair_rs = np.array(ix.o_res, dtype=np.int64)[self.pair_o] * ns + pair_s
+        pair_rs = np.array(ix.o_res, dtype=np.int64)[self.pair_o] * ns + pair_s
         n_rs = ix.n_residents * ns
-        rs_o = (
-            np.unique(self.pair_rs * ix.n_orders + self.pair_o) // ix.n_orders
-            if len(pair_o)
-            else self.pair_rs
-        )
-        self.rs_used = np.bincount(rs_o, minlength=n_rs) >= 2
+        rs_o = np.unique(pair_rs * ix.n_orders + self.pair_o) // ix.n_orders if len(pair_o) else pair_rs
+        priced = np.flatnonzero(np.bincount(rs_o, minlength=n_rs) >= 2)
+        # Numbered among the priced (resident, slot) pairs only (a few thousand of a quarter of a million
+        # at district scale), with one last entry, never priced, for all the others.
+        number = np.full(n_rs, len(priced), dtype=np.int64)
+        number[priced] = np.arange(len(priced))
+        self.pair_rs = number[pair_rs]
+        self.rs_used = np.arange(len(priced) + 1) < len(priced)
         # Which prices exist: only constraints that some position touches.
         self.o_used = np.zeros(ix.n_orders, dtype=bool)
         self.o_used[self.pair_o] = True
