@@ -9,12 +9,12 @@ that concern one class alone: open or not, one eligible teacher, between ``min_s
 min(``max_size``, capacity) compatible orders. Move the rules that couple classes into the objective
 with prices that are never negative: each order in at most one class (price lambda_o), each venue
 slot at most one class (mu_vs), each teacher at most one class per slot (pi_ts) and at most
-``max_sessions`` classes (sigma_t). Rule 8 (a resident's orders in distinct slots) is dropped, which
-only enlarges the feasible set. For any feasible solution, each price multiplies a non-negative slack,
-so its weight is at most
+``max_sessions`` classes (sigma_t), and rule 8, a resident's orders in distinct slots (rho_rs, only
+where two of the resident's orders could meet in slot s). For any feasible solution, each price
+multiplies a non-negative slack, so its weight is at most
 
-    L = sum lambda + sum mu + sum pi + sum sigma * max_sessions
-        + sum over positions of max(0, best class at p with weights w_o - lambda_o
+    L = sum lambda + sum mu + sum pi + sum sigma * max_sessions + sum rho
+        + sum over positions of max(0, best class at p with weights w_o - lambda_o - rho_{r(o),s}
                                        - mu_vs - min over eligible teachers of (pi_ts + sigma_t))
 
 and the per-position maximum is exact (sort the orders by reduced weight; try every size between the
@@ -477,7 +477,7 @@ def priced_cluster_bound(
     """A bound never above the Lagrangian value at ``prices``, and below it where the classes' minimum
     sizes make the relaxation fractional: (weight, clusters, clusters proved optimal).
 
-    Keep the prices on venue slots and teachers (mu, pi, sigma). Cut each category's positions into
+    Keep the prices on venue slots, teachers and residents' slots (mu, pi, sigma, rho). Cut each category's positions into
     clusters of nearby venues (about ``cluster_pairs`` order-position pairs each) and solve each cluster
     as an integer program (CP-SAT): its classes pay their venue slot's price and their cheapest
     teacher's; an order whose positions all lie in the cluster keeps its weight and the rule that it
