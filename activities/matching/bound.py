@@ -9,12 +9,12 @@ that concern one class alone: open or not, one eligible teacher, between ``min_s
 min(``max_size``, capacity) compatible orders. Move the rules that couple classes into the objective
 with prices that are never negative: each order in at most one class (price lambda_o), each venue
 slot at most one class (mu_vs), each teacher at most one class per slot (pi_ts) and at most
-``max_sessions`` classes (sigma_t). Rule 8 (a resident's orders in distinct slots) is dropped, which
-only enlarges the feasible set. For any feasible solution, each price multiplies a non-negative slack,
-so its weight is at most
+``max_sessions`` classes (sigma_t), and rule 8, a resident's orders in distinct slots (rho_rs, only
+where two of the resident's orders could meet in slot s). For any feasible solution, each price
+multiplies a non-negative slack, so its weight is at most
 
-    L = sum lambda + sum mu + sum pi + sum sigma * max_sessions
-        + sum over positions of max(0, best class at p with weights w_o - lambda_o
+    L = sum lambda + sum mu + sum pi + sum sigma * max_sessions + sum rho
+        + sum over positions of max(0, best class at p with weights w_o - lambda_o - rho_{r(o),s}
                                        - mu_vs - min over eligible teachers of (pi_ts + sigma_t))
 
 and the per-position maximum is exact (sort the orders by reduced weight; try every size between the
@@ -125,6 +125,20 @@ class Lagrangian:
             self.pair_size <= self.p_cap[self.pair_pos]
         )
         self.pair_w = self.w[self.pair_o]
+        # Rule 8 (a resident's orders in distinct slots) is priced too, per (resident, slot), but only
+        # where two or more of the resident's orders could meet in that slot: elsewhere the orders' own
+        # rule already implies it, and a price there could only be wasted.
+        pair_s = np.array([p[2] for p in kept], dtype=np.int64)[self.pair_pos] if n else np.zeros(0, np.int64)
+        pair_rs = np.array(ix.o_res, dtype=np.int64)[self.pair_o] * ns + pair_s
+        n_rs = ix.n_residents * ns
+        rs_o = np.unique(pair_rs * ix.n_orders + self.pair_o) // ix.n_orders if len(pair_o) else pair_rs
+        priced = np.flatnonzero(np.bincount(rs_o, minlength=n_rs) >= 2)
+        # Numbered among the priced (resident, slot) pairs only (a few thousand of a quarter of a million
+        # at district scale), with one last entry, never priced, for all the others.
+        number = np.full(n_rs, len(priced), dtype=np.int64)
+        number[priced] = np.arange(len(priced))
+        self.pair_rs = number[pair_rs]
+        self.rs_used = np.arange(len(priced) + 1) < len(priced)
         # Which prices exist: only constraints that some position touches.
         self.o_used = np.zeros(ix.n_orders, dtype=bool)
         self.o_used[self.pair_o] = True
@@ -138,19 +152,23 @@ class Lagrangian:
         # The trivial bound: every order that could meet somewhere is placed.
         self.trivial = float(self.w[self.o_used].sum())
         # The prices at which L is the trivial bound; ``minimise`` replaces them with the best it finds.
-        self.best_prices: tuple[np.ndarray, ...] = (
+        self.best_prices: tuple[np.ndarray, ...] = self.trivial_prices()
+
+    def trivial_prices(self) -> tuple[np.ndarray, ...]:
+        """lambda = w and every other price zero: L is then the trivial bound."""
+        return (
             np.where(self.o_used, self.w, 0.0),
             np.zeros(len(self.vs_used)),
             np.zeros(len(self.ts_used)),
             np.zeros(len(self.t_used)),
+            np.zeros(len(self.rs_used)),
         )
 
-    def evaluate(
-        self, prices: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-    ) -> tuple[float, tuple[np.ndarray, ...]]:
-        """L at the given non-negative prices (lambda, mu, pi, sigma) and a subgradient of L there."""
-        lam, mu, pi, sig = prices
-        reduced = self.pair_w - lam[self.pair_o]
+    def evaluate(self, prices: tuple[np.ndarray, ...]) -> tuple[float, tuple[np.ndarray, ...]]:
+        """L at the given non-negative prices (lambda, mu, pi, sigma, rho) and a subgradient of L there."""
+        lam, mu, pi, sig, _ = _five(prices, len(self.rs_used))
+        rho = _rho(self, prices)
+        reduced = self.pair_w - lam[self.pair_o] - rho[self.pair_rs]
         # By position, then reduced weight descending, as one float key (five times faster than lexsort at
         # district scale, where the sort was most of an iteration): a power of two above twice the largest
         # |reduced| keeps positions apart by a margin far above rounding; ties may fall in either order,
@@ -177,6 +195,7 @@ class Lagrangian:
             + mu[self.vs_used].sum()
             + pi[self.ts_used].sum()
             + (sig * self.t_cap).sum()
+            + rho[self.rs_used].sum()
             + gain[opened].sum()
         )
         # The maximising choice per position gives the subgradient: 1 - (times each constraint is used).
@@ -190,7 +209,16 @@ class Lagrangian:
         )[opened]
         g_pi = self.ts_used - np.bincount(self.tp_ts[first], minlength=len(pi))
         g_sig = self.t_cap - np.bincount(self.tp_t[first], minlength=len(sig))
-        return value, (g_lam.astype(np.float64), g_mu.astype(np.float64), g_pi.astype(np.float64), g_sig)
+        g_rho = np.where(
+            self.rs_used, 1.0 - np.bincount(self.pair_rs[order][chosen], minlength=len(rho)), 0.0
+        )
+        return value, (
+            g_lam.astype(np.float64),
+            g_mu.astype(np.float64),
+            g_pi.astype(np.float64),
+            g_sig,
+            g_rho,
+        )
 
     def minimise(
         self,
@@ -200,7 +228,7 @@ class Lagrangian:
         max_iterations: int = 5000,
         theta: float = 2.0,
         patience: int = 30,
-        start: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+        start: tuple[np.ndarray, ...] | None = None,
     ) -> tuple[float, int]:
         """Lower L by a deflected subgradient method with Polyak steps towards ``target`` (a weight some
         solution reaches); returns the smallest L seen, which is a valid bound, and the iterations.
@@ -214,12 +242,7 @@ class Lagrangian:
         if self.n_positions == 0:
             return 0.0, 0
         started = time.perf_counter()
-        prices = start or (
-            np.where(self.o_used, self.w, 0.0),
-            np.zeros(len(self.vs_used)),
-            np.zeros(len(self.ts_used)),
-            np.zeros(len(self.t_used)),
-        )
+        prices = _five(start, len(self.rs_used)) if start is not None else self.trivial_prices()
         self.best_prices = prices
         best = self.trivial
         best_prices = prices
@@ -235,6 +258,8 @@ class Lagrangian:
                 stale += 1
                 if stale >= patience:
                     theta, stale = theta / 2, 0
+            if not any(g.any() for g in grad):
+                break  # a zero subgradient: these prices minimise L
             if previous is not None:
                 grad = tuple(g + 0.5 * h for g, h in zip(grad, previous, strict=True))
             previous = grad
@@ -254,8 +279,10 @@ class Lagrangian:
         the rounding left (a class's running sum has at most a few dozen terms)."""
         if any(bool((x < 0).any()) for x in prices):
             raise ValueError("Lagrangian prices must not be negative")
-        lam, mu, pi, sig = (x.tolist() for x in prices)
+        lam, mu, pi, sig, _ = (x.tolist() for x in _five(prices, len(self.rs_used)))
+        rho = _rho(self, prices).tolist()
         pair_o = self.pair_o.tolist()
+        pair_rs = self.pair_rs.tolist()
         tp_ts = self.tp_ts.tolist()
         tp_t = self.tp_t.tolist()
         w = self.w.tolist()
@@ -266,7 +293,9 @@ class Lagrangian:
         slack = 0.0  # what the per-position running sums could be off by is a tiny fraction of this
         ps, ts = 0, 0
         for i in range(self.n_positions):
-            reduced = sorted((w[o] - lam[o] for o in pair_o[ps : ends[i]]), reverse=True)
+            reduced = sorted(
+                (w[pair_o[j]] - lam[pair_o[j]] - rho[pair_rs[j]] for j in range(ps, ends[i])), reverse=True
+            )
             slack += math.fsum(abs(r) for r in reduced)
             sums = list(accumulate(reduced))
             best = max(sums[p_min[i] - 1 : p_cap[i]])
@@ -279,7 +308,20 @@ class Lagrangian:
         terms.extend(x for x, used in zip(mu, self.vs_used.tolist(), strict=True) if used)
         terms.extend(x for x, used in zip(pi, self.ts_used.tolist(), strict=True) if used)
         terms.extend(x * cap for x, cap in zip(sig, self.t_cap.tolist(), strict=True))
+        terms.extend(x for x, used in zip(rho, self.rs_used.tolist(), strict=True) if used)
         return math.fsum(terms) + 1e-9 * (math.fsum(abs(x) for x in terms) + slack) + 1e-6
+
+
+def _five(prices: tuple[np.ndarray, ...], n_rs: int) -> tuple[np.ndarray, ...]:
+    """The prices with rho (zero when left out: four prices are the relaxation without rule 8)."""
+    if len(prices) == 4:
+        return (*prices, np.zeros(n_rs))
+    return tuple(prices)
+
+
+def _rho(lag: Lagrangian, prices: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The resident-slot prices, zero where rule 8 is not priced (see ``Lagrangian.rs_used``)."""
+    return np.where(lag.rs_used, _five(prices, len(lag.rs_used))[4], 0.0)
 
 
 def lagrangian_bound(
@@ -341,7 +383,7 @@ def component_bound(
             bound += trivial if cand else 0.0
             optimal += not cand
             continue
-        model = build_model(empty, c, cand)
+        model = build_model(empty, cand)
         model.m.maximize(model.weight_expr)
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
@@ -367,8 +409,8 @@ def upper_bound(
 ) -> Bound:
     """An upper bound on the total weight any feasible solution can assign: the smallest of the
     Lagrangian bound (given up to 60% of the time, 55% at district scale), the cluster bound at the
-    best prices found (the time left at district scale, 40% of it on smaller instances) and, on smaller
-    instances, the component bound (the rest).
+    best prices found (the time left above 40,000 order-position pairs, 40% of it below) and, below
+    40,000 pairs, the component bound (the rest).
 
     ``target`` is a weight some solution reaches (it steers the subgradient steps, not the validity);
     without one, the greedy's weight is used.
@@ -391,11 +433,16 @@ def upper_bound(
     theta, patience, share = (2.0, 60, 0.6) if small else (1.0, 30, 0.55)
     lagrangian, iterations = lag.minimise(target, seconds=share * time_limit, theta=theta, patience=patience)
     left = time_limit - (time.perf_counter() - started)
-    cluster_share = 0.4 if small else 1.0
+    # The component bound pays only where its components finish: measured with 60 s, on 1,000 orders
+    # (28,000 order-position pairs) it was the smallest of the three; on 2,500 (81,000 pairs) it proved
+    # 43 of 79 components in 50 s and stayed above the cluster bound; on the district with narrow hours
+    # (87,000 pairs) it proved 1 of 248. Above 40,000 pairs the cluster bound gets all the time left.
+    components = len(lag.pair_o) <= 40_000
+    cluster_share = 0.4 if components else 1.0
     by_clusters, clusters, clusters_proved = priced_cluster_bound(
         lag, ix, lag.best_prices, time_limit=max(0.0, cluster_share * left)
     )
-    if small:
+    if components:
         left = time_limit - (time.perf_counter() - started)
         by_components, components, optimal = component_bound(ix, positions, time_limit=max(0.0, left))
     else:
@@ -430,7 +477,7 @@ def priced_cluster_bound(
     """A bound never above the Lagrangian value at ``prices``, and below it where the classes' minimum
     sizes make the relaxation fractional: (weight, clusters, clusters proved optimal).
 
-    Keep the prices on venue slots and teachers (mu, pi, sigma). Cut each category's positions into
+    Keep the prices on venue slots, teachers and residents' slots (mu, pi, sigma, rho). Cut each category's positions into
     clusters of nearby venues (about ``cluster_pairs`` order-position pairs each) and solve each cluster
     as an integer program (CP-SAT): its classes pay their venue slot's price and their cheapest
     teacher's; an order whose positions all lie in the cluster keeps its weight and the rule that it
@@ -442,7 +489,8 @@ def priced_cluster_bound(
     and the cluster's share of the Lagrangian value (itself a bound of the cluster's problem) counts.
     """
     started = time.perf_counter()
-    lam, mu, pi, sig = (np.asarray(x, dtype=np.float64) for x in prices)
+    lam, mu, pi, sig, _ = (np.asarray(x, dtype=np.float64) for x in _five(prices, len(lag.rs_used)))
+    rho = _rho(lag, prices)
     n = lag.n_positions
     if n == 0:
         return 0.0, 0, 0
@@ -451,6 +499,8 @@ def priced_cluster_bound(
     starts = lag.pstart.tolist()
     ends = [*starts[1:], len(lag.pair_o)]
     pair_o = lag.pair_o.tolist()
+    # Rule 8's price is paid by every pair of its resident and slot, inside clusters too.
+    pair_rho = rho[lag.pair_rs].tolist()
     w = ix.o_w
     laml = lam.tolist()
     p_min, p_cap = lag.p_min.tolist(), lag.p_cap.tolist()
@@ -492,13 +542,17 @@ def priced_cluster_bound(
     terms += [float(x) for x in pi[lag.ts_used]]
     terms += [float(x) for x in sig * lag.t_cap]
     terms += [laml[o] for o in sorted(boundary)]
+    terms += [float(x) for x in rho[lag.rs_used]]
     scale = 10_000
     proved = 0
     for cluster in clusters:
         internal = sorted({o for i in cluster for o in pair_o[starts[i] : ends[i]]} - boundary)
         gains = []
         for i in cluster:
-            reduced = sorted((w[o] - laml[o] for o in pair_o[starts[i] : ends[i]]), reverse=True)
+            reduced = sorted(
+                (w[pair_o[j]] - laml[pair_o[j]] - pair_rho[j] for j in range(starts[i], ends[i])),
+                reverse=True,
+            )
             sums = list(accumulate(reduced))
             best = max(sums[p_min[i] - 1 : p_cap[i]])
             gains.append(max(0.0, best - costl[i]))
@@ -513,11 +567,12 @@ def priced_cluster_bound(
         for i in cluster:
             y = m.new_bool_var("")
             xs = []
-            for o in pair_o[starts[i] : ends[i]]:
+            for j in range(starts[i], ends[i]):
+                o = pair_o[j]
                 x = m.new_bool_var("")
                 m.add_implication(x, y)
                 xs.append(x)
-                value = w[o] - laml[o] if o in boundary else w[o]
+                value = (w[o] - laml[o] if o in boundary else w[o]) - pair_rho[j]
                 # Rounded up (and the costs down) so that no solution's integer value falls below its
                 # true value times the scale: CP-SAT's bound divided back is then a bound.
                 lits.append(x)

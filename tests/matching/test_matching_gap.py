@@ -182,3 +182,28 @@ def test_solver_stopped_by_its_work_budget_repeats_its_answer(orders, shape, bud
     assert second.stats["search"].work == stats.work
     assert check(inst, first).violations == ()
     assert stats.final.weight > stats.greedy.weight  # the budget was spent on improvements, not lost
+
+
+def venue_slot_wanted_by_two_categories():
+    # Venues 10 and 11 open in slot A only. Category 1's orders (heavier) reach both venues, category 2's
+    # reach venue 10 only. The greedy gives venue 10 to category 1 (first in its order among equal
+    # classes); moving it to venue 11 gains category 1 nothing, so regions of one category keep it there
+    # and category 2 finds venue 10 taken.
+    return make_instance(
+        categories=[category(1, 3, 3), category(2, 3, 3)],
+        orders=[
+            *(order(i, 1, km=0.5, slots=(A,), resident=i, weight=1.2) for i in (1, 2, 3)),
+            *(order(i, 2, km=-0.5, slots=(A,), resident=i) for i in (4, 5, 6)),
+        ],
+        teachers=[teacher(7, (1,), (A,)), teacher(8, (2,), (A,))],
+        venues=[venue(10, slots=(A,), km=0.0), venue(11, slots=(A,), km=1.0)],
+    )
+
+
+def test_cross_category_regions_hand_a_venue_slot_to_another_category():
+    inst = venue_slot_wanted_by_two_categories()
+    assert objective(inst, solve(inst, time_limit=5.0, cross=False)).weight == pytest.approx(3.6)
+    solution = solve(inst, time_limit=5.0)
+    assert check(inst, solution).violations == ()
+    assert objective(inst, solution).weight == pytest.approx(6.6) == exact_optimum(inst)
+    assert {(c.category, c.venue) for c in solution.classes} == {(1, 11), (2, 10)}
