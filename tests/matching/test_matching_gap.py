@@ -207,3 +207,21 @@ def test_cross_category_regions_hand_a_venue_slot_to_another_category():
     assert check(inst, solution).violations == ()
     assert objective(inst, solution).weight == pytest.approx(6.6) == exact_optimum(inst)
     assert {(c.category, c.venue) for c in solution.classes} == {(1, 11), (2, 10)}
+
+
+def test_lagrangian_prices_a_residents_orders_in_one_slot():
+    # One resident orders two interests that can only meet in slot A: any solution places one of them.
+    # Without rule 8 the relaxation opens both classes (bound 2); priced, it reaches the optimum.
+    inst = make_instance(
+        categories=[category(1, 1, 1), category(2, 1, 1)],
+        orders=[order(1, 1, slots=(A,), resident=1), order(2, 2, slots=(A,), resident=1)],
+        teachers=[teacher(7, (1,), (A,)), teacher(8, (2,), (A,))],
+        venues=[venue(10, slots=(A,)), venue(11, slots=(A,))],
+    )
+    assert exact_optimum(inst) == 1.0
+    ix = Index(inst)
+    lag = Lagrangian(ix, ix.positions())
+    assert int(lag.rs_used.sum()) == 1
+    value, _ = lag.minimise(1.0, seconds=5.0)
+    assert 1.0 <= value < 1.01
+    assert 1.0 <= upper_bound(inst, time_limit=5.0).weight < 1.01
