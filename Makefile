@@ -16,8 +16,8 @@ PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom 
 .PHONY: install run test lint ci migrations-check deploy-check messages compilemessages worker beat clean mutation
 
 # uv installs the same versions as pip (same resolution, from PyPI) in ~10 s where pip takes ~55 s, bytecode
-# aside (below). It is itself a wheel on PyPI, pinned and put into the venv, so a fresh
-# machine still needs only $(PYTHON) and make. pip does the install where uv cannot: no uv wheel for the
+# aside (below). It is itself a wheel on PyPI, pinned and put into the venv, so a fresh machine still needs
+# only $(PYTHON) and make. pip does the install where uv cannot: no uv wheel for the
 # platform, or a machine whose pip is set up for a local index or proxy (pip.conf), which uv does not read.
 # --compile-bytecode, as pip does by default: without it a process where PYTHONDONTWRITEBYTECODE is set
 # (this machine's sessions set it) compiles Django and the rest from source at every start, ~3 CPU-seconds
