@@ -15,19 +15,22 @@ PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom 
 
 .PHONY: install run test lint ci migrations-check deploy-check messages compilemessages worker beat clean mutation
 
-# uv installs the same versions as pip (same resolution, from PyPI) in seconds where pip takes one to two
-# minutes, most of CI's install stage. It is itself a wheel on PyPI, pinned and put into the venv, so a fresh
-# machine still needs only $(PYTHON) and make. pip does the install where uv cannot: no uv wheel for the
+# uv installs the same versions as pip (same resolution, from PyPI) in ~10 s where pip takes ~55 s, bytecode
+# aside (below). It is itself a wheel on PyPI, pinned and put into the venv, so a fresh machine still needs
+# only $(PYTHON) and make. pip does the install where uv cannot: no uv wheel for the
 # platform, or a machine whose pip is set up for a local index or proxy (pip.conf), which uv does not read.
 # --compile-bytecode, as pip does by default: without it a process where PYTHONDONTWRITEBYTECODE is set
-# (CI may set it) compiles Django and the rest from source at every start, ~3 CPU-seconds each time.
+# (this machine's sessions set it) compiles Django and the rest from source at every start, ~3 CPU-seconds
+# each time. It is most of the install's time (~23 CPU-seconds): CI, which lets its processes write the
+# bytecode of what they import, leaves it out (`make install INSTALL_BYTECODE=`, .ci/run).
 UV_VERSION ?= 0.13.8
+INSTALL_BYTECODE ?= --compile-bytecode
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (Python 3.11 or newer)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	if $(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)' \
-		&& $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e '.[dev]'; then :; else \
+		&& $(VENV)/bin/uv pip install --quiet $(INSTALL_BYTECODE) --python $(PY) -e '.[dev]'; then :; else \
 		echo "uv could not install; installing with pip"; \
 		$(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e '.[dev]'; \
 	fi
