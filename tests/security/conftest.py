@@ -1,6 +1,15 @@
 """The security tests reuse the API tests' world: three communities, residents, staff and the district office."""
 
-from tests.api.conftest import api, world  # noqa: F401 — fixtures shared with tests/api
+import pytest
+
+from tests.api.conftest import World, _build_world, api  # noqa: F401 — fixtures shared with tests/api
+
+
+@pytest.fixture
+def world(db) -> World:
+    # Made for each test here: tests/api makes it once per module (tests/shared_rows.py), which holds only
+    # where every test of a module starts from it.
+    return _build_world()
 
 
 def pytest_configure(config):
