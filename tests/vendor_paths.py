@@ -11,6 +11,9 @@ from __future__ import annotations
 # App module with a branch by database vendor -> the tests that run its SQLite side.
 VENDOR_BRANCHES: dict[str, list[str]] = {
     "accounts/api/authentication.py": ["tests/api/test_token_cache.py"],
+    # The session row and the session's user read by prepared statements on PostgreSQL, by the ORM elsewhere.
+    "accounts/backends.py": ["tests/accounts/test_sessions.py"],
+    "accounts/sessions.py": ["tests/accounts/test_sessions.py"],
     "activities/services.py": [
         "tests/activities/test_registrations.py",
         "tests/portal/activities/test_concurrency.py",
