@@ -37,6 +37,8 @@ def test_a_parameter_without_a_type_is_refused():
         prepared.statement("cc_test_bad", "SELECT %(a)s, %(b)s", {"a": "bigint"})
 
 
+# What a server connection has prepared is its own: behind PgBouncer nothing is (the test below).
+@pytest.mark.direct_db
 @pytest.mark.django_db(transaction=True)
 def test_prepared_once_per_connection_and_again_on_a_new_one(on_postgres):
     connection.close()
@@ -57,6 +59,8 @@ def test_behind_pgbouncer_the_statement_is_sent_as_text(on_postgres, settings):
     assert _prepared_here() == {}
 
 
+# What a server connection has prepared is its own: behind PgBouncer nothing is (the test below).
+@pytest.mark.direct_db
 @pytest.mark.django_db(transaction=True)
 def test_the_registration_statement_runs_prepared(on_postgres):
     course = CourseFactory(capacity=1)

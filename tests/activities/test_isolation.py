@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from activities import services
+from activities import registration_sql, services
 from activities.enums import CourseStatus, RegistrationStatus, SessionStatus
 from activities.models import Course, Registration, Session
 from community_college.errors import ConflictError, ScopeError
@@ -460,10 +460,12 @@ def test_registration_that_loses_the_race_returns_the_winners_row(pair):
     services.registration_cancel(registration=old, actor=resident)
     elsewhere = services.registration_create(course=pair.a2, resident=resident)
     winner = {}
+    registering = {registration_sql._register().execute, registration_sql._register().text}
 
     def competitor(execute, sql, params, many, context):
-        # The statement runs prepared (community_college/prepared.py): its EXECUTE, not its PREPARE.
-        if not winner and (sql.startswith("SAVEPOINT") or sql.startswith("EXECUTE activities_register")):
+        # The statement runs prepared (community_college/prepared.py): its EXECUTE, not its PREPARE; behind
+        # PgBouncer it is sent as text.
+        if not winner and (sql.startswith("SAVEPOINT") or sql in registering):
             winner["row"] = Registration.objects.create(course=pair.a1, resident=resident, status=CONFIRMED)
             Course.objects.filter(pk=pair.a1.pk).update(confirmed_count=2)
         return execute(sql, params, many, context)

@@ -481,14 +481,10 @@ def test_the_command_names_what_it_cannot_find(town, english):
         match("--scope", "community", "--node", town.b.code, "--user", town.staff_a.phone)
 
 
-@pytest.mark.xfail(
-    reason="Known gap of the pure core (activities.matching.solver): the greedy opens the larger class in the "
-    "only mirrored room and the search, which re-solves one category at a time and accepts only strict "
-    "improvements, never moves it to the free Tuesday room to let the smaller class in. Optimum 9, found 5. "
-    "Strict: the day the solver closes the gap this test passes and must become a plain test.",
-    strict=True,
-)
 def test_the_solver_moves_a_class_to_let_another_in(town, yoga):
+    """The greedy opens the larger class in the only mirrored room; the search's cross-category regions (every
+    category's classes at nearby venues freed together) move it to the free Tuesday room and let the smaller
+    class in: the optimum, 9 (a search of one category at a time found 5)."""
     chess = category("象棋", min_size=2, facilities=())
     orders(5, town.a, chess, staff=town.staff_a)
     teacher([chess], windows=[(Weekday.MONDAY, time(8), time(12)), (Weekday.TUESDAY, time(8), time(12))])
