@@ -21,7 +21,6 @@ import threading
 @contextlib.contextmanager
 def kept():
     from celery import _state
-    from kombu import pools
 
     from community_college.celery import app
 
@@ -37,10 +36,18 @@ def kept():
         if changes != saved:
             changes.clear()
             changes.update(saved)
-            if app._pool is not None:
-                app._pool.force_close_all()
-            app._pool = None
-            app.amqp._producer_pool = None
-            pools.reset()
-            app._backend_cache = None
-            app._local = threading.local()
+            reset_connections(app)
+
+
+def reset_connections(app) -> None:
+    """Drop the app's broker pools, producer pool and result backend, so the next use connects with the
+    configuration it has now (a broker or backend URL a test changed)."""
+    from kombu import pools
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
+    app._backend_cache = None
+    app._local = threading.local()

@@ -3,14 +3,13 @@ results): the proposal is the single-process run's. PostgreSQL only: the worker 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from activities.dispatch import service as dispatch
 from activities.dispatch.build import build_instance
 from activities.dispatch.fanout import match_fanout
 from activities.models import MatchRun
+from tests.celery_state import reset_connections
 from tests.ops.conftest import celery_worker, portal_env, spare_redis  # noqa: F401 — spare_redis is a fixture
 
 from .test_fanout import _classes, _solution_classes, _two_corners
@@ -21,27 +20,16 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 @pytest.fixture
 def app_at_redis(spare_redis):  # noqa: F811 — the fixture imported above
     """The in-process Celery app sends to the spare Redis and reads the chord's result from it."""
-    from kombu import pools
-
     from community_college.celery import app
 
     saved = app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager
 
-    def reset():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-        pools.reset()
-        app._backend_cache = None
-        app._local = threading.local()
-
     app.conf.broker_url = app.conf.result_backend = spare_redis.url
     app.conf.task_always_eager = False
-    reset()
+    reset_connections(app)
     yield spare_redis
     app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = saved
-    reset()
+    reset_connections(app)
 
 
 def test_fanout_through_a_real_worker_gives_the_single_process_proposal(
