@@ -1,24 +1,20 @@
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from community_college import prepared
 
 from .models import normalise_phone
 
-_user_statement: list[prepared.Statement] = []
 
-
+@cache
 def _user_read(model) -> prepared.Statement:
-    if not _user_statement:
-        _user_statement.append(
-            prepared.statement(
-                "accounts_user_read",
-                f"SELECT {prepared.columns(model)} FROM {model._meta.db_table} WHERE id = %(pk)s",
-                {"pk": "bigint"},
-            )
-        )
-    return _user_statement[0]
+    return prepared.statement(
+        "accounts_user_read",
+        f"SELECT {prepared.columns(model)} FROM {model._meta.db_table} WHERE id = %(pk)s",
+        {"pk": "bigint"},
+    )
 
 
 class PhoneOrEmailBackend(ModelBackend):
@@ -29,8 +25,8 @@ class PhoneOrEmailBackend(ModelBackend):
         user_can_authenticate), in one prepared statement on PostgreSQL: every signed-in request reads it,
         and building the queryset was most of that read's cost (issue 20)."""
         User = get_user_model()
-        connection = connections[router.db_for_read(User) or DEFAULT_DB_ALIAS]
-        if connection.vendor != "postgresql":
+        connection = prepared.read_connection(User)
+        if connection is None:
             return super().get_user(user_id)
         user = prepared.fetch_instance(connection, _user_read(User), {"pk": user_id}, User)
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -8,32 +8,28 @@ only the read of the row is done here, on PostgreSQL; other databases read it th
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.sessions.backends import db
-from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.utils import timezone
 
 from community_college import prepared
 
-_statement: list[prepared.Statement] = []
 
-
+@cache
 def _read(model) -> prepared.Statement:
-    if not _statement:
-        _statement.append(
-            prepared.statement(
-                "accounts_session_read",
-                f"SELECT {prepared.columns(model)} FROM {model._meta.db_table}"
-                f' WHERE "session_key" = %(key)s AND "expire_date" > %(now)s',
-                {"key": "varchar", "now": "timestamptz"},
-            )
-        )
-    return _statement[0]
+    return prepared.statement(
+        "accounts_session_read",
+        f"SELECT {prepared.columns(model)} FROM {model._meta.db_table}"
+        ' WHERE "session_key" = %(key)s AND "expire_date" > %(now)s',
+        {"key": "varchar", "now": "timestamptz"},
+    )
 
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
-        connection = connections[router.db_for_read(self.model) or DEFAULT_DB_ALIAS]
-        if connection.vendor != "postgresql":
+        connection = prepared.read_connection(self.model)
+        if connection is None:
             return super()._get_session_from_db()
         key = self.session_key
         session = None

@@ -43,6 +43,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.core.signals import request_finished
 from django.db import connection
@@ -325,16 +326,12 @@ _REGISTER_TYPES = {
     "reserve": "integer",
     "published": "bigint[]",
 }
-_register_statement: list[prepared.Statement] = []
 
 
+@cache
 def _register() -> prepared.Statement:
     # Prepared once per connection: planning the statement cost twice its execution (community_college/prepared.py).
-    if not _register_statement:
-        _register_statement.append(
-            prepared.statement("activities_register", _sql("register", _REGISTER), _REGISTER_TYPES)
-        )
-    return _register_statement[0]
+    return prepared.statement("activities_register", _sql("register", _REGISTER), _REGISTER_TYPES)
 
 
 def reserve_id() -> int:

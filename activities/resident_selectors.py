@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import (
@@ -227,25 +228,20 @@ def order_timeline(order: Order, *, resident) -> list[TimelineStep]:
     return steps
 
 
-_COURSE_TO_REGISTER: dict[bool, prepared.Statement] = {}
-
-
+@cache
 def _course_to_register_statement(with_token: bool) -> prepared.Statement:
-    stmt = _COURSE_TO_REGISTER.get(with_token)
-    if stmt is None:
-        token = (
-            f", coalesce((SELECT p.calendar_token FROM {ResidentProfile._meta.db_table} p"
-            " WHERE p.user_id = %(resident)s), '') AS my_calendar_token"
-            if with_token
-            else ""
-        )
-        stmt = _COURSE_TO_REGISTER[with_token] = prepared.statement(
-            f"activities_course_to_register{'_token' if with_token else ''}",
-            f"SELECT {prepared.columns(Course, 'c')}{token} FROM {Course._meta.db_table} c"
-            " WHERE c.id = %(pk)s AND c.status <> %(proposed)s",
-            {"pk": "bigint", "resident": "bigint", "proposed": "varchar"},
-        )
-    return stmt
+    token = (
+        f", coalesce((SELECT p.calendar_token FROM {ResidentProfile._meta.db_table} p"
+        " WHERE p.user_id = %(resident)s), '') AS my_calendar_token"
+        if with_token
+        else ""
+    )
+    return prepared.statement(
+        f"activities_course_to_register{'_token' if with_token else ''}",
+        f"SELECT {prepared.columns(Course, 'c')}{token} FROM {Course._meta.db_table} c"
+        " WHERE c.id = %(pk)s AND c.status <> %(proposed)s",
+        {"pk": "bigint", "resident": "bigint", "proposed": "varchar"},
+    )
 
 
 def course_to_register(*, pk: int, resident_id: int | None = None) -> Course:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, router
 
 _PARAM = re.compile(r"%\((\w+)\)s")
 
@@ -63,6 +64,12 @@ def execute(connection, cursor, stmt: Statement, params: dict) -> None:
         cursor.execute(stmt.prepare)
         prepared.add(stmt.name)
     cursor.execute(stmt.execute, params)
+
+
+def read_connection(model):
+    """The connection `model` is read from when it is PostgreSQL's, else None (the caller reads by the ORM)."""
+    connection = connections[router.db_for_read(model) or DEFAULT_DB_ALIAS]
+    return connection if connection.vendor == "postgresql" else None
 
 
 def fetch_instance(connection, stmt: Statement, params: dict, model, extra: tuple[str, ...] = ()):
