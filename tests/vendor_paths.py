@@ -11,15 +11,15 @@ from __future__ import annotations
 # App module with a branch by database vendor -> the tests that run its SQLite side.
 VENDOR_BRANCHES: dict[str, list[str]] = {
     "accounts/api/authentication.py": ["tests/api/test_token_cache.py"],
-    # The session row and the session's user read by prepared statements on PostgreSQL, by the ORM elsewhere.
-    "accounts/backends.py": ["tests/accounts/test_sessions.py"],
-    "accounts/sessions.py": ["tests/accounts/test_sessions.py"],
     "activities/services.py": [
         "tests/activities/test_registrations.py",
         "tests/portal/activities/test_concurrency.py",
         "tests/activities/test_waiting_list.py",  # waitlist_position counts ahead on SQLite
     ],
     # SQLite's write-lock timeout and per-request connections: residents registering at the same moment.
+    # read_connection: the session row and the session's user (accounts/sessions.py, accounts/backends.py) are
+    # read by prepared statements on PostgreSQL, by the ORM elsewhere.
+    "community_college/prepared.py": ["tests/accounts/test_sessions.py", "tests/test_prepared.py"],
     "community_college/settings.py": ["tests/portal/activities/test_concurrency.py"],
     "consultation/selectors.py": ["tests/consultation/test_portal.py"],
     "dashboards/services.py": ["tests/dashboards/test_rollups.py"],
