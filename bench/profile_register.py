@@ -9,8 +9,11 @@ With py-spy (the [dev] extras), for a sampling profile of the same requests that
 
 Sets up signed-in residents and a class as bench/booking.py does, warms up on another class, then sends
 `--requests` registrations through Django's WSGI handler with the production middleware (DEBUG off, no
-network, one thread) under cProfile, and prints the functions with the most cumulative and own time, the
-mean time per request, and the queries per request. Deletes what it created.
+network, one thread): the first half without a profiler, printing the CPU time per request of this process
+and of its PostgreSQL backend (from /proc: figures that do not depend on what else the machine runs), the
+second half under cProfile timed by this process's CPU clock (`--wall` for wall time), printing the functions
+with the most cumulative and own time, the mean time per request, and the queries per request. Deletes what
+it created.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     # Under py-spy, cProfile's own cost would be sampled with the requests.
     parser.add_argument("--no-cprofile", action="store_true", help="send the requests without cProfile")
+    # On a shared machine wall time measures the neighbours: profile this process's CPU time instead.
+    parser.add_argument("--save", metavar="FILE", help="also write the profile for pstats or snakeviz")
+    parser.add_argument("--wall", action="store_true", help="profile wall time, not this process's CPU time")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -90,20 +96,36 @@ def main() -> int:
     try:
         for i in range(50):
             request(args.path, fx.warmup_course_id, args.requests + i)
+        course_id = fx.api_course_id if args.path == "api" else fx.portal_course_id
+        # First without the profiler (nor the query log): this process's and its PostgreSQL backend's CPU.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        db_before, app_before = _backend_cpu(backend), time.process_time()
+        half = args.requests // 2
+        for i in range(half):
+            request(args.path, course_id, i)
+        app_cpu, db_cpu = time.process_time() - app_before, _backend_cpu(backend) - db_before
+        print(
+            f"{args.path}: {half} requests unprofiled, CPU per request: this process {app_cpu / half * 1000:.2f} ms,"
+            f" its PostgreSQL backend {db_cpu / half * 1000:.2f} ms"
+        )
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.perf_counter if args.wall else time.process_time)
             began = time.perf_counter()
             if not args.no_cprofile:
                 profiler.enable()
-            for i in range(args.requests):
-                request(args.path, fx.api_course_id if args.path == "api" else fx.portal_course_id, i)
+            for i in range(half, args.requests):
+                request(args.path, course_id, i)
             profiler.disable()
             elapsed = time.perf_counter() - began
         print(
-            f"{args.path}: {args.requests} requests, {elapsed / args.requests * 1000:.2f} ms each under the "
-            f"profiler, {len(queries) / args.requests:.1f} queries each"
+            f"{args.path}: {args.requests - half} requests, {elapsed / (args.requests - half) * 1000:.2f} ms each"
+            f" (wall) under the profiler, {len(queries) / (args.requests - half):.1f} queries each"
         )
+        if args.save and not args.no_cprofile:
+            profiler.dump_stats(args.save)
         for order in ("cumulative", "tottime") if not args.no_cprofile else ():
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
@@ -112,6 +134,13 @@ def main() -> int:
         connection.close()
         booking._teardown(fx)
     return 0
+
+
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a PostgreSQL backend on this machine, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

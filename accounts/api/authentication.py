@@ -1,7 +1,10 @@
 """Token authentication for app clients: `Authorization: Token <secret>`, checked against a SHA-256.
 
-A valid token is remembered in the cache for `API_TOKEN_CACHE_SECONDS` (one minute by default), so that an
-app's requests in a burst neither read the token row nor write to it. What keeps that safe:
+A token in use (its last use within the last minute) is remembered in the cache for `API_TOKEN_CACHE_SECONDS`
+(one minute by default), so that an app's requests in a burst neither read the token row nor write to it.
+A token's first use, or its first after a minute, reads the row and leaves the cache alone: most such
+requests are an app's only one (at a class's opening, each resident's), and filling the cache cost two of
+their three round trips to Redis (issue 20). What keeps the cache safe:
 
 - revocation (and any other deletion: the user's account, the admin) leaves a tombstone under the token's
   key at once and again when the deletion commits; a request that read the token just before cannot put it
@@ -79,7 +82,12 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
             user, token, generation = cached
             if cache.get(_generation_key(user.pk)) == generation:
                 return user, token
-        user, token = self._from_database(digest)
+        user, token, in_use = self._from_database(digest, with_use=True)
+        if not in_use:
+            # The token's first use, or its first after a minute or more: most never come back within the
+            # minute (a resident's app at a class's opening sends one request), so filling the cache (two
+            # more round trips to it) waits for the next request, which finds last_used within the minute.
+            return user, token
         # Read right after the row: a save of the user landing between the two reads (a window of a
         # round trip) would leave this copy in use for `seconds` at most.
         user_generation = cache.get(_generation_key(user.pk))
@@ -87,21 +95,24 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
         return user, token
 
     @staticmethod
-    def _from_database(digest: str):
+    def _from_database(digest: str, *, with_use: bool = False):
+        """The token's user and the token; `with_use`: and whether the token was in use (last_used within
+        LAST_USED_RESOLUTION, so not stamped now)."""
         from django.db import connection
 
         now = timezone.now()
         if connection.vendor == "postgresql":
-            token = _read_and_stamp(digest, now)
+            token, stamped = _read_and_stamp(digest, now)
         else:
             token = ApiToken.objects.select_related("user").filter(digest=digest).first()
-            if token is not None and (
+            stamped = token is not None and (
                 token.last_used is None or now - token.last_used > LAST_USED_RESOLUTION
-            ):
+            )
+            if stamped:
                 _note_used(token.pk, now)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
-        return token.user, token
+        return (token.user, token, not stamped) if with_use else (token.user, token)
 
 
 _READ_AND_STAMP = """
@@ -125,9 +136,10 @@ _ASYNC_COMMIT = "AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
 _read_and_stamp_sql: dict[bool, prepared.Statement] = {}
 
 
-def _read_and_stamp(digest: str, now) -> ApiToken | None:
+def _read_and_stamp(digest: str, now) -> tuple[ApiToken | None, bool]:
     """PostgreSQL: the token with its user, and its last_used stamped when over a minute old, in one round
-    trip (a resident's app at a class's opening sends one request: read and stamp were two)."""
+    trip (a resident's app at a class's opening sends one request: read and stamp were two); and whether it
+    was stamped now."""
     from django.db import connection
 
     from accounts.models import User
@@ -153,14 +165,14 @@ def _read_and_stamp(digest: str, now) -> ApiToken | None:
         )
         row = cursor.fetchone()
     if row is None:
-        return None
+        return None, False
     n = len(ApiToken._meta.concrete_fields)
     token = _instance(ApiToken, row[:n], connection)
     user = _instance(User, row[n:-1], connection)
     if row[-1]:
         token.last_used = now
     token.user = user
-    return token
+    return token, bool(row[-1])
 
 
 def _instance(model, values, connection):

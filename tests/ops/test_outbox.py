@@ -3,6 +3,7 @@ published on commit when the broker answers, waits when it does not, and the rel
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import timedelta
 
@@ -133,6 +134,58 @@ def test_a_published_message_carries_its_tasks_own_ignore_result(broker_at, sett
     assert [(m["headers"]["task"], m["headers"]["ignore_result"]) for m in sent] == [
         ("notices.tasks.notify_registration", True),
         ("activities.tasks.match_gather", False),
+    ]
+
+
+def _queued(url: str) -> list[dict]:
+    client = redis.Redis.from_url(url)
+    try:
+        return [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
+    finally:
+        client.close()
+
+
+def test_a_thread_keeps_its_producer_and_connects_afresh_after_a_broker_restart(broker_at, spare_redis):
+    broker_at(spare_redis.url)
+    outbox._drop_thread_producer()
+    message = outbox.MessageData(0, "notices.tasks.notify_registration", [1, "confirmed"], {}, {})
+    outbox.publish(message, in_process=False)
+    producer = outbox._producers.held[1]
+    outbox.publish(message, in_process=False)
+    assert outbox._producers.held[1] is producer  # one producer, one connection, for the thread's publishes
+    # The broker restarts: its clients' connections are gone. A publish on the old connection may fail (the
+    # outbox keeps its row for the relay); the thread's next publish connects afresh.
+    client = redis.Redis.from_url(spare_redis.url)
+    client.client_kill_filter(_type="normal", skipme=True)
+    client.close()
+    with contextlib.suppress(Exception):
+        outbox.publish(message, in_process=False)
+    outbox.publish(message, in_process=False)
+    assert outbox._producers.held[1] is not producer or len(_queued(spare_redis.url)) == 4
+    assert len(_queued(spare_redis.url)) in (3, 4)
+    # Another broker (a change of settings) gets another producer.
+    broker_at(CLOSED_PORT_URL)
+    with pytest.raises(Exception):  # noqa: B017 — kombu's OperationalError or redis' ConnectionError
+        outbox.publish(message, in_process=False)
+    assert outbox._producers.held is None
+
+
+def test_a_published_message_names_its_arguments_as_celery_would(broker_at, spare_redis):
+    from celery.utils.saferepr import saferepr
+
+    broker_at(spare_redis.url)
+    sent = [
+        ([7, "confirmed"], {}),
+        ([7, "cancelled", "2026-12-07T10:00:00+08:00"], {"why": "term over"}),
+        (["it's", "a\nb", "back\\slash"], {}),  # quotes, control characters: Celery's saferepr writes these
+        ([[1, 2], None, 1.5, True], {"ids": [3]}),
+        (list(range(300)), {}),  # long: saferepr cuts it
+    ]
+    for args, kwargs in sent:
+        outbox.publish(outbox.MessageData(0, "ops.tasks.heartbeat", args, kwargs, {}), in_process=False)
+    headers = [m["headers"] for m in _queued(spare_redis.url)]
+    assert [(h["argsrepr"], h["kwargsrepr"]) for h in headers] == [
+        (saferepr(args, 1024), saferepr(kwargs, 1024)) for args, kwargs in sent
     ]
 
 

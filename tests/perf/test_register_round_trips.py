@@ -156,7 +156,8 @@ def test_an_api_registration_with_a_new_token_costs_three_round_trips(hot_class)
 def test_an_api_registration_with_a_token_in_use_costs_two_round_trips(hot_class):
     course, twin, (warm, first, _second, _idle) = hot_class
     secret = api_token_create(user=first, name="phone")[1]
-    assert _api(twin, secret)[0] == 201  # the token is read, stamped and cached
+    assert _api(twin, secret)[0] == 201  # the token is read and stamped: its first use
+    assert _api(twin, secret)[0] == 201  # a double-click: the token is in use, read and cached
     with round_trips() as sent:
         status, body = _api(course, secret)
     assert status == 201 and json.loads(body)["status"] == "confirmed"
