@@ -182,7 +182,12 @@ def _status_context(request: HttpRequest, course: Course, *, notice: str = "", e
         "notice": notice,
         "error": error,
         "calendar_url": calendar_url,
-        "sign_in_url": _sign_in_url(reverse("activities:course_detail", args=[course.pk])),
+        # Shown only to a visitor who is not signed in: a resident's answer does not build it.
+        "sign_in_url": (
+            ""
+            if request.user.is_authenticated
+            else _sign_in_url(reverse("activities:course_detail", args=[course.pk]))
+        ),
     }
 
 

@@ -46,6 +46,8 @@ def main() -> int:
     if not database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL database")
     sys.path.insert(0, str(ROOT))
+    # From ROOT too: an import that looks in the working directory would otherwise find this checkout's modules.
+    os.chdir(ROOT)
     from bench import booking, harness
 
     env = harness.server_env(database_url)
