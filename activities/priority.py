@@ -35,6 +35,11 @@ def registration_refusal(*, course: Course, resident, now: datetime | None = Non
     )
     if days is not None and opens_at - timedelta(days=days) <= now:
         return None
+    return not_open(opens_at)
+
+
+def not_open(opens_at: datetime) -> ConflictError:
+    """The refusal of a registration before `opens_at` (the registration statement finds it on PostgreSQL)."""
     return ConflictError(
         _("Registration for this class opens on %(when)s.")
         % {"when": formats.date_format(timezone.localtime(opens_at), "DATETIME_FORMAT")},

@@ -65,7 +65,7 @@ class Row:
     that lost the race: the live registration is read afresh) or "missing" (no such class)."""
 
     outcome: str
-    refusal: str | None
+    refusal: str | None  # course_past:term, course_past:meetings, course_closed, registration_not_open
     registration_id: int | None
     status: str | None
     created: datetime | None
@@ -78,6 +78,8 @@ class Row:
     waiting: int | None
     ahead: int | None
     outbox: list[MessageData]
+    calendar_token: str  # the resident's ("" without a profile), for the status block's calendar link
+    course_values: tuple | None  # the class's concrete fields' values, in order, as the snapshot saw them
 
 
 class _Ids:
@@ -170,12 +172,16 @@ request_finished.connect(flush_published, dispatch_uid="activities.registration_
 
 
 def _tables() -> dict[str, str]:
+    from interests.models import ResidentProfile
     from ops.models import OutboxMessage
 
-    from .models import Course, Registration, Session, Term, WaitingList
+    from .models import Course, PriorityPass, Registration, Session, Term, WaitingList
 
     return {
         "course": Course._meta.db_table,
+        "course_columns": prepared.columns(Course, "s"),
+        "priority": PriorityPass._meta.db_table,
+        "profile": ResidentProfile._meta.db_table,
         "reg": Registration._meta.db_table,
         "hist": Registration.history.model._meta.db_table,
         "session": Session._meta.db_table,
@@ -188,14 +194,24 @@ def _tables() -> dict[str, str]:
 _RESERVE = "SELECT nextval(pg_get_serial_sequence('{reg}', 'id')) FROM generate_series(1, %s)"
 
 _REGISTER = """
-WITH existing AS (
+WITH seen AS (
+    -- The class as this statement's snapshot sees it (the caller's page is built from it), and whether its
+    -- registration has not opened yet for this resident (activities/priority.py: no pass, or one whose days
+    -- early have not begun), which is refused before anything else, as registration_create refuses it.
+    SELECT *,
+           coalesce(registration_opens_at > %(now)s AND NOT EXISTS (
+               SELECT 1 FROM {priority} p
+               WHERE p.holder_id = %(resident)s AND p.course_id = %(course)s
+                 AND registration_opens_at - make_interval(days => p.days_early) <= %(now)s
+           ), false) AS not_open
+    FROM {course} WHERE id = %(course)s
+),
+existing AS (
     SELECT id, status, created, status_changed, order_id, placed_by_id
     FROM {reg}
     WHERE course_id = %(course)s AND resident_id = %(resident)s AND status IN ('confirmed', 'waitlisted')
+      AND NOT EXISTS (SELECT 1 FROM seen WHERE not_open)
     LIMIT 1  -- at most one (registration_one_live_per_course); its index finds it
-),
-seen AS (
-    SELECT status, capacity, confirmed_count FROM {course} WHERE id = %(course)s
 ),
 c AS (
     SELECT c.id, c.status, c.capacity, c.confirmed_count,
@@ -206,7 +222,7 @@ c AS (
                WHERE s.course_id = c.id AND s.status = 'scheduled' AND s.starts_at > %(now)s
            ) AS has_to_come
     FROM {course} c LEFT JOIN {term} t ON t.id = c.term_id
-    WHERE c.id = %(course)s AND NOT EXISTS (SELECT 1 FROM existing)
+    WHERE c.id = %(course)s AND NOT EXISTS (SELECT 1 FROM existing) AND NOT EXISTS (SELECT 1 FROM seen WHERE not_open)
     FOR UPDATE OF c
 ),
 ok AS (
@@ -276,8 +292,9 @@ SELECT
     (SELECT count(*) FROM existing) AS has_existing,
     (SELECT count(*) FROM c) AS locked,
     (SELECT count(*) FROM ins) AS inserted,
-    (SELECT CASE WHEN term_over OR (has_live AND NOT has_to_come) THEN 'course_past'
-                 WHEN status <> 'open' THEN 'course_closed' END FROM c) AS refusal,
+    CASE WHEN (SELECT not_open FROM seen) THEN 'registration_not_open'
+    ELSE (SELECT CASE WHEN term_over OR (has_live AND NOT has_to_come) THEN 'course_past'
+                      WHEN status <> 'open' THEN 'course_closed' END FROM c) END AS refusal,
     (SELECT CASE WHEN term_over THEN 'term' ELSE 'meetings' END FROM c) AS past_why,
     coalesce((SELECT id FROM ins), (SELECT id FROM existing)) AS registration_id,
     coalesce((SELECT status FROM ins), (SELECT status FROM existing)) AS status,
@@ -299,7 +316,11 @@ SELECT
     (SELECT coalesce(jsonb_agg(jsonb_build_array(o.id, o.task_name, o.args, o.kwargs, o.headers)), '[]'::jsonb)
        FROM out o) AS outbox,
     (SELECT coalesce(array_agg(nextval(pg_get_serial_sequence('{reg}', 'id'))), '{{}}')
-       FROM generate_series(1, %(reserve)s)) AS reserved
+       FROM generate_series(1, %(reserve)s)) AS reserved,
+    coalesce((SELECT p.calendar_token FROM {profile} p WHERE p.user_id = %(resident)s), '') AS calendar_token,
+    -- Last: the class's columns as `seen` read them, for the caller that did not read the class itself.
+    {course_columns}
+FROM (SELECT 1) AS one LEFT JOIN seen AS s ON true
 """
 
 _compiled: dict[str, str] = {}
@@ -404,6 +425,8 @@ def register(
                 ahead,
                 outbox,
                 reserved,
+                calendar_token,
+                *course_values,
             ) = cursor.fetchone()
     except Exception:
         published.give_back(params["published"])
@@ -438,4 +461,6 @@ def register(
         waiting=waiting,
         ahead=ahead if status == "waitlisted" else None,
         outbox=[MessageData(pk, task, args, kwargs, headers) for pk, task, args, kwargs, headers in outbox],
+        calendar_token=calendar_token,
+        course_values=tuple(course_values) if outcome != "missing" else None,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import require_change, scope_for
+from community_college import prepared
 from community_college.errors import ConflictError, ScopeError
 from ops import outbox
 from venues.enums import BookingStatus
@@ -54,7 +56,12 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
     if placed_by is not None and placed_by != resident and not scope_for(placed_by).can_change_community(course.community_id):
         raise ScopeError(_("You can only register residents for classes of your own community."), code="scope")
     if connection.vendor == "postgresql":
-        return _registration_create_lean(course=course, resident=resident, placed_by=placed_by, order=order)
+        _course, registration, refusal = _registration_create_lean(
+            course_id=course.pk, course=course, resident=resident, placed_by=placed_by, order=order
+        )
+        if refusal is not None:
+            raise refusal
+        return registration
     existing = Registration.objects.filter(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES).first()
     if existing:
         existing.queue = None
@@ -85,6 +92,45 @@ def registration_create(*, course: Course, resident: User, placed_by: User | Non
 
 
 @dataclass(frozen=True)
+class RegistrationAttempt:
+    """What `registration_create_for` did: the class as the write saw it, and the registration or why none."""
+
+    course: Course
+    registration: Registration | None
+    refusal: ValidationError | None
+
+
+def registration_create_for(*, course_id: int, resident: User, calendar_token: bool = False) -> RegistrationAttempt:
+    """`registration_create` of the resident's own, for a class known by its id: the portal's and the API's
+    path when a popular class opens. On PostgreSQL the registration statement reads the class itself (one
+    round trip less; the class is as that statement's snapshot saw it, with its places as the write left
+    them). A refusal comes back with the class instead of being raised (the portal answers it with the class's
+    status block). Course.DoesNotExist for no such class or a proposed one. `calendar_token`: the class carries
+    the resident's calendar token as `my_calendar_token`, as `course_to_register` reads it."""
+    low, high = connection.ops.integer_field_range(Course._meta.pk.get_internal_type())
+    if not low <= course_id <= high:
+        # The ORM answers "no such row" for an id out of the column's range; raw SQL would fail instead.
+        raise Course.DoesNotExist
+    if connection.vendor != "postgresql":
+        from .resident_selectors import course_to_register
+
+        course = course_to_register(pk=course_id, resident_id=resident.pk if calendar_token else None)
+        try:
+            return RegistrationAttempt(course, registration_create(course=course, resident=resident), None)
+        except ValidationError as exc:
+            return RegistrationAttempt(course, None, exc)
+    course, registration, refusal = _registration_create_lean(
+        course_id=course_id, course=None, resident=resident, placed_by=None, order=None
+    )
+    if course.status == CourseStatus.PROPOSED:
+        # Not a class yet: as course_to_register, no such class (the statement wrote nothing: it is not open).
+        raise Course.DoesNotExist
+    if not calendar_token:
+        del course.my_calendar_token
+    return RegistrationAttempt(course, registration, refusal)
+
+
+@dataclass(frozen=True)
 class QueueFacts:
     """A class's places and waiting list right after a registration wrote them, and the resident's place."""
 
@@ -103,8 +149,12 @@ def _history_user_id() -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
-def _registration_create_lean(*, course: Course, resident: User, placed_by: User | None, order) -> Registration:
-    """PostgreSQL: one statement (activities/registration_sql.py) with the ORM path's guarantees."""
+def _registration_create_lean(
+    *, course_id: int, course: Course | None, resident: User, placed_by: User | None, order
+) -> tuple[Course, Registration | None, ConflictError | None]:
+    """PostgreSQL: one statement (activities/registration_sql.py) with the ORM path's guarantees. Without
+    `course`, the class is built from what the statement read of it (with the resident's calendar token as
+    `my_calendar_token`). Returns the class, and the registration or the refusal."""
     from . import registration_sql
 
     pk = registration_sql.reserve_id()
@@ -123,7 +173,7 @@ def _registration_create_lean(*, course: Course, resident: User, placed_by: User
     try:
         row = registration_sql.register(
             registration_id=pk,
-            course_id=course.pk,
+            course_id=course_id,
             resident_id=resident.pk,
             order_id=getattr(order, "pk", order),
             placed_by_id=placed_by_id,
@@ -141,17 +191,22 @@ def _registration_create_lean(*, course: Course, resident: User, placed_by: User
         registration_sql.ids.give_back(pk)
     if row.outcome == "missing":
         raise Course.DoesNotExist
+    if course is None:
+        course = prepared.instance(connection, Course, row.course_values)
+        course.my_calendar_token = row.calendar_token
     if row.outcome == "refused":
+        if row.refusal == "registration_not_open":
+            return course, None, priority.not_open(course.registration_opens_at)
         if row.refusal == "course_past:term":
-            raise ConflictError(_("This class's term has ended."), code="course_past")
+            return course, None, ConflictError(_("This class's term has ended."), code="course_past")
         if row.refusal == "course_past:meetings":
-            raise ConflictError(_("This class has no meeting left."), code="course_past")
-        raise ConflictError(_("This class is not open for registration."), code="course_closed")
+            return course, None, ConflictError(_("This class has no meeting left."), code="course_past")
+        return course, None, ConflictError(_("This class is not open for registration."), code="course_closed")
     if row.outcome == "conflict":
         # The resident's other request committed while this one waited for the class: answer with it.
         registration = Registration.objects.get(course=course, resident=resident, status__in=ACTIVE_REGISTRATION_STATUSES)
         registration.queue = None
-        return registration
+        return course, registration, None
     for message in row.outbox:
         # Once published, the row is deleted by this process's next registration statement (no round trip).
         outbox.written(message, forget=registration_sql.published.add)
@@ -167,7 +222,7 @@ def _registration_create_lean(*, course: Course, resident: User, placed_by: User
     )
     registration._state.adding = False
     registration._state.db = connection.alias
-    course.status, course.confirmed_count = row.course_status, row.confirmed_count
+    course.status, course.capacity, course.confirmed_count = row.course_status, row.capacity, row.confirmed_count
     # The statement's counts are the latest committed ones (read under the class's lock), or, for a
     # double-click, those of one snapshot: always true together, so the caller never counts again.
     registration.queue = QueueFacts(
@@ -177,7 +232,7 @@ def _registration_create_lean(*, course: Course, resident: User, placed_by: User
         waiting=row.waiting,
         position=row.ahead + 1 if row.ahead is not None else None,
     )
-    return registration
+    return course, registration, None
 
 
 @transaction.atomic

@@ -31,7 +31,6 @@ from .enums import CourseStatus, PolicyTalkStatus, RegistrationStatus, SessionSt
 from .forms import CourseFilterForm, category_label
 from .models import Course, Registration, Session
 from .recommend import Ranked
-from .resident_selectors import course_to_register
 from .selectors import (
     course_for_page,
     course_next_sessions,
@@ -233,14 +232,14 @@ def course_register(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _to_sign_in(request, reverse("activities:course_detail", args=[pk]))
     try:
-        # With the resident's calendar token, for the status block's calendar link.
-        course = course_to_register(pk=pk, resident_id=request.user.pk)
+        # The class is read by the registration statement (PostgreSQL), with the resident's calendar token for
+        # the status block's calendar link.
+        attempt = services.registration_create_for(course_id=pk, resident=request.user, calendar_token=True)
     except Course.DoesNotExist:
         raise Http404(_("There is no such class.")) from None
-    try:
-        registration = services.registration_create(course=course, resident=request.user)
-    except ValidationError as exc:
-        return _answer(request, course, error=" ".join(exc.messages))
+    course, registration = attempt.course, attempt.registration
+    if attempt.refusal is not None:
+        return _answer(request, course, error=" ".join(attempt.refusal.messages))
     if registration.status == RegistrationStatus.CONFIRMED:
         # The status block below already says "You have a place in this class."; this says what happened.
         notice = _("Registered. You find this class under My orders.")

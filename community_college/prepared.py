@@ -81,16 +81,23 @@ def fetch_instance(connection, stmt: Statement, params: dict, model, extra: tupl
         row = cursor.fetchone()
     if row is None:
         return None
+    n = len(model._meta.concrete_fields)
+    instance_ = instance(connection, model, row[:n])
+    for name, value in zip(extra, row[n:], strict=True):
+        setattr(instance_, name, value)
+    return instance_
+
+
+def instance(connection, model, values):
+    """An instance of `model` from its concrete fields' values in order, as read from `connection` (the fields'
+    own conversions from the database applied, as a queryset applies them)."""
     fields = model._meta.concrete_fields
-    values = []
-    for f, value in zip(fields, row[: len(fields)], strict=True):
+    converted = []
+    for f, value in zip(fields, values, strict=True):
         for convert in f.get_db_converters(connection):
             value = convert(value, f, connection)
-        values.append(value)
-    instance = model.from_db(connection.alias, [f.attname for f in fields], values)
-    for name, value in zip(extra, row[len(fields) :], strict=True):
-        setattr(instance, name, value)
-    return instance
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
 def columns(model, alias: str = "") -> str:

@@ -24,7 +24,6 @@ from activities.dispatch.enums import MatchSolver
 from activities.enums import CourseStatus
 from activities.models import Course, Registration, Session
 from activities.resident_selectors import (
-    course_to_register,
     registration_waiting_position,
     resident_registrations,
 )
@@ -109,13 +108,16 @@ class CourseViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def register(self, request, pk=None):
-        # The class row alone (the serializer needs its title): the hot path of a popular class's opening.
+        # The hot path of a popular class's opening: on PostgreSQL the registration statement reads the class
+        # (the serializer needs its title) in the same round trip.
         try:
-            course = course_to_register(pk=int(pk))
+            attempt = services.registration_create_for(course_id=int(pk), resident=request.user)
         except (Course.DoesNotExist, ValueError):
             # As get_object_or_404 says it.
             raise Http404(f"No {Course._meta.object_name} matches the given query.") from None
-        registration = services.registration_create(course=course, resident=request.user)
+        if attempt.refusal is not None:
+            raise attempt.refusal
+        course, registration = attempt.course, attempt.registration
         # The answer comes from what the write returned (on PostgreSQL its place in the queue too): no
         # second read of the registration; otherwise a place in the queue is counted for the waiting list.
         registration.course = course

@@ -242,10 +242,10 @@ def test_register_queries_do_not_grow_with_rows(resident_client, community, djan
     # SQLite: session, user, class, live registration?, is the class over (term, meetings left)?, SAVEPOINT,
     # class status, take a place, insert, history, the notice's outbox message (ops/outbox.py), RELEASE, the
     # class's places with its queue counted (my position among them).
-    # PostgreSQL: session, user, class, the registration statement (activities/registration_sql.py: all of
-    # the above from "live registration?" on, my position included).
+    # PostgreSQL: session, user, the registration statement (activities/registration_sql.py: all of the above
+    # from "class" on, my position and my calendar token included).
     if connection.vendor == "postgresql":
         registration_sql.ids.give_back(registration_sql.reserve_id())  # this process's ids, reserved before
-    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 13):
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 13):
         response = resident_client.post(_register_url(course), headers=HTMX)
     assert f"You are number {rows + 2} on the waiting list." in response.text
