@@ -89,13 +89,16 @@ def fetch_instance(connection, stmt: Statement, params: dict, model, extra: tupl
 
 
 def instance(connection, model, values):
-    """An instance of `model` from its concrete fields' values in order, as read from `connection` (the fields'
-    own conversions from the database applied, as a queryset applies them)."""
+    """An instance of `model` from its concrete fields' values in order, as read from `connection`: the backend's
+    conversions, then the fields' own, applied as a queryset applies them (SQLite hands back a datetime as
+    naive text, which only its backend's converter makes an aware datetime)."""
     fields = model._meta.concrete_fields
+    ops = connection.ops
     converted = []
     for f, value in zip(fields, values, strict=True):
-        for convert in f.get_db_converters(connection):
-            value = convert(value, f, connection)
+        col = f.cached_col
+        for convert in ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = convert(value, col, connection)
         converted.append(value)
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
 

@@ -167,23 +167,12 @@ def _read_and_stamp(digest: str, now) -> tuple[ApiToken | None, bool]:
     if row is None:
         return None, False
     n = len(ApiToken._meta.concrete_fields)
-    token = _instance(ApiToken, row[:n], connection)
-    user = _instance(User, row[n:-1], connection)
+    token = prepared.instance(connection, ApiToken, row[:n])
+    user = prepared.instance(connection, User, row[n:-1])
     if row[-1]:
         token.last_used = now
     token.user = user
     return token, bool(row[-1])
-
-
-def _instance(model, values, connection):
-    # As a queryset builds it: the fields' own conversions from the database (none today), then from_db.
-    fields = model._meta.concrete_fields
-    converted = []
-    for f, value in zip(fields, values, strict=True):
-        for convert in f.get_db_converters(connection):
-            value = convert(value, f, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
 def _note_used(pk: int, now) -> None:
