@@ -70,3 +70,23 @@ def test_the_registration_statement_runs_prepared(on_postgres):
     assert services.registration_create(course=course, resident=first).status == RegistrationStatus.CONFIRMED
     assert services.registration_create(course=course, resident=second).status == RegistrationStatus.WAITLISTED
     assert _prepared_here().get("activities_register") == 2
+
+
+@pytest.mark.django_db
+def test_an_instance_from_a_row_is_what_the_orm_reads():
+    # The backend's converters as well as the fields': SQLite hands a datetime back as naive text.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from activities.models import Course
+
+    course = CourseFactory(capacity=5, registration_opens_at=timezone.now() + timedelta(days=2))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {prepared.columns(Course)} FROM {Course._meta.db_table} WHERE id = %s", [course.pk])
+        built = prepared.instance(connection, Course, cursor.fetchone())
+    read = Course.objects.get(pk=course.pk)
+    fields = [f.attname for f in Course._meta.concrete_fields]
+    assert [getattr(built, f) for f in fields] == [getattr(read, f) for f in fields]
+    assert timezone.is_aware(built.registration_opens_at)
+    assert (built._state.adding, built._state.db) == (False, connection.alias)

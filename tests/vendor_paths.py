@@ -15,6 +15,7 @@ VENDOR_BRANCHES: dict[str, list[str]] = {
         "tests/activities/test_registrations.py",
         "tests/portal/activities/test_concurrency.py",
         "tests/activities/test_waiting_list.py",  # waitlist_position counts ahead on SQLite
+        "tests/activities/test_registration_for_id.py",  # registration_create_for reads the class first on SQLite
     ],
     # SQLite's write-lock timeout and per-request connections: residents registering at the same moment.
     # read_connection: the session row and the session's user (accounts/sessions.py, accounts/backends.py) are
@@ -39,7 +40,8 @@ POSTGRES_ONLY: dict[str, str] = {
 # Test modules that assert differently by vendor, or whose check only SQLite lets happen.
 VENDOR_TESTS: list[str] = [
     "tests/activities/test_isolation.py",
-    "tests/activities/test_course_change_locks.py",  # the change helpers' FOR UPDATE OF is PostgreSQL's only
+    "tests/activities/test_course_change_locks.py",
+    "tests/activities/test_registration_for_id.py",  # the class's counts and the round trip: PostgreSQL's statement  # the change helpers' FOR UPDATE OF is PostgreSQL's only
     "tests/activities/test_waiting_list.py",  # the kept length (PostgreSQL triggers) or the counted queue
     "tests/api/test_token_cache.py",  # the token read and its stamp: one statement on PostgreSQL, two on SQLite
     "tests/consultation/test_portal.py",
