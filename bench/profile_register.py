@@ -23,6 +23,7 @@ import cProfile
 import io
 import os
 import pstats
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,9 @@ def main() -> int:
     # Under py-spy, cProfile's own cost would be sampled with the requests.
     parser.add_argument("--no-cprofile", action="store_true", help="send the requests without cProfile")
     # On a shared machine wall time measures the neighbours: profile this process's CPU time instead.
+    # Under `valgrind --tool=callgrind --instr-atstart=no`: instructions counted for the unprofiled half only,
+    # a figure that does not move with the machine's load (wall and CPU time do).
+    parser.add_argument("--callgrind", action="store_true", help="count instructions of the unprofiled half")
     parser.add_argument("--save", metavar="FILE", help="also write the profile for pstats or snakeviz")
     parser.add_argument("--wall", action="store_true", help="profile wall time, not this process's CPU time")
     args = parser.parse_args()
@@ -103,11 +107,15 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             backend = cursor.fetchone()[0]
+        if args.callgrind:
+            subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
         db_before, app_before = _backend_cpu(backend), time.process_time()
         half = args.requests // 2
         for i in range(half):
             request(args.path, course_id, i)
         app_cpu, db_cpu = time.process_time() - app_before, _backend_cpu(backend) - db_before
+        if args.callgrind:
+            subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
         print(
             f"{args.path}: {half} requests unprofiled, CPU per request: this process {app_cpu / half * 1000:.2f} ms,"
             f" its PostgreSQL backend {db_cpu / half * 1000:.2f} ms"

@@ -96,6 +96,9 @@ def _thread_producer(app):
     held = getattr(_producers, "held", None)
     if held is not None and held[0] == key:
         return held[1], False
+    if held is not None and held[0][0] != key[0]:
+        # Inherited through a fork: the parent's connection, not this process's to close.
+        _producers.held = None
     _drop_thread_producer()
     connection = app.connection_for_write()
     try:
