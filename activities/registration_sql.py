@@ -2,8 +2,11 @@
 
 `registration_create` runs it (activities/services.py); SQLite keeps the ORM path, with the same tests on
 both. One statement, in the caller's transaction or as its own (autocommit), does what the ORM path does in
-eight queries:
+eight queries (and the page's or the API's read of the class, `registration_create_for`):
 
+- reads the class as its snapshot sees it, every column, for a caller that has not read it
+  (`registration_create_for`), with the resident's calendar token; and refuses first, as `priority` does, a
+  registration before the class's opening for a resident without a pass whose days early have begun;
 - finds the resident's live registration (a double-click answers with it, nothing written);
 - locks the class row (FOR UPDATE: registrations of one class queue here, as the conditional UPDATE of the
   ORM path makes them) and refuses a class whose term has ended, whose meetings are all behind it, or that

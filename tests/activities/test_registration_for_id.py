@@ -151,3 +151,24 @@ def test_the_statement_reads_the_class_itself_on_postgresql(django_assert_num_qu
     with django_assert_num_queries(1):
         attempt = services.registration_create_for(course_id=course.pk, resident=resident)
     assert attempt.registration.status == "confirmed"
+
+
+def test_sent_as_text_behind_pgbouncer_the_statement_answers_the_same(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the lean path is PostgreSQL's")
+    settings.DATABASE_POOLER = "pgbouncer"  # community_college/prepared.py: no PREPARE, the statement's text
+    opens_at = timezone.now() + timedelta(days=1)
+    course = CourseFactory(capacity=1, title="二胡", registration_opens_at=opens_at)
+    holder, other = _resident(course), _resident(course)
+    PriorityPass.objects.create(holder=holder, course=course, days_early=2, reason="礼遇")
+    attempt = services.registration_create_for(course_id=course.pk, resident=holder, calendar_token=True)
+    assert (attempt.registration.status, attempt.course.title, attempt.course.confirmed_count) == (
+        "confirmed",
+        "二胡",
+        1,
+    )
+    assert attempt.course.my_calendar_token == holder.profile.calendar_token
+    assert (
+        services.registration_create_for(course_id=course.pk, resident=other).refusal.code
+        == "registration_not_open"
+    )
