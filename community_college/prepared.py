@@ -92,15 +92,35 @@ def instance(connection, model, values):
     """An instance of `model` from its concrete fields' values in order, as read from `connection`: the backend's
     conversions, then the fields' own, applied as a queryset applies them (SQLite hands back a datetime as
     naive text, which only its backend's converter makes an aware datetime)."""
-    fields = model._meta.concrete_fields
-    ops = connection.ops
-    converted = []
-    for f, value in zip(fields, values, strict=True):
-        col = f.cached_col
-        for convert in ops.get_db_converters(col) + col.get_db_converters(connection):
+    attnames, convertible = _shape(model, connection)
+    values = list(values)
+    if len(values) != len(attnames):
+        raise ValueError(f"{model.__name__}: {len(values)} values for {len(attnames)} fields")
+    for i, col in convertible:
+        value = values[i]
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
             value = convert(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+        values[i] = value
+    return model.from_db(connection.alias, attnames, values)
+
+
+_shapes: dict[tuple[type, str], tuple[list[str], tuple]] = {}
+
+
+def _shape(model, connection) -> tuple[list[str], tuple]:
+    # Per model and vendor, once: the attribute names, and the fields that have a conversion at all (on
+    # PostgreSQL few or none: asking every field for its converters on every row was most of the work).
+    key = (model, connection.vendor)
+    shape = _shapes.get(key)
+    if shape is None:
+        fields = model._meta.concrete_fields
+        convertible = tuple(
+            (i, f.cached_col)
+            for i, f in enumerate(fields)
+            if connection.ops.get_db_converters(f.cached_col) or f.cached_col.get_db_converters(connection)
+        )
+        shape = _shapes[key] = ([f.attname for f in fields], convertible)
+    return shape
 
 
 def columns(model, alias: str = "") -> str:
