@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -473,6 +474,7 @@ def priced_cluster_bound(
     cluster_pairs: int = 300,
     cluster_dtime: float = 0.2,
     seed: int = 0,
+    workers: int = 2,
 ) -> tuple[float, int, int]:
     """A bound never above the Lagrangian value at ``prices``, and below it where the classes' minimum
     sizes make the relaxation fractional: (weight, clusters, clusters proved optimal).
@@ -544,7 +546,8 @@ def priced_cluster_bound(
     terms += [laml[o] for o in sorted(boundary)]
     terms += [float(x) for x in rho[lag.rs_used]]
     scale = 10_000
-    proved = 0
+    models: list[cp_model.CpModel] = []
+    ceilings: list[float] = []  # per model, the cluster's share of the Lagrangian value
     for cluster in clusters:
         internal = sorted({o for i in cluster for o in pair_o[starts[i] : ends[i]]} - boundary)
         gains = []
@@ -588,15 +591,65 @@ def priced_cluster_bound(
             if len(group) > 1:
                 m.add_at_most_one(group)
         m.maximize(cp_model.LinearExpr.weighted_sum(lits, coefs))
+        models.append(m)
+        ceilings.append(lagr)
+    bounds, proved = _solve_clusters(
+        models, ceilings, scale, started + time_limit, dtime=cluster_dtime, seed=seed, workers=workers
+    )
+    terms += bounds
+    return math.fsum(terms) + 1e-9 * math.fsum(abs(x) for x in terms) + 1e-6, len(clusters), proved
+
+
+def _solve_clusters(
+    models: list[cp_model.CpModel],
+    ceilings: list[float],
+    scale: int,
+    deadline: float,
+    *,
+    dtime: float,
+    seed: int,
+    workers: int,
+) -> tuple[list[float], int]:
+    """Each cluster's bound (the smaller of CP-SAT's proven bound, divided by ``scale``, and its ceiling)
+    and how many were proved optimal, solving them until ``deadline`` (``time.perf_counter``).
+
+    The clusters are independent, so ``workers`` threads solve them side by side (CP-SAT lets go of the
+    GIL while it searches). The first round gives each ``dtime`` deterministic seconds; every later round
+    solves the clusters still unproved again with four times as much, widest gap (bound less the best
+    solution found) first, so the time left over goes where the bound can still fall. A cluster keeps the
+    smallest bound any of its solves proved.
+    """
+    bounds = list(ceilings)
+    found = [0.0] * len(models)
+    proved = [False] * len(models)
+
+    def run(k: int, limit: float) -> tuple[int, int, float, float] | None:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = 2
-        solver.parameters.max_deterministic_time = cluster_dtime
-        status = solver.solve(m)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            proved += status == cp_model.OPTIMAL
-            terms.append(min(lagr, max(0.0, solver.best_objective_bound / scale)))
-        else:
-            terms.append(lagr)
-    return math.fsum(terms) + 1e-9 * math.fsum(abs(x) for x in terms) + 1e-6, len(clusters), proved
+        solver.parameters.max_deterministic_time = limit
+        solver.parameters.max_time_in_seconds = left
+        status = solver.solve(models[k])
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return k, status, solver.best_objective_bound / scale, solver.objective_value / scale
+
+    pending = list(range(len(models)))
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        while pending and time.perf_counter() < deadline:
+            for result in pool.map(lambda k, limit=dtime: run(k, limit), pending):
+                if result is None:
+                    continue
+                k, status, bound, value = result
+                bounds[k] = min(bounds[k], max(0.0, bound))
+                found[k] = max(found[k], value)
+                proved[k] = proved[k] or status == cp_model.OPTIMAL
+            pending = sorted(
+                (k for k in pending if not proved[k]), key=lambda k: (found[k] - bounds[k], k)
+            )
+            dtime *= 4
+    return bounds, sum(proved)
