@@ -19,7 +19,9 @@ multiplies a non-negative slack, so its weight is at most
 
 and the per-position maximum is exact (sort the orders by reduced weight; try every size between the
 minimum and the cap). This is weak duality and holds for *any* non-negative prices, so the prices can
-come from a heuristic: a deflected subgradient method with Polyak steps, run in numpy. Every evaluated
+come from a heuristic: a deflected, projected subgradient method with Polyak steps, run in numpy (the
+linear relaxation solved by PDLP, OR-Tools' first-order LP solver, gave no better prices for the time:
+on the district, 9,476 after 120 CPU seconds where the subgradient reaches 9,480 in 33). Every evaluated
 L is a valid bound; at the best prices found, L is recomputed with exactly rounded long sums plus a
 margin far above the floating-point rounding left, and that value is reported.
 
@@ -38,7 +40,9 @@ venue slots and teachers but solves the orders' side as integer programs: each c
 are cut into clusters of nearby venues, orders within one cluster keep their weight and the rule that
 they join one class, orders reaching several clusters keep their price (see the function). Each
 cluster counts at the smaller of CP-SAT's proven bound and its share of L, so the cluster bound is
-never above L at the same prices; measured on the benchmark's 2,500-order instance it is 0.5% below.
+never above L at the same prices. The clusters are solved on two threads; while every cluster proves
+with time left, the categories are cut again into clusters three times bigger (fewer orders on their
+boundaries), and each category counts at the smallest total any of its partitions proved.
 """
 
 from __future__ import annotations
@@ -51,9 +55,6 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
-from ortools.math_opt import callback_pb2, model_parameters_pb2, model_pb2, parameters_pb2
-from ortools.math_opt.core.python import solver as core_solver
-from ortools.math_opt.python import init_arguments
 from ortools.sat.python import cp_model
 
 from .index import Index
@@ -237,11 +238,11 @@ class Lagrangian:
         """Lower L by a deflected subgradient method with Polyak steps towards ``target`` (a weight some
         solution reaches); returns the smallest L seen, which is a valid bound, and the iterations.
 
-        The prices start at ``start`` when given (e.g. from ``neighbourhood_prices``), else at lambda = w
-        (L is then the trivial bound); the best prices seen are kept in ``best_prices``. The step factor ``theta`` halves
-        after ``patience`` iterations without a new best; the search ends when it is tiny, when L meets
-        the target (then the target is optimal), or on the limits. The value returned is recomputed
-        by ``careful_value`` at the best prices.
+        The prices start at ``start`` when given, else at lambda = w (L is then the trivial bound); the
+        best prices seen are kept in ``best_prices``. The step factor ``theta`` halves after ``patience``
+        iterations without a new best among the iterates after the start; the search ends when it is
+        tiny, when L meets the target (then the target is optimal), or on the limits. The value returned
+        is recomputed by ``careful_value`` at the best prices.
         """
         if self.n_positions == 0:
             return 0.0, 0
@@ -329,129 +330,6 @@ class Lagrangian:
         terms.extend(x * cap for x, cap in zip(sig, self.t_cap.tolist(), strict=True))
         terms.extend(x for x, used in zip(rho, self.rs_used.tolist(), strict=True) if used)
         return math.fsum(terms) + 1e-9 * (math.fsum(abs(x) for x in terms) + slack) + 1e-6
-
-
-def lp_prices(
-    lag: Lagrangian, *, seconds: float, threads: int = 2, iterations: int = 0
-) -> tuple[np.ndarray, ...] | None:
-    """Prices from the linear relaxation that the Lagrangian bound equals, solved approximately by PDLP
-    (OR-Tools' first-order LP solver) within ``seconds``: the duals of the coupling rules, clipped at
-    zero; None when PDLP returns no dual solution.
-
-    The linear program holds, per order-position pair, x <= y (the order joins only an open class);
-    per position, ``min_size`` y <= sum x <= cap y and one teacher's z per open class; and the rules the
-    Lagrangian prices, whose duals are the prices. An approximate answer is enough: the value reported is
-    the Lagrangian's at these prices (``careful_value``), a bound at any non-negative prices. Measured on
-    the district (10,000 orders, 273,000 to 393,000 pairs), HiGHS's simplex found no solution in 300 s;
-    PDLP's duals after 80 to 120 CPU seconds gave L = 9,476 on ``spread`` (the subgradient: 9,552)
-    and 9,371 on ``clustered`` (the subgradient never left the trivial bound, 9,452).
-    """
-    n, n_pairs, n_tp = lag.n_positions, len(lag.pair_o), len(lag.tp_t)
-    if n == 0:
-        return None
-    x_var = np.arange(n_pairs)
-    y_var = n_pairs + np.arange(n)
-    z_var = n_pairs + n + np.arange(n_tp)
-    n_vars = n_pairs + n + n_tp
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    coefs: list[np.ndarray] = []
-    lower: list[np.ndarray] = []
-    upper: list[np.ndarray] = []
-    priced: list[tuple[int, np.ndarray, int]] = []  # per price: first row, constraints used, length
-    first_row = 0
-
-    def add_rows(row: np.ndarray, col: np.ndarray, coef: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-        nonlocal first_row
-        rows.append(first_row + row)
-        cols.append(col)
-        coefs.append(coef)
-        lower.append(lo)
-        upper.append(hi)
-        first_row += len(lo)
-
-    def price_rows(key: np.ndarray, var: np.ndarray, size: int, cap: np.ndarray | None) -> None:
-        used = np.flatnonzero(np.bincount(key, minlength=size) > 0)
-        number = np.zeros(size, dtype=np.int64)
-        number[used] = np.arange(len(used))
-        priced.append((first_row, used, size))
-        hi = cap[used] if cap is not None else np.ones(len(used))
-        add_rows(number[key], var, np.ones(len(var)), np.full(len(used), -np.inf), hi)
-
-    price_rows(lag.pair_o, x_var, len(lag.o_used), None)
-    price_rows(lag.p_vs, y_var, len(lag.vs_used), None)
-    price_rows(lag.tp_ts, z_var, len(lag.ts_used), None)
-    price_rows(lag.tp_t, z_var, len(lag.t_used), lag.t_cap)
-    rs = lag.rs_used[lag.pair_rs]
-    price_rows(lag.pair_rs[rs], x_var[rs], len(lag.rs_used), None)
-    ones, pos = np.ones(n_pairs), np.arange(n)
-    add_rows(
-        np.concatenate([x_var, x_var]),
-        np.concatenate([x_var, y_var[lag.pair_pos]]),
-        np.concatenate([ones, -ones]),
-        np.full(n_pairs, -np.inf),
-        np.zeros(n_pairs),
-    )
-    for size, lo, hi in ((lag.p_cap, -np.inf, 0.0), (lag.p_min, 0.0, np.inf)):
-        add_rows(
-            np.concatenate([lag.pair_pos, pos]),
-            np.concatenate([x_var, y_var]),
-            np.concatenate([ones, -size.astype(np.float64)]),
-            np.full(n, lo),
-            np.full(n, hi),
-        )
-    add_rows(
-        np.concatenate([lag.tp_pos, pos]),
-        np.concatenate([z_var, y_var]),
-        np.concatenate([np.ones(n_tp), -np.ones(n)]),
-        np.zeros(n),
-        np.zeros(n),
-    )
-    row, col, coef = np.concatenate(rows), np.concatenate(cols), np.concatenate(coefs)
-    order = np.lexsort((col, row))
-    model = model_pb2.ModelProto()
-    model.variables.ids.extend(range(n_vars))
-    model.variables.lower_bounds.extend(np.zeros(n_vars).tolist())
-    model.variables.upper_bounds.extend(np.ones(n_vars).tolist())
-    model.variables.integers.extend([False] * n_vars)
-    model.objective.maximize = True
-    model.objective.linear_coefficients.ids.extend(range(n_pairs))
-    model.objective.linear_coefficients.values.extend(lag.pair_w.tolist())
-    model.linear_constraints.ids.extend(range(first_row))
-    model.linear_constraints.lower_bounds.extend(np.concatenate(lower).tolist())
-    model.linear_constraints.upper_bounds.extend(np.concatenate(upper).tolist())
-    model.linear_constraint_matrix.row_ids.extend(row[order].tolist())
-    model.linear_constraint_matrix.column_ids.extend(col[order].tolist())
-    model.linear_constraint_matrix.coefficients.extend(coef[order].tolist())
-    params = parameters_pb2.SolveParametersProto()
-    params.time_limit.FromNanoseconds(int(max(0.0, seconds) * 1e9))
-    params.threads = max(1, threads)
-    if iterations:
-        params.iteration_limit = iterations
-    result = core_solver.solve(
-        model,
-        parameters_pb2.SOLVER_TYPE_PDLP,
-        init_arguments.StreamableSolverInitArguments().to_proto(),
-        params,
-        model_parameters_pb2.ModelSolveParametersProto(),
-        None,
-        callback_pb2.CallbackRegistrationProto(),
-        None,
-        None,
-    )
-    duals = next((s.dual_solution.dual_values for s in result.solutions if s.HasField("dual_solution")), None)
-    lp_prices.iterations = result.solve_stats.first_order_iterations  # type: ignore[attr-defined]
-    if duals is None:
-        return None
-    values = np.zeros(first_row)
-    values[np.array(duals.ids, dtype=np.int64)] = np.array(duals.values)
-    prices = []
-    for first, used, size in priced:
-        price = np.zeros(size)
-        # A maximisation's duals of <= rules are non-negative; PDLP's approximate ones may dip below.
-        price[used] = np.maximum(0.0, values[first : first + len(used)])
-        prices.append(price)
-    return tuple(prices)
 
 
 def _five(prices: tuple[np.ndarray, ...], n_rs: int) -> tuple[np.ndarray, ...]:
