@@ -428,9 +428,10 @@ def upper_bound(
     index: Index | None = None,
 ) -> Bound:
     """An upper bound on the total weight any feasible solution can assign: the smallest of the
-    Lagrangian bound (given up to 60% of the time, 55% at district scale), the cluster bound at the
-    best prices found (the time left above 40,000 order-position pairs, 40% of it below) and, below
-    40,000 pairs, the component bound (the rest).
+    Lagrangian bound (given up to 60% of the time, 55% at district scale; it often converges sooner), the
+    cluster bound at the best prices found (the time left above 40,000 order-position pairs, 40% of it
+    below; on two threads) and, below 40,000 pairs, the component bound (the rest). ``time_limit`` is
+    wall time: the subgradient uses one core, the clusters two.
 
     ``target`` is a weight some solution reaches (it steers the subgradient steps, not the validity);
     without one, the greedy's weight is used.
@@ -507,6 +508,17 @@ def priced_cluster_bound(
     solution, so split, is feasible in every cluster, so the constant prices plus the boundary orders'
     lambda plus the clusters' optima bound its weight. Per cluster, the smaller of CP-SAT's proven bound
     and the cluster's share of the Lagrangian value (itself a bound of the cluster's problem) counts.
+
+    The bound splits by category (the constant prices aside, each category's classes are bounded by its
+    own boundary orders' lambda and clusters), and any partition of a category's venues bounds that
+    category, so each category counts at the smallest total of the partitions tried. When every cluster
+    of a partition proves within three rounds (``_solve_clusters``), the categories are cut again into
+    clusters three times bigger; a partition whose clusters do not all prove gets the time left. The
+    clusters (weight, clusters) returned are those of the last partition. Measured on the district at
+    the subgradient's prices (60 CPU seconds for the whole bound), the 300-pair clusters of ``spread``
+    all proved in 12 CPU seconds and the grown ones took the cluster bound from 9,411 to 9,399; with
+    the Lagrangian's prices from PDLP, 1,000-pair clusters gave 9,387, 300-pair ones 9,409 and 3,000-pair
+    ones, 69 of 100 proved in 60 s, 9,399.
     """
     started = time.perf_counter()
     lam, mu, pi, sig, _ = (np.asarray(x, dtype=np.float64) for x in _five(prices, len(lag.rs_used)))
