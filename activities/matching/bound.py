@@ -514,7 +514,7 @@ def priced_cluster_bound(
     category, so each category counts at the smallest total of the partitions tried. When every cluster
     of a partition proves within three rounds (``_solve_clusters``), the categories are cut again into
     clusters three times bigger; a partition whose clusters do not all prove gets the time left. The
-    clusters (weight, clusters) returned are those of the last partition. Measured on the district at
+    counts returned (clusters, clusters proved) are the last partition's. Measured on the district at
     the subgradient's prices (60 CPU seconds for the whole bound), the 300-pair clusters of ``spread``
     all proved in 12 CPU seconds and the grown ones took the cluster bound from 9,411 to 9,399; with
     the Lagrangian's prices from PDLP, 1,000-pair clusters gave 9,387, 300-pair ones 9,409 and 3,000-pair
