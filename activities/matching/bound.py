@@ -264,14 +264,13 @@ class Lagrangian:
             iterations += 1
             if value < best - 1e-9:
                 best, best_prices = value, prices
-            if iterations == 1:
-                pass
-            elif value < walk_best - 1e-9:
-                walk_best, stale = value, 0
-            else:
-                stale += 1
-                if stale >= patience:
-                    theta, stale = theta / 2, 0
+            if iterations > 1:
+                if value < walk_best - 1e-9:
+                    walk_best, stale = value, 0
+                else:
+                    stale += 1
+                    if stale >= patience:
+                        theta, stale = theta / 2, 0
             if not any(g.any() for g in grad):
                 break  # a zero subgradient: these prices minimise L
             if previous is not None:
