@@ -124,13 +124,19 @@ def test_teacher_reach_matches_the_spec_on_a_random_city():
     assert any(expected) and not all(len(row) == len(inst.venues) for row in expected)
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_cluster_bound_between_the_optimum_and_the_lagrangian_at_the_same_prices(shape):
-    inst = reshape(generate(200, 16, 14, seed=6), shape, 6)
+def priced_instance(shape: str, seed: int) -> tuple[float, Index, Lagrangian]:
+    """A small instance's exact optimum, index and Lagrangian with the subgradient's prices."""
+    inst = reshape(generate(200, 16, 14, seed=seed), shape, seed)
     best = exact_optimum(inst)
     ix = Index(inst)
     lag = Lagrangian(ix, ix.positions())
     lag.minimise(best, seconds=2.0)
+    return best, ix, lag
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_cluster_bound_between_the_optimum_and_the_lagrangian_at_the_same_prices(shape):
+    best, ix, lag = priced_instance(shape, 6)
     rng = np.random.default_rng(6)
     random_prices = (
         rng.random(ix.n_orders) * 2,
@@ -161,6 +167,36 @@ def test_cluster_bound_sees_what_minimum_sizes_cost():
         value, _, _ = priced_cluster_bound(lag, ix, lag.best_prices, time_limit=30.0)
         below.append(value < lag.careful_value(lag.best_prices) - 1e-3)
     assert any(below)
+
+
+@pytest.mark.parametrize("shape", ["spread", "clustered"])
+def test_cluster_bound_without_time_is_the_lagrangian_and_with_time_grows_its_clusters(shape):
+    best, ix, lag = priced_instance(shape, 7)
+    lagrangian = lag.careful_value(lag.best_prices)
+    # No time: the first partition still counts, each cluster at its share of L.
+    value, clusters, proved = priced_cluster_bound(lag, ix, lag.best_prices, time_limit=0.0, cluster_pairs=10)
+    assert proved == 0 and clusters > 0
+    assert best - 1e-9 <= value <= lagrangian + 1e-9
+    assert value == pytest.approx(lagrangian, abs=1e-3)
+    # With time, tiny clusters all prove and are grown until a category is one cluster; each cluster
+    # counts at most its share of L, so the bound stays at or below L.
+    grown, clusters, proved = priced_cluster_bound(
+        lag, ix, lag.best_prices, time_limit=30.0, cluster_pairs=10
+    )
+    assert proved <= clusters <= len({c for c, _, _ in lag.kept})
+    assert best - 1e-9 <= grown <= value + 1e-9
+
+
+def test_cluster_bound_same_on_one_thread_or_two():
+    # Each cluster's solve is bounded by deterministic work, so with time to spare the threads change
+    # nothing but the clock.
+    inst = reshape(generate(200, 16, 14, seed=8), "narrow_hours", 8)
+    ix = Index(inst)
+    lag = Lagrangian(ix, ix.positions())
+    lag.minimise(0.0, seconds=2.0)
+    one = priced_cluster_bound(lag, ix, lag.best_prices, time_limit=60.0, cluster_pairs=30, workers=1)
+    two = priced_cluster_bound(lag, ix, lag.best_prices, time_limit=60.0, cluster_pairs=30, workers=2)
+    assert one == two
 
 
 @pytest.mark.parametrize(
