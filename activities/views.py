@@ -167,7 +167,7 @@ def _status_context(request: HttpRequest, course: Course, *, notice: str = "", e
     state = registration_state(course=course, user=request.user, **known)
     calendar_url = ""
     if state.status == RegistrationStatus.CONFIRMED:
-        # Read with the class where the view could (`course_to_register`), else from the profile.
+        # Read with the class where the view could (`registration_create_for`), else from the profile.
         token = getattr(course, "my_calendar_token", None)
         if token is None:
             profile = getattr(request.user, "profile", None)
