@@ -151,6 +151,13 @@ def main() -> int:
     finally:
         connection.close()
         booking._teardown(fx)
+        from django.conf import settings
+
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            # The notice tasks the run queued: no worker is meant to deliver them (as bench/booking.py).
+            from community_college.celery import app
+
+            app.control.purge()
     return 0
 
 
