@@ -98,6 +98,11 @@ _FORK_MIN_ORDERS = 1_000
 # Regions in flight at once keep this far apart (km between their venues).
 _APART_KM = 6.0
 _KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0
+# How regions grow once the sweeps at their size find nothing, and how far.
+_GROWTH = 1.5
+_GROWTH_MAX = 3.4
+# A sweep that places at most this share more weight finds (almost) nothing at its regions' size.
+_STALE_SHARE = 0.001
 
 
 @dataclass
@@ -439,6 +444,8 @@ class RegionSearch:
         self.proven: dict[tuple[str, Region], tuple[int, ...]] = {}
         self.version = [0] * self.ix.n_venues
         self.region_dtime = region_dtime
+        # Regions (and their time) grow by this factor once sweeps at the current size find nothing.
+        self.growth = 1.0
         self.log = log
         self.stats = SolverStats()
         # What each applied proposal changed (None: nothing), in the order applied; the solvers replay it.
@@ -548,7 +555,7 @@ class RegionSearch:
         for v in sorted(nearby, key=lambda u: (self._planar(seed_venue, u), u)):
             venues.append(v)
             pairs += self._pairs(c, v, slots)
-            if pairs >= target or len(venues) >= 30:
+            if pairs >= target or len(venues) >= 30 * self.growth:
                 break
         return Region(c, tuple(venues), slots)
 
@@ -599,10 +606,12 @@ class RegionSearch:
 
         Weight sweeps seed regions where unplaced orders could meet, most first, and cross-category
         sweeps (unless disabled) seed them at the venues where most could meet, taking turns with
-        them; once neither finds anything (every region proved optimal), walking sweeps visit every
-        category and venue with classes to shorten walks and merge classes.
+        them. Once a sweep of each kind places almost no more weight (``_STALE_SHARE``), the regions
+        grow (``_GROWTH``, up to ``_GROWTH_MAX`` times their first size, with as much more time each);
+        once neither finds anything at the largest size (every region proved optimal), walking sweeps
+        visit every category and venue with classes to shorten walks and merge classes.
 
-        Up to ``window`` regions are in flight at once, on venues disjoint from each other's: each is
+        Up to ``window`` regions are in flight at once, far apart (see ``_apart``): each is
         solved against the state as it was when it was chosen, and the proposals are applied in the
         order the regions were chosen (see ``apply``). Every choice (of a region, of its time limit, of
         stopping) is made right after a proposal is applied, from the state and the work counted so
@@ -617,6 +626,8 @@ class RegionSearch:
         sweep = 0
         # Modes whose last sweep improved nothing and proved every region it solved optimal.
         settled: set[str] = set()
+        # Modes whose last sweep placed (almost) no more weight, optimal or not.
+        stale: set[str] = set()
         while True:
             if mode == "weight":
                 seeds = [(c, v) for _, c, v in sorted(self.potential(), key=lambda e: (-e[0], e[1], e[2]))]
@@ -625,6 +636,7 @@ class RegionSearch:
             else:
                 seeds = sorted({(k.c, k.v) for k in self.state.classes.values()})
                 self.rng.shuffle(seeds)
+            weight_before = self.state.weight()
             improved_in_sweep, all_optimal, stopped = self._sweep(
                 mode, sweep, seeds, work_budget, deadline, solvers
             )
@@ -635,7 +647,8 @@ class RegionSearch:
             sweep += 1
             if self.log:
                 self.log(
-                    f"{mode} sweep {stats.sweeps}: {stats.regions} regions, {stats.improved} improved, "
+                    f"{mode} sweep {stats.sweeps} (regions x{self.growth:.2f}): {stats.regions} regions, "
+                    f"{stats.improved} improved, {stats.optimal} optimal, "
                     f"weight {self.state.weight():.1f}, walk {self.state.walk_km():.1f} km, work {stats.work:.1f}"
                 )
             if mode == "walk":
@@ -647,9 +660,23 @@ class RegionSearch:
                 settled.add(mode)
             else:
                 settled.discard(mode)
+            if self.state.weight() - weight_before <= _STALE_SHARE * weight_before:
+                stale.add(mode)
+            else:
+                stale.discard(mode)
+            modes = {"weight", "cross"} if self.cross else {"weight"}
+            if stale >= modes and self.growth < _GROWTH_MAX:
+                # Neither kind of region finds anything at this size: larger ones may (a class that
+                # needs a teacher or a venue slot from beyond the region's edge), with more time each.
+                self.growth = min(_GROWTH_MAX, self.growth * _GROWTH)
+                settled.clear()
+                stale.clear()
+                mode = "cross" if self.cross else "weight"
+                continue
             # Weight sweeps and cross-category sweeps take turns until neither finds anything.
-            if settled >= ({"weight", "cross"} if self.cross else {"weight"}):
+            if settled >= modes:
                 mode = "walk"
+                self.growth = 1.0
             elif self.cross:
                 mode = "cross" if mode == "weight" else "weight"
 
@@ -684,7 +711,8 @@ class RegionSearch:
                 if (c, seed_venue) in covered:
                     continue
                 scale = 1.0 if sweep == 0 else self.rng.uniform(0.6, 1.5)
-                region = self.region_from(c, seed_venue, int(self.region_size * scale), vary=sweep > 0)
+                target = int(self.region_size * scale * self.growth)
+                region = self.region_from(c, seed_venue, target, vary=sweep > 0)
                 covered.update((c, v) for v in region.venues)
                 if self._apart(region.venues, busy):
                     return region
@@ -710,7 +738,7 @@ class RegionSearch:
                 if self.proven.get((mode, region)) == version:
                     # Proved optimal before and nothing at its venues changed since.
                     continue
-                budget = min(self.region_dtime, remaining)
+                budget = min(self.region_dtime * self.growth, remaining)
                 j = stats.regions
                 stats.regions += 1
                 flight[j] = (region, version, _DTIME_COST * budget)
