@@ -33,8 +33,14 @@ against the state as it was when it was chosen, and the proposals are applied in
 were chosen, each checked again against the state after the earlier ones: a teacher's slot or last
 session, an order or a resident's slot may have been taken meanwhile, and a class that no longer fits
 is dropped (the rest kept if it still improves on the region). On the district's spread shape at the
-46-unit budget of one process, regions three at a time placed 8,862 against 8,885.5 one at a time:
-what a stale view costs is small beside what the second core adds.
+46-unit budget of one process, regions three at a time placed 8,869 against 8,885.5 one at a time (8,788
+with regions in flight merely disjoint, 8,832.5 at 2.5 km, 8,781.5 at 10 km, where too few regions
+qualify): what a stale view costs is small beside what the second core adds. With two processes the
+default budget doubles (93 units at 60 s); measured at it: spread 9,022.5, scarce skill 7,822 (46 units,
+one at a time: 8,885.5 and 7,753), in about 80 CPU seconds each, some 40 s of a quiet machine's clock.
+Two regions in flight instead of three placed about as much (spread 9,017.5, narrow hours 7,761 against
+7,726) but, simulated from each region's CPU time, kept the two cores busy 67-73% of the time against
+76-84%, which would have run the slowest shape past the deadline.
 
 Determinism: every CP-SAT call has a fixed seed, a fixed worker count (one by default; with more,
 the interleaved search, which CP-SAT documents as deterministic but which measured 5-10 times slower on
@@ -83,7 +89,8 @@ Position = tuple[int, int, int]
 # cost per variable is set high enough that the shape with the largest models (narrow hours) ends its
 # budget in 40 CPU seconds (49 at 2.5e-5), well before the search's deadline at 54 s of a 60 s limit,
 # since on a quiet machine the wall clock runs a little ahead of the CPU time. The budget still counts
-# work, not seconds, so a seed alone decides the result.
+# work, not seconds, so a seed alone decides the result. Each process solving regions has such a budget
+# (two: about 93 units at 60 s, some 80 CPU seconds, see ``solve``).
 _DTIME_COST = 1.8  # per unit of CP-SAT deterministic time
 _BUILD_COST = 4e-5  # per variable
 _CALL_COST = 0.01  # per CP-SAT call
@@ -607,7 +614,10 @@ class RegionSearch:
         Weight sweeps seed regions where unplaced orders could meet, most first, and cross-category
         sweeps (unless disabled) seed them at the venues where most could meet, taking turns with
         them. Once a sweep of each kind places almost no more weight (``_STALE_SHARE``), the regions
-        grow (``_GROWTH``, up to ``_GROWTH_MAX`` times their first size, with as much more time each);
+        grow (``_GROWTH``, up to ``_GROWTH_MAX`` times their first size, with as much more time each):
+        measured at the two-process budget, clustered demand, whose regions all but converge within
+        46 units, placed 9,017 against 9,006.5 growing only after a sweep of each kind placed nothing
+        (8,970.5 at 46 units), narrow hours 7,740 against 7,726 without growing;
         once neither finds anything at the largest size (every region proved optimal), walking sweeps
         visit every category and venue with classes to shorten walks and merge classes.
 
