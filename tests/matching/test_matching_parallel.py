@@ -104,7 +104,10 @@ def test_a_proposal_that_lost_an_order_keeps_its_class_without_it():
     second, second_conflict = search.apply(Region(0, (1,), None), _proposal(ix, 1, B, 1, {2, 3, 4}))
     assert (first is not None, first_conflict) == (True, False)
     assert (second is not None, second_conflict) == (True, True)
-    assert sorted((k.v, sorted(k.orders)) for k in search.state.classes.values()) == [(0, [0, 1, 2]), (1, [3, 4])]
+    assert sorted((k.v, sorted(k.orders)) for k in search.state.classes.values()) == [
+        (0, [0, 1, 2]),
+        (1, [3, 4]),
+    ]
 
 
 def test_a_proposal_whose_teacher_has_no_session_left_is_dropped():
