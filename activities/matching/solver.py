@@ -37,7 +37,10 @@ is dropped (the rest kept if it still improves on the region). On the district's
 with regions in flight merely disjoint, 8,832.5 at 2.5 km, 8,781.5 at 10 km, where too few regions
 qualify): what a stale view costs is small beside what the second core adds. With two processes the
 default budget doubles (93 units at 60 s); measured at it: spread 9,022.5, scarce skill 7,822 (46 units,
-one at a time: 8,885.5 and 7,753), in about 80 CPU seconds each, some 40 s of a quiet machine's clock.
+one at a time: 8,885.5 and 7,753), in 65-80 CPU seconds each; narrow hours, the most CPU, ended its
+budget 48 s into a 60 s run on a nearly quiet machine (load 1.6). Clustered demand keeps the cores the
+least busy (regions in flight must be far apart, and most of its demand sits in four communities): at
+load 3 its deadline came first, at 90 of its 93 units.
 Two regions in flight instead of three placed about as much (spread 9,017.5, narrow hours 7,761 against
 7,726) but, simulated from each region's CPU time, kept the two cores busy 67-73% of the time against
 76-84%, which would have run the slowest shape past the deadline.
