@@ -16,10 +16,12 @@ without them, never a second class for the same orders. Districts of a city buil
 on the same teacher (one whose travel range crosses their border): the gather stored second meets the
 database's guard (one proposed class per teacher and slot) and runs its own district again, in its task.
 
-Same result: a part is solved exactly as `match_run` would solve it alone, so the fan-out's proposal is
-the in-process `solve_parts` of the same instance and seed, whatever the number of workers. Against one
-solve of the whole instance it is equal when the solver reaches each part's optimum (what the tests check on
-small instances); on large ones each part gets its own search budget instead of a share of one.
+Same result: a part is solved as `match_run` would solve it alone, in one process (the solver's regions
+side by side in worker processes give the same answer for the same work budget, but its default budget
+counts the processes, and the Celery workers are the parallelism here), so the fan-out's proposal is the
+in-process `solve_parts` of the same instance and seed, whatever the number of workers. Against one solve of
+the whole instance it is equal when the solver reaches each part's optimum (what the tests check on small
+instances); on large ones each part gets its own search budget instead of a share of one.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ def solve_parts(parts: list[dict], *, seed: int, time_limit: float) -> list[dict
     out = []
     for data in parts:
         started = clock.perf_counter()
-        solution = solve(spec.Instance.from_dict(data), time_limit=time_limit, seed=seed)
+        # One process per part: the workers already solve parts side by side (and a prefork worker's
+        # process may not start children); the same here and in `solve_split`, so both give one answer.
+        solution = solve(spec.Instance.from_dict(data), time_limit=time_limit, seed=seed, processes=1)
         out.append({**solution.to_dict(), "seconds": clock.perf_counter() - started})
     return out
 
