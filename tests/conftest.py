@@ -111,6 +111,29 @@ def _live_server_answers_at_once():
     QuietWSGIRequestHandler.disable_nagle_algorithm = previous
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_use_migrations, django_db_keepdb
+):
+    """pytest-django's, but where CI names a database its migrations already made (TEST_DATABASE_TEMPLATE,
+    tests/db_template.py) the test database is a copy of it instead of running the migrations again."""
+    from tests import db_template
+
+    if not db_template.applies(keepdb=django_db_keepdb, migrations=django_db_use_migrations):
+        request.getfixturevalue("django_db_setup")  # pytest-django's own, which this one overrides
+        yield
+        return
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    request.getfixturevalue("django_db_modify_db_settings")  # the worker's suffix on the test database's name
+    _aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with django_db_blocker.unblock():
+        old_name = db_template.clone(serialized_aliases=serialized_aliases)
+    yield
+    with django_db_blocker.unblock():
+        db_template.destroy(old_name, verbosity=request.config.option.verbose)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _quick_flush_on_postgres(django_db_setup, django_db_blocker):
     """On PostgreSQL a transactional test's flush deletes the rows left instead of truncating all ~120
