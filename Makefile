@@ -13,7 +13,7 @@ TEST_WORKERS ?= auto
 TEST_ARGS ?=
 PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') DJANGO_ALLOWED_HOSTS=college.example.org
 
-.PHONY: install run test lint ci migrations-check deploy-check messages compilemessages worker beat clean mutation
+.PHONY: install lock run test lint ci migrations-check deploy-check messages compilemessages worker beat clean mutation
 
 # uv installs the same versions as pip (same resolution, from PyPI) in ~10 s where pip takes ~55 s, bytecode
 # aside (below). It is itself a wheel on PyPI, pinned and put into the venv, so a fresh machine still needs
@@ -25,18 +25,38 @@ PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom 
 # bytecode of what they import, leaves it out (`make install INSTALL_BYTECODE=`, .ci/run).
 UV_VERSION ?= 0.13.8
 INSTALL_BYTECODE ?= --compile-bytecode
+# Every version the install takes is pinned in LOCK (`make lock` writes it from pyproject.toml, for every
+# platform), so a machine that has installed once has every wheel in uv's cache: the install then reads
+# nothing from PyPI (--offline), where each install used to ask PyPI for every package's index page (one CI
+# run waited 56 s on it). A cache that lacks a wheel (a fresh machine, a changed lock) fails the offline
+# attempt at once, and the install goes to the registry. The uv wheel itself is kept in UV_WHEELS for the same
+# reason (pip keeps no cache here); where that folder cannot be written, pip takes uv from PyPI as before.
+LOCK := requirements-dev.lock
+UV_WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/community-college/wheels
+PIP := $(PY) -m pip --quiet --disable-pip-version-check
+UV_INSTALL = $(VENV)/bin/uv pip install --quiet $(INSTALL_BYTECODE) --python $(PY) -r $(LOCK) -e '.[dev]'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (Python 3.11 or newer)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	if $(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)' \
-		&& $(VENV)/bin/uv pip install --quiet $(INSTALL_BYTECODE) --python $(PY) -e '.[dev]'; then :; else \
+	if { $(PIP) install --no-index --find-links '$(UV_WHEELS)' 'uv==$(UV_VERSION)' 2>/dev/null \
+		|| { $(PIP) download --no-deps --dest '$(UV_WHEELS)' 'uv==$(UV_VERSION)' \
+			&& $(PIP) install --no-index --find-links '$(UV_WHEELS)' 'uv==$(UV_VERSION)'; } \
+		|| $(PIP) install 'uv==$(UV_VERSION)'; } \
+		&& { $(UV_INSTALL) --offline 2>/dev/null || { echo "uv's cache lacks a pinned wheel: from PyPI"; $(UV_INSTALL); }; }; \
+	then :; else \
 		echo "uv could not install; installing with pip"; \
-		$(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e '.[dev]'; \
+		$(PIP) install --upgrade pip && $(PIP) install -r $(LOCK) -e '.[dev]'; \
 	fi
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-pins LOCK after a change to pyproject.toml's dependencies, keeping the versions it already has where they
+# still fit; `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release.
+LOCK_ARGS ?=
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --quiet $(LOCK_ARGS) -o $(LOCK)
 
 run: install
 	$(PY) manage.py migrate --noinput

@@ -111,6 +111,46 @@ def _live_server_answers_at_once():
     QuietWSGIRequestHandler.disable_nagle_algorithm = previous
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_use_migrations, django_db_keepdb
+):
+    """pytest-django's, but the migrations run once (tests/db_template.py): on PostgreSQL where CI names a
+    database they already made (TEST_DATABASE_TEMPLATE) the test database is a copy of it; on SQLite the
+    pytest-xdist workers after the first load a copy of the first one's."""
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    from tests import db_template
+
+    flags = {"keepdb": django_db_keepdb, "migrations": django_db_use_migrations}
+    request.getfixturevalue("django_db_modify_db_settings")  # the worker's suffix on the test database's name
+    _aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    if db_template.applies(**flags):
+        with django_db_blocker.unblock():
+            old_name = db_template.clone(serialized_aliases=serialized_aliases)
+    elif db_template.shares_sqlite(request.config, **flags):
+        with db_template.sqlite_copy(request.config) as copy:
+            first = not copy.exists()
+            if first:
+                request.getfixturevalue("django_db_setup")  # pytest-django's own, which this one overrides
+                with django_db_blocker.unblock():
+                    db_template.sqlite_write(copy)
+            else:
+                with django_db_blocker.unblock():
+                    old_name = db_template.sqlite_load(copy, serialized_aliases=serialized_aliases)
+        if first:
+            yield
+            db_template.sqlite_forget(copy)
+            return
+    else:
+        request.getfixturevalue("django_db_setup")
+        yield
+        return
+    yield
+    with django_db_blocker.unblock():
+        db_template.destroy(old_name, verbosity=request.config.option.verbose)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _quick_flush_on_postgres(django_db_setup, django_db_blocker):
     """On PostgreSQL a transactional test's flush deletes the rows left instead of truncating all ~120
