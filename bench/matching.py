@@ -27,6 +27,7 @@ import os
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -114,7 +115,8 @@ def run(
     print(
         f"solver vs greedy: {100 * (s_w - g_w) / g_w if g_w else 0.0:+.1f}% assigned weight; "
         f"{stats.regions} regions solved ({stats.improved} improved, {stats.optimal} proved optimal), "
-        f"{stats.sweeps} sweeps, stopped by {stats.stopped_by} after {stats.work:.1f} units of work; "
+        f"{stats.sweeps} sweeps, stopped by {stats.stopped_by} after {stats.work:.1f} units of work "
+        f"({stats.processes} processes, {stats.window} regions at once, {stats.conflicts} conflicts); "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     summary = {
@@ -199,11 +201,13 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown shapes {', '.join(unknown)}; choose from {', '.join(SHAPES)} or all")
     # Each size runs in a fresh process: measured here, the district solve ran markedly slower after the
-    # smaller sizes had run in the same process, and then the clock, not the work budget, ended it.
+    # smaller sizes had run in the same process, and then the clock, not the work budget, ended it. Not a
+    # multiprocessing.Pool, whose processes are daemonic: the solver could not start its worker processes
+    # there and would fall back to one core, as it does inside a Celery worker.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(processes=1, maxtasksperchild=1) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, max_tasks_per_child=1) as pool:
         rows = [
-            pool.apply(run, (name, size, args.time_limit, args.seed, args.bound, shape_name))
+            pool.submit(run, name, size, args.time_limit, args.seed, args.bound, shape_name).result()
             for name, size in runs
             for shape_name in shapes
         ]
