@@ -1,6 +1,9 @@
 """Priority registration: before a class's registration opens to everyone, only holders of a priority pass
 for that class, within its window, may register. The registration service asks `registration_refusal`
-first, so no page or API can go around it.
+first, so no page or API can go around it. One copy of the rule lives elsewhere, for the hot path: on
+PostgreSQL `services.registration_create_for` (the portal's and the API's register) reads the class inside
+the registration statement, which applies the same rule (`not_open` in activities/registration_sql.py);
+tests/activities/test_registration_for_id.py drives both with the same passes, so change them together.
 
 (The passes are granted by the layer above, the recognition rounds' honours; this module only enforces them.)
 """
