@@ -147,7 +147,12 @@ def test_from_a_proposal_to_photos_on_the_wall(browser, live_server, screenshots
             resident.goto(wall)
             image = resident.locator("#wall-showcases img")
             expect(image).to_have_count(1)
-            assert resident.evaluate("img => img.naturalWidth", image.element_handle()) > 0
+            # The wall's photos load lazily, so the page's load event does not wait for them: the resident
+            # scrolls to the photo and it must load (a broken or refused image times out here).
+            image.scroll_into_view_if_needed()
+            resident.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=15_000
+            )
         resident.screenshot(path=str(screenshots / "showcase-5-wall.png"), full_page=True)
     finally:
         phone.close()
